@@ -1,0 +1,213 @@
+//! Policy problems as data: a stable code, a severity, a span, a message and a fix.
+//!
+//! Every stage that finds a problem in the user's policy returns `Diagnostic`s; nothing here
+//! prints. Rendering lives in `report`.
+
+use std::ops::Range;
+
+/// How bad a problem is. Errors make the policy invalid (exit 3); warnings do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The policy is invalid.
+    Error,
+    /// Valid, but probably not what was meant.
+    Warning,
+}
+
+macro_rules! codes {
+    ($($variant:ident => $name:literal, $severity:ident, $description:literal;)*) => {
+        /// Stable diagnostic codes. The kebab-case name is part of the CLI contract.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $(#[doc = $description] $variant,)*
+        }
+
+        impl Code {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The stable kebab-case name shown as `error[name]`.
+            #[must_use]
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $name,)* }
+            }
+
+            /// The severity this code always has.
+            #[must_use]
+            pub fn severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$severity,)* }
+            }
+
+            /// One line on what the code means.
+            #[must_use]
+            pub fn description(self) -> &'static str {
+                match self { $(Code::$variant => $description,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    TomlSyntax => "toml-syntax", Error, "The file is not valid TOML.";
+    UnknownKey => "unknown-key", Error, "A key that the policy format does not have.";
+    InvalidValue => "invalid-value", Error, "A value of the wrong type or shape.";
+    UnsupportedVersion => "unsupported-version", Error, "`version` is not a policy format this corsgen reads.";
+    InvalidEnvName => "invalid-env-name", Error, "An environment name that cannot be passed to `--env`.";
+    MissingOrigins => "missing-origins", Error, "No allow-origins for a rule.";
+    EmptyList => "empty-list", Error, "An allow-origins list with nothing in it allows nobody.";
+    OriginNull => "origin-null", Error, "The `null` origin is refused: sandboxed iframes and redirects send it.";
+    OriginWhitespace => "origin-whitespace", Error, "An origin with surrounding spaces never matches.";
+    OriginMissingScheme => "origin-missing-scheme", Error, "An origin without `scheme://`.";
+    OriginScheme => "origin-scheme", Error, "Only http and https origins can make CORS requests.";
+    OriginUppercase => "origin-uppercase", Error, "Browsers send scheme and host in lowercase.";
+    OriginTrailingSlash => "origin-trailing-slash", Error, "A serialized origin never ends with `/`.";
+    OriginPath => "origin-path", Error, "A serialized origin has no path.";
+    OriginQuery => "origin-query", Error, "A serialized origin has no query.";
+    OriginFragment => "origin-fragment", Error, "A serialized origin has no fragment.";
+    OriginUserinfo => "origin-userinfo", Error, "A serialized origin has no user info.";
+    OriginDefaultPort => "origin-default-port", Error, "Browsers never send the scheme's default port.";
+    OriginPort => "origin-port", Error, "A port that is empty, zero, too large or has leading zeros.";
+    OriginNonAscii => "origin-non-ascii", Error, "Browsers send internationalized hosts in punycode.";
+    OriginMalformed => "origin-malformed", Error, "The host is not a valid DNS name or IP address.";
+    WildcardMisplaced => "wildcard-misplaced", Error, "A wildcard is only allowed as the whole leftmost label: `https://*.example.com`.";
+    WildcardPublicSuffix => "wildcard-public-suffix", Error, "A wildcard over a public suffix allows anyone to register a matching site.";
+    AnyOriginMixed => "any-origin-mixed", Error, "`*` cannot be mixed with named origins.";
+    AnyOriginWithCredentials => "any-origin-with-credentials", Error, "`*` as origin together with credentials; browsers reject it.";
+    InsecureOriginWithCredentials => "insecure-origin-with-credentials", Error, "An `http://` origin receives credentialed responses over plain text.";
+    DuplicateOrigin => "duplicate-origin", Error, "The same origin listed twice.";
+    MethodForbidden => "method-forbidden", Error, "CONNECT, TRACE and TRACK can never be sent by a browser.";
+    MethodInvalid => "method-invalid", Error, "A method must be an HTTP token.";
+    MethodLowercase => "method-lowercase", Warning, "Browsers compare methods case-sensitively and send `patch` as typed.";
+    MethodSafelisted => "method-safelisted", Warning, "GET, HEAD and POST are CORS-safelisted and need no listing.";
+    DuplicateMethod => "duplicate-method", Error, "The same method listed twice.";
+    WildcardMethodWithCredentials => "wildcard-method-with-credentials", Error, "`*` in allow-methods is a literal name for credentialed requests.";
+    HeaderInvalid => "header-invalid", Error, "A header name must be an HTTP token.";
+    HeaderForbidden => "header-forbidden", Error, "A forbidden request header: scripts can never set it.";
+    HeaderResponseOnly => "header-response-only", Error, "A response header listed in allow-headers.";
+    HeaderSafelisted => "header-safelisted", Warning, "A CORS-safelisted request header needs no listing.";
+    DuplicateHeader => "duplicate-header", Error, "The same header listed twice (names are case-insensitive).";
+    WildcardHeaderWithCredentials => "wildcard-header-with-credentials", Error, "`*` in allow-headers or expose-headers is a literal name for credentialed requests.";
+    WildcardAuthorization => "wildcard-authorization", Warning, "`*` in allow-headers does not cover Authorization in the Fetch standard, Firefox or Safari.";
+    ExposeSetCookie => "expose-set-cookie", Error, "Set-Cookie can never be exposed to scripts.";
+    ExposeSafelisted => "expose-safelisted", Warning, "A CORS-safelisted response header is always readable.";
+    MaxAgeNegative => "max-age-negative", Error, "max-age must be zero or more.";
+    MaxAgeTooLarge => "max-age-too-large", Error, "No browser caches a preflight for more than 86400 seconds.";
+    MaxAgeAboveChromiumCap => "max-age-above-chromium-cap", Warning, "Chromium caps the preflight cache at 7200 seconds.";
+    RoutePathInvalid => "route-path-invalid", Error, "A route path must be an API Gateway resource path.";
+    DuplicateRoute => "duplicate-route", Error, "Two routes with the same path shape.";
+}
+
+/// One problem in a policy, located in its source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// What kind of problem; also fixes the severity.
+    pub code: Code,
+    /// Byte range in the policy text; `None` only for problems with no location.
+    pub span: Option<Range<usize>>,
+    /// What is wrong, in one sentence.
+    pub message: String,
+    /// Short text under the caret.
+    pub label: Option<String>,
+    /// How to fix it.
+    pub help: String,
+    /// A corrected value the user can paste, when there is one.
+    pub suggestion: Option<String>,
+}
+
+impl Diagnostic {
+    /// A diagnostic at `span`.
+    #[must_use]
+    pub fn new(code: Code, span: Range<usize>, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            span: Some(span),
+            message: message.into(),
+            label: None,
+            help: String::new(),
+            suggestion: None,
+        }
+    }
+
+    /// Adds the fix.
+    #[must_use]
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = help.into();
+        self
+    }
+
+    /// Adds the text under the caret.
+    #[must_use]
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// Adds a corrected value and says "did you mean" it in the help line.
+    #[must_use]
+    pub fn suggest(mut self, suggestion: impl Into<String>) -> Self {
+        let suggestion = suggestion.into();
+        self.help = format!("did you mean \"{suggestion}\"?");
+        self.suggestion = Some(suggestion);
+        self
+    }
+
+    /// Records a corrected value without replacing a help text written for the case.
+    #[must_use]
+    pub fn with_suggestion(mut self, suggestion: impl Into<String>) -> Self {
+        self.suggestion = Some(suggestion.into());
+        self
+    }
+
+    /// The code's severity.
+    #[must_use]
+    pub fn severity(&self) -> Severity {
+        self.code.severity()
+    }
+
+    /// True for errors.
+    #[must_use]
+    pub fn is_error(&self) -> bool {
+        self.severity() == Severity::Error
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Code, Severity};
+    use std::collections::HashSet;
+
+    #[test]
+    fn code_names_are_unique_kebab_case() {
+        let mut seen = HashSet::new();
+        for code in Code::ALL {
+            let name = code.as_str();
+            assert!(seen.insert(name), "duplicate code {name}");
+            assert!(
+                name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{name}"
+            );
+            assert!(!code.description().is_empty());
+        }
+    }
+
+    #[test]
+    fn warnings_are_the_documented_ones() {
+        let warnings: Vec<_> = Code::ALL
+            .iter()
+            .filter(|c| c.severity() == Severity::Warning)
+            .map(|c| c.as_str())
+            .collect();
+        assert_eq!(
+            warnings,
+            [
+                "method-lowercase",
+                "method-safelisted",
+                "header-safelisted",
+                "wildcard-authorization",
+                "expose-safelisted",
+                "max-age-above-chromium-cap"
+            ]
+        );
+    }
+}

@@ -1,0 +1,193 @@
+//! The resolved policy: defaults applied, one environment chosen, routes sorted most specific
+//! first. Built only by `validate`; every value in it has passed every rule.
+
+use crate::origin::WildcardOrigin;
+
+/// A validated policy for one environment (or none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    /// The policy's name.
+    pub name: String,
+    /// The environment overlay applied, if any.
+    pub env: Option<String>,
+    /// The rule for paths no route matches.
+    pub default_rule: Rule,
+    /// Routes, most specific first; the first that matches a path wins.
+    pub routes: Vec<Route>,
+    /// Which Lambda snippets to emit.
+    pub lambda_languages: Vec<crate::policy::LambdaLanguage>,
+}
+
+/// A route and its resolved rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The path as written, e.g. `/orders/{id}`.
+    pub path: String,
+    /// The parsed path.
+    pub pattern: RoutePattern,
+    /// The rule for requests to this route.
+    pub rule: Rule,
+}
+
+/// The CORS rule for a set of paths.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Rule {
+    /// Who may read responses.
+    pub origins: AllowedOrigins,
+    /// `Access-Control-Allow-Credentials: true` for allowed origins.
+    pub credentials: bool,
+    /// `Access-Control-Allow-Methods`, in policy order.
+    pub methods: Vec<String>,
+    /// `Access-Control-Allow-Headers`, in policy order.
+    pub headers: Vec<String>,
+    /// `Access-Control-Expose-Headers`, in policy order.
+    pub expose: Vec<String>,
+    /// `Access-Control-Max-Age`, when set.
+    pub max_age: Option<u32>,
+}
+
+/// The allowed origins of a rule.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AllowedOrigins {
+    /// Any origin, answered with `*`.
+    Any,
+    /// Exact origins and leftmost-label wildcards.
+    List {
+        /// Serialized origins, compared byte for byte.
+        exact: Vec<String>,
+        /// Wildcard patterns.
+        wildcards: Vec<WildcardOrigin>,
+    },
+}
+
+impl AllowedOrigins {
+    /// True when `origin` (as sent in the `Origin` header) is allowed.
+    #[must_use]
+    pub fn allows(&self, origin: &str) -> bool {
+        match self {
+            AllowedOrigins::Any => true,
+            AllowedOrigins::List { exact, wildcards } => {
+                exact.iter().any(|o| o == origin) || wildcards.iter().any(|w| w.matches(origin))
+            }
+        }
+    }
+}
+
+/// One segment of an API Gateway resource path.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Segment {
+    /// A literal segment, compared case-sensitively.
+    Literal(String),
+    /// `{name}`: exactly one non-empty segment.
+    Param,
+    /// `{name+}`: one or more non-empty segments; always last.
+    Greedy,
+}
+
+/// A parsed route path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RoutePattern {
+    /// The segments after the leading `/`.
+    pub segments: Vec<Segment>,
+}
+
+impl RoutePattern {
+    /// Sort key: literal before `{param}` before `{proxy+}`, segment by segment. Sorting routes by
+    /// it puts the most specific first, so the first match wins.
+    #[must_use]
+    pub fn specificity_key(&self) -> Vec<u8> {
+        self.segments
+            .iter()
+            .map(|s| match s {
+                Segment::Literal(_) => 0,
+                Segment::Param => 1,
+                Segment::Greedy => 2,
+            })
+            .collect()
+    }
+
+    /// True when the request path's segments match this pattern.
+    #[must_use]
+    pub fn matches(&self, parts: &[&str]) -> bool {
+        let mut index = 0;
+        for segment in &self.segments {
+            match segment {
+                Segment::Greedy => {
+                    return parts.len() > index && parts[index..].iter().all(|p| !p.is_empty());
+                }
+                Segment::Param | Segment::Literal(_) => {
+                    let Some(part) = parts.get(index) else {
+                        return false;
+                    };
+                    if part.is_empty() {
+                        return false;
+                    }
+                    if let Segment::Literal(text) = segment {
+                        if text != part {
+                            return false;
+                        }
+                    }
+                    index += 1;
+                }
+            }
+        }
+        index == parts.len()
+    }
+}
+
+/// Splits a request path into segments the way every generated artifact does: drop one leading
+/// and one trailing `/`; `/` alone has no segments.
+#[must_use]
+pub fn path_segments(path: &str) -> Vec<&str> {
+    let path = path.strip_prefix('/').unwrap_or(path);
+    let path = path.strip_suffix('/').unwrap_or(path);
+    if path.is_empty() {
+        Vec::new()
+    } else {
+        path.split('/').collect()
+    }
+}
+
+impl Policy {
+    /// The rule for a request path: the first (most specific) matching route, else the default.
+    #[must_use]
+    pub fn rule_for(&self, path: &str) -> &Rule {
+        let parts = path_segments(path);
+        self.routes
+            .iter()
+            .find(|r| r.pattern.matches(&parts))
+            .map_or(&self.default_rule, |r| &r.rule)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{path_segments, RoutePattern, Segment};
+
+    fn pattern(segments: &[Segment]) -> RoutePattern {
+        RoutePattern {
+            segments: segments.to_vec(),
+        }
+    }
+
+    #[test]
+    fn splits_paths() {
+        assert_eq!(path_segments("/"), Vec::<&str>::new());
+        assert_eq!(path_segments(""), Vec::<&str>::new());
+        assert_eq!(path_segments("/a/b/"), ["a", "b"]);
+        assert_eq!(path_segments("/a//b"), ["a", "", "b"]);
+    }
+
+    #[test]
+    fn matches_params_and_greedy() {
+        let orders = pattern(&[Segment::Literal("orders".into()), Segment::Param]);
+        assert!(orders.matches(&["orders", "1"]));
+        assert!(!orders.matches(&["orders"]));
+        assert!(!orders.matches(&["orders", "1", "x"]));
+        assert!(!orders.matches(&["Orders", "1"]));
+        let proxy = pattern(&[Segment::Greedy]);
+        assert!(proxy.matches(&["a", "b"]));
+        assert!(!proxy.matches(&[]));
+        assert!(!proxy.matches(&["a", ""]));
+    }
+}

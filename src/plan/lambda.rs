@@ -1,0 +1,209 @@
+//! The Lambda snippets' view model: origin sets, rules and routes as data tables, with every
+//! header value computed by the engine so the snippets cannot disagree with it.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::engine;
+use crate::model::{AllowedOrigins, Policy, Rule, Segment};
+use crate::origin::WildcardOrigin;
+
+use super::Header;
+
+/// A header name and value.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HeaderPair {
+    /// Canonical header name.
+    pub name: String,
+    /// Exact value.
+    pub value: String,
+}
+
+/// A deduplicated set of allowed origins.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OriginSet {
+    /// Origins compared byte for byte.
+    pub exact: Vec<String>,
+    /// Label-anchored wildcard patterns as prefix/suffix pairs.
+    pub wildcards: Vec<WildcardOrigin>,
+}
+
+/// One distinct rule.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RuleContext {
+    /// Any origin is allowed and answered with `*`.
+    pub any_origin: bool,
+    /// Index into `origin_sets` (an empty set for any-origin rules).
+    pub origin_set: usize,
+    /// Headers after ACAO on a preflight answer to an allowed origin.
+    pub preflight: Vec<HeaderPair>,
+    /// Headers after ACAO on an actual response to an allowed origin.
+    pub actual: Vec<HeaderPair>,
+}
+
+/// One path segment of a route, as data.
+#[derive(Debug, Clone, Serialize)]
+pub struct SegmentContext {
+    /// `lit`, `param` or `greedy`.
+    pub kind: &'static str,
+    /// The literal text (empty for parameters).
+    pub value: String,
+}
+
+/// One route, most specific first.
+#[derive(Debug, Clone, Serialize)]
+pub struct RouteContext {
+    /// The path as written in the policy.
+    pub path: String,
+    /// Its segments.
+    pub segments: Vec<SegmentContext>,
+    /// Index into `rules`.
+    pub rule: usize,
+}
+
+/// The view model of both Lambda snippets.
+#[derive(Debug, Clone, Serialize)]
+pub struct LambdaContext {
+    /// Generated-file header.
+    pub header: Header,
+    /// The policy's name.
+    pub policy_name: String,
+    /// Distinct origin sets.
+    pub origin_sets: Vec<OriginSet>,
+    /// Distinct rules.
+    pub rules: Vec<RuleContext>,
+    /// Routes in match order.
+    pub routes: Vec<RouteContext>,
+    /// Index into `rules` for paths no route matches.
+    pub default_rule: usize,
+    /// Status of an allowed preflight.
+    pub preflight_allowed: u16,
+    /// Status of a refused preflight.
+    pub preflight_refused: u16,
+}
+
+fn pairs(headers: Vec<(&'static str, String)>) -> Vec<HeaderPair> {
+    headers
+        .into_iter()
+        .map(|(name, value)| HeaderPair {
+            name: name.to_string(),
+            value,
+        })
+        .collect()
+}
+
+struct Interner<T: Ord + Clone> {
+    items: Vec<T>,
+    index: BTreeMap<T, usize>,
+}
+
+impl<T: Ord + Clone> Interner<T> {
+    fn new() -> Self {
+        Self {
+            items: Vec::new(),
+            index: BTreeMap::new(),
+        }
+    }
+    fn intern(&mut self, item: T) -> usize {
+        if let Some(&i) = self.index.get(&item) {
+            return i;
+        }
+        self.items.push(item.clone());
+        self.index.insert(item, self.items.len() - 1);
+        self.items.len() - 1
+    }
+}
+
+pub(super) fn plan(policy: &Policy, header: &Header) -> LambdaContext {
+    let mut sets = Interner::new();
+    let mut rules = Interner::new();
+    let mut rule_index = |rule: &Rule, sets: &mut Interner<OriginSet>| {
+        let (any_origin, set) = match &rule.origins {
+            AllowedOrigins::Any => (
+                true,
+                OriginSet {
+                    exact: vec![],
+                    wildcards: vec![],
+                },
+            ),
+            AllowedOrigins::List { exact, wildcards } => (
+                false,
+                OriginSet {
+                    exact: exact.clone(),
+                    wildcards: wildcards.clone(),
+                },
+            ),
+        };
+        rules.intern(RuleContext {
+            any_origin,
+            origin_set: sets.intern(set),
+            preflight: pairs(engine::preflight_headers(rule)),
+            actual: pairs(engine::actual_headers(rule)),
+        })
+    };
+    let default_rule = rule_index(&policy.default_rule, &mut sets);
+    let routes = policy
+        .routes
+        .iter()
+        .map(|route| RouteContext {
+            path: route.path.clone(),
+            segments: route
+                .pattern
+                .segments
+                .iter()
+                .map(|s| match s {
+                    Segment::Literal(text) => SegmentContext {
+                        kind: "lit",
+                        value: text.clone(),
+                    },
+                    Segment::Param => SegmentContext {
+                        kind: "param",
+                        value: String::new(),
+                    },
+                    Segment::Greedy => SegmentContext {
+                        kind: "greedy",
+                        value: String::new(),
+                    },
+                })
+                .collect(),
+            rule: rule_index(&route.rule, &mut sets),
+        })
+        .collect();
+    LambdaContext {
+        header: header.clone(),
+        policy_name: policy.name.clone(),
+        origin_sets: sets.items,
+        rules: rules.items,
+        routes,
+        default_rule,
+        preflight_allowed: engine::PREFLIGHT_ALLOWED,
+        preflight_refused: engine::PREFLIGHT_REFUSED,
+    }
+}
+
+/// One plain-text line per rule for the generated README.
+pub(super) fn describe_rules(policy: &Policy) -> Vec<String> {
+    let describe = |paths: &str, rule: &Rule| {
+        let origins = match &rule.origins {
+            AllowedOrigins::Any => "any origin (`*`)".to_string(),
+            AllowedOrigins::List { exact, wildcards } => {
+                let n = exact.len() + wildcards.len();
+                format!("{n} allowed origin{}", if n == 1 { "" } else { "s" })
+            }
+        };
+        let credentials = if rule.credentials {
+            "with credentials"
+        } else {
+            "without credentials"
+        };
+        format!("{paths}: {origins}, {credentials}")
+    };
+    let mut lines: Vec<String> = policy
+        .routes
+        .iter()
+        .map(|r| describe(&format!("`{}`", r.path), &r.rule))
+        .collect();
+    lines.push(describe("every other path", &policy.default_rule));
+    lines
+}

@@ -1,0 +1,176 @@
+//! Template helpers: one escaping helper per target language, so no policy value can break out
+//! of a generated literal or comment. Each produces pure ASCII.
+
+use std::fmt::Write as _;
+
+use handlebars::{
+    Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderError,
+    RenderErrorReason,
+};
+
+pub(super) fn register(registry: &mut Handlebars<'_>) {
+    registry.register_helper("py_str", Box::new(string_helper(py_str)));
+    registry.register_helper("js_str", Box::new(string_helper(js_str)));
+    registry.register_helper("comment", Box::new(string_helper(comment_text)));
+    registry.register_helper("md", Box::new(string_helper(md_text)));
+    registry.register_helper("py_bool", Box::new(py_bool_helper));
+}
+
+type Escape = fn(&str) -> String;
+
+fn string_helper(
+    escape: Escape,
+) -> impl Fn(
+    &Helper<'_>,
+    &Handlebars<'_>,
+    &Context,
+    &mut RenderContext<'_, '_>,
+    &mut dyn Output,
+) -> HelperResult {
+    move |h, _, _, _, out| {
+        let value = h
+            .param(0)
+            .ok_or_else(|| {
+                RenderError::from(RenderErrorReason::ParamNotFoundForIndex("escape", 0))
+            })?
+            .value();
+        let text = match value {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Number(n) => n.to_string(),
+            other => {
+                return Err(RenderErrorReason::InvalidParamType(if other.is_null() {
+                    "null"
+                } else {
+                    "non-string"
+                })
+                .into())
+            }
+        };
+        out.write(&escape(&text))?;
+        Ok(())
+    }
+}
+
+fn py_bool_helper(
+    h: &Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &Context,
+    _: &mut RenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let value = h
+        .param(0)
+        .and_then(|p| p.value().as_bool())
+        .ok_or_else(|| RenderError::from(RenderErrorReason::InvalidParamType("bool")))?;
+    out.write(if value { "True" } else { "False" })?;
+    Ok(())
+}
+
+/// A Python double-quoted string literal, ASCII only.
+pub(crate) fn py_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            ' '..='~' => out.push(c),
+            c if (c as u32) < 0x100 => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if (c as u32) < 0x10000 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => {
+                let _ = write!(out, "\\U{:08x}", c as u32);
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A JavaScript double-quoted string literal, ASCII only (valid ES5, safe inside `<script>`).
+pub(crate) fn js_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            ' '..='~' => out.push(c),
+            c => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Text safe inside a line comment of any target language: printable ASCII only, anything else
+/// written as `\u{..}`, and `*/` broken so it cannot close a block comment.
+pub(crate) fn comment_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if (' '..='~').contains(&c) {
+            out.push(c);
+        } else {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+    }
+    out.replace("*/", "*\\/").replace("-->", "--\\>")
+}
+
+/// Text safe in a Markdown paragraph: one line, Markdown and HTML punctuation escaped.
+pub(crate) fn md_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in comment_text(s).chars() {
+        if "\\`*_[]<>#|!&".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{comment_text, js_str, md_text, py_str};
+
+    #[test]
+    fn python_strings_escape_everything_that_could_break_out() {
+        assert_eq!(py_str(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(py_str("x\ny\u{0}"), "\"x\\ny\\x00\"");
+        assert_eq!(py_str("é\u{2028}😀"), "\"\\xe9\\u2028\\U0001f600\"");
+    }
+
+    #[test]
+    fn js_strings_are_ascii_and_script_safe() {
+        assert_eq!(js_str("</script>"), "\"\\u003c/script\\u003e\"");
+        assert_eq!(js_str("\u{2028}😀"), "\"\\u2028\\ud83d\\ude00\"");
+        assert_eq!(js_str("'\"\\"), "\"'\\\"\\\\\"");
+    }
+
+    #[test]
+    fn comments_stay_on_one_line_and_never_close() {
+        assert_eq!(comment_text("a\nb\u{2028}c*/"), "a\\u{a}b\\u{2028}c*\\/");
+        assert!(!comment_text("x\r\n-->").contains('\n'));
+    }
+
+    #[test]
+    fn markdown_escapes_punctuation() {
+        assert_eq!(md_text("a_b`<c>"), "a\\_b\\`\\<c\\>");
+    }
+}

@@ -1,0 +1,445 @@
+//! VALIDATE: [`RawPolicy`] → [`Policy`] for one environment, plus every diagnostic.
+//!
+//! Input: the raw policy and, optionally, the environment chosen with `--env`. Output: all
+//! diagnostics (never only the first) and, when none is an error, the resolved policy with
+//! defaults applied once, here. Item checks run on every list in the file whichever environment
+//! is chosen; rules that combine fields run for the base policy and every environment (or the
+//! chosen one), each reported once.
+
+mod items;
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::model::{AllowedOrigins, Policy, Route, RoutePattern, Rule, Segment};
+use crate::origin::OriginSpec;
+use crate::policy::{LambdaLanguage, RawEnv, RawPolicy, RuleFields, SpannedList};
+use crate::source::PolicySource;
+
+use items::{Checked, ItemChecks};
+
+/// The outcome of validation.
+#[derive(Debug)]
+pub struct Validation {
+    /// The resolved policy, present when no diagnostic is an error.
+    pub policy: Option<Policy>,
+    /// Every diagnostic, sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Validates `raw` and resolves it for `env` (which the caller has checked exists).
+#[must_use]
+pub fn validate(raw: &RawPolicy, source: &PolicySource, env: Option<&str>) -> Validation {
+    let mut v = Validator {
+        items: ItemChecks::default(),
+        seen: HashSet::new(),
+        diagnostics: Vec::new(),
+    };
+    if *raw.version.get_ref() != 1 {
+        v.push(
+            Diagnostic::new(
+                Code::UnsupportedVersion,
+                raw.version.span(),
+                format!(
+                    "policy format version {} is not supported",
+                    raw.version.get_ref()
+                ),
+            )
+            .help("this corsgen reads `version = 1`"),
+        );
+    }
+    for name in raw.env.keys() {
+        let valid = !name.get_ref().is_empty()
+            && name
+                .get_ref()
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid {
+            v.push(
+                Diagnostic::new(
+                    Code::InvalidEnvName,
+                    name.span(),
+                    format!(
+                        "environment name {:?} cannot be passed to --env",
+                        name.get_ref()
+                    ),
+                )
+                .help("use letters, digits, `-` and `_` only, e.g. [env.stage]"),
+            );
+        }
+    }
+    let patterns = v.check_routes(raw);
+
+    let base = raw.cors.get_ref().rule();
+    let cors_span = raw.cors.span();
+    let selected: Option<&RawEnv> = env.and_then(|e| {
+        raw.env
+            .iter()
+            .find(|(k, _)| k.get_ref() == e)
+            .map(|(_, v)| v)
+    });
+    // Every environment is checked when none is chosen, so a broken overlay is found before
+    // the day it is deployed.
+    let mut scopes: Vec<Option<&RawEnv>> = vec![selected];
+    if env.is_none() {
+        scopes.extend(raw.env.values().map(Some));
+    }
+    let mut resolved = None;
+    for (index, scope) in scopes.into_iter().enumerate() {
+        let env_fields = scope.map(RawEnv::rule).unwrap_or_default();
+        let extras = scope.and_then(|e| e.extra_origins.as_ref());
+        let with_env = base.overlay(env_fields);
+        let default_rule = v.resolve(with_env, extras, cors_span.clone());
+        let routes: Vec<Option<Rule>> = raw
+            .route
+            .iter()
+            .map(|route| v.resolve(with_env.overlay(route.rule()), extras, route.path.span()))
+            .collect();
+        if index == 0 {
+            resolved = Some((default_rule, routes));
+        }
+    }
+
+    let mut diagnostics = v.diagnostics;
+    diagnostics.sort_by(|a, b| {
+        let key = |d: &Diagnostic| (d.span.as_ref().map_or(0, |s| s.start), d.code);
+        key(a).cmp(&key(b))
+    });
+    let valid = !diagnostics.iter().any(Diagnostic::is_error);
+    let policy = match resolved {
+        Some((Some(default_rule), routes)) if valid => {
+            build_policy(raw, source, env, default_rule, routes, patterns)
+        }
+        _ => None,
+    };
+    Validation {
+        policy,
+        diagnostics,
+    }
+}
+
+fn build_policy(
+    raw: &RawPolicy,
+    source: &PolicySource,
+    env: Option<&str>,
+    default_rule: Rule,
+    routes: Vec<Option<Rule>>,
+    patterns: Vec<Option<RoutePattern>>,
+) -> Option<Policy> {
+    let mut built = Vec::new();
+    for ((raw_route, rule), pattern) in raw.route.iter().zip(routes).zip(patterns) {
+        built.push(Route {
+            path: raw_route.path.get_ref().clone(),
+            pattern: pattern?,
+            rule: rule?,
+        });
+    }
+    built.sort_by(|a, b| {
+        (a.pattern.specificity_key(), &a.path).cmp(&(b.pattern.specificity_key(), &b.path))
+    });
+    let mut lambda_languages = raw
+        .lambda
+        .as_ref()
+        .and_then(|l| l.languages.clone())
+        .unwrap_or_else(|| vec![LambdaLanguage::Python, LambdaLanguage::Node]);
+    lambda_languages.sort();
+    lambda_languages.dedup();
+    let name = raw.name.clone().unwrap_or_else(|| {
+        let file = source.file_name();
+        file.strip_suffix(".toml").unwrap_or(file).to_string()
+    });
+    Some(Policy {
+        name,
+        env: env.map(str::to_string),
+        default_rule,
+        routes: built,
+        lambda_languages,
+    })
+}
+
+/// What makes two diagnostics the same report: code, place and message.
+type DiagnosticKey = (Code, Option<(usize, usize)>, String);
+
+struct Validator {
+    items: ItemChecks,
+    seen: HashSet<DiagnosticKey>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Validator {
+    fn push(&mut self, diagnostic: Diagnostic) {
+        let key = (
+            diagnostic.code,
+            diagnostic.span.as_ref().map(|s| (s.start, s.end)),
+            diagnostic.message.clone(),
+        );
+        if self.seen.insert(key) {
+            self.diagnostics.push(diagnostic);
+        }
+    }
+
+    fn push_all(&mut self, diagnostics: Vec<Diagnostic>) {
+        for d in diagnostics {
+            self.push(d);
+        }
+    }
+
+    fn check_routes(&mut self, raw: &RawPolicy) -> Vec<Option<RoutePattern>> {
+        let mut shapes: HashMap<Vec<Segment>, String> = HashMap::new();
+        let mut patterns = Vec::new();
+        for route in &raw.route {
+            let path = route.path.get_ref();
+            match parse_route_path(path) {
+                Ok(pattern) => {
+                    if let Some(first) = shapes.get(&pattern.segments) {
+                        self.push(
+                            Diagnostic::new(
+                                Code::DuplicateRoute,
+                                route.path.span(),
+                                format!("route {path:?} has the same shape as route {first:?}"),
+                            )
+                            .label("second route for the same paths")
+                            .help("merge the two [[route]] tables; API Gateway cannot tell them apart either"),
+                        );
+                    } else {
+                        shapes.insert(pattern.segments.clone(), path.clone());
+                    }
+                    patterns.push(Some(pattern));
+                }
+                Err(problem) => {
+                    self.push(
+                        Diagnostic::new(
+                            Code::RoutePathInvalid,
+                            route.path.span(),
+                            format!("route path {path:?} {problem}"),
+                        )
+                        .help("write an API Gateway resource path such as \"/orders/{id}\" or \"/public/{proxy+}\""),
+                    );
+                    patterns.push(None);
+                }
+            }
+        }
+        patterns
+    }
+
+    fn checked(&mut self, list: &SpannedList, check: fn(&SpannedList) -> Checked) -> Checked {
+        let key = (list.span().start, list.span().end);
+        if let Some(done) = self.items.cache.get(&key) {
+            return done.clone();
+        }
+        let checked = check(list);
+        self.push_all(checked.diagnostics.clone());
+        self.items.cache.insert(key, checked.clone());
+        checked
+    }
+
+    /// Resolves one rule (defaults applied) and runs the checks that combine fields.
+    fn resolve(
+        &mut self,
+        fields: RuleFields<'_>,
+        extras: Option<&SpannedList>,
+        owner: Range<usize>,
+    ) -> Option<Rule> {
+        let Some(origin_list) = fields.allow_origins else {
+            self.push(
+                Diagnostic::new(
+                    Code::MissingOrigins,
+                    owner,
+                    "no allow-origins for this rule",
+                )
+                .help("add allow-origins = [\"https://app.example.com\"] to [cors]"),
+            );
+            return None;
+        };
+        let origins = self.checked(origin_list, items::check_origins);
+        let mut entries: Vec<(OriginSpec, Range<usize>)> = origins.origins.clone();
+        let any = entries.iter().any(|(o, _)| *o == OriginSpec::Any);
+        if let (Some(extra_list), false) = (extras, any) {
+            let extra = self.checked(extra_list, items::check_origins);
+            for (spec, span) in extra.origins {
+                if spec == OriginSpec::Any {
+                    self.push(
+                        Diagnostic::new(
+                            Code::AnyOriginMixed,
+                            span,
+                            "`*` in extra-origins would mix any origin with named ones",
+                        )
+                        .help("set allow-origins = [\"*\"] in this environment instead"),
+                    );
+                } else if entries.iter().any(|(o, _)| *o == spec) {
+                    self.push(
+                        Diagnostic::new(
+                            Code::DuplicateOrigin,
+                            span,
+                            format!("origin \"{}\" is already allowed", spec.as_policy_string()),
+                        )
+                        .help("remove it from extra-origins"),
+                    );
+                } else {
+                    entries.push((spec, span));
+                }
+            }
+        }
+        let credentials = fields.allow_credentials.is_some_and(|c| *c.get_ref());
+        let insecure_ok = fields.allow_insecure_origins.is_some_and(|c| *c.get_ref());
+        let methods = fields
+            .allow_methods
+            .map(|l| self.checked(l, items::check_methods))
+            .unwrap_or_default();
+        let headers = fields
+            .allow_headers
+            .map(|l| self.checked(l, items::check_request_headers))
+            .unwrap_or_default();
+        let expose = fields
+            .expose_headers
+            .map(|l| self.checked(l, items::check_expose_headers))
+            .unwrap_or_default();
+        let max_age = fields.max_age.and_then(|m| {
+            let (value, diagnostics) = items::check_max_age(m);
+            self.push_all(diagnostics);
+            value
+        });
+
+        if credentials {
+            for (spec, span) in &entries {
+                if *spec == OriginSpec::Any {
+                    self.push(
+                        Diagnostic::new(Code::AnyOriginWithCredentials, span.clone(), "`*` allows any origin, but this rule also allows credentials")
+                            .label("any origin")
+                            .help("browsers reject `Access-Control-Allow-Origin: *` on credentialed requests; list the exact origins, or set allow-credentials = false"),
+                    );
+                } else if spec.is_insecure() && !insecure_ok {
+                    self.push(
+                        Diagnostic::new(
+                            Code::InsecureOriginWithCredentials,
+                            span.clone(),
+                            format!("\"{}\" is plain http, and this rule allows credentials", spec.as_policy_string()),
+                        )
+                        .label("credentials would travel to and from this site unencrypted")
+                        .help("use the https:// origin, or set allow-insecure-origins = true if you really mean it"),
+                    );
+                }
+            }
+            for (list, code, field) in [
+                (
+                    &methods,
+                    Code::WildcardMethodWithCredentials,
+                    "allow-methods",
+                ),
+                (
+                    &headers,
+                    Code::WildcardHeaderWithCredentials,
+                    "allow-headers",
+                ),
+                (
+                    &expose,
+                    Code::WildcardHeaderWithCredentials,
+                    "expose-headers",
+                ),
+            ] {
+                for (value, span) in &list.values {
+                    if value == "*" {
+                        self.push(
+                            Diagnostic::new(code, span.clone(), format!("`*` in {field} means the literal name `*` for credentialed requests"))
+                                .label("not a wildcard here")
+                                .help(format!("list every name in {field}, or set allow-credentials = false")),
+                        );
+                    }
+                }
+            }
+        } else if let Some((_, span)) = headers.values.iter().find(|(h, _)| h == "*") {
+            if !headers
+                .values
+                .iter()
+                .any(|(h, _)| h.eq_ignore_ascii_case("authorization"))
+            {
+                self.push(
+                    Diagnostic::new(Code::WildcardAuthorization, span.clone(), "`*` in allow-headers does not cover Authorization everywhere")
+                        .label("Authorization is not covered by this")
+                        .help("the Fetch standard, Firefox and Safari never let `*` cover Authorization (Chromium 156 does); add \"Authorization\" if clients send it"),
+                );
+            }
+        }
+
+        let origins = if any {
+            AllowedOrigins::Any
+        } else {
+            let mut exact = Vec::new();
+            let mut wildcards = Vec::new();
+            for (spec, _) in entries {
+                match spec {
+                    OriginSpec::Exact(o) => exact.push(o),
+                    OriginSpec::Wildcard(w) => wildcards.push(w),
+                    OriginSpec::Any => {}
+                }
+            }
+            AllowedOrigins::List { exact, wildcards }
+        };
+        Some(Rule {
+            origins,
+            credentials,
+            methods: methods.values.into_iter().map(|(v, _)| v).collect(),
+            headers: headers.values.into_iter().map(|(v, _)| v).collect(),
+            expose: expose.values.into_iter().map(|(v, _)| v).collect(),
+            max_age,
+        })
+    }
+}
+
+/// Parses an API Gateway resource path such as `/orders/{id}` or `/public/{proxy+}`.
+///
+/// # Errors
+/// A phrase saying what is wrong, to follow the path in a message.
+pub fn parse_route_path(path: &str) -> Result<RoutePattern, String> {
+    let Some(rest) = path.strip_prefix('/') else {
+        return Err("must start with `/`".into());
+    };
+    if rest.is_empty() {
+        return Ok(RoutePattern {
+            segments: Vec::new(),
+        });
+    }
+    let parts: Vec<&str> = rest.split('/').collect();
+    let mut segments = Vec::new();
+    for (index, part) in parts.iter().enumerate() {
+        if part.is_empty() {
+            return Err("has an empty segment (`//` or a trailing `/`)".into());
+        }
+        if let Some(inner) = part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+            let (name, greedy) = match inner.strip_suffix('+') {
+                Some(name) => (name, true),
+                None => (inner, false),
+            };
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(format!("has an invalid parameter `{part}`"));
+            }
+            if greedy && index + 1 != parts.len() {
+                return Err(format!(
+                    "has the greedy parameter `{part}` before the last segment"
+                ));
+            }
+            segments.push(if greedy {
+                Segment::Greedy
+            } else {
+                Segment::Param
+            });
+        } else if part
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._~:@".contains(c))
+        {
+            segments.push(Segment::Literal((*part).to_string()));
+        } else {
+            return Err(format!(
+                "has a segment `{part}` with characters API Gateway paths do not allow"
+            ));
+        }
+    }
+    Ok(RoutePattern { segments })
+}
+
+/// Environment names defined in a raw policy, sorted.
+#[must_use]
+pub fn env_names(raw: &RawPolicy) -> Vec<String> {
+    raw.env.keys().map(|k| k.get_ref().clone()).collect()
+}
