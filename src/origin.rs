@@ -343,21 +343,18 @@ fn check_host(host: &str, problems: &mut Problems) -> Option<String> {
         problems.add(Code::OriginMalformed, "ends with a dot");
         host = host.trim_end_matches('.').to_string();
     }
-    let (wildcard, name) = match host.strip_prefix("*.") {
-        Some(rest) => (true, rest.to_string()),
-        None => (false, host.clone()),
-    };
-    if name.contains('*') || (!wildcard && host.contains('*')) {
+    if !host.starts_with("*.") && host.contains('*') {
+        // `*example.com` has an obvious meaning; anything else with a `*` does not.
         match host
             .strip_prefix('*')
-            .filter(|r| !r.starts_with('.') && !r.contains('*'))
+            .filter(|r| !r.is_empty() && !r.starts_with('.') && !r.contains('*'))
         {
             Some(rest) => {
                 problems.add(
                     Code::WildcardMisplaced,
                     "has a wildcard that is not a whole leftmost label (write `*.` before the domain)",
                 );
-                return check_host(&format!("*.{rest}"), problems);
+                host = format!("*.{rest}");
             }
             None => {
                 problems.fatal(
@@ -367,6 +364,17 @@ fn check_host(host: &str, problems: &mut Problems) -> Option<String> {
                 return None;
             }
         }
+    }
+    let (wildcard, name) = match host.strip_prefix("*.") {
+        Some(rest) => (true, rest.to_string()),
+        None => (false, host.clone()),
+    };
+    if name.contains('*') {
+        problems.fatal(
+            Code::WildcardMisplaced,
+            "has a wildcard that is not the whole leftmost label; only `scheme://*.domain` is allowed",
+        );
+        return None;
     }
     let mut name = name;
     if !name.is_ascii() {
@@ -544,6 +552,9 @@ mod tests {
             ("https://*.com", Code::WildcardPublicSuffix),
             ("https://*.co.uk", Code::WildcardPublicSuffix),
             ("https://*.github.io", Code::WildcardPublicSuffix),
+            ("https://*.", Code::OriginMalformed),
+            ("https://*", Code::WildcardMisplaced),
+            ("https://**.example.com", Code::WildcardMisplaced),
             ("https://exa mple.com", Code::OriginMalformed),
         ] {
             assert_eq!(problem(input), (code, None), "{input}");

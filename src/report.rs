@@ -43,14 +43,23 @@ pub fn human(source: &PolicySource, diagnostics: &[Diagnostic]) -> String {
     out
 }
 
+/// A span annotate-snippets can draw: inside the text, on character boundaries, and at least one
+/// character wide when the text allows (an empty span at the end of a line still gets a caret).
 fn clamp(span: &std::ops::Range<usize>, text: &str) -> std::ops::Range<usize> {
-    let end = span.end.min(text.len());
-    let start = span.start.min(end);
-    if start == end && end < text.len() {
-        start..end + 1
-    } else {
-        start..end
+    let mut end = span.end.min(text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
     }
+    let mut start = span.start.min(end);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    if start == end {
+        if let Some(c) = text[end..].chars().next() {
+            end += c.len_utf8();
+        }
+    }
+    start..end
 }
 
 /// `policies/x.toml: 2 errors, 1 warning` style closing line.
@@ -154,6 +163,13 @@ mod tests {
             out.ends_with("p.toml: invalid (1 error, 0 warnings)\n"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn empty_spans_before_multibyte_characters_render() {
+        let src = PolicySource::new("p.toml", "\u{fffd}x");
+        let d = Diagnostic::new(Code::TomlSyntax, 0..0, "m");
+        assert!(human(&src, &[d]).contains("^"));
     }
 
     #[test]

@@ -238,7 +238,10 @@ fn check_header_names(
             continue;
         }
         let lower = name.to_ascii_lowercase();
-        if out.values.iter().any(|(h, _)| h.eq_ignore_ascii_case(name)) {
+        if accepted
+            .iter()
+            .any(|(h, _, _): &(String, String, Range<usize>)| h.eq_ignore_ascii_case(name))
+        {
             out.diagnostics
                 .push(duplicate(Code::DuplicateHeader, span, "header", name));
             continue;

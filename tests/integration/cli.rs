@@ -1,0 +1,259 @@
+//! The CLI contract: help text, diagnostics for every invalid case, exit codes, `--check`,
+//! `init`, `schema`.
+
+use std::collections::BTreeSet;
+
+use crate::support::{corsgen, root};
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+#[test]
+fn help_texts() {
+    for args in [
+        &["--help"][..],
+        &["validate", "--help"],
+        &["emit", "--help"],
+        &["schema", "--help"],
+        &["init", "--help"],
+    ] {
+        let out = corsgen(&root(), args);
+        assert_eq!(out.status.code(), Some(0));
+        insta::assert_snapshot!(
+            format!("help_{}", args.join("_").replace("--", "")),
+            stdout(&out)
+        );
+    }
+}
+
+fn invalid_cases() -> Vec<String> {
+    let mut cases: Vec<String> = std::fs::read_dir(root().join("tests/invalid"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    cases.sort();
+    cases
+}
+
+#[test]
+fn validate_diagnostics_for_every_invalid_case() {
+    let dir = root().join("tests");
+    for case in invalid_cases() {
+        let path = format!("invalid/{case}");
+        let out = corsgen(&dir, &["validate", &path]);
+        let expected_exit = if case.starts_with("warn-") { 0 } else { 3 };
+        assert_eq!(
+            out.status.code(),
+            Some(expected_exit),
+            "{case}:\n{}",
+            stderr(&out)
+        );
+        let text = stderr(&out);
+        assert!(!text.contains("panicked"), "{case}: {text}");
+        insta::assert_snapshot!(format!("validate_{}", case.trim_end_matches(".toml")), text);
+    }
+}
+
+#[test]
+fn invalid_cases_cover_every_diagnostic_code() {
+    let dir = root().join("tests");
+    let mut seen = BTreeSet::new();
+    for case in invalid_cases() {
+        let out = corsgen(
+            &dir,
+            &["validate", &format!("invalid/{case}"), "--format", "json"],
+        );
+        let report: serde_json::Value =
+            serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{case}: {e}"));
+        for d in report["diagnostics"].as_array().unwrap() {
+            assert!(d["line"].as_u64().unwrap() >= 1, "{case}: {d}");
+            assert!(d["column"].as_u64().unwrap() >= 1, "{case}: {d}");
+            assert!(
+                !d["help"].as_str().unwrap().is_empty(),
+                "{case}: no help in {d}"
+            );
+            seen.insert(d["code"].as_str().unwrap().to_string());
+        }
+    }
+    let missing: Vec<&str> = corsgen::diagnostic::Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .filter(|c| !seen.contains(*c))
+        .collect();
+    assert!(missing.is_empty(), "no invalid case exercises: {missing:?}");
+}
+
+#[test]
+fn every_origin_mistake_is_reported_in_one_run_with_its_fix() {
+    let out = corsgen(
+        &root().join("tests"),
+        &["validate", "invalid/origin-typos.toml", "--format", "json"],
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let suggestions: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["suggestion"].as_str())
+        .collect();
+    assert!(suggestions.len() >= 12, "{suggestions:?}");
+    assert!(suggestions.contains(&"https://example.com"));
+    assert!(suggestions.contains(&"https://xn--rsum-bpad.com"));
+    assert_eq!(report["valid"], false);
+}
+
+#[test]
+fn exit_codes() {
+    let r = root();
+    assert_eq!(
+        corsgen(&r, &["validate", "policies/example.toml"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let unknown_env = corsgen(&r, &["validate", "policies/multi-env.toml", "--env", "qa"]);
+    assert_eq!(unknown_env.status.code(), Some(2));
+    assert!(
+        stderr(&unknown_env).contains("defined: dev, prod, stage"),
+        "{}",
+        stderr(&unknown_env)
+    );
+    assert_eq!(
+        corsgen(
+            &r,
+            &["validate", "policies/multi-env.toml", "--env", "stage"]
+        )
+        .status
+        .code(),
+        Some(0)
+    );
+    assert_eq!(corsgen(&r, &["validate"]).status.code(), Some(2));
+    assert_eq!(corsgen(&r, &["frobnicate"]).status.code(), Some(2));
+    let missing = corsgen(&r, &["validate", "policies/nope.toml"]);
+    assert_eq!(missing.status.code(), Some(4));
+    assert!(stderr(&missing).contains("policies/nope.toml"));
+    let invalid = corsgen(
+        &r,
+        &[
+            "emit",
+            "tests/invalid/any-origin-with-credentials.toml",
+            "--out",
+            "/nonexistent/never-written",
+        ],
+    );
+    assert_eq!(invalid.status.code(), Some(3));
+    assert!(!std::path::Path::new("/nonexistent/never-written").exists());
+}
+
+#[test]
+fn emit_is_idempotent_and_check_reports_drift() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gen");
+    let out_s = out.to_str().unwrap();
+    let policy = root().join("policies/example.toml");
+    let policy_s = policy.to_str().unwrap();
+    let first = corsgen(dir.path(), &["emit", policy_s, "--out", out_s]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert!(
+        stderr(&first).contains("wrote 3 file(s), 0 unchanged"),
+        "{}",
+        stderr(&first)
+    );
+    let again = corsgen(dir.path(), &["emit", policy_s, "--out", out_s]);
+    assert!(
+        stderr(&again).contains("wrote 0 file(s), 3 unchanged"),
+        "{}",
+        stderr(&again)
+    );
+    let clean = corsgen(dir.path(), &["emit", policy_s, "--out", out_s, "--check"]);
+    assert_eq!(clean.status.code(), Some(0), "{}", stderr(&clean));
+
+    let snippet = out.join("lambda/python/cors.py");
+    let original = std::fs::read_to_string(&snippet).unwrap();
+    std::fs::write(
+        &snippet,
+        original.replace("https://sp.example.com", "https://evil.example"),
+    )
+    .unwrap();
+    std::fs::write(
+        out.join("stale.js"),
+        "// @generated by corsgen from old.toml\n",
+    )
+    .unwrap();
+    let drift = corsgen(dir.path(), &["emit", policy_s, "--out", out_s, "--check"]);
+    assert_eq!(drift.status.code(), Some(1));
+    let diff = stdout(&drift);
+    assert!(diff.contains("--- a/lambda/python/cors.py"), "{diff}");
+    assert!(
+        diff.contains("-            \"https://evil.example\","),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("+            \"https://sp.example.com\","),
+        "{diff}"
+    );
+    assert!(diff.contains("orphan: stale.js"), "{diff}");
+    assert!(
+        stderr(&drift).contains("run `corsgen emit"),
+        "{}",
+        stderr(&drift)
+    );
+    // --check wrote nothing.
+    assert!(std::fs::read_to_string(&snippet)
+        .unwrap()
+        .contains("https://evil.example"));
+    assert!(out.join("stale.js").exists());
+
+    let repair = corsgen(dir.path(), &["emit", policy_s, "--out", out_s]);
+    assert!(
+        stderr(&repair).contains("wrote 1 file(s), 2 unchanged, 1 orphan(s) removed"),
+        "{}",
+        stderr(&repair)
+    );
+    assert_eq!(std::fs::read_to_string(&snippet).unwrap(), original);
+}
+
+#[test]
+fn schema_command_prints_the_committed_schema() {
+    let out = corsgen(&root(), &["schema"]);
+    assert_eq!(out.status.code(), Some(0));
+    let committed = std::fs::read_to_string(root().join("policy.schema.json")).unwrap();
+    assert_eq!(
+        stdout(&out),
+        committed,
+        "policy.schema.json is stale: run `cargo run -- schema > policy.schema.json`"
+    );
+}
+
+#[test]
+fn init_writes_a_valid_policy_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = corsgen(dir.path(), &["init"]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let valid = corsgen(dir.path(), &["validate", "corsgen.toml"]);
+    assert_eq!(valid.status.code(), Some(0), "{}", stderr(&valid));
+    std::fs::write(dir.path().join("corsgen.toml"), "# mine\n").unwrap();
+    let second = corsgen(dir.path(), &["init"]);
+    assert_eq!(second.status.code(), Some(4));
+    assert!(stderr(&second).contains("never overwrites"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("corsgen.toml")).unwrap(),
+        "# mine\n"
+    );
+}
+
+#[test]
+fn diagnostics_never_show_a_backtrace_even_for_binary_garbage() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bin.toml"), [0xff, 0xfe, 0x00, 0x41]).unwrap();
+    let out = corsgen(dir.path(), &["validate", "bin.toml"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(stderr(&out).contains("not UTF-8"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"));
+}

@@ -1,0 +1,470 @@
+//! Differential conformance: the generated Python snippet (run by python3) and Node snippet
+//! (run by node) must return exactly the engine's status and headers for every request of a
+//! large matrix: both payload versions, preflights and actual requests, allowed, look-alike and
+//! absent origins, credentials on and off, routes, header-name case, handler responses that
+//! already carry CORS headers.
+
+use std::collections::BTreeSet;
+
+use corsgen::engine::{self, Decision, Request};
+use corsgen::model::{AllowedOrigins, Policy, Rule};
+use serde_json::{json, Value};
+
+use crate::support::{emit_into, root, run_with_stdin};
+
+/// Synthetic policies that stress what the examples do not.
+const EXTRA_POLICIES: &[&str] = &[
+    // One origin, nothing else listed.
+    r#"version = 1
+[cors]
+allow-origins = ["https://only.example.org"]
+"#,
+    // Wildcards with and without a port, credentials, max-age 0.
+    r#"version = 1
+[cors]
+allow-origins = ["https://app.example.net", "https://*.example.net:8443", "https://*.dev.example.net", "http://localhost:3000"]
+allow-credentials = true
+allow-methods = ["PUT"]
+allow-headers = ["Authorization"]
+max-age = 0
+"#,
+    // Any origin with wildcard lists.
+    r#"version = 1
+[cors]
+allow-origins = ["*"]
+allow-methods = ["*"]
+allow-headers = ["*", "Authorization"]
+expose-headers = ["*"]
+"#,
+    // Routes of every shape, including the root.
+    r#"version = 1
+[cors]
+allow-origins = ["https://a.example.com"]
+allow-credentials = true
+expose-headers = ["X-A"]
+[[route]]
+path = "/"
+allow-origins = ["https://root.example.com"]
+[[route]]
+path = "/{proxy+}"
+allow-origins = ["https://proxy.example.com"]
+allow-credentials = false
+[[route]]
+path = "/orders/{id}"
+allow-origins = ["https://*.orders.example.com"]
+[[route]]
+path = "/orders/{id}/items/{item}"
+allow-origins = ["*"]
+allow-credentials = false
+"#,
+    // Odd but valid tokens that must survive escaping; lowercase method kept as typed.
+    r#"version = 1
+name = "it's \"quoted\" </script> \\ é"
+[cors]
+allow-origins = ["https://q.example.com"]
+allow-methods = ["patch", "X-CUSTOM'M"]
+allow-headers = ["X-Odd'Name", "X-Back`tick"]
+expose-headers = ["X-Pipe|Name"]
+"#,
+];
+
+struct Subject {
+    label: String,
+    policy: Policy,
+    module_index: usize,
+}
+
+fn origin_variants(policy: &Policy) -> Vec<Option<String>> {
+    let mut rules: Vec<&Rule> = vec![&policy.default_rule];
+    rules.extend(policy.routes.iter().map(|r| &r.rule));
+    let mut out: BTreeSet<Option<String>> = BTreeSet::new();
+    out.insert(None);
+    for o in [
+        "null",
+        "",
+        "https://unrelated.test",
+        "https://a.example.com.evil.com",
+    ] {
+        out.insert(Some(o.to_string()));
+    }
+    for rule in rules {
+        let AllowedOrigins::List { exact, wildcards } = &rule.origins else {
+            continue;
+        };
+        for o in exact {
+            out.insert(Some(o.clone()));
+            out.insert(Some(format!("{o}.evil.com")));
+            out.insert(Some(format!("{o}/")));
+            out.insert(Some(o.to_uppercase()));
+            if let Some(host) = o.strip_prefix("https://") {
+                out.insert(Some(format!("http://{host}")));
+                out.insert(Some(format!("https://evil{host}")));
+                out.insert(Some(format!("{o}:4443")));
+            }
+        }
+        for w in wildcards {
+            let apex = &w.suffix[1..];
+            out.insert(Some(format!("{}a{}", w.prefix, w.suffix)));
+            out.insert(Some(format!("{}a.b-c{}", w.prefix, w.suffix)));
+            out.insert(Some(format!("{}{apex}", w.prefix)));
+            out.insert(Some(format!("{}evil{apex}", w.prefix)));
+            out.insert(Some(format!("{}a{}.evil.com", w.prefix, w.suffix)));
+            out.insert(Some(format!("{}.{}", w.prefix, w.suffix)));
+            out.insert(Some(format!("{}a..b{}", w.prefix, w.suffix)));
+            out.insert(Some(format!("{}a{}:9", w.prefix, w.suffix)));
+            out.insert(Some(format!("http://a{}", w.suffix)));
+        }
+    }
+    out.into_iter().collect()
+}
+
+const PATHS: &[&str] = &[
+    "/",
+    "/orders/1",
+    "/orders/1/items/2",
+    "/orders/1/receipt",
+    "/catalog/a/b",
+    "/catalog",
+    "/admin/x/y",
+    "/x/",
+    "/a//b",
+];
+
+/// (method, Access-Control-Request-Method)
+const KINDS: &[(&str, Option<&str>)] = &[
+    ("GET", None),
+    ("PUT", None),
+    ("OPTIONS", Some("PUT")),
+    ("OPTIONS", Some("GET")),
+    ("OPTIONS", None),
+    ("options", Some("PUT")),
+];
+
+fn event(
+    version2: bool,
+    variant: usize,
+    method: &str,
+    path: &str,
+    origin: Option<&str>,
+    acrm: Option<&str>,
+) -> Value {
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    if let Some(o) = origin {
+        pairs.push(("Origin", o));
+    }
+    if let Some(m) = acrm {
+        pairs.push(("Access-Control-Request-Method", m));
+    }
+    pairs.push(("Accept", "*/*"));
+    if version2 {
+        let headers: serde_json::Map<String, Value> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), json!(v)))
+            .collect();
+        return json!({
+            "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "",
+            "headers": headers, "isBase64Encoded": false,
+            "requestContext": {"http": {"method": method, "path": path, "protocol": "HTTP/1.1"}}
+        });
+    }
+    let name = |k: &str| match variant % 3 {
+        0 => k.to_string(),
+        1 => k.to_ascii_lowercase(),
+        _ => k.to_ascii_uppercase(),
+    };
+    let headers: serde_json::Map<String, Value> =
+        pairs.iter().map(|(k, v)| (name(k), json!(v))).collect();
+    let multi: serde_json::Map<String, Value> =
+        pairs.iter().map(|(k, v)| (name(k), json!([v]))).collect();
+    let (headers, multi) = match variant % 4 {
+        // API Gateway sends both maps; some test tools send only one.
+        0 | 1 => (Value::Object(headers), Value::Object(multi)),
+        2 => (Value::Null, Value::Object(multi)),
+        _ => (Value::Object(headers), Value::Null),
+    };
+    json!({
+        "resource": "/{proxy+}", "path": path, "httpMethod": method,
+        "headers": headers, "multiValueHeaders": multi,
+        "queryStringParameters": {"origin": "https://evil.example"},
+        "requestContext": {"resourcePath": "/{proxy+}", "httpMethod": method},
+        "body": null, "isBase64Encoded": false
+    })
+}
+
+fn handler_response(version2: bool, variant: usize) -> Value {
+    match variant % 5 {
+        0 => {
+            json!({"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": "{}"})
+        }
+        1 => {
+            json!({"statusCode": 201, "headers": {"Access-Control-Allow-Origin": "*", "vary": "Accept-Encoding"}, "body": "x"})
+        }
+        2 if !version2 => json!({
+            "statusCode": 500, "headers": {"X-Request-Id": "abc"},
+            "multiValueHeaders": {"Vary": ["Accept", "Cookie"], "access-control-allow-credentials": ["true"]},
+            "body": "err"
+        }),
+        3 if version2 => json!({"ok": true}),
+        _ => json!({"statusCode": 404}),
+    }
+}
+
+fn handler_headers(response: &Value) -> Vec<(String, String)> {
+    if response.get("statusCode").is_none() {
+        return vec![("content-type".into(), "application/json".into())];
+    }
+    let mut out = Vec::new();
+    if let Some(h) = response.get("headers").and_then(Value::as_object) {
+        out.extend(
+            h.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())),
+        );
+    }
+    if let Some(m) = response.get("multiValueHeaders").and_then(Value::as_object) {
+        for (k, vs) in m {
+            out.extend(
+                vs.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| (k.clone(), v.as_str().unwrap().to_string())),
+            );
+        }
+    }
+    out
+}
+
+fn pairs(decision: &Decision) -> Value {
+    json!(decision
+        .headers
+        .iter()
+        .map(|(k, v)| json!([k, v]))
+        .collect::<Vec<_>>())
+}
+
+fn effective(wrapped: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut names = BTreeSet::new();
+    if let Some(h) = wrapped.get("headers").and_then(Value::as_object) {
+        for (k, v) in h {
+            assert!(
+                names.insert(k.to_ascii_lowercase()),
+                "duplicate header {k} in {wrapped}"
+            );
+            out.push((k.to_ascii_lowercase(), v.as_str().unwrap().to_string()));
+        }
+    }
+    if let Some(m) = wrapped.get("multiValueHeaders").and_then(Value::as_object) {
+        for (k, vs) in m {
+            let lower = k.to_ascii_lowercase();
+            assert!(
+                lower != "vary" && !lower.starts_with("access-control-"),
+                "{k} left in multiValueHeaders: {wrapped}"
+            );
+            out.extend(
+                vs.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| (lower.clone(), v.as_str().unwrap().to_string())),
+            );
+        }
+    }
+    out.sort();
+    out
+}
+
+fn subjects(dir: &std::path::Path) -> Vec<Subject> {
+    let mut texts: Vec<(String, String, Option<String>)> = Vec::new();
+    let mut examples: Vec<_> = std::fs::read_dir(root().join("policies"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    examples.sort();
+    for path in examples {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let loaded =
+            corsgen::load_source(corsgen::source::PolicySource::new("p.toml", &text), None)
+                .unwrap();
+        let label = path.file_name().unwrap().to_string_lossy().to_string();
+        for env in corsgen::validate::env_names(loaded.raw.as_ref().unwrap()) {
+            texts.push((format!("{label} --env {env}"), text.clone(), Some(env)));
+        }
+        texts.push((label, text, None));
+    }
+    for (i, text) in EXTRA_POLICIES.iter().enumerate() {
+        texts.push((format!("synthetic #{i}"), (*text).to_string(), None));
+    }
+    texts
+        .into_iter()
+        .enumerate()
+        .map(|(i, (label, text, env))| {
+            let out = dir.join(format!("p{i}"));
+            emit_into(&text, env.as_deref(), &out);
+            let loaded = corsgen::load_source(
+                corsgen::source::PolicySource::new("policy.toml", &text),
+                env.as_deref(),
+            )
+            .unwrap();
+            Subject {
+                label,
+                policy: loaded.policy.unwrap(),
+                module_index: i,
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn lambda_snippets_agree_with_the_engine_in_python_and_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let subjects = subjects(dir.path());
+    let mut cases = Vec::new();
+    let mut expected = Vec::new();
+    let mut coverage = BTreeSet::new();
+    let mut counter = 0usize;
+    for subject in &subjects {
+        for origin in origin_variants(&subject.policy) {
+            for (k, (method, acrm)) in KINDS.iter().enumerate() {
+                for version2 in [false, true] {
+                    for p in 0..2 {
+                        counter += 1;
+                        let path = PATHS[(counter + p * 5 + k) % PATHS.len()];
+                        let request = Request {
+                            method,
+                            path,
+                            origin: origin.as_deref(),
+                            request_method: *acrm,
+                        };
+                        let decision = engine::decide(&subject.policy, &request);
+                        let response = handler_response(version2, counter);
+                        let allowed = decision.headers.len() > 1;
+                        let rule = subject.policy.rule_for(path);
+                        coverage.insert(format!(
+                            "v{} {} {} credentials={}",
+                            if version2 { 2 } else { 1 },
+                            if decision.preflight_status.is_some() {
+                                "preflight"
+                            } else {
+                                "actual"
+                            },
+                            match (origin.is_some(), allowed) {
+                                (false, _) => "absent",
+                                (true, true) => "allowed",
+                                (true, false) => "refused",
+                            },
+                            rule.credentials
+                        ));
+                        cases.push(json!({
+                            "module": subject.module_index,
+                            "event": event(version2, counter, method, path, origin.as_deref(), *acrm),
+                            "response": response,
+                        }));
+                        expected.push((
+                            subject.label.clone(),
+                            decision,
+                            response,
+                            format!(
+                                "{method} {path} origin={origin:?} acrm={acrm:?} v2={version2}"
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(cases.len() >= 1000, "only {} cases", cases.len());
+    for needed in [
+        "v1 preflight allowed credentials=true",
+        "v2 preflight refused credentials=true",
+        "v1 actual refused credentials=false",
+        "v2 actual allowed credentials=false",
+        "v2 actual absent credentials=true",
+        "v1 preflight allowed credentials=false",
+    ] {
+        assert!(
+            coverage.contains(needed),
+            "matrix lacks {needed}: {coverage:?}"
+        );
+    }
+
+    for (runtime, script, file) in [
+        ("python3", "lambda_python.py", "lambda/python/cors.py"),
+        ("node", "lambda_node.mjs", "lambda/node/cors.mjs"),
+    ] {
+        let modules: Vec<String> = subjects
+            .iter()
+            .map(|s| {
+                dir.path()
+                    .join(format!("p{}", s.module_index))
+                    .join(file)
+                    .to_string_lossy()
+                    .to_string()
+            })
+            .collect();
+        let input = json!({"modules": modules, "cases": cases}).to_string();
+        let harness = root().join("tests/harness").join(script);
+        let output = run_with_stdin(runtime, &[harness.to_str().unwrap()], &input);
+        let results: Vec<Value> = serde_json::from_str(&output).unwrap();
+        assert_eq!(results.len(), cases.len());
+        let mut agreed = 0;
+        for ((label, decision, response, what), result) in expected.iter().zip(&results) {
+            let context = format!("{runtime}: policy {label}: {what}");
+            assert_eq!(
+                result["headers"],
+                pairs(decision),
+                "cors_headers differs; {context}"
+            );
+            match decision.preflight_status {
+                Some(status) => {
+                    let want = json!({"statusCode": status, "headers": result["preflight"]["headers"], "body": ""});
+                    assert_eq!(result["preflight"], want, "{context}");
+                    let mut got: Vec<(String, String)> = result["preflight"]["headers"]
+                        .as_object()
+                        .unwrap()
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+                        .collect();
+                    let mut want: Vec<(String, String)> = decision
+                        .headers
+                        .iter()
+                        .map(|(k, v)| ((*k).to_string(), v.clone()))
+                        .collect();
+                    got.sort();
+                    want.sort();
+                    assert_eq!(got, want, "preflight headers differ; {context}");
+                    assert_eq!(result["wrapped"], result["preflight"], "{context}");
+                    assert_eq!(result["handler_called"], false, "{context}");
+                }
+                None => {
+                    assert_eq!(result["preflight"], Value::Null, "{context}");
+                    assert_eq!(result["handler_called"], true, "{context}");
+                    let want_status = response.get("statusCode").cloned().unwrap_or(json!(200));
+                    assert_eq!(result["wrapped"]["statusCode"], want_status, "{context}");
+                    if response.get("statusCode").is_some() {
+                        assert_eq!(
+                            result["wrapped"].get("body"),
+                            response.get("body"),
+                            "{context}"
+                        );
+                    }
+                    let mut want: Vec<(String, String)> =
+                        engine::finalize_response(decision, &handler_headers(response))
+                            .into_iter()
+                            .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                            .collect();
+                    want.sort();
+                    assert_eq!(
+                        effective(&result["wrapped"]),
+                        want,
+                        "wrapped headers differ; {context}"
+                    );
+                }
+            }
+            agreed += 1;
+        }
+        eprintln!(
+            "{runtime}: {agreed}/{} cases agree with the engine across {} policies",
+            cases.len(),
+            subjects.len()
+        );
+    }
+}

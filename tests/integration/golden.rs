@@ -1,0 +1,126 @@
+//! Golden files: `emit` output for every example policy (and each of its environments) is
+//! pinned under `tests/golden/<policy>/<env or base>/`. Missing and extra files fail. Update
+//! with `UPDATE_GOLDEN=1 cargo test golden` and review the diff.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crate::support::root;
+
+fn files_under(dir: &Path) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.insert(
+                    path.strip_prefix(dir)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/"),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn cases() -> Vec<(PathBuf, Option<String>, PathBuf)> {
+    let mut out = Vec::new();
+    let mut policies: Vec<_> = std::fs::read_dir(root().join("policies"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    policies.sort();
+    for path in policies {
+        let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+        let loaded = corsgen::load(&path, None).unwrap();
+        let raw = loaded.raw.expect("example policies parse");
+        out.push((
+            path.clone(),
+            None,
+            root().join("tests/golden").join(&stem).join("base"),
+        ));
+        for env in corsgen::validate::env_names(&raw) {
+            out.push((
+                path.clone(),
+                Some(env.clone()),
+                root().join("tests/golden").join(&stem).join(&env),
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn emit_output_matches_golden_files_for_every_example_policy() {
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let mut failures = Vec::new();
+    for (policy, env, expected_dir) in cases() {
+        let loaded = corsgen::load(&policy, env.as_deref()).unwrap();
+        assert!(
+            loaded.diagnostics.is_empty(),
+            "{}: {:?}",
+            policy.display(),
+            loaded.diagnostics
+        );
+        // Generated headers name the policy by file name, so the path used here does not matter.
+        let files = corsgen::generate(loaded.policy.as_ref().unwrap(), &loaded.source).unwrap();
+        if update {
+            let _ = std::fs::remove_dir_all(&expected_dir);
+            corsgen::write::write(&expected_dir, &files).unwrap();
+            continue;
+        }
+        let rendered: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
+        let on_disk = files_under(&expected_dir);
+        for missing in rendered.difference(&on_disk) {
+            failures.push(format!(
+                "{}: golden file missing: {missing}",
+                expected_dir.display()
+            ));
+        }
+        for extra in on_disk.difference(&rendered) {
+            failures.push(format!(
+                "{}: golden file no longer generated: {extra}",
+                expected_dir.display()
+            ));
+        }
+        for file in &files {
+            if let Ok(expected) = std::fs::read_to_string(expected_dir.join(&file.path)) {
+                if expected != file.contents {
+                    failures.push(format!(
+                        "{}: {} differs from the golden file",
+                        expected_dir.display(),
+                        file.path
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{}\nrun UPDATE_GOLDEN=1 cargo test golden and review the diff",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn golden_directories_all_belong_to_an_example_policy() {
+    let known: BTreeSet<PathBuf> = cases().into_iter().map(|(_, _, dir)| dir).collect();
+    for policy_dir in std::fs::read_dir(root().join("tests/golden")).unwrap() {
+        for env_dir in std::fs::read_dir(policy_dir.unwrap().path()).unwrap() {
+            let dir = env_dir.unwrap().path();
+            assert!(
+                known.contains(&dir),
+                "stale golden directory {}",
+                dir.display()
+            );
+        }
+    }
+}

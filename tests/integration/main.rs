@@ -1,0 +1,9 @@
+//! The one integration-test binary: CLI contract, golden files, differential conformance of the
+//! generated code in its real runtimes, property tests, README sync.
+
+mod cli;
+mod conformance;
+mod golden;
+mod properties;
+mod readme;
+mod support;
