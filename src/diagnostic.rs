@@ -98,6 +98,26 @@ codes! {
     DuplicateRoute => "duplicate-route", Error, "Two routes with the same path shape.";
 }
 
+impl Code {
+    /// The README's table of diagnostic codes.
+    #[must_use]
+    pub fn markdown_table() -> String {
+        let mut out = String::from("| code | severity | meaning |\n| --- | --- | --- |\n");
+        for code in Code::ALL {
+            let severity = match code.severity() {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            out.push_str(&format!(
+                "| `{}` | {severity} | {} |\n",
+                code.as_str(),
+                code.description()
+            ));
+        }
+        out
+    }
+}
+
 /// One problem in a policy, located in its source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {

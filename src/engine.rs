@@ -194,7 +194,9 @@ mod tests {
     use super::{
         decide, finalize_response, merge_vary, Request, ACAC, ACAH, ACAM, ACAO, ACEH, ACMA, VARY,
     };
-    use crate::model::{AllowedOrigins, Policy, Route, Rule};
+    use std::sync::Arc;
+
+    use crate::model::{AllowedOrigins, OriginList, Policy, Route, Rule};
     use crate::origin::{parse_origin, OriginSpec};
     use crate::validate::parse_route_path;
 
@@ -213,7 +215,7 @@ mod tests {
             origins: if any {
                 AllowedOrigins::Any
             } else {
-                AllowedOrigins::List { exact, wildcards }
+                AllowedOrigins::List(Arc::new(OriginList { exact, wildcards }))
             },
             credentials,
             methods: vec!["PUT".into(), "DELETE".into()],

@@ -1,6 +1,8 @@
 //! The resolved policy: defaults applied, one environment chosen, routes sorted most specific
 //! first. Built only by `validate`; every value in it has passed every rule.
 
+use std::sync::Arc;
+
 use crate::origin::WildcardOrigin;
 
 /// A validated policy for one environment (or none).
@@ -51,13 +53,17 @@ pub struct Rule {
 pub enum AllowedOrigins {
     /// Any origin, answered with `*`.
     Any,
-    /// Exact origins and leftmost-label wildcards.
-    List {
-        /// Serialized origins, compared byte for byte.
-        exact: Vec<String>,
-        /// Wildcard patterns.
-        wildcards: Vec<WildcardOrigin>,
-    },
+    /// Exact origins and leftmost-label wildcards, shared by every rule that inherits them.
+    List(Arc<OriginList>),
+}
+
+/// Named origins: exact ones and leftmost-label wildcards.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct OriginList {
+    /// Serialized origins, compared byte for byte.
+    pub exact: Vec<String>,
+    /// Wildcard patterns.
+    pub wildcards: Vec<WildcardOrigin>,
 }
 
 impl AllowedOrigins {
@@ -66,8 +72,9 @@ impl AllowedOrigins {
     pub fn allows(&self, origin: &str) -> bool {
         match self {
             AllowedOrigins::Any => true,
-            AllowedOrigins::List { exact, wildcards } => {
-                exact.iter().any(|o| o == origin) || wildcards.iter().any(|w| w.matches(origin))
+            AllowedOrigins::List(list) => {
+                list.exact.iter().any(|o| o == origin)
+                    || list.wildcards.iter().any(|w| w.matches(origin))
             }
         }
     }

@@ -1,13 +1,13 @@
 //! The Lambda snippets' view model: origin sets, rules and routes as data tables, with every
 //! header value computed by the engine so the snippets cannot disagree with it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::engine;
-use crate::model::{AllowedOrigins, Policy, Rule, Segment};
-use crate::origin::WildcardOrigin;
+use crate::model::{AllowedOrigins, OriginList, Policy, Rule, Segment};
 
 use super::Header;
 
@@ -18,15 +18,6 @@ pub struct HeaderPair {
     pub name: String,
     /// Exact value.
     pub value: String,
-}
-
-/// A deduplicated set of allowed origins.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
-pub struct OriginSet {
-    /// Origins compared byte for byte.
-    pub exact: Vec<String>,
-    /// Label-anchored wildcard patterns as prefix/suffix pairs.
-    pub wildcards: Vec<WildcardOrigin>,
 }
 
 /// One distinct rule.
@@ -69,8 +60,8 @@ pub struct LambdaContext {
     pub header: Header,
     /// The policy's name.
     pub policy_name: String,
-    /// Distinct origin sets.
-    pub origin_sets: Vec<OriginSet>,
+    /// Distinct origin sets (exact origins, and wildcards as prefix/suffix pairs).
+    pub origin_sets: Vec<Arc<OriginList>>,
     /// Distinct rules.
     pub rules: Vec<RuleContext>,
     /// Routes in match order.
@@ -115,25 +106,36 @@ impl<T: Ord + Clone> Interner<T> {
     }
 }
 
+/// Origin lists are shared between the rules that inherit them, so most lookups hit the pointer
+/// map and never compare a thousand strings.
+struct SetInterner {
+    by_pointer: HashMap<*const OriginList, usize>,
+    by_value: Interner<Arc<OriginList>>,
+}
+
+impl SetInterner {
+    fn intern(&mut self, list: &Arc<OriginList>) -> usize {
+        let key = Arc::as_ptr(list);
+        if let Some(&i) = self.by_pointer.get(&key) {
+            return i;
+        }
+        let i = self.by_value.intern(Arc::clone(list));
+        self.by_pointer.insert(key, i);
+        i
+    }
+}
+
 pub(super) fn plan(policy: &Policy, header: &Header) -> LambdaContext {
-    let mut sets = Interner::new();
+    let mut sets = SetInterner {
+        by_pointer: HashMap::new(),
+        by_value: Interner::new(),
+    };
     let mut rules = Interner::new();
-    let mut rule_index = |rule: &Rule, sets: &mut Interner<OriginSet>| {
+    let empty = Arc::new(OriginList::default());
+    let mut rule_index = |rule: &Rule, sets: &mut SetInterner| {
         let (any_origin, set) = match &rule.origins {
-            AllowedOrigins::Any => (
-                true,
-                OriginSet {
-                    exact: vec![],
-                    wildcards: vec![],
-                },
-            ),
-            AllowedOrigins::List { exact, wildcards } => (
-                false,
-                OriginSet {
-                    exact: exact.clone(),
-                    wildcards: wildcards.clone(),
-                },
-            ),
+            AllowedOrigins::Any => (true, &empty),
+            AllowedOrigins::List(list) => (false, list),
         };
         rules.intern(RuleContext {
             any_origin,
@@ -173,7 +175,7 @@ pub(super) fn plan(policy: &Policy, header: &Header) -> LambdaContext {
     LambdaContext {
         header: header.clone(),
         policy_name: policy.name.clone(),
-        origin_sets: sets.items,
+        origin_sets: sets.by_value.items,
         rules: rules.items,
         routes,
         default_rule,
@@ -187,8 +189,8 @@ pub(super) fn describe_rules(policy: &Policy) -> Vec<String> {
     let describe = |paths: &str, rule: &Rule| {
         let origins = match &rule.origins {
             AllowedOrigins::Any => "any origin (`*`)".to_string(),
-            AllowedOrigins::List { exact, wildcards } => {
-                let n = exact.len() + wildcards.len();
+            AllowedOrigins::List(list) => {
+                let n = list.exact.len() + list.wildcards.len();
                 format!("{n} allowed origin{}", if n == 1 { "" } else { "s" })
             }
         };

@@ -1,6 +1,5 @@
 //! Checks on single list items and scalars: one value, one place in the file.
 
-use std::collections::HashMap;
 use std::ops::Range;
 
 use toml::Spanned;
@@ -15,12 +14,6 @@ pub(super) struct Checked {
     pub(super) values: Vec<(String, Range<usize>)>,
     pub(super) origins: Vec<(OriginSpec, Range<usize>)>,
     pub(super) diagnostics: Vec<Diagnostic>,
-}
-
-/// Lists already checked, keyed by span, so a list inherited by many routes is checked once.
-#[derive(Debug, Default)]
-pub(super) struct ItemChecks {
-    pub(super) cache: HashMap<(usize, usize), Checked>,
 }
 
 /// RFC 9110 token: what method and header names must be.

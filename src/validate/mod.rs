@@ -10,14 +10,16 @@ mod items;
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
+use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{AllowedOrigins, Policy, Route, RoutePattern, Rule, Segment};
+use crate::model::{AllowedOrigins, OriginList, Policy, Route, RoutePattern, Rule, Segment};
 use crate::origin::OriginSpec;
 use crate::policy::{LambdaLanguage, RawEnv, RawPolicy, RuleFields, SpannedList};
 use crate::source::PolicySource;
 
-use items::{Checked, ItemChecks};
+use items::Checked;
 
 /// The outcome of validation.
 #[derive(Debug)]
@@ -32,7 +34,9 @@ pub struct Validation {
 #[must_use]
 pub fn validate(raw: &RawPolicy, source: &PolicySource, env: Option<&str>) -> Validation {
     let mut v = Validator {
-        items: ItemChecks::default(),
+        checked_lists: HashMap::new(),
+        merged: HashMap::new(),
+        credentialed_origins_checked: HashSet::new(),
         seen: HashSet::new(),
         diagnostics: Vec::new(),
     };
@@ -162,7 +166,10 @@ fn build_policy(
 type DiagnosticKey = (Code, Option<(usize, usize)>, String);
 
 struct Validator {
-    items: ItemChecks,
+    /// Lists already checked, keyed by span: a list inherited by many routes is checked once.
+    checked_lists: HashMap<SpanKey, Rc<Checked>>,
+    merged: HashMap<(SpanKey, Option<SpanKey>), Rc<MergedOrigins>>,
+    credentialed_origins_checked: HashSet<((SpanKey, Option<SpanKey>), bool)>,
     seen: HashSet<DiagnosticKey>,
     diagnostics: Vec<Diagnostic>,
 }
@@ -223,15 +230,76 @@ impl Validator {
         patterns
     }
 
-    fn checked(&mut self, list: &SpannedList, check: fn(&SpannedList) -> Checked) -> Checked {
-        let key = (list.span().start, list.span().end);
-        if let Some(done) = self.items.cache.get(&key) {
-            return done.clone();
+    fn checked(&mut self, list: &SpannedList, check: fn(&SpannedList) -> Checked) -> Rc<Checked> {
+        let key = span_key(list);
+        if let Some(done) = self.checked_lists.get(&key) {
+            return Rc::clone(done);
         }
-        let checked = check(list);
+        let checked = Rc::new(check(list));
         self.push_all(checked.diagnostics.clone());
-        self.items.cache.insert(key, checked.clone());
+        self.checked_lists.insert(key, Rc::clone(&checked));
         checked
+    }
+
+    /// The origins of `list` plus an environment's `extras`, merged and checked once however
+    /// many routes share them.
+    fn merged_origins(
+        &mut self,
+        list: &SpannedList,
+        extras: Option<&SpannedList>,
+    ) -> Rc<MergedOrigins> {
+        let key = (span_key(list), extras.map(span_key));
+        if let Some(done) = self.merged.get(&key) {
+            return Rc::clone(done);
+        }
+        let mut entries = self.checked(list, items::check_origins).origins.clone();
+        let any = entries.iter().any(|(o, _)| *o == OriginSpec::Any);
+        if let (Some(extra_list), false) = (extras, any) {
+            let extra = self.checked(extra_list, items::check_origins);
+            for (spec, span) in &extra.origins {
+                if *spec == OriginSpec::Any {
+                    self.push(
+                        Diagnostic::new(
+                            Code::AnyOriginMixed,
+                            span.clone(),
+                            "`*` in extra-origins would mix any origin with named ones",
+                        )
+                        .help("set allow-origins = [\"*\"] in this environment instead"),
+                    );
+                } else if entries.iter().any(|(o, _)| o == spec) {
+                    self.push(
+                        Diagnostic::new(
+                            Code::DuplicateOrigin,
+                            span.clone(),
+                            format!("origin \"{}\" is already allowed", spec.as_policy_string()),
+                        )
+                        .help("remove it from extra-origins"),
+                    );
+                } else {
+                    entries.push((spec.clone(), span.clone()));
+                }
+            }
+        }
+        let allowed = if any {
+            AllowedOrigins::Any
+        } else {
+            let mut list = OriginList::default();
+            for (spec, _) in &entries {
+                match spec {
+                    OriginSpec::Exact(o) => list.exact.push(o.clone()),
+                    OriginSpec::Wildcard(w) => list.wildcards.push(w.clone()),
+                    OriginSpec::Any => {}
+                }
+            }
+            AllowedOrigins::List(Arc::new(list))
+        };
+        let merged = Rc::new(MergedOrigins {
+            key,
+            entries,
+            allowed,
+        });
+        self.merged.insert(key, Rc::clone(&merged));
+        merged
     }
 
     /// Resolves one rule (defaults applied) and runs the checks that combine fields.
@@ -252,35 +320,7 @@ impl Validator {
             );
             return None;
         };
-        let origins = self.checked(origin_list, items::check_origins);
-        let mut entries: Vec<(OriginSpec, Range<usize>)> = origins.origins.clone();
-        let any = entries.iter().any(|(o, _)| *o == OriginSpec::Any);
-        if let (Some(extra_list), false) = (extras, any) {
-            let extra = self.checked(extra_list, items::check_origins);
-            for (spec, span) in extra.origins {
-                if spec == OriginSpec::Any {
-                    self.push(
-                        Diagnostic::new(
-                            Code::AnyOriginMixed,
-                            span,
-                            "`*` in extra-origins would mix any origin with named ones",
-                        )
-                        .help("set allow-origins = [\"*\"] in this environment instead"),
-                    );
-                } else if entries.iter().any(|(o, _)| *o == spec) {
-                    self.push(
-                        Diagnostic::new(
-                            Code::DuplicateOrigin,
-                            span,
-                            format!("origin \"{}\" is already allowed", spec.as_policy_string()),
-                        )
-                        .help("remove it from extra-origins"),
-                    );
-                } else {
-                    entries.push((spec, span));
-                }
-            }
-        }
+        let origins = self.merged_origins(origin_list, extras);
         let credentials = fields.allow_credentials.is_some_and(|c| *c.get_ref());
         let insecure_ok = fields.allow_insecure_origins.is_some_and(|c| *c.get_ref());
         let methods = fields
@@ -302,24 +342,11 @@ impl Validator {
         });
 
         if credentials {
-            for (spec, span) in &entries {
-                if *spec == OriginSpec::Any {
-                    self.push(
-                        Diagnostic::new(Code::AnyOriginWithCredentials, span.clone(), "`*` allows any origin, but this rule also allows credentials")
-                            .label("any origin")
-                            .help("browsers reject `Access-Control-Allow-Origin: *` on credentialed requests; list the exact origins, or set allow-credentials = false"),
-                    );
-                } else if spec.is_insecure() && !insecure_ok {
-                    self.push(
-                        Diagnostic::new(
-                            Code::InsecureOriginWithCredentials,
-                            span.clone(),
-                            format!("\"{}\" is plain http, and this rule allows credentials", spec.as_policy_string()),
-                        )
-                        .label("credentials would travel to and from this site unencrypted")
-                        .help("use the https:// origin, or set allow-insecure-origins = true if you really mean it"),
-                    );
-                }
+            if self
+                .credentialed_origins_checked
+                .insert((origins.key, insecure_ok))
+            {
+                self.check_credentialed_origins(&origins.entries, insecure_ok);
             }
             for (list, code, field) in [
                 (
@@ -362,29 +389,55 @@ impl Validator {
             }
         }
 
-        let origins = if any {
-            AllowedOrigins::Any
-        } else {
-            let mut exact = Vec::new();
-            let mut wildcards = Vec::new();
-            for (spec, _) in entries {
-                match spec {
-                    OriginSpec::Exact(o) => exact.push(o),
-                    OriginSpec::Wildcard(w) => wildcards.push(w),
-                    OriginSpec::Any => {}
-                }
-            }
-            AllowedOrigins::List { exact, wildcards }
-        };
+        let values = |c: &Checked| c.values.iter().map(|(v, _)| v.clone()).collect();
         Some(Rule {
-            origins,
+            origins: origins.allowed.clone(),
             credentials,
-            methods: methods.values.into_iter().map(|(v, _)| v).collect(),
-            headers: headers.values.into_iter().map(|(v, _)| v).collect(),
-            expose: expose.values.into_iter().map(|(v, _)| v).collect(),
+            methods: values(&methods),
+            headers: values(&headers),
+            expose: values(&expose),
             max_age,
         })
     }
+
+    fn check_credentialed_origins(
+        &mut self,
+        entries: &[(OriginSpec, Range<usize>)],
+        insecure_ok: bool,
+    ) {
+        for (spec, span) in entries {
+            if *spec == OriginSpec::Any {
+                self.push(
+                    Diagnostic::new(Code::AnyOriginWithCredentials, span.clone(), "`*` allows any origin, but this rule also allows credentials")
+                        .label("any origin")
+                        .help("browsers reject `Access-Control-Allow-Origin: *` on credentialed requests; list the exact origins, or set allow-credentials = false"),
+                );
+            } else if spec.is_insecure() && !insecure_ok {
+                self.push(
+                    Diagnostic::new(
+                        Code::InsecureOriginWithCredentials,
+                        span.clone(),
+                        format!("\"{}\" is plain http, and this rule allows credentials", spec.as_policy_string()),
+                    )
+                    .label("credentials would travel to and from this site unencrypted")
+                    .help("use the https:// origin, or set allow-insecure-origins = true if you really mean it"),
+                );
+            }
+        }
+    }
+}
+
+type SpanKey = (usize, usize);
+
+fn span_key(list: &SpannedList) -> SpanKey {
+    (list.span().start, list.span().end)
+}
+
+/// A rule's origins after an environment's extra-origins are merged in.
+struct MergedOrigins {
+    key: (SpanKey, Option<SpanKey>),
+    entries: Vec<(OriginSpec, Range<usize>)>,
+    allowed: AllowedOrigins,
 }
 
 /// Parses an API Gateway resource path such as `/orders/{id}` or `/public/{proxy+}`.

@@ -88,9 +88,10 @@ fn origin_variants(policy: &Policy) -> Vec<Option<String>> {
         out.insert(Some(o.to_string()));
     }
     for rule in rules {
-        let AllowedOrigins::List { exact, wildcards } = &rule.origins else {
+        let AllowedOrigins::List(list) = &rule.origins else {
             continue;
         };
+        let (exact, wildcards) = (&list.exact, &list.wildcards);
         for o in exact {
             out.insert(Some(o.clone()));
             out.insert(Some(format!("{o}.evil.com")));

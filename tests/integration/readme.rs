@@ -3,30 +3,44 @@
 
 use crate::support::root;
 
-const START: &str = "<!-- policy-reference:start -->\n";
-const END: &str = "<!-- policy-reference:end -->";
-
-#[test]
-fn policy_reference_matches_the_schema() {
+/// Checks (or with `UPDATE_README=1` rewrites) the generated section between two markers.
+fn generated_section(name: &str, generated: &str) {
     let path = root().join("README.md");
     let readme = std::fs::read_to_string(&path).unwrap();
+    let start_marker = format!("<!-- {name}:start -->\n");
+    let end_marker = format!("<!-- {name}:end -->");
     let start = readme
-        .find(START)
-        .expect("README has the policy-reference start marker")
-        + START.len();
+        .find(&start_marker)
+        .unwrap_or_else(|| panic!("README lacks {start_marker}"))
+        + start_marker.len();
     let end = readme
-        .find(END)
-        .expect("README has the policy-reference end marker");
-    let generated = corsgen::schema::reference_markdown();
+        .find(&end_marker)
+        .unwrap_or_else(|| panic!("README lacks {end_marker}"));
     if std::env::var_os("UPDATE_README").is_some() {
-        let updated = format!("{}{generated}{}", &readme[..start], &readme[end..]);
-        std::fs::write(&path, updated).unwrap();
+        std::fs::write(
+            &path,
+            format!("{}{generated}{}", &readme[..start], &readme[end..]),
+        )
+        .unwrap();
         return;
     }
     assert_eq!(
         &readme[start..end],
         generated,
-        "README policy reference is stale: run UPDATE_README=1 cargo test readme"
+        "README section {name} is stale: run UPDATE_README=1 cargo test readme"
+    );
+}
+
+#[test]
+fn policy_reference_matches_the_schema() {
+    generated_section("policy-reference", &corsgen::schema::reference_markdown());
+}
+
+#[test]
+fn diagnostic_code_table_matches_the_codes() {
+    generated_section(
+        "diagnostic-codes",
+        &corsgen::diagnostic::Code::markdown_table(),
     );
 }
 

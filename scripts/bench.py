@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Benchmarks whole-process `corsgen emit` (not a test): median wall time and peak RSS.
+
+Usage: scripts/bench.py [RUNS] [--readme]   (builds the release binary first; default 30 runs)
+Prints a Markdown table; with --readme also writes it into README.md's Benchmarks section.
+"""
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ARGS = [a for a in sys.argv[1:] if a != "--readme"]
+RUNS = int(ARGS[0]) if ARGS else 30
+LINES = []
+
+
+def emit(line=""):
+    print(line)
+    LINES.append(line)
+
+
+def run_once(args):
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        sys.exit(f"{args} failed: {proc.stderr.read().decode()}")
+    return elapsed, usage.ru_maxrss  # KiB on Linux
+
+
+def bench(label, policy, out):
+    binary = os.path.join(ROOT, "target", "release", "corsgen")
+    args = [binary, "emit", policy, "--out", out]
+    run_once(args)  # warm the page cache; later runs also measure the unchanged-file path
+    times, peaks = [], []
+    for i in range(RUNS):
+        # Alternate a fresh directory (everything written) and the same one (nothing written).
+        target = out if i % 2 else tempfile.mkdtemp(prefix="corsgen-bench-")
+        elapsed, peak = run_once([binary, "emit", policy, "--out", target])
+        times.append(elapsed)
+        peaks.append(peak)
+    size = sum(
+        os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(out) for f in fs
+    )
+    emit(
+        f"| {label} | {statistics.median(times) * 1000:.1f} ms | {max(peaks) / 1024:.1f} MiB | {size / 1024:.0f} KiB |"
+    )
+
+
+def main():
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        large = os.path.join(tmp, "large.toml")
+        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gen-large-policy.py"), large], check=True)
+        emit("| policy | median wall time | peak memory (max RSS) | output |")
+        emit("| --- | --- | --- | --- |")
+        bench("policies/example.toml", os.path.join(ROOT, "policies", "example.toml"), os.path.join(tmp, "example"))
+        bench("large: 1,000 origins, 500 routes", large, os.path.join(tmp, "large"))
+    cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
+    emit()
+    emit(f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores ({cpu or 'unknown CPU'}).")
+    if "--readme" in sys.argv:
+        path = os.path.join(ROOT, "README.md")
+        text = open(path, encoding="utf-8").read()
+        start, end = "<!-- benchmarks:start -->\n", "<!-- benchmarks:end -->"
+        head, rest = text.split(start)
+        _, tail = rest.split(end)
+        open(path, "w", encoding="utf-8").write(head + start + "\n".join(LINES) + "\n" + end + tail)
+
+
+main()
