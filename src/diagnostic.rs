@@ -51,6 +51,7 @@ macro_rules! codes {
 codes! {
     TomlSyntax => "toml-syntax", Error, "The file is not valid TOML.";
     UnknownKey => "unknown-key", Error, "A key that the policy format does not have.";
+    MissingField => "missing-field", Error, "A required key is missing.";
     InvalidValue => "invalid-value", Error, "A value of the wrong type or shape.";
     UnsupportedVersion => "unsupported-version", Error, "`version` is not a policy format this corsgen reads.";
     InvalidEnvName => "invalid-env-name", Error, "An environment name that cannot be passed to `--env`.";

@@ -186,12 +186,27 @@ pub(super) fn plan(policy: &Policy, header: &Header) -> LambdaContext {
 
 /// One plain-text line per rule for the generated README.
 pub(super) fn describe_rules(policy: &Policy) -> Vec<String> {
+    const SHOWN: usize = 6;
     let describe = |paths: &str, rule: &Rule| {
         let origins = match &rule.origins {
-            AllowedOrigins::Any => "any origin (`*`)".to_string(),
+            AllowedOrigins::Any => "any origin (answered with *)".to_string(),
             AllowedOrigins::List(list) => {
-                let n = list.exact.len() + list.wildcards.len();
-                format!("{n} allowed origin{}", if n == 1 { "" } else { "s" })
+                let names: Vec<String> = list
+                    .exact
+                    .iter()
+                    .cloned()
+                    .chain(list.wildcards.iter().map(|w| w.pattern()))
+                    .collect();
+                let mut text = names
+                    .iter()
+                    .take(SHOWN)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if names.len() > SHOWN {
+                    text.push_str(&format!(" and {} more", names.len() - SHOWN));
+                }
+                text
             }
         };
         let credentials = if rule.credentials {
@@ -199,13 +214,18 @@ pub(super) fn describe_rules(policy: &Policy) -> Vec<String> {
         } else {
             "without credentials"
         };
-        format!("{paths}: {origins}, {credentials}")
+        format!("{paths}: {origins}; {credentials}")
     };
     let mut lines: Vec<String> = policy
         .routes
         .iter()
-        .map(|r| describe(&format!("`{}`", r.path), &r.rule))
+        .map(|r| describe(&r.path, &r.rule))
         .collect();
-    lines.push(describe("every other path", &policy.default_rule));
+    let rest = if policy.routes.is_empty() {
+        "All paths"
+    } else {
+        "Every other path"
+    };
+    lines.push(describe(rest, &policy.default_rule));
     lines
 }

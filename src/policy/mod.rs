@@ -205,23 +205,35 @@ pub fn parse(source: &PolicySource) -> Result<RawPolicy, Vec<Diagnostic>> {
 
 fn toml_error(error: &toml::de::Error, code: Code) -> Diagnostic {
     let span = error.span().unwrap_or(0..0);
-    let message = error.message().trim().to_string();
+    let message = error.message().trim();
     let first_line = message.lines().next().unwrap_or("").to_string();
-    let help = match code {
-        Code::TomlSyntax => "fix the TOML syntax; see https://toml.io/en/v1.0.0".to_string(),
-        _ => value_help(&first_line),
+    if code == Code::TomlSyntax {
+        return Diagnostic::new(code, span, first_line)
+            .help("fix the TOML syntax; see https://toml.io/en/v1.0.0");
+    }
+    if let Some(field) = first_line
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.strip_suffix('`'))
+    {
+        let help = match field {
+            "version" => "add `version = 1` as the first line".to_string(),
+            "cors" => {
+                "add the default rule: [cors] with allow-origins = [\"https://app.example.com\"]"
+                    .to_string()
+            }
+            "path" => "give every [[route]] a path, e.g. path = \"/orders/{id}\"".to_string(),
+            other => format!("add `{other}`; `corsgen schema` lists every field and its type"),
+        };
+        return Diagnostic::new(Code::MissingField, span, first_line).help(help);
+    }
+    let help = if first_line.contains("unknown variant") {
+        "use one of the listed values"
+    } else if first_line.contains("expected a sequence") {
+        "write a list, even of one item: [\"value\"]"
+    } else {
+        "use the type the policy reference gives for this field (`corsgen schema`)"
     };
     Diagnostic::new(code, span, first_line).help(help)
-}
-
-fn value_help(message: &str) -> String {
-    if message.starts_with("missing field") {
-        "add the field; `corsgen schema` lists every field and its type".into()
-    } else if message.contains("unknown variant") {
-        "use one of the listed values".into()
-    } else {
-        "use the type the policy reference gives for this field (`corsgen schema`)".into()
-    }
 }
 
 #[cfg(test)]
