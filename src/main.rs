@@ -3,6 +3,7 @@
 mod cli;
 
 use std::io::Write as _;
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser as _;
@@ -25,15 +26,17 @@ fn main() -> ExitCode {
     }
 }
 
-fn print_diagnostics(loaded: &Loaded, format: Format, always: bool) {
-    match format {
-        Format::Human => {
-            if always || !loaded.diagnostics.is_empty() {
-                eprint!("{}", report::human(&loaded.source, &loaded.diagnostics));
-            }
-        }
-        Format::Json => print!("{}", report::json(&loaded.source, &loaded.diagnostics)),
+fn print_human(loaded: &Loaded, always: bool) {
+    if always || !loaded.diagnostics.is_empty() {
+        eprint!("{}", report::human(&loaded.source, &loaded.diagnostics));
     }
+}
+
+fn print_json(loaded: &Loaded, emit: Option<report::EmitOutcome<'_>>) {
+    print!(
+        "{}",
+        report::json(&loaded.source, &loaded.diagnostics, emit)
+    );
 }
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -44,7 +47,10 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             format,
         } => {
             let loaded = corsgen::load(&policy, env.as_deref())?;
-            print_diagnostics(&loaded, format, true);
+            match format {
+                Format::Human => print_human(&loaded, true),
+                Format::Json => print_json(&loaded, None),
+            }
             Ok(if loaded.policy.is_some() { 0 } else { INVALID })
         }
         Command::Emit {
@@ -55,42 +61,35 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             format,
         } => {
             let loaded = corsgen::load(&policy, env.as_deref())?;
-            print_diagnostics(&loaded, format, false);
             let Some(valid) = &loaded.policy else {
+                match format {
+                    Format::Human => print_human(&loaded, false),
+                    Format::Json => print_json(&loaded, None),
+                }
                 return Ok(INVALID);
             };
+            // Everything is rendered in memory before the first byte is written.
             let files = corsgen::generate(valid, &loaded.source)?;
-            if check {
-                let drift = corsgen::write::check(&out, &files)?;
-                if drift.is_clean() {
-                    eprintln!(
-                        "{}: {} files up to date",
-                        out.display(),
-                        drift.unchanged.len()
-                    );
-                    return Ok(0);
+            let result = if check {
+                corsgen::write::check(&out, &files)?
+            } else {
+                corsgen::write::write(&out, &files)?
+            };
+            let drift = check && !result.is_clean();
+            match format {
+                Format::Json => print_json(
+                    &loaded,
+                    Some(report::EmitOutcome {
+                        check,
+                        files: &result,
+                    }),
+                ),
+                Format::Human => {
+                    print_human(&loaded, false);
+                    report_emit(&result, check, &out, &policy, env.as_deref());
                 }
-                print!("{}", drift.diff);
-                let env_flag = env.map(|e| format!(" --env {e}")).unwrap_or_default();
-                eprintln!(
-                    "{}: {} file(s) out of date, {} orphaned; run `corsgen emit {} --out {}{env_flag}`",
-                    out.display(),
-                    drift.changed.len(),
-                    drift.orphans.len(),
-                    policy.display(),
-                    out.display()
-                );
-                return Ok(1);
             }
-            let written = corsgen::write::write(&out, &files)?;
-            eprintln!(
-                "{}: wrote {} file(s), {} unchanged, {} orphan(s) removed",
-                out.display(),
-                written.changed.len(),
-                written.unchanged.len(),
-                written.orphans.len()
-            );
-            Ok(0)
+            Ok(u8::from(drift))
         }
         Command::Schema => {
             let mut stdout = std::io::stdout().lock();
@@ -100,11 +99,46 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Init { path } => {
             corsgen::init::init(&path)?;
             eprintln!(
-                "wrote {}; check it with `corsgen validate {}`",
+                "wrote {}; check it with `corsgen validate {}` (`corsgen schema > policy.schema.json` gives editors completion)",
                 path.display(),
                 path.display()
             );
             Ok(0)
         }
+    }
+}
+
+fn report_emit(
+    result: &corsgen::write::Report,
+    check: bool,
+    out: &Path,
+    policy: &Path,
+    env: Option<&str>,
+) {
+    if !check {
+        eprintln!(
+            "{}: wrote {} file(s), {} unchanged, {} orphan(s) removed",
+            out.display(),
+            result.changed.len(),
+            result.unchanged.len(),
+            result.orphans.len()
+        );
+    } else if result.is_clean() {
+        eprintln!(
+            "{}: {} files up to date",
+            out.display(),
+            result.unchanged.len()
+        );
+    } else {
+        print!("{}", result.diff);
+        let env_flag = env.map(|e| format!(" --env {e}")).unwrap_or_default();
+        eprintln!(
+            "{}: {} file(s) out of date, {} orphaned; run `corsgen emit {} --out {}{env_flag}`",
+            out.display(),
+            result.changed.len(),
+            result.orphans.len(),
+            policy.display(),
+            out.display()
+        );
     }
 }

@@ -91,6 +91,18 @@ struct JsonReport<'a> {
     errors: usize,
     warnings: usize,
     diagnostics: Vec<JsonDiagnostic<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    emit: Option<EmitOutcome<'a>>,
+}
+
+/// What `emit` did, for the JSON report.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct EmitOutcome<'a> {
+    /// True for `--check` (nothing written).
+    pub check: bool,
+    /// Files written, or in check mode out of date; orphans; the diff in check mode.
+    #[serde(flatten)]
+    pub files: &'a crate::write::Report,
 }
 
 #[derive(Serialize)]
@@ -107,9 +119,13 @@ struct JsonDiagnostic<'a> {
     suggestion: Option<&'a str>,
 }
 
-/// Every diagnostic as one JSON document (stable field names).
+/// Every diagnostic as one JSON document (stable field names), with what `emit` did when it ran.
 #[must_use]
-pub fn json(source: &PolicySource, diagnostics: &[Diagnostic]) -> String {
+pub fn json(
+    source: &PolicySource,
+    diagnostics: &[Diagnostic],
+    emit: Option<EmitOutcome<'_>>,
+) -> String {
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let report = JsonReport {
         file: &source.path,
@@ -135,6 +151,7 @@ pub fn json(source: &PolicySource, diagnostics: &[Diagnostic]) -> String {
                 }
             })
             .collect(),
+        emit,
     };
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
     text.push('\n');
@@ -176,7 +193,7 @@ mod tests {
     fn json_output_has_line_and_column() {
         let src = PolicySource::new("p.toml", "a = 1\nb = 2\n");
         let d = Diagnostic::new(Code::MaxAgeAboveChromiumCap, 10..11, "m");
-        let v: serde_json::Value = serde_json::from_str(&json(&src, &[d])).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&json(&src, &[d], None)).unwrap();
         assert_eq!(v["valid"], true);
         assert_eq!(v["diagnostics"][0]["line"], 2);
         assert_eq!(v["diagnostics"][0]["column"], 5);

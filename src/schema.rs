@@ -13,15 +13,7 @@ pub fn policy_schema_value() -> Value {
     static SCHEMA: OnceLock<Value> = OnceLock::new();
     SCHEMA
         .get_or_init(|| {
-            let mut schema =
-                serde_json::to_value(schemars::schema_for!(RawPolicy)).unwrap_or(Value::Null);
-            if let Some(object) = schema.as_object_mut() {
-                object.insert(
-                    "$id".into(),
-                    Value::String("https://corsgen.dev/policy.schema.json".into()),
-                );
-            }
-            schema
+            serde_json::to_value(schemars::schema_for!(RawPolicy)).unwrap_or(Value::Null)
         })
         .clone()
 }

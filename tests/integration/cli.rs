@@ -220,6 +220,63 @@ fn emit_is_idempotent_and_check_reports_drift() {
 }
 
 #[test]
+fn emit_json_reports_files_and_drift_in_one_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gen");
+    let policy = root().join("policies/per-route.toml");
+    let args = |extra: &[&'static str]| {
+        let mut v = vec![
+            "emit".to_string(),
+            policy.to_string_lossy().to_string(),
+            "--out".into(),
+            out.to_string_lossy().to_string(),
+            "--format".into(),
+            "json".into(),
+        ];
+        v.extend(extra.iter().map(|s| (*s).to_string()));
+        v
+    };
+    let run = |a: Vec<String>| {
+        corsgen(
+            dir.path(),
+            &a.iter().map(String::as_str).collect::<Vec<_>>(),
+        )
+    };
+    let first = run(args(&[]));
+    assert_eq!(first.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&first)).unwrap();
+    assert_eq!(report["emit"]["check"], false);
+    assert_eq!(report["emit"]["changed"].as_array().unwrap().len(), 3);
+    std::fs::remove_file(out.join("lambda/node/cors.mjs")).unwrap();
+    let drift = run(args(&["--check"]));
+    assert_eq!(drift.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&drift)).unwrap();
+    assert_eq!(
+        report["emit"]["changed"],
+        serde_json::json!(["lambda/node/cors.mjs"])
+    );
+    assert!(report["emit"]["diff"]
+        .as_str()
+        .unwrap()
+        .contains("+++ b/lambda/node/cors.mjs"));
+    let invalid = corsgen(
+        &root(),
+        &[
+            "emit",
+            "tests/invalid/duplicates.toml",
+            "--out",
+            out.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(invalid.status.code(), Some(3));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&invalid)).unwrap();
+    assert_eq!(report["valid"], false);
+    assert!(report.get("emit").is_none());
+}
+
+#[test]
 fn schema_command_prints_the_committed_schema() {
     let out = corsgen(&root(), &["schema"]);
     assert_eq!(out.status.code(), Some(0));
