@@ -66,8 +66,10 @@ fn py_bool_helper(
     Ok(())
 }
 
-/// A Python double-quoted string literal, ASCII only.
-pub(crate) fn py_str(s: &str) -> String {
+/// A double-quoted, pure-ASCII literal in the C tradition shared by the target languages:
+/// backslash, quote, `\n`, `\r` and `\t` escaped; `extra` characters replaced as listed;
+/// other printable ASCII kept; everything else written by the language's `other`.
+fn c_style_quoted(s: &str, extra: &[(char, &str)], other: fn(char, &mut String)) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
@@ -77,46 +79,37 @@ pub(crate) fn py_str(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            ' '..='~' => out.push(c),
-            c if (c as u32) < 0x100 => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if (c as u32) < 0x10000 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => {
-                let _ = write!(out, "\\U{:08x}", c as u32);
-            }
+            c => match extra.iter().find(|(e, _)| *e == c) {
+                Some((_, replacement)) => out.push_str(replacement),
+                None if (' '..='~').contains(&c) => out.push(c),
+                None => other(c, &mut out),
+            },
         }
     }
     out.push('"');
     out
 }
 
+/// A Python double-quoted string literal, ASCII only.
+pub(crate) fn py_str(s: &str) -> String {
+    c_style_quoted(s, &[], |c, out| {
+        let code = c as u32;
+        let _ = match code {
+            0..0x100 => write!(out, "\\x{code:02x}"),
+            0x100..0x10000 => write!(out, "\\u{code:04x}"),
+            _ => write!(out, "\\U{code:08x}"),
+        };
+    })
+}
+
 /// A JavaScript double-quoted string literal, ASCII only (valid ES5, safe inside `<script>`).
 pub(crate) fn js_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            ' '..='~' => out.push(c),
-            c => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    let _ = write!(out, "\\u{unit:04x}");
-                }
-            }
+    c_style_quoted(s, &[('<', "\\u003c"), ('>', "\\u003e")], |c, out| {
+        let mut units = [0u16; 2];
+        for unit in c.encode_utf16(&mut units) {
+            let _ = write!(out, "\\u{unit:04x}");
         }
-    }
-    out.push('"');
-    out
+    })
 }
 
 /// Text safe inside a line comment of any target language: printable ASCII only, anything else
