@@ -140,8 +140,11 @@ pub fn parse_origin(input: &str) -> Result<OriginSpec, OriginProblem> {
         });
     }
     let canonical = canonicalize(trimmed, &mut problems);
-    if problems.found.is_empty() {
-        return Ok(canonical.expect("no problems means a canonical origin"));
+    match (&canonical, problems.found.is_empty()) {
+        (Some(spec), true) => return Ok(spec.clone()),
+        // Every path that yields no origin records why; this keeps a missed one a diagnostic.
+        (None, true) => problems.fatal(Code::OriginMalformed, "is not a serialized origin"),
+        _ => {}
     }
     let message = problems
         .found
