@@ -87,7 +87,8 @@ rule_struct! {
 
 rule_struct! {
     /// `[env.NAME]`: an overlay selected with `--env NAME`. Every field overrides the same field
-    /// of `[cors]` and of each route.
+    /// of `[cors]`; a route keeps the fields it sets itself. `extra-origins` reaches every
+    /// allowlist, routes included.
     pub struct RawEnv {
         /// Origins added to every allowlist in this environment (routes that allow any origin
         /// are left as they are), e.g. `["http://localhost:3000"]`.

@@ -496,3 +496,83 @@ pub fn parse_route_path(path: &str) -> Result<RoutePattern, String> {
 pub fn env_names(raw: &RawPolicy) -> Vec<String> {
     raw.env.keys().map(|k| k.get_ref().clone()).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::AllowedOrigins;
+    use crate::source::PolicySource;
+
+    const LAYERED: &str = r#"version = 1
+[cors]
+allow-origins = ["https://app.example.com"]
+max-age = 600
+[env.dev]
+allow-origins = ["https://app.dev.example.com"]
+extra-origins = ["http://localhost:3000"]
+max-age = 5
+[[route]]
+path = "/admin/{proxy+}"
+allow-origins = ["https://admin.example.com"]
+[[route]]
+path = "/public/{proxy+}"
+allow-origins = ["*"]
+"#;
+
+    fn origins(rule: &crate::model::Rule) -> Vec<String> {
+        match &rule.origins {
+            AllowedOrigins::Any => vec!["*".into()],
+            AllowedOrigins::List(list) => list.exact.clone(),
+        }
+    }
+
+    #[test]
+    fn env_overrides_cors_routes_keep_their_own_fields_extras_reach_every_list() {
+        let loaded = crate::load_source(PolicySource::new("p.toml", LAYERED), Some("dev")).unwrap();
+        let policy = loaded.policy.expect("valid");
+        assert_eq!(
+            origins(&policy.default_rule),
+            ["https://app.dev.example.com", "http://localhost:3000"]
+        );
+        assert_eq!(policy.default_rule.max_age, Some(5));
+        let admin = policy
+            .routes
+            .iter()
+            .find(|r| r.path == "/admin/{proxy+}")
+            .unwrap();
+        assert_eq!(
+            origins(&admin.rule),
+            ["https://admin.example.com", "http://localhost:3000"]
+        );
+        assert_eq!(
+            admin.rule.max_age,
+            Some(5),
+            "fields the route does not set come from the env"
+        );
+        let public = policy
+            .routes
+            .iter()
+            .find(|r| r.path == "/public/{proxy+}")
+            .unwrap();
+        assert_eq!(
+            origins(&public.rule),
+            ["*"],
+            "extra origins never mix into an any-origin rule"
+        );
+
+        let base = crate::load_source(PolicySource::new("p.toml", LAYERED), None).unwrap();
+        let base = base.policy.expect("valid");
+        assert_eq!(origins(&base.default_rule), ["https://app.example.com"]);
+        assert_eq!(base.default_rule.max_age, Some(600));
+    }
+
+    #[test]
+    fn without_env_every_environment_is_checked() {
+        let text = "version = 1\n[cors]\nallow-origins = [\"https://a.example.com\"]\nallow-credentials = true\n[env.qa]\nextra-origins = [\"http://qa.example.com\"]\n";
+        let loaded = crate::load_source(PolicySource::new("p.toml", text), None).unwrap();
+        assert!(loaded.policy.is_none());
+        assert_eq!(
+            loaded.diagnostics[0].code,
+            crate::diagnostic::Code::InsecureOriginWithCredentials
+        );
+    }
+}
