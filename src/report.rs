@@ -50,10 +50,7 @@ fn clamp(span: &std::ops::Range<usize>, text: &str) -> std::ops::Range<usize> {
     while !text.is_char_boundary(end) {
         end += 1;
     }
-    let mut start = span.start.min(end);
-    while !text.is_char_boundary(start) {
-        start -= 1;
-    }
+    let start = crate::source::floor_char_boundary(text, span.start.min(end));
     if start == end {
         if let Some(c) = text[end..].chars().next() {
             end += c.len_utf8();

@@ -50,7 +50,8 @@ impl PolicySource {
     }
 }
 
-fn floor_char_boundary(text: &str, mut index: usize) -> usize {
+/// The nearest character boundary at or before `index`.
+pub(crate) fn floor_char_boundary(text: &str, mut index: usize) -> usize {
     while index > 0 && !text.is_char_boundary(index) {
         index -= 1;
     }

@@ -5,12 +5,13 @@
 //! already carry CORS headers.
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 
 use corsgen::engine::{self, Decision, Request};
 use corsgen::model::{AllowedOrigins, Policy, Rule};
 use serde_json::{json, Value};
 
-use crate::support::{emit_into, root, run_with_stdin};
+use crate::support::{emit_into, example_policies, run_lambda_harness, LAMBDA_RUNTIMES};
 
 /// Synthetic policies that stress what the examples do not.
 const EXTRA_POLICIES: &[&str] = &[
@@ -71,7 +72,8 @@ expose-headers = ["X-Pipe|Name"]
 struct Subject {
     label: String,
     policy: Policy,
-    module_index: usize,
+    /// Where its artifacts were emitted.
+    out: PathBuf,
 }
 
 fn origin_variants(policy: &Policy) -> Vec<Option<String>> {
@@ -275,21 +277,12 @@ fn effective(wrapped: &Value) -> Vec<(String, String)> {
 
 fn subjects(dir: &std::path::Path) -> Vec<Subject> {
     let mut texts: Vec<(String, String, Option<String>)> = Vec::new();
-    let mut examples: Vec<_> = std::fs::read_dir(root().join("policies"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    examples.sort();
-    for path in examples {
-        let text = std::fs::read_to_string(&path).unwrap();
-        let loaded =
-            corsgen::load_source(corsgen::source::PolicySource::new("p.toml", &text), None)
-                .unwrap();
-        let label = path.file_name().unwrap().to_string_lossy().to_string();
-        for env in corsgen::validate::env_names(loaded.raw.as_ref().unwrap()) {
-            texts.push((format!("{label} --env {env}"), text.clone(), Some(env)));
+    for (path, env) in example_policies() {
+        let mut label = path.file_name().unwrap().to_string_lossy().to_string();
+        if let Some(env) = &env {
+            label = format!("{label} --env {env}");
         }
-        texts.push((label, text, None));
+        texts.push((label, std::fs::read_to_string(&path).unwrap(), env));
     }
     for (i, text) in EXTRA_POLICIES.iter().enumerate() {
         texts.push((format!("synthetic #{i}"), (*text).to_string(), None));
@@ -299,16 +292,10 @@ fn subjects(dir: &std::path::Path) -> Vec<Subject> {
         .enumerate()
         .map(|(i, (label, text, env))| {
             let out = dir.join(format!("p{i}"));
-            emit_into(&text, env.as_deref(), &out);
-            let loaded = corsgen::load_source(
-                corsgen::source::PolicySource::new("policy.toml", &text),
-                env.as_deref(),
-            )
-            .unwrap();
             Subject {
                 label,
-                policy: loaded.policy.unwrap(),
-                module_index: i,
+                policy: emit_into(&text, env.as_deref(), &out),
+                out,
             }
         })
         .collect()
@@ -322,7 +309,7 @@ fn lambda_snippets_agree_with_the_engine_in_python_and_node() {
     let mut expected = Vec::new();
     let mut coverage = BTreeSet::new();
     let mut counter = 0usize;
-    for subject in &subjects {
+    for (module, subject) in subjects.iter().enumerate() {
         for origin in origin_variants(&subject.policy) {
             for (k, (method, acrm)) in KINDS.iter().enumerate() {
                 for version2 in [false, true] {
@@ -355,7 +342,7 @@ fn lambda_snippets_agree_with_the_engine_in_python_and_node() {
                             rule.credentials
                         ));
                         cases.push(json!({
-                            "module": subject.module_index,
+                            "module": module,
                             "event": event(version2, counter, method, path, origin.as_deref(), *acrm),
                             "response": response,
                         }));
@@ -387,25 +374,10 @@ fn lambda_snippets_agree_with_the_engine_in_python_and_node() {
         );
     }
 
-    for (runtime, script, file) in [
-        ("python3", "lambda_python.py", "lambda/python/cors.py"),
-        ("node", "lambda_node.mjs", "lambda/node/cors.mjs"),
-    ] {
-        let modules: Vec<String> = subjects
-            .iter()
-            .map(|s| {
-                dir.path()
-                    .join(format!("p{}", s.module_index))
-                    .join(file)
-                    .to_string_lossy()
-                    .to_string()
-            })
-            .collect();
-        let input = json!({"modules": modules, "cases": cases}).to_string();
-        let harness = root().join("tests/harness").join(script);
-        let output = run_with_stdin(runtime, &[harness.to_str().unwrap()], &input);
-        let results: Vec<Value> = serde_json::from_str(&output).unwrap();
-        assert_eq!(results.len(), cases.len());
+    let out_dirs: Vec<PathBuf> = subjects.iter().map(|s| s.out.clone()).collect();
+    for lambda_runtime in LAMBDA_RUNTIMES {
+        let runtime = lambda_runtime.0;
+        let results = run_lambda_harness(lambda_runtime, &out_dirs, &cases);
         let mut agreed = 0;
         for ((label, decision, response, what), result) in expected.iter().zip(&results) {
             let context = format!("{runtime}: policy {label}: {what}");

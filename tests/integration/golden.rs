@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::support::root;
+use crate::support::{example_policies, root};
 
 fn files_under(dir: &Path) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
@@ -32,30 +32,17 @@ fn files_under(dir: &Path) -> BTreeSet<String> {
 }
 
 fn cases() -> Vec<(PathBuf, Option<String>, PathBuf)> {
-    let mut out = Vec::new();
-    let mut policies: Vec<_> = std::fs::read_dir(root().join("policies"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    policies.sort();
-    for path in policies {
-        let stem = path.file_stem().unwrap().to_string_lossy().to_string();
-        let loaded = corsgen::load(&path, None).unwrap();
-        let raw = loaded.raw.expect("example policies parse");
-        out.push((
-            path.clone(),
-            None,
-            root().join("tests/golden").join(&stem).join("base"),
-        ));
-        for env in corsgen::validate::env_names(&raw) {
-            out.push((
-                path.clone(),
-                Some(env.clone()),
-                root().join("tests/golden").join(&stem).join(&env),
-            ));
-        }
-    }
-    out
+    example_policies()
+        .into_iter()
+        .map(|(path, env)| {
+            let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+            let dir = root()
+                .join("tests/golden")
+                .join(stem)
+                .join(env.as_deref().unwrap_or("base"));
+            (path, env, dir)
+        })
+        .collect()
 }
 
 #[test]

@@ -2,12 +2,13 @@
 //! renders snippets that load and run in python3 and node, whatever hostile strings it holds.
 
 use std::cell::RefCell;
+use std::path::PathBuf;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::json;
 
-use crate::support::{emit_into, root, run_with_stdin};
+use crate::support::{emit_into, run_lambda_harness, LAMBDA_RUNTIMES};
 
 fn check_no_panic(text: &str) {
     let source = corsgen::source::PolicySource::new("fuzz.toml", text);
@@ -187,10 +188,10 @@ fn valid_random_policies_render_snippets_that_run_in_python_and_node() {
             let loaded =
                 corsgen::load_source(corsgen::source::PolicySource::new("p.toml", &text), None)
                     .unwrap();
-            if let Some(policy) = loaded.policy {
+            if loaded.policy.is_some() {
                 let mut valid = valid.borrow_mut();
                 let out = dir.path().join(format!("v{}", valid.len()));
-                emit_into(&text, None, &out);
+                let policy = emit_into(&text, None, &out);
                 valid.push((out, policy));
             }
             Ok(())
@@ -222,25 +223,13 @@ fn valid_random_policies_render_snippets_that_run_in_python_and_node() {
                 .collect::<Vec<_>>())
         })
         .collect();
-    for (runtime, script, file) in [
-        ("python3", "lambda_python.py", "lambda/python/cors.py"),
-        ("node", "lambda_node.mjs", "lambda/node/cors.mjs"),
-    ] {
-        let modules: Vec<String> = valid
-            .iter()
-            .map(|(d, _)| d.join(file).to_string_lossy().to_string())
-            .collect();
-        let cases: Vec<serde_json::Value> = (0..valid.len())
-            .map(|i| json!({"module": i, "event": event, "response": {"statusCode": 200}}))
-            .collect();
-        let input = json!({"modules": modules, "cases": cases}).to_string();
-        let harness = root().join("tests/harness").join(script);
-        let results: Vec<serde_json::Value> = serde_json::from_str(&run_with_stdin(
-            runtime,
-            &[harness.to_str().unwrap()],
-            &input,
-        ))
-        .unwrap();
+    let out_dirs: Vec<PathBuf> = valid.iter().map(|(d, _)| d.clone()).collect();
+    let cases: Vec<serde_json::Value> = (0..valid.len())
+        .map(|i| json!({"module": i, "event": event, "response": {"statusCode": 200}}))
+        .collect();
+    for lambda_runtime in LAMBDA_RUNTIMES {
+        let runtime = lambda_runtime.0;
+        let results = run_lambda_harness(lambda_runtime, &out_dirs, &cases);
         for ((result, want), (dir, _)) in results.iter().zip(&expected).zip(&valid) {
             assert_eq!(&result["headers"], want, "{runtime}: {}", dir.display());
         }

@@ -55,8 +55,8 @@ pub(crate) fn run_with_stdin(program: &str, args: &[&str], input: &str) -> Strin
     String::from_utf8(output.stdout).expect("utf-8 output")
 }
 
-/// Renders a policy text (which must be valid) into a directory.
-pub(crate) fn emit_into(text: &str, env: Option<&str>, dir: &Path) {
+/// Renders a policy text (which must be valid) into a directory and returns the policy.
+pub(crate) fn emit_into(text: &str, env: Option<&str>, dir: &Path) -> corsgen::model::Policy {
     let loaded = corsgen::load_source(corsgen::source::PolicySource::new("policy.toml", text), env)
         .expect("env exists");
     let policy = loaded
@@ -64,4 +64,60 @@ pub(crate) fn emit_into(text: &str, env: Option<&str>, dir: &Path) {
         .unwrap_or_else(|| panic!("policy should be valid: {:?}\n{text}", loaded.diagnostics));
     let files = corsgen::generate(&policy, &loaded.source).expect("render");
     corsgen::write::write(dir, &files).expect("write");
+    policy
+}
+
+/// Every example policy under `policies/`, sorted, each once without an environment and once
+/// per environment it defines.
+pub(crate) fn example_policies() -> Vec<(PathBuf, Option<String>)> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(root().join("policies"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    let mut out = Vec::new();
+    for path in paths {
+        let raw = corsgen::load(&path, None)
+            .unwrap()
+            .raw
+            .expect("example policies parse");
+        out.push((path.clone(), None));
+        for env in corsgen::validate::env_names(&raw) {
+            out.push((path.clone(), Some(env)));
+        }
+    }
+    out
+}
+
+/// Runtimes of the Lambda snippets: (program, harness script, snippet path under `--out`).
+pub(crate) const LAMBDA_RUNTIMES: [(&str, &str, &str); 2] = [
+    ("python3", "lambda_python.py", "lambda/python/cors.py"),
+    ("node", "lambda_node.mjs", "lambda/node/cors.mjs"),
+];
+
+/// Runs `tests/harness/<script>` in `runtime` over `cases`, loading the snippet from each of
+/// `out_dirs` (a case's `module` indexes them); returns one result per case.
+pub(crate) fn run_lambda_harness(
+    (runtime, script, file): (&str, &str, &str),
+    out_dirs: &[PathBuf],
+    cases: &[serde_json::Value],
+) -> Vec<serde_json::Value> {
+    let modules: Vec<String> = out_dirs
+        .iter()
+        .map(|d| d.join(file).to_string_lossy().to_string())
+        .collect();
+    let input = serde_json::json!({"modules": modules, "cases": cases}).to_string();
+    let harness = root().join("tests/harness").join(script);
+    let results: Vec<serde_json::Value> = serde_json::from_str(&run_with_stdin(
+        runtime,
+        &[harness.to_str().unwrap()],
+        &input,
+    ))
+    .unwrap();
+    assert_eq!(
+        results.len(),
+        cases.len(),
+        "{runtime} answered a different number of cases"
+    );
+    results
 }
