@@ -96,7 +96,15 @@ codes! {
     MaxAgeTooLarge => "max-age-too-large", Error, "No browser caches a preflight for more than 86400 seconds.";
     MaxAgeAboveChromiumCap => "max-age-above-chromium-cap", Warning, "Chromium caps the preflight cache at 7200 seconds.";
     RoutePathInvalid => "route-path-invalid", Error, "A route path must be an API Gateway resource path.";
-    DuplicateRoute => "duplicate-route", Error, "Two routes with the same path shape.";
+    DuplicateRoute => "duplicate-route", Error, "Two routes (or two API Gateway resources) with the same path shape.";
+    GatewayResponseUnknown => "gateway-response-unknown", Error, "Not one of the 21 API Gateway gateway-response types.";
+    DuplicateGatewayResponse => "duplicate-gateway-response", Error, "The same gateway-response type listed twice.";
+    GatewayResponseOriginRequired => "gateway-response-origin-required", Error, "Several origins, and no choice of what gateway responses (which cannot run a mapping template) send.";
+    GatewayResponseReflects => "gateway-response-reflects", Warning, "Gateway responses echo any Origin, so every site can read API Gateway's error responses.";
+    GatewayResponseReflectWithCredentials => "gateway-response-reflect-with-credentials", Error, "Echoing any Origin together with credentials lets every site read credentialed error responses.";
+    HttpApiUnfit => "http-api-unfit", Error, "`http-api = true`, but HTTP API CORS cannot express the policy.";
+    HttpApiSkipped => "http-api-skipped", Warning, "HTTP API CORS cannot express the policy, so no `http-api.*` files are emitted.";
+    ApigatewayUnquotable => "apigateway-unquotable", Error, "A value with `'` cannot be written as an API Gateway static mapping value.";
 }
 
 impl Code {
@@ -227,7 +235,9 @@ mod tests {
                 "header-safelisted",
                 "wildcard-authorization",
                 "expose-safelisted",
-                "max-age-above-chromium-cap"
+                "max-age-above-chromium-cap",
+                "gateway-response-reflects",
+                "http-api-skipped",
             ]
         );
     }

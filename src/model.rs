@@ -18,6 +18,39 @@ pub struct Policy {
     pub routes: Vec<Route>,
     /// Which Lambda snippets to emit.
     pub lambda_languages: Vec<crate::policy::LambdaLanguage>,
+    /// The API Gateway artifacts, unless `[apigateway] enabled = false`.
+    pub apigateway: Option<ApiGateway>,
+}
+
+/// What the API Gateway artifacts cover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiGateway {
+    /// REST resources that get an OPTIONS method, most specific first.
+    pub resources: Vec<Resource>,
+    /// Gateway-response types that carry CORS headers, in API order.
+    pub gateway_responses: Vec<&'static str>,
+    /// What gateway responses send as `Access-Control-Allow-Origin`.
+    pub gateway_origin: GatewayOrigin,
+    /// Whether to emit the HTTP API `corsConfiguration` (the policy fits it).
+    pub http_api: bool,
+}
+
+/// A REST API resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    /// Its path, e.g. `/orders/{id}`.
+    pub path: String,
+    /// The parsed path.
+    pub pattern: RoutePattern,
+}
+
+/// The `Access-Control-Allow-Origin` of gateway responses, which cannot run a mapping template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GatewayOrigin {
+    /// A static value: `*` or one origin.
+    Static(String),
+    /// Echo the request's `Origin` header, whatever it is (chosen explicitly in the policy).
+    Reflect,
 }
 
 /// A route and its resolved rule.
@@ -155,7 +188,34 @@ pub fn path_segments(path: &str) -> Vec<&str> {
     }
 }
 
+impl RoutePattern {
+    /// True when every path this pattern matches is also matched by `route`: the route's rule
+    /// then applies to every request a REST resource with this pattern receives.
+    #[must_use]
+    pub fn is_covered_by(&self, route: &RoutePattern) -> bool {
+        for (index, segment) in route.segments.iter().enumerate() {
+            match (segment, self.segments.get(index)) {
+                (Segment::Greedy, Some(_)) => return true,
+                (Segment::Param, Some(Segment::Literal(_) | Segment::Param)) => {}
+                (Segment::Literal(a), Some(Segment::Literal(b))) if a == b => {}
+                _ => return false,
+            }
+        }
+        route.segments.len() == self.segments.len()
+    }
+}
+
 impl Policy {
+    /// The rule for every request to REST resource `pattern`: that of the most specific route
+    /// covering it, else the default.
+    #[must_use]
+    pub fn rule_for_resource(&self, pattern: &RoutePattern) -> &Rule {
+        self.routes
+            .iter()
+            .find(|r| pattern.is_covered_by(&r.pattern))
+            .map_or(&self.default_rule, |r| &r.rule)
+    }
+
     /// The rule for a request path: the first (most specific) matching route, else the default.
     #[must_use]
     pub fn rule_for(&self, path: &str) -> &Rule {

@@ -32,6 +32,10 @@ pub fn is_label_char(c: char) -> bool {
     c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_'
 }
 
+/// [`is_label_run`] as a Java regular expression (whole-string match, as `String.matches`
+/// does), for mapping templates. A constant: no origin is ever part of a pattern.
+pub const LABEL_RUN_REGEX: &str = "[a-z0-9_-]+(\\.[a-z0-9_-]+)*";
+
 /// True when `text` is one or more non-empty labels joined by single dots.
 #[must_use]
 pub fn is_label_run(text: &str) -> bool {

@@ -45,9 +45,19 @@ impl PolicySource {
     /// First 16 hex digits of the SHA-256 of the normalised text.
     #[must_use]
     pub fn digest(&self) -> String {
-        let hash = Sha256::digest(self.text.as_bytes());
-        hash.iter().take(8).map(|b| format!("{b:02x}")).collect()
+        hex_prefix(&self.text, 8)
     }
+}
+
+/// The first `bytes` bytes of the SHA-256 of `text`, in hex.
+fn hex_prefix(text: &str, bytes: usize) -> String {
+    let hash = Sha256::digest(text.as_bytes());
+    hash.iter().take(bytes).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Eight hex digits identifying `text`, to keep generated names unique.
+pub(crate) fn short_digest(text: &str) -> String {
+    hex_prefix(text, 4)
 }
 
 /// The nearest character boundary at or before `index`.

@@ -1,7 +1,7 @@
 //! The Lambda snippets' view model: origin sets, rules and routes as data tables, with every
 //! header value computed by the engine so the snippets cannot disagree with it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::engine;
 use crate::model::{AllowedOrigins, OriginList, Policy, Rule, Segment};
 
-use super::Header;
+use super::{Header, Interner};
 
 /// A header name and value.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -82,28 +82,6 @@ fn pairs(headers: Vec<(&'static str, String)>) -> Vec<HeaderPair> {
             value,
         })
         .collect()
-}
-
-struct Interner<T: Ord + Clone> {
-    items: Vec<T>,
-    index: BTreeMap<T, usize>,
-}
-
-impl<T: Ord + Clone> Interner<T> {
-    fn new() -> Self {
-        Self {
-            items: Vec::new(),
-            index: BTreeMap::new(),
-        }
-    }
-    fn intern(&mut self, item: T) -> usize {
-        if let Some(&i) = self.index.get(&item) {
-            return i;
-        }
-        self.items.push(item.clone());
-        self.index.insert(item, self.items.len() - 1);
-        self.items.len() - 1
-    }
 }
 
 /// Origin lists are shared between the rules that inherit them, so most lookups hit the pointer
@@ -184,48 +162,50 @@ pub(super) fn plan(policy: &Policy, header: &Header) -> LambdaContext {
     }
 }
 
+/// A rule in words: its origins and whether credentials are allowed.
+pub(super) fn describe_rule(rule: &Rule) -> String {
+    const SHOWN: usize = 6;
+    let origins = match &rule.origins {
+        AllowedOrigins::Any => "any origin (answered with *)".to_string(),
+        AllowedOrigins::List(list) => {
+            let names: Vec<String> = list
+                .exact
+                .iter()
+                .cloned()
+                .chain(list.wildcards.iter().map(|w| w.pattern()))
+                .collect();
+            let mut text = names
+                .iter()
+                .take(SHOWN)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if names.len() > SHOWN {
+                text.push_str(&format!(" and {} more", names.len() - SHOWN));
+            }
+            text
+        }
+    };
+    let credentials = if rule.credentials {
+        "with credentials"
+    } else {
+        "without credentials"
+    };
+    format!("{origins}; {credentials}")
+}
+
 /// One plain-text line per rule for the generated README.
 pub(super) fn describe_rules(policy: &Policy) -> Vec<String> {
-    const SHOWN: usize = 6;
-    let describe = |paths: &str, rule: &Rule| {
-        let origins = match &rule.origins {
-            AllowedOrigins::Any => "any origin (answered with *)".to_string(),
-            AllowedOrigins::List(list) => {
-                let names: Vec<String> = list
-                    .exact
-                    .iter()
-                    .cloned()
-                    .chain(list.wildcards.iter().map(|w| w.pattern()))
-                    .collect();
-                let mut text = names
-                    .iter()
-                    .take(SHOWN)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                if names.len() > SHOWN {
-                    text.push_str(&format!(" and {} more", names.len() - SHOWN));
-                }
-                text
-            }
-        };
-        let credentials = if rule.credentials {
-            "with credentials"
-        } else {
-            "without credentials"
-        };
-        format!("{paths}: {origins}; {credentials}")
-    };
     let mut lines: Vec<String> = policy
         .routes
         .iter()
-        .map(|r| describe(&r.path, &r.rule))
+        .map(|r| format!("{}: {}", r.path, describe_rule(&r.rule)))
         .collect();
     let rest = if policy.routes.is_empty() {
         "All paths"
     } else {
         "Every other path"
     };
-    lines.push(describe(rest, &policy.default_rule));
+    lines.push(format!("{rest}: {}", describe_rule(&policy.default_rule)));
     lines
 }

@@ -4,7 +4,10 @@
 //! Guarantee: the plan is a pure function of the policy and its source (name, digest), so output
 //! is byte-for-byte deterministic.
 
+pub mod apigateway;
 pub mod lambda;
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -12,6 +15,31 @@ use crate::model::Policy;
 use crate::policy::LambdaLanguage;
 use crate::render::TemplateId;
 use crate::source::PolicySource;
+
+/// Distinct items in first-seen order, each with its index.
+pub(crate) struct Interner<T: Ord + Clone> {
+    pub(crate) items: Vec<T>,
+    index: BTreeMap<T, usize>,
+}
+
+impl<T: Ord + Clone> Interner<T> {
+    pub(crate) fn new() -> Self {
+        Self {
+            items: Vec::new(),
+            index: BTreeMap::new(),
+        }
+    }
+
+    /// The index of `item`, added if new.
+    pub(crate) fn intern(&mut self, item: T) -> usize {
+        if let Some(&i) = self.index.get(&item) {
+            return i;
+        }
+        self.items.push(item.clone());
+        self.index.insert(item, self.items.len() - 1);
+        self.items.len() - 1
+    }
+}
 
 /// Identifies the policy in every generated file's header.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -53,6 +81,8 @@ impl Header {
 pub enum Context {
     /// `lambda/python/cors.py` and `lambda/node/cors.mjs`.
     Lambda(lambda::LambdaContext),
+    /// Every `apigateway/` file.
+    ApiGateway(Box<apigateway::ApiGatewayContext>),
     /// The out directory's README.md.
     Readme(ReadmeContext),
 }
@@ -123,6 +153,29 @@ pub fn plan(policy: &Policy, source: &PolicySource) -> Plan {
             template,
             context: Context::Lambda(lambda.clone()),
         });
+    }
+    if let Some(api) = &policy.apigateway {
+        let context = Box::new(apigateway::plan(policy, api, &header));
+        let mut ids = vec![
+            TemplateId::RestOpenApi,
+            TemplateId::RestCloudFormation,
+            TemplateId::RestTerraform,
+            TemplateId::IntegrationResponses,
+        ];
+        if context.http_api.is_some() {
+            ids.extend([
+                TemplateId::HttpApiOpenApi,
+                TemplateId::HttpApiCloudFormation,
+                TemplateId::HttpApiTerraform,
+            ]);
+        }
+        for template in ids {
+            files.push(PlannedFile {
+                path: template.name().to_string(),
+                template,
+                context: Context::ApiGateway(context.clone()),
+            });
+        }
     }
     let artifacts = files
         .iter()

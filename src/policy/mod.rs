@@ -9,7 +9,7 @@ mod keys;
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::diagnostic::{Code, Diagnostic};
@@ -161,6 +161,72 @@ pub struct RawLambda {
     pub languages: Option<Vec<LambdaLanguage>>,
 }
 
+/// The 21 API Gateway gateway-response types (the API's `GatewayResponseType`), in API order.
+pub const GATEWAY_RESPONSE_TYPES: [&str; 21] = [
+    "ACCESS_DENIED",
+    "API_CONFIGURATION_ERROR",
+    "AUTHORIZER_CONFIGURATION_ERROR",
+    "AUTHORIZER_FAILURE",
+    "BAD_REQUEST_PARAMETERS",
+    "BAD_REQUEST_BODY",
+    "DEFAULT_4XX",
+    "DEFAULT_5XX",
+    "EXPIRED_TOKEN",
+    "INTEGRATION_FAILURE",
+    "INTEGRATION_TIMEOUT",
+    "INVALID_API_KEY",
+    "INVALID_SIGNATURE",
+    "MISSING_AUTHENTICATION_TOKEN",
+    "QUOTA_EXCEEDED",
+    "REQUEST_TOO_LARGE",
+    "RESOURCE_NOT_FOUND",
+    "THROTTLED",
+    "UNAUTHORIZED",
+    "UNSUPPORTED_MEDIA_TYPE",
+    "WAF_FILTERED",
+];
+
+/// What a gateway response (which cannot run a mapping template) sends as
+/// `Access-Control-Allow-Origin` when a rule names several origins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GatewayResponseOrigin {
+    /// The first exact origin of `[cors]`, as a static value: errors are readable by that site
+    /// only; the others see a CORS error instead of the status.
+    First,
+    /// Echo whatever `Origin` the request carries (`method.request.header.Origin`): every site
+    /// can read error responses. Refused together with credentials.
+    Reflect,
+}
+
+/// `[apigateway]`: the API Gateway artifacts.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawApiGateway {
+    /// Emit the API Gateway artifacts (`apigateway/`). Default: true.
+    pub enabled: Option<bool>,
+    /// REST API resource paths that get an OPTIONS preflight method, e.g.
+    /// `["/orders", "/orders/{id}"]`. Every route path is added. Default: `["/", "/{proxy+}"]`
+    /// plus the route paths.
+    #[schemars(with = "Option<Vec<String>>")]
+    pub resources: Option<SpannedList>,
+    /// Gateway responses that carry CORS headers, so errors from authorizers, throttling or
+    /// unknown routes are readable. Any of the 21 API Gateway types. Default:
+    /// `["DEFAULT_4XX", "DEFAULT_5XX"]`, which cover every type not listed.
+    #[schemars(with = "Option<Vec<String>>")]
+    pub gateway_responses: Option<SpannedList>,
+    /// Required when `[cors]` names several origins or a wildcard: gateway responses cannot run
+    /// a mapping template, so they either send the `first` exact origin statically or `reflect`
+    /// any origin (a warning; an error together with credentials).
+    #[schemars(with = "Option<GatewayResponseOrigin>")]
+    pub gateway_response_origin: Option<Spanned<GatewayResponseOrigin>>,
+    /// HTTP API `corsConfiguration` (`apigateway/http-api.*`). `true`: emit it, and report an
+    /// error if the policy does not fit HTTP API CORS; `false`: never. Default: emit it when the
+    /// policy fits, otherwise warn and skip.
+    #[schemars(with = "Option<bool>")]
+    pub http_api: Option<Spanned<bool>>,
+}
+
 /// A corsgen CORS policy file.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -182,6 +248,9 @@ pub struct RawPolicy {
     pub route: Vec<RawRoute>,
     /// Lambda snippet options.
     pub lambda: Option<RawLambda>,
+    /// API Gateway options.
+    #[schemars(with = "Option<RawApiGateway>")]
+    pub apigateway: Option<Spanned<RawApiGateway>>,
 }
 
 /// Parses policy text. Returns every syntax error, or every unknown key, or the first type error

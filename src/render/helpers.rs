@@ -14,6 +14,10 @@ pub(super) fn register(registry: &mut Handlebars<'_>) {
     registry.register_helper("comment", Box::new(string_helper(comment_text)));
     registry.register_helper("md", Box::new(string_helper(md_text)));
     registry.register_helper("py_bool", Box::new(py_bool_helper));
+    registry.register_helper("json_str", Box::new(string_helper(json_str)));
+    registry.register_helper("yaml_str", Box::new(string_helper(yaml_str)));
+    registry.register_helper("hcl_str", Box::new(string_helper(hcl_str)));
+    registry.register_helper("vtl_str", Box::new(vtl_str_helper));
 }
 
 type Escape = fn(&str) -> String;
@@ -104,12 +108,74 @@ pub(crate) fn py_str(s: &str) -> String {
 
 /// A JavaScript double-quoted string literal, ASCII only (valid ES5, safe inside `<script>`).
 pub(crate) fn js_str(s: &str) -> String {
-    c_style_quoted(s, &[('<', "\\u003c"), ('>', "\\u003e")], |c, out| {
-        let mut units = [0u16; 2];
-        for unit in c.encode_utf16(&mut units) {
-            let _ = write!(out, "\\u{unit:04x}");
-        }
+    c_style_quoted(s, &[('<', "\\u003c"), ('>', "\\u003e")], utf16_escapes)
+}
+
+fn utf16_escapes(c: char, out: &mut String) {
+    let mut units = [0u16; 2];
+    for unit in c.encode_utf16(&mut units) {
+        let _ = write!(out, "\\u{unit:04x}");
+    }
+}
+
+/// A JSON string, ASCII only.
+pub(crate) fn json_str(s: &str) -> String {
+    c_style_quoted(s, &[], utf16_escapes)
+}
+
+/// A YAML double-quoted scalar, ASCII only (YAML writes characters beyond U+FFFF as `\U`).
+pub(crate) fn yaml_str(s: &str) -> String {
+    c_style_quoted(s, &[], |c, out| {
+        let code = c as u32;
+        let _ = if code < 0x10000 {
+            write!(out, "\\u{code:04x}")
+        } else {
+            write!(out, "\\U{code:08x}")
+        };
     })
+}
+
+/// An HCL (Terraform) quoted string, ASCII only, with template sequences (`${`, `%{`) escaped
+/// so a value is never interpolated.
+pub(crate) fn hcl_str(s: &str) -> String {
+    let quoted = c_style_quoted(s, &[], |c, out| {
+        let code = c as u32;
+        let _ = if code < 0x10000 {
+            write!(out, "\\u{code:04x}")
+        } else {
+            write!(out, "\\U{code:08x}")
+        };
+    });
+    // Escapes never produce `${` or `%{`, so doubling on the quoted text only hits the value's.
+    quoted.replace("${", "$${").replace("%{", "%%{")
+}
+
+/// A Velocity single-quoted string literal, which is never interpolated and has no escapes:
+/// `None` for text it cannot carry (`'`, anything but printable ASCII).
+pub(crate) fn vtl_str(s: &str) -> Option<String> {
+    s.chars()
+        .all(|c| (' '..='~').contains(&c) && c != '\'')
+        .then(|| format!("'{s}'"))
+}
+
+fn vtl_str_helper(
+    h: &Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &Context,
+    _: &mut RenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let text = h
+        .param(0)
+        .and_then(|p| p.value().as_str())
+        .ok_or_else(|| RenderError::from(RenderErrorReason::InvalidParamType("string")))?;
+    let literal = vtl_str(text).ok_or_else(|| {
+        RenderError::from(RenderErrorReason::Other(format!(
+            "{text:?} cannot be a Velocity string literal"
+        )))
+    })?;
+    out.write(&literal)?;
+    Ok(())
 }
 
 /// Text safe inside a line comment of any target language: printable ASCII only, anything else
@@ -140,7 +206,7 @@ pub(crate) fn md_text(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{comment_text, js_str, md_text, py_str};
+    use super::{comment_text, hcl_str, js_str, json_str, md_text, py_str, vtl_str, yaml_str};
 
     #[test]
     fn python_strings_escape_everything_that_could_break_out() {
@@ -160,6 +226,29 @@ mod tests {
     fn comments_stay_on_one_line_and_never_close() {
         assert_eq!(comment_text("a\nb\u{2028}c*/"), "a\\u{a}b\\u{2028}c*\\/");
         assert!(!comment_text("x\r\n-->").contains('\n'));
+    }
+
+    #[test]
+    fn json_yaml_and_hcl_strings_are_ascii_and_closed() {
+        for (input, json) in [
+            ("a\"b\\c", r#""a\"b\\c""#),
+            ("x\ny\u{0}", r#""x\ny\u0000""#),
+            ("é😀", r#""\u00e9\ud83d\ude00""#),
+        ] {
+            assert_eq!(json_str(input), json);
+            let parsed: String = serde_json::from_str(&json_str(input)).unwrap();
+            assert_eq!(parsed, input);
+        }
+        assert_eq!(yaml_str("😀\u{2028}"), r#""\U0001f600\u2028""#);
+        assert_eq!(hcl_str("${var.x} %{if} $x"), r#""$${var.x} %%{if} $x""#);
+    }
+
+    #[test]
+    fn velocity_literals_refuse_what_they_cannot_carry() {
+        assert_eq!(vtl_str("https://a.example").as_deref(), Some("'https://a.example'"));
+        assert_eq!(vtl_str("$x #set(").as_deref(), Some("'$x #set('"));
+        assert_eq!(vtl_str("it's"), None);
+        assert_eq!(vtl_str("a\nb"), None);
     }
 
     #[test]

@@ -7,8 +7,9 @@
 mod helpers;
 
 use anyhow::Context as _;
-use handlebars::Handlebars;
+use handlebars::{Handlebars, RenderErrorReason};
 
+use crate::plan::apigateway::ApiGatewayContext;
 use crate::plan::{Context, Plan};
 
 /// A template embedded in the binary.
@@ -20,20 +21,55 @@ pub enum TemplateId {
     LambdaNode,
     /// `templates/readme/README.md.hbs`
     Readme,
+    /// `templates/apigateway/openapi.json.hbs`
+    RestOpenApi,
+    /// `templates/apigateway/cloudformation.yaml.hbs`
+    RestCloudFormation,
+    /// `templates/apigateway/terraform.tf.hbs`
+    RestTerraform,
+    /// `templates/apigateway/integration-responses.json.hbs`
+    IntegrationResponses,
+    /// `templates/apigateway/http-api.openapi.json.hbs`
+    HttpApiOpenApi,
+    /// `templates/apigateway/http-api.cloudformation.yaml.hbs`
+    HttpApiCloudFormation,
+    /// `templates/apigateway/http-api.tf.hbs`
+    HttpApiTerraform,
 }
 
+/// The mapping template (Velocity) that API Gateway files embed, rendered before them.
+const MAPPING_TEMPLATE: (&str, &str) = (
+    "apigateway/origin.vtl",
+    include_str!("../../templates/apigateway/origin.vtl.hbs"),
+);
+
 impl TemplateId {
-    const ALL: [TemplateId; 3] = [
+    const ALL: [TemplateId; 10] = [
         TemplateId::LambdaPython,
         TemplateId::LambdaNode,
         TemplateId::Readme,
+        TemplateId::RestOpenApi,
+        TemplateId::RestCloudFormation,
+        TemplateId::RestTerraform,
+        TemplateId::IntegrationResponses,
+        TemplateId::HttpApiOpenApi,
+        TemplateId::HttpApiCloudFormation,
+        TemplateId::HttpApiTerraform,
     ];
 
-    fn name(self) -> &'static str {
+    /// The registry name; for API Gateway files also the path under `--out`.
+    pub(crate) fn name(self) -> &'static str {
         match self {
             TemplateId::LambdaPython => "lambda/cors.py",
             TemplateId::LambdaNode => "lambda/cors.mjs",
             TemplateId::Readme => "readme/README.md",
+            TemplateId::RestOpenApi => "apigateway/openapi.json",
+            TemplateId::RestCloudFormation => "apigateway/cloudformation.yaml",
+            TemplateId::RestTerraform => "apigateway/terraform.tf",
+            TemplateId::IntegrationResponses => "apigateway/integration-responses.json",
+            TemplateId::HttpApiOpenApi => "apigateway/http-api.openapi.json",
+            TemplateId::HttpApiCloudFormation => "apigateway/http-api.cloudformation.yaml",
+            TemplateId::HttpApiTerraform => "apigateway/http-api.tf",
         }
     }
 
@@ -42,6 +78,25 @@ impl TemplateId {
             TemplateId::LambdaPython => include_str!("../../templates/lambda/cors.py.hbs"),
             TemplateId::LambdaNode => include_str!("../../templates/lambda/cors.mjs.hbs"),
             TemplateId::Readme => include_str!("../../templates/readme/README.md.hbs"),
+            TemplateId::RestOpenApi => include_str!("../../templates/apigateway/openapi.json.hbs"),
+            TemplateId::RestCloudFormation => {
+                include_str!("../../templates/apigateway/cloudformation.yaml.hbs")
+            }
+            TemplateId::RestTerraform => {
+                include_str!("../../templates/apigateway/terraform.tf.hbs")
+            }
+            TemplateId::IntegrationResponses => {
+                include_str!("../../templates/apigateway/integration-responses.json.hbs")
+            }
+            TemplateId::HttpApiOpenApi => {
+                include_str!("../../templates/apigateway/http-api.openapi.json.hbs")
+            }
+            TemplateId::HttpApiCloudFormation => {
+                include_str!("../../templates/apigateway/http-api.cloudformation.yaml.hbs")
+            }
+            TemplateId::HttpApiTerraform => {
+                include_str!("../../templates/apigateway/http-api.tf.hbs")
+            }
         }
     }
 
@@ -52,6 +107,13 @@ impl TemplateId {
             TemplateId::LambdaPython => "Python CORS helper for Lambda proxy integrations (REST payload 1.0 and HTTP API payload 2.0)",
             TemplateId::LambdaNode => "Node.js (ES module) CORS helper for Lambda proxy integrations (REST payload 1.0 and HTTP API payload 2.0)",
             TemplateId::Readme => "this file",
+            TemplateId::RestOpenApi => "REST API: OPTIONS preflight per resource (MOCK integration) and gateway responses, as OpenAPI 3 with API Gateway extensions",
+            TemplateId::RestCloudFormation => "REST API: the same as AWS::ApiGateway::Method and AWS::ApiGateway::GatewayResponse resources",
+            TemplateId::RestTerraform => "REST API: the same as aws_api_gateway_* resources (a Terraform module)",
+            TemplateId::IntegrationResponses => "REST API: CORS for the actual responses of non-proxy integrations, per resource, to merge into their method and integration responses",
+            TemplateId::HttpApiOpenApi => "HTTP API: x-amazon-apigateway-cors",
+            TemplateId::HttpApiCloudFormation => "HTTP API: AWS::ApiGatewayV2::Api CorsConfiguration",
+            TemplateId::HttpApiTerraform => "HTTP API: aws_apigatewayv2_api cors_configuration",
         }
     }
 }
@@ -80,6 +142,9 @@ impl Renderer {
         registry.set_strict_mode(true);
         registry.register_escape_fn(handlebars::no_escape);
         helpers::register(&mut registry);
+        registry
+            .register_template_string(MAPPING_TEMPLATE.0, MAPPING_TEMPLATE.1)
+            .context("bug: the embedded mapping template does not compile")?;
         for id in TemplateId::ALL {
             registry
                 .register_template_string(id.name(), id.source())
@@ -98,9 +163,11 @@ impl Renderer {
         plan.files
             .iter()
             .map(|file| {
+                let name = file.template.name();
                 let text = match &file.context {
-                    Context::Lambda(c) => self.registry.render(file.template.name(), c),
-                    Context::Readme(c) => self.registry.render(file.template.name(), c),
+                    Context::Lambda(c) => self.registry.render(name, c),
+                    Context::Readme(c) => self.registry.render(name, c),
+                    Context::ApiGateway(c) => self.render_apigateway(name, c),
                 }
                 .with_context(|| {
                     format!("bug: template {} failed to render", file.template.name())
@@ -111,6 +178,31 @@ impl Renderer {
                 })
             })
             .collect()
+    }
+}
+
+impl Renderer {
+    /// Renders the mapping templates first, then the file, which embeds them (escaped for its
+    /// own language) as `vtl[index]`.
+    fn render_apigateway(
+        &self,
+        name: &str,
+        context: &ApiGatewayContext,
+    ) -> Result<String, handlebars::RenderError> {
+        let vtl = context
+            .mapping_templates
+            .iter()
+            .map(|t| {
+                let text = self.registry.render(MAPPING_TEMPLATE.0, t)?;
+                Ok(text.trim_end().to_string())
+            })
+            .collect::<Result<Vec<String>, handlebars::RenderError>>()?;
+        let mut data = serde_json::to_value(context)
+            .map_err(|e| RenderErrorReason::Other(e.to_string()))?;
+        if let Some(map) = data.as_object_mut() {
+            map.insert("vtl".into(), serde_json::Value::from(vtl));
+        }
+        self.registry.render(name, &data)
     }
 }
 

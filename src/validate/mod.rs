@@ -6,6 +6,7 @@
 //! is chosen; rules that combine fields run for the base policy and every environment (or the
 //! chosen one), each reported once.
 
+mod apigateway;
 mod items;
 
 use std::collections::{HashMap, HashSet};
@@ -14,7 +15,9 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{AllowedOrigins, OriginList, Policy, Route, RoutePattern, Rule, Segment};
+use crate::model::{
+    AllowedOrigins, ApiGateway, OriginList, Policy, Route, RoutePattern, Rule, Segment,
+};
 use crate::origin::OriginSpec;
 use crate::policy::{LambdaLanguage, RawEnv, RawPolicy, RuleFields, SpannedList};
 use crate::source::PolicySource;
@@ -39,6 +42,7 @@ pub fn validate(raw: &RawPolicy, source: &PolicySource, env: Option<&str>) -> Va
         credentialed_origins_checked: HashSet::new(),
         seen: HashSet::new(),
         diagnostics: Vec::new(),
+        apigateway_enabled: apigateway::enabled(raw),
     };
     if *raw.version.get_ref() != 1 {
         v.push(
@@ -74,25 +78,28 @@ pub fn validate(raw: &RawPolicy, source: &PolicySource, env: Option<&str>) -> Va
         }
     }
     let patterns = v.check_routes(raw);
+    let api_static = v
+        .apigateway_enabled
+        .then(|| apigateway::check_static(raw, &patterns, &mut |d| v.push(d)));
 
     let base = raw.cors.get_ref().rule();
     let cors_span = raw.cors.span();
-    let selected: Option<&RawEnv> = env.and_then(|e| {
+    let selected: Option<(&str, &RawEnv)> = env.and_then(|e| {
         raw.env
             .iter()
             .find(|(k, _)| k.get_ref() == e)
-            .map(|(_, v)| v)
+            .map(|(k, v)| (k.get_ref().as_str(), v))
     });
     // Every environment is checked when none is chosen, so a broken overlay is found before
     // the day it is deployed.
-    let mut scopes: Vec<Option<&RawEnv>> = vec![selected];
+    let mut scopes: Vec<Option<(&str, &RawEnv)>> = vec![selected];
     if env.is_none() {
-        scopes.extend(raw.env.values().map(Some));
+        scopes.extend(raw.env.iter().map(|(k, e)| Some((k.get_ref().as_str(), e))));
     }
     let mut resolved = None;
     for (index, scope) in scopes.into_iter().enumerate() {
-        let env_fields = scope.map(RawEnv::rule).unwrap_or_default();
-        let extras = scope.and_then(|e| e.extra_origins.as_ref());
+        let env_fields = scope.map(|(_, e)| e.rule()).unwrap_or_default();
+        let extras = scope.and_then(|(_, e)| e.extra_origins.as_ref());
         let with_env = base.overlay(env_fields);
         let default_rule = v.resolve(with_env, extras, cors_span.clone());
         let routes: Vec<Option<Rule>> = raw
@@ -100,8 +107,39 @@ pub fn validate(raw: &RawPolicy, source: &PolicySource, env: Option<&str>) -> Va
             .iter()
             .map(|route| v.resolve(with_env.overlay(route.rule()), extras, route.path.span()))
             .collect();
+        let scoped = match (&api_static, &default_rule) {
+            (Some(settings), Some(default)) if routes.iter().all(Option::is_some) => {
+                let origins_span = extras
+                    .map(toml::Spanned::span)
+                    .or_else(|| with_env.allow_origins.map(toml::Spanned::span))
+                    .unwrap_or_else(|| cors_span.clone());
+                let site = apigateway::RuleSite {
+                    rule: default,
+                    route: None,
+                    span: origins_span,
+                };
+                let route_sites: Vec<apigateway::RuleSite<'_>> = raw
+                    .route
+                    .iter()
+                    .zip(routes.iter().flatten())
+                    .map(|(raw_route, rule)| apigateway::RuleSite {
+                        rule,
+                        route: Some(raw_route.path.get_ref()),
+                        span: raw_route.path.span(),
+                    })
+                    .collect();
+                Some(apigateway::check_scope(
+                    settings,
+                    scope.map(|(name, _)| name),
+                    &site,
+                    &route_sites,
+                    &mut |d| v.push(d),
+                ))
+            }
+            _ => None,
+        };
         if index == 0 {
-            resolved = Some((default_rule, routes));
+            resolved = Some((default_rule, routes, scoped));
         }
     }
 
@@ -112,8 +150,15 @@ pub fn validate(raw: &RawPolicy, source: &PolicySource, env: Option<&str>) -> Va
     });
     let valid = !diagnostics.iter().any(Diagnostic::is_error);
     let policy = match resolved {
-        Some((Some(default_rule), routes)) if valid => {
+        Some((Some(default_rule), routes, scoped)) if valid => {
+            let apigateway = api_static.zip(scoped).map(|(s, scoped)| ApiGateway {
+                resources: s.resources,
+                gateway_responses: s.gateway_responses,
+                gateway_origin: scoped.gateway_origin,
+                http_api: scoped.http_api,
+            });
             build_policy(raw, source, env, default_rule, routes, patterns)
+                .map(|p| Policy { apigateway, ..p })
         }
         _ => None,
     };
@@ -159,6 +204,7 @@ fn build_policy(
         default_rule,
         routes: built,
         lambda_languages,
+        apigateway: None,
     })
 }
 
@@ -172,6 +218,8 @@ struct Validator {
     credentialed_origins_checked: HashSet<((SpanKey, Option<SpanKey>), bool)>,
     seen: HashSet<DiagnosticKey>,
     diagnostics: Vec<Diagnostic>,
+    /// Whether API Gateway artifacts are emitted, so their limits apply.
+    apigateway_enabled: bool,
 }
 
 impl Validator {
@@ -341,6 +389,11 @@ impl Validator {
             value
         });
 
+        if self.apigateway_enabled {
+            for list in [&methods, &headers, &expose] {
+                apigateway::unquotable(&list.values, &mut |d| self.push(d));
+            }
+        }
         if credentials {
             if self
                 .credentialed_origins_checked

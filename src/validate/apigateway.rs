@@ -1,0 +1,327 @@
+//! The `[apigateway]` rules: resource paths, gateway-response types, the explicit choice
+//! gateway responses need for several origins, and whether HTTP API CORS can express the policy.
+//! Static checks run once; the rest per environment checked, like every rule that combines
+//! fields.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use toml::Spanned;
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::model::{AllowedOrigins, GatewayOrigin, Resource, RoutePattern, Rule, Segment};
+use crate::policy::{
+    GatewayResponseOrigin, RawApiGateway, RawPolicy, SpannedList, GATEWAY_RESPONSE_TYPES,
+};
+
+use super::parse_route_path;
+
+/// `[apigateway]` as far as it does not depend on the environment.
+pub(super) struct Static<'a> {
+    pub(super) raw: Option<&'a Spanned<RawApiGateway>>,
+    pub(super) resources: Vec<Resource>,
+    pub(super) gateway_responses: Vec<&'static str>,
+}
+
+/// The environment-dependent part, for the resolved policy.
+pub(super) struct Scoped {
+    pub(super) gateway_origin: GatewayOrigin,
+    pub(super) http_api: bool,
+}
+
+/// Where a rule's origins are written, to point diagnostics at.
+pub(super) struct RuleSite<'a> {
+    pub(super) rule: &'a Rule,
+    /// The route path, or `None` for the default rule.
+    pub(super) route: Option<&'a str>,
+    pub(super) span: Range<usize>,
+}
+
+const DEFAULT_RESOURCES: [&str; 2] = ["/", "/{proxy+}"];
+const DEFAULT_GATEWAY_RESPONSES: [&str; 2] = ["DEFAULT_4XX", "DEFAULT_5XX"];
+
+/// True unless the policy says `enabled = false`.
+pub(super) fn enabled(raw: &RawPolicy) -> bool {
+    raw.apigateway
+        .as_ref()
+        .and_then(|a| a.get_ref().enabled)
+        .unwrap_or(true)
+}
+
+/// Checks resource paths and gateway-response types.
+pub(super) fn check_static<'a>(
+    raw: &'a RawPolicy,
+    route_patterns: &[Option<RoutePattern>],
+    push: &mut dyn FnMut(Diagnostic),
+) -> Static<'a> {
+    let table = raw.apigateway.as_ref();
+    let settings = table.map(Spanned::get_ref);
+    let mut shapes: HashMap<Vec<Segment>, String> = HashMap::new();
+    let mut resources = Vec::new();
+    let mut add = |path: &str, pattern: RoutePattern, resources: &mut Vec<Resource>| {
+        if shapes.contains_key(&pattern.segments) {
+            return false;
+        }
+        shapes.insert(pattern.segments.clone(), path.to_string());
+        resources.push(Resource {
+            path: path.to_string(),
+            pattern,
+        });
+        true
+    };
+    match settings.and_then(|s| s.resources.as_ref()) {
+        Some(list) => {
+            for item in list.get_ref() {
+                let path = item.get_ref();
+                match parse_route_path(path) {
+                    Ok(pattern) => {
+                        if !add(path, pattern, &mut resources) {
+                            push(
+                                Diagnostic::new(
+                                    Code::DuplicateRoute,
+                                    item.span(),
+                                    format!("resource {path:?} is listed twice (or has the same shape as another)"),
+                                )
+                                .help("remove one; API Gateway cannot tell them apart either"),
+                            );
+                        }
+                    }
+                    Err(problem) => push(
+                        Diagnostic::new(
+                            Code::RoutePathInvalid,
+                            item.span(),
+                            format!("resource path {path:?} {problem}"),
+                        )
+                        .help("write an API Gateway resource path such as \"/orders/{id}\" or \"/{proxy+}\""),
+                    ),
+                }
+            }
+        }
+        None => {
+            for path in DEFAULT_RESOURCES {
+                if let Ok(pattern) = parse_route_path(path) {
+                    add(path, pattern, &mut resources);
+                }
+            }
+        }
+    }
+    for (route, pattern) in raw.route.iter().zip(route_patterns) {
+        if let Some(pattern) = pattern {
+            add(route.path.get_ref(), pattern.clone(), &mut resources);
+        }
+    }
+    resources.sort_by(|a, b| {
+        (a.pattern.specificity_key(), &a.path).cmp(&(b.pattern.specificity_key(), &b.path))
+    });
+
+    let gateway_responses = match settings.and_then(|s| s.gateway_responses.as_ref()) {
+        Some(list) => gateway_response_types(list, push),
+        None => DEFAULT_GATEWAY_RESPONSES.to_vec(),
+    };
+    Static {
+        raw: table,
+        resources,
+        gateway_responses,
+    }
+}
+
+fn gateway_response_types(
+    list: &SpannedList,
+    push: &mut dyn FnMut(Diagnostic),
+) -> Vec<&'static str> {
+    let mut found: Vec<&'static str> = Vec::new();
+    for item in list.get_ref() {
+        let name = item.get_ref();
+        if let Some(known) = GATEWAY_RESPONSE_TYPES.iter().find(|t| **t == name) {
+            if found.contains(known) {
+                push(
+                    Diagnostic::new(
+                        Code::DuplicateGatewayResponse,
+                        item.span(),
+                        format!("gateway response {name} is listed twice"),
+                    )
+                    .help("remove one"),
+                );
+            } else {
+                found.push(known);
+            }
+            continue;
+        }
+        let upper = name.trim().to_ascii_uppercase().replace(['-', ' '], "_");
+        let best = GATEWAY_RESPONSE_TYPES
+            .iter()
+            .map(|t| (strsim::jaro_winkler(&upper, t), *t))
+            .filter(|(score, _)| *score > 0.85)
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        let diagnostic = Diagnostic::new(
+            Code::GatewayResponseUnknown,
+            item.span(),
+            format!("{name:?} is not an API Gateway gateway-response type"),
+        )
+        .label("unknown type");
+        push(match best {
+            Some((_, t)) => diagnostic.suggest(t),
+            None => diagnostic.help(format!("use one of: {}", GATEWAY_RESPONSE_TYPES.join(", "))),
+        });
+    }
+    found.sort_by_key(|t| GATEWAY_RESPONSE_TYPES.iter().position(|k| k == t));
+    found
+}
+
+/// Checks, for one environment, what gateway responses send and whether HTTP API CORS fits.
+pub(super) fn check_scope(
+    settings: &Static<'_>,
+    env: Option<&str>,
+    default: &RuleSite<'_>,
+    routes: &[RuleSite<'_>],
+    push: &mut dyn FnMut(Diagnostic),
+) -> Scoped {
+    let raw = settings.raw.map(Spanned::get_ref);
+    let in_env = env.map(|e| format!(" in env {e}")).unwrap_or_default();
+    let gateway_origin = gateway_origin(raw, &in_env, default, push);
+
+    let wanted = raw.and_then(|r| r.http_api.as_ref());
+    let http_api = match wanted.map(|w| *w.get_ref()) {
+        Some(false) => false,
+        requested => {
+            let problems = http_api_problems(default, routes);
+            for (span, problem) in &problems {
+                let (code, help) = if requested == Some(true) {
+                    (Code::HttpApiUnfit, "use the Lambda snippets (lambda/) or a CloudFront Function in front of the API instead, or set http-api = false in [apigateway]")
+                } else {
+                    (Code::HttpApiSkipped, "use the Lambda snippets (lambda/) or CloudFront for an HTTP API; set http-api = false in [apigateway] to silence this")
+                };
+                push(
+                    Diagnostic::new(code, span.clone(), problem.clone())
+                        .label("HTTP API CORS cannot express this")
+                        .help(help),
+                );
+            }
+            problems.is_empty()
+        }
+    };
+    Scoped {
+        gateway_origin,
+        http_api,
+    }
+}
+
+fn gateway_origin(
+    raw: Option<&RawApiGateway>,
+    in_env: &str,
+    default: &RuleSite<'_>,
+    push: &mut dyn FnMut(Diagnostic),
+) -> GatewayOrigin {
+    let list = match &default.rule.origins {
+        AllowedOrigins::Any => return GatewayOrigin::Static("*".into()),
+        AllowedOrigins::List(list) => list,
+    };
+    if list.exact.len() == 1 && list.wildcards.is_empty() {
+        return GatewayOrigin::Static(list.exact[0].clone());
+    }
+    let count = list.exact.len() + list.wildcards.len();
+    let first = list.exact.first();
+    match raw.and_then(|r| r.gateway_response_origin.as_ref()) {
+        None => {
+            let first_text = first.map_or_else(
+                || "no exact origin is listed, so only `reflect` is possible".to_string(),
+                |o| format!("`first` sends \"{o}\", so only that site can read error responses"),
+            );
+            push(
+                Diagnostic::new(
+                    Code::GatewayResponseOriginRequired,
+                    default.span.clone(),
+                    format!("[cors] allows {count} origins{in_env}, but gateway responses (401 from an authorizer, 403, 429, 5XX) cannot run a mapping template and send one static Access-Control-Allow-Origin"),
+                )
+                .label("several origins")
+                .help(format!("add gateway-response-origin = \"first\" or \"reflect\" to [apigateway]: {first_text}; `reflect` echoes any Origin, so every site can read error responses (refused with credentials)")),
+            );
+            GatewayOrigin::Static(first.cloned().unwrap_or_default())
+        }
+        Some(choice) => match choice.get_ref() {
+            GatewayResponseOrigin::First => match first {
+                Some(origin) => GatewayOrigin::Static(origin.clone()),
+                None => {
+                    push(
+                        Diagnostic::new(
+                            Code::GatewayResponseOriginRequired,
+                            choice.span(),
+                            format!("`first` needs an exact origin, and [cors] lists only wildcards{in_env}"),
+                        )
+                        .help("list the exact origin that should read error responses first in allow-origins, or choose \"reflect\""),
+                    );
+                    GatewayOrigin::Reflect
+                }
+            },
+            GatewayResponseOrigin::Reflect => {
+                if default.rule.credentials {
+                    push(
+                        Diagnostic::new(
+                            Code::GatewayResponseReflectWithCredentials,
+                            choice.span(),
+                            format!("gateway responses would echo any Origin, and [cors] allows credentials{in_env}"),
+                        )
+                        .label("any site could read credentialed error responses")
+                        .help("choose gateway-response-origin = \"first\"; the other sites then see a CORS error instead of the status"),
+                    );
+                } else {
+                    push(
+                        Diagnostic::new(
+                            Code::GatewayResponseReflects,
+                            choice.span(),
+                            "gateway responses echo any Origin: every site can read API Gateway's error responses",
+                        )
+                        .label("acknowledged: not an allowlist")
+                        .help("fine for public error bodies; choose \"first\" if error responses carry anything private"),
+                    );
+                }
+                GatewayOrigin::Reflect
+            }
+        },
+    }
+}
+
+fn http_api_problems(
+    default: &RuleSite<'_>,
+    routes: &[RuleSite<'_>],
+) -> Vec<(Range<usize>, String)> {
+    let mut problems = Vec::new();
+    for site in std::iter::once(default).chain(routes) {
+        if let AllowedOrigins::List(list) = &site.rule.origins {
+            if let Some(w) = list.wildcards.first() {
+                problems.push((
+                    site.span.clone(),
+                    format!(
+                        "HTTP API allowOrigins takes exact origins and `*` only, not the wildcard \"{}\"",
+                        w.pattern()
+                    ),
+                ));
+            }
+        }
+        if let Some(path) = site.route {
+            if site.rule != default.rule {
+                problems.push((
+                    site.span.clone(),
+                    format!("HTTP API CORS is one configuration for the whole API, and route {path:?} has its own rule"),
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// A method or header that cannot sit inside API Gateway's single-quoted static values.
+pub(super) fn unquotable(values: &[(String, Range<usize>)], push: &mut dyn FnMut(Diagnostic)) {
+    for (value, span) in values {
+        if value.contains('\'') {
+            push(
+                Diagnostic::new(
+                    Code::ApigatewayUnquotable,
+                    span.clone(),
+                    format!("{value:?} contains `'`, which API Gateway's single-quoted static values and mapping templates cannot carry"),
+                )
+                .help("rename it without `'`, or set enabled = false in [apigateway]"),
+            );
+        }
+    }
+}
