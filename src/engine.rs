@@ -239,6 +239,7 @@ mod tests {
                 },
             }],
             lambda_languages: vec![],
+            apigateway: None,
         }
     }
 

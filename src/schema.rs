@@ -33,12 +33,13 @@ pub fn policy_schema() -> String {
 pub fn reference_markdown() -> String {
     let root = policy_schema_value();
     let mut out = String::new();
-    let sections: [(&str, Option<&str>); 5] = [
+    let sections: [(&str, Option<&str>); 6] = [
         ("top level", None),
         ("[cors]", Some("RawCors")),
         ("[env.NAME]", Some("RawEnv")),
         ("[[route]]", Some("RawRoute")),
         ("[lambda]", Some("RawLambda")),
+        ("[apigateway]", Some("RawApiGateway")),
     ];
     for (title, def) in sections {
         let schema = match def {
@@ -86,10 +87,22 @@ fn type_name(schema: &Value, root: &Value) -> String {
     if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
         let name = reference.rsplit('/').next().unwrap_or_default();
         let target = &root["$defs"][name];
-        if let Some(values) = target.get("enum").and_then(Value::as_array) {
+        let values: Vec<&str> = match target.get("enum").and_then(Value::as_array) {
+            Some(values) => values.iter().filter_map(Value::as_str).collect(),
+            None => target
+                .get("oneOf")
+                .and_then(Value::as_array)
+                .map(|branches| {
+                    branches
+                        .iter()
+                        .filter_map(|b| b.get("const").and_then(Value::as_str))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
+        if !values.is_empty() {
             return values
                 .iter()
-                .filter_map(Value::as_str)
                 .map(|v| format!("`\"{v}\"`"))
                 .collect::<Vec<_>>()
                 .join(" or ");

@@ -52,7 +52,10 @@ impl PolicySource {
 /// The first `bytes` bytes of the SHA-256 of `text`, in hex.
 fn hex_prefix(text: &str, bytes: usize) -> String {
     let hash = Sha256::digest(text.as_bytes());
-    hash.iter().take(bytes).map(|b| format!("{b:02x}")).collect()
+    hash.iter()
+        .take(bytes)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Eight hex digits identifying `text`, to keep generated names unique.

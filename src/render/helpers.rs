@@ -245,7 +245,10 @@ mod tests {
 
     #[test]
     fn velocity_literals_refuse_what_they_cannot_carry() {
-        assert_eq!(vtl_str("https://a.example").as_deref(), Some("'https://a.example'"));
+        assert_eq!(
+            vtl_str("https://a.example").as_deref(),
+            Some("'https://a.example'")
+        );
         assert_eq!(vtl_str("$x #set(").as_deref(), Some("'$x #set('"));
         assert_eq!(vtl_str("it's"), None);
         assert_eq!(vtl_str("a\nb"), None);

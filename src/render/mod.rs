@@ -197,8 +197,8 @@ impl Renderer {
                 Ok(text.trim_end().to_string())
             })
             .collect::<Result<Vec<String>, handlebars::RenderError>>()?;
-        let mut data = serde_json::to_value(context)
-            .map_err(|e| RenderErrorReason::Other(e.to_string()))?;
+        let mut data =
+            serde_json::to_value(context).map_err(|e| RenderErrorReason::Other(e.to_string()))?;
         if let Some(map) = data.as_object_mut() {
             map.insert("vtl".into(), serde_json::Value::from(vtl));
         }

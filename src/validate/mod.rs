@@ -569,6 +569,8 @@ allow-origins = ["https://admin.example.com"]
 [[route]]
 path = "/public/{proxy+}"
 allow-origins = ["*"]
+[apigateway]
+enabled = false
 "#;
 
     fn origins(rule: &crate::model::Rule) -> Vec<String> {
@@ -620,7 +622,7 @@ allow-origins = ["*"]
 
     #[test]
     fn without_env_every_environment_is_checked() {
-        let text = "version = 1\n[cors]\nallow-origins = [\"https://a.example.com\"]\nallow-credentials = true\n[env.qa]\nextra-origins = [\"http://qa.example.com\"]\n";
+        let text = "version = 1\n[cors]\nallow-origins = [\"https://a.example.com\"]\nallow-credentials = true\n[env.qa]\nextra-origins = [\"http://qa.example.com\"]\n[apigateway]\nenabled = false\n";
         let loaded = crate::load_source(PolicySource::new("p.toml", text), None).unwrap();
         assert!(loaded.policy.is_none());
         assert_eq!(

@@ -161,13 +161,13 @@ fn emit_is_idempotent_and_check_reports_drift() {
     let first = corsgen(dir.path(), &["emit", policy_s, "--out", out_s]);
     assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
     assert!(
-        stderr(&first).contains("wrote 3 file(s), 0 unchanged"),
+        stderr(&first).contains("wrote 10 file(s), 0 unchanged"),
         "{}",
         stderr(&first)
     );
     let again = corsgen(dir.path(), &["emit", policy_s, "--out", out_s]);
     assert!(
-        stderr(&again).contains("wrote 0 file(s), 3 unchanged"),
+        stderr(&again).contains("wrote 0 file(s), 10 unchanged"),
         "{}",
         stderr(&again)
     );
@@ -212,7 +212,7 @@ fn emit_is_idempotent_and_check_reports_drift() {
 
     let repair = corsgen(dir.path(), &["emit", policy_s, "--out", out_s]);
     assert!(
-        stderr(&repair).contains("wrote 1 file(s), 2 unchanged, 1 orphan(s) removed"),
+        stderr(&repair).contains("wrote 1 file(s), 9 unchanged, 1 orphan(s) removed"),
         "{}",
         stderr(&repair)
     );
@@ -246,7 +246,7 @@ fn emit_json_reports_files_and_drift_in_one_document() {
     assert_eq!(first.status.code(), Some(0));
     let report: serde_json::Value = serde_json::from_str(&stdout(&first)).unwrap();
     assert_eq!(report["emit"]["check"], false);
-    assert_eq!(report["emit"]["changed"].as_array().unwrap().len(), 3);
+    assert_eq!(report["emit"]["changed"].as_array().unwrap().len(), 7);
     std::fs::remove_file(out.join("lambda/node/cors.mjs")).unwrap();
     let drift = run(args(&["--check"]));
     assert_eq!(drift.status.code(), Some(1));

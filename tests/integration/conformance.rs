@@ -28,6 +28,8 @@ allow-credentials = true
 allow-methods = ["PUT"]
 allow-headers = ["Authorization"]
 max-age = 0
+[apigateway]
+gateway-response-origin = "first"
 "#,
     // Any origin with wildcard lists.
     r#"version = 1
@@ -57,6 +59,8 @@ allow-origins = ["https://*.orders.example.com"]
 path = "/orders/{id}/items/{item}"
 allow-origins = ["*"]
 allow-credentials = false
+[apigateway]
+resources = ["/", "/{proxy+}", "/orders", "/orders/{id}/items", "/catalog/{proxy+}"]
 "#,
     // Odd but valid tokens that must survive escaping; lowercase method kept as typed.
     r#"version = 1
@@ -66,6 +70,8 @@ allow-origins = ["https://q.example.com"]
 allow-methods = ["patch", "X-CUSTOM'M"]
 allow-headers = ["X-Odd'Name", "X-Back`tick"]
 expose-headers = ["X-Pipe|Name"]
+[apigateway]
+enabled = false
 "#,
 ];
 

@@ -102,8 +102,13 @@ fn policy_table() -> impl Strategy<Value = toml::Table> {
         prop_oneof![3 => Just(None), 6 => (0i64..7200).prop_map(Some), 1 => (-10i64..100_000).prop_map(Some)],
         proptest::option::of((path, list(origin_value().boxed()))),
         proptest::option::of((env_name, list(origin_value().boxed()))),
+        (
+            proptest::bool::weighted(0.8),
+            prop_oneof![6 => Just(Some("first")), 2 => Just(Some("reflect")), 1 => Just(None), 1 => Just(Some("all"))],
+            prop_oneof![4 => Just(None), 4 => Just(Some(false)), 1 => Just(Some(true))],
+        ),
     )
-        .prop_map(|(name, origins, credentials, methods, headers, expose, max_age, route, env)| {
+        .prop_map(|(name, origins, credentials, methods, headers, expose, max_age, route, env, api)| {
             let mut cors = toml::Table::new();
             cors.insert("allow-origins".into(), origins.into());
             cors.insert("allow-credentials".into(), credentials.into());
@@ -130,6 +135,16 @@ fn policy_table() -> impl Strategy<Value = toml::Table> {
                 envs.insert(env_name, e.into());
                 table.insert("env".into(), envs.into());
             }
+            let (enabled, choice, http_api) = api;
+            let mut a = toml::Table::new();
+            a.insert("enabled".into(), enabled.into());
+            if let Some(choice) = choice {
+                a.insert("gateway-response-origin".into(), choice.into());
+            }
+            if let Some(http_api) = http_api {
+                a.insert("http-api".into(), http_api.into());
+            }
+            table.insert("apigateway".into(), a.into());
             table
         })
 }
