@@ -73,16 +73,27 @@ expose-headers = ["X-Pipe|Name"]
 [apigateway]
 enabled = false
 "#,
+    // Several origins and wildcards without credentials; gateway responses reflect.
+    r#"version = 1
+[cors]
+allow-origins = ["https://docs.example.org", "https://*.docs.example.org", "https://*.preview.example.io:8443"]
+allow-methods = ["DELETE", "PATCH"]
+expose-headers = ["X-Total-Count"]
+max-age = 7200
+[apigateway]
+gateway-response-origin = "reflect"
+gateway-responses = ["DEFAULT_4XX", "DEFAULT_5XX", "THROTTLED", "WAF_FILTERED"]
+"#,
 ];
 
-struct Subject {
-    label: String,
-    policy: Policy,
+pub(crate) struct Subject {
+    pub(crate) label: String,
+    pub(crate) policy: Policy,
     /// Where its artifacts were emitted.
-    out: PathBuf,
+    pub(crate) out: PathBuf,
 }
 
-fn origin_variants(policy: &Policy) -> Vec<Option<String>> {
+pub(crate) fn origin_variants(policy: &Policy) -> Vec<Option<String>> {
     let mut rules: Vec<&Rule> = vec![&policy.default_rule];
     rules.extend(policy.routes.iter().map(|r| &r.rule));
     let mut out: BTreeSet<Option<String>> = BTreeSet::new();
@@ -127,7 +138,7 @@ fn origin_variants(policy: &Policy) -> Vec<Option<String>> {
     out.into_iter().collect()
 }
 
-const PATHS: &[&str] = &[
+pub(crate) const PATHS: &[&str] = &[
     "/",
     "/orders/1",
     "/orders/1/items/2",
@@ -281,7 +292,7 @@ fn effective(wrapped: &Value) -> Vec<(String, String)> {
     out
 }
 
-fn subjects(dir: &std::path::Path) -> Vec<Subject> {
+pub(crate) fn subjects(dir: &std::path::Path) -> Vec<Subject> {
     let mut texts: Vec<(String, String, Option<String>)> = Vec::new();
     for (path, env) in example_policies() {
         let mut label = path.file_name().unwrap().to_string_lossy().to_string();
