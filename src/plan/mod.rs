@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::model::Policy;
+use crate::model::{GatewayOrigin, Policy};
 use crate::policy::LambdaLanguage;
 use crate::render::TemplateId;
 use crate::source::PolicySource;
@@ -135,6 +135,25 @@ pub struct ReadmeContext {
     pub rules: Vec<String>,
     /// The routes the snippets match on, for the path caveat.
     pub has_routes: bool,
+    /// The REST API part, when API Gateway artifacts are emitted.
+    pub apigateway: Option<ReadmeApiGateway>,
+    /// Whether the HTTP API configuration was emitted.
+    pub http_api: bool,
+    /// Why it was not, when API Gateway artifacts are emitted without it.
+    pub http_api_skipped: Option<String>,
+}
+
+/// The REST API section of the out directory's README.md.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReadmeApiGateway {
+    /// Resource paths with an OPTIONS method.
+    pub resources: Vec<String>,
+    /// Gateway-response types with CORS headers.
+    pub gateway_responses: Vec<String>,
+    /// What gateway responses send as `Access-Control-Allow-Origin`, in words.
+    pub gateway_origin: String,
+    /// Whether any integration response needs a mapping template.
+    pub templated: bool,
 }
 
 /// Builds the plan for a valid policy.
@@ -142,6 +161,7 @@ pub struct ReadmeContext {
 pub fn plan(policy: &Policy, source: &PolicySource) -> Plan {
     let header = Header::new(policy, source);
     let mut files = Vec::new();
+    let mut readme_api = None;
     let lambda = lambda::plan(policy, &header);
     for language in &policy.lambda_languages {
         let (path, template) = match language {
@@ -156,6 +176,24 @@ pub fn plan(policy: &Policy, source: &PolicySource) -> Plan {
     }
     if let Some(api) = &policy.apigateway {
         let context = Box::new(apigateway::plan(policy, api, &header));
+        readme_api = Some(ReadmeApiGateway {
+            resources: context.resources.iter().map(|r| r.path.clone()).collect(),
+            gateway_responses: context
+                .gateway_responses
+                .iter()
+                .map(|g| g.response_type.clone())
+                .collect(),
+            gateway_origin: match &api.gateway_origin {
+                GatewayOrigin::Static(origin) if origin == "*" => {
+                    "they send `Access-Control-Allow-Origin: *`".to_string()
+                }
+                GatewayOrigin::Static(origin) => format!(
+                    "they send \"{origin}\" statically, so other allowed sites see a CORS error instead of the status"
+                ),
+                GatewayOrigin::Reflect => "they echo any `Origin` (`gateway-response-origin = \"reflect\"`), so every site can read these error responses".to_string(),
+            },
+            templated: !context.mapping_templates.is_empty(),
+        });
         let mut ids = vec![
             TemplateId::RestOpenApi,
             TemplateId::RestCloudFormation,
@@ -194,6 +232,13 @@ pub fn plan(policy: &Policy, source: &PolicySource) -> Plan {
         node: policy.lambda_languages.contains(&LambdaLanguage::Node),
         rules: lambda::describe_rules(policy),
         has_routes: !policy.routes.is_empty(),
+        http_api: policy.apigateway.as_ref().is_some_and(|a| a.http_api),
+        http_api_skipped: policy
+            .apigateway
+            .as_ref()
+            .filter(|a| !a.http_api)
+            .map(|_| "the policy does not fit HTTP API CORS (wildcard origins or per-route rules), or `http-api = false`".to_string()),
+        apigateway: readme_api,
     };
     files.push(PlannedFile {
         path: "README.md".to_string(),

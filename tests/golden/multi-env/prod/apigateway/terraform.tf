@@ -3,10 +3,11 @@
 # regenerate: corsgen emit multi-env.toml --out DIR --env prod
 #
 # CORS for an API Gateway REST API: an OPTIONS method (MOCK integration, no authorizer, no API
-# key) on every resource, and gateway responses that carry CORS headers. Use it as a module:
+# key) on every resource, and gateway responses that carry CORS headers. Copy this file into a
+# directory of its own (http-api.tf next to it would create an HTTP API) and use it as a module:
 #
 #   module "cors" {
-#     source       = "./generated/apigateway"
+#     source       = "./modules/api-cors"
 #     rest_api_id  = aws_api_gateway_rest_api.api.id
 #     resource_ids = { "/" = aws_api_gateway_rest_api.api.root_resource_id, ... }
 #   }
