@@ -2,25 +2,43 @@
 # Runs every check the project has, installing what the tests need when it is missing.
 # Tests that need a runtime (python3, node) fail loudly without it; they never skip.
 set -euo pipefail
+export PATH="$HOME/.local/bin:$PATH"
 cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 have() { command -v "$1" >/dev/null 2>&1; }
 
 missing=()
-have python3 || missing+=(python3)
+have python3 || missing+=(python3 python3-pip)
 have node || missing+=(nodejs)
+have java || missing+=(default-jre-headless)
+# Apache Velocity 1.7, the template engine family API Gateway runs mapping templates in.
+[ -f /usr/share/java/velocity.jar ] || missing+=(velocity)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   as_root apt-get update -qq
-  as_root apt-get install -y -qq "${missing[@]}"
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}"
+fi
+
+# Validators for the generated infrastructure code (PyPI).
+pip_missing=()
+have cfn-lint || pip_missing+=(cfn-lint)
+have openapi-spec-validator || pip_missing+=(openapi-spec-validator)
+python3 -c 'import hcl2' 2>/dev/null || pip_missing+=(python-hcl2)
+python3 -c 'import yaml' 2>/dev/null || pip_missing+=(pyyaml)
+if [ ${#pip_missing[@]} -gt 0 ]; then
+  echo "installing from PyPI: ${pip_missing[*]}"
+  python3 -m pip install --quiet "${pip_missing[@]}" ||
+    python3 -m pip install --quiet --break-system-packages "${pip_missing[@]}"
+  hash -r
 fi
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 if [ "$node_major" -lt 18 ]; then
   echo "node $node_major is too old: the generated ES module and its tests need node 18 or later" >&2
   exit 1
 fi
-echo "python3: $(python3 --version 2>&1), node: $(node --version)"
+echo "python3: $(python3 --version 2>&1), node: $(node --version), java: $(java -version 2>&1 | head -1)"
+echo "cfn-lint: $(cfn-lint --version), openapi-spec-validator: $(openapi-spec-validator --version 2>&1 | head -1)"
 
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
