@@ -19,6 +19,10 @@ lines += [
     'expose-headers = ["X-Request-Id"]',
     "max-age = 600",
     "",
+    "[apigateway]",
+    'gateway-response-origin = "first"',
+    "http-api = false",
+    "",
 ]
 methods = ["PUT", "PATCH", "DELETE", "X-SYNC"]
 for i in range(500):
