@@ -82,7 +82,7 @@ pub enum Context {
     /// `lambda/python/cors.py` and `lambda/node/cors.mjs`.
     Lambda(lambda::LambdaContext),
     /// Every `apigateway/` file.
-    ApiGateway(Box<apigateway::ApiGatewayContext>),
+    ApiGateway(std::sync::Arc<apigateway::ApiGatewayContext>),
     /// The out directory's README.md.
     Readme(ReadmeContext),
 }
@@ -175,7 +175,7 @@ pub fn plan(policy: &Policy, source: &PolicySource) -> Plan {
         });
     }
     if let Some(api) = &policy.apigateway {
-        let context = Box::new(apigateway::plan(policy, api, &header));
+        let context = std::sync::Arc::new(apigateway::plan(policy, api, &header));
         readme_api = Some(ReadmeApiGateway {
             resources: context.resources.iter().map(|r| r.path.clone()).collect(),
             gateway_responses: context
@@ -211,7 +211,7 @@ pub fn plan(policy: &Policy, source: &PolicySource) -> Plan {
             files.push(PlannedFile {
                 path: template.name().to_string(),
                 template,
-                context: Context::ApiGateway(context.clone()),
+                context: Context::ApiGateway(std::sync::Arc::clone(&context)),
             });
         }
     }

@@ -160,6 +160,9 @@ impl Renderer {
     /// # Errors
     /// Only on a bug: a view model that does not fit its template.
     pub fn render(&self, plan: &Plan) -> anyhow::Result<Vec<RenderedFile>> {
+        // The API Gateway files share one view model: its mapping templates are rendered and it
+        // is converted to template data once, not once per file.
+        let mut apigateway_data: Option<(*const ApiGatewayContext, serde_json::Value)> = None;
         plan.files
             .iter()
             .map(|file| {
@@ -167,7 +170,17 @@ impl Renderer {
                 let text = match &file.context {
                     Context::Lambda(c) => self.registry.render(name, c),
                     Context::Readme(c) => self.registry.render(name, c),
-                    Context::ApiGateway(c) => self.render_apigateway(name, c),
+                    Context::ApiGateway(c) => {
+                        let key = std::sync::Arc::as_ptr(c);
+                        if apigateway_data.as_ref().is_none_or(|(k, _)| *k != key) {
+                            let data = self.apigateway_data(c).with_context(|| {
+                                "bug: the API Gateway mapping template failed to render"
+                            })?;
+                            apigateway_data = Some((key, data));
+                        }
+                        let (_, data) = apigateway_data.as_ref().expect("just set");
+                        self.registry.render(name, data)
+                    }
                 }
                 .with_context(|| {
                     format!("bug: template {} failed to render", file.template.name())
@@ -182,13 +195,12 @@ impl Renderer {
 }
 
 impl Renderer {
-    /// Renders the mapping templates first, then the file, which embeds them (escaped for its
-    /// own language) as `vtl[index]`.
-    fn render_apigateway(
+    /// The API Gateway files' template data: the view model plus its mapping templates,
+    /// rendered first, as `vtl[index]` (each file escapes them for its own language).
+    fn apigateway_data(
         &self,
-        name: &str,
         context: &ApiGatewayContext,
-    ) -> Result<String, handlebars::RenderError> {
+    ) -> Result<serde_json::Value, handlebars::RenderError> {
         let vtl = context
             .mapping_templates
             .iter()
@@ -202,7 +214,7 @@ impl Renderer {
         if let Some(map) = data.as_object_mut() {
             map.insert("vtl".into(), serde_json::Value::from(vtl));
         }
-        self.registry.render(name, &data)
+        Ok(data)
     }
 }
 
