@@ -155,8 +155,6 @@ pub struct ApiGatewayContext {
     pub resources: Vec<ResourceContext>,
     /// Gateway responses.
     pub gateway_responses: Vec<GatewayResponseContext>,
-    /// Whether gateway responses echo the Origin header.
-    pub gateway_reflects: bool,
     /// The HTTP API configuration, when the policy fits it.
     pub http_api: Option<HttpApiContext>,
     /// Distinct mapping templates, referenced by index.
@@ -406,7 +404,6 @@ pub(super) fn plan(policy: &Policy, api: &ApiGateway, header: &Header) -> ApiGat
             .collect(),
         resources,
         gateway_responses,
-        gateway_reflects: api.gateway_origin == GatewayOrigin::Reflect,
         http_api,
         mapping_templates: templates.items,
     }
