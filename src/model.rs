@@ -113,6 +113,31 @@ impl AllowedOrigins {
     }
 }
 
+/// How `Access-Control-Allow-Origin` can be written for a rule where no per-request logic runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OriginAnswer<'a> {
+    /// One value serves every allowed origin: `*`, or the only origin.
+    Static(&'a str),
+    /// Several origins or a wildcard: the answer depends on the request's Origin.
+    Allowlist(&'a OriginList),
+}
+
+impl AllowedOrigins {
+    /// Whether one static `Access-Control-Allow-Origin` value serves this allowlist.
+    #[must_use]
+    pub fn answer(&self) -> OriginAnswer<'_> {
+        match self {
+            AllowedOrigins::Any => OriginAnswer::Static("*"),
+            AllowedOrigins::List(list) => {
+                match (list.exact.as_slice(), list.wildcards.is_empty()) {
+                    ([only], true) => OriginAnswer::Static(only),
+                    _ => OriginAnswer::Allowlist(list),
+                }
+            }
+        }
+    }
+}
+
 /// One segment of an API Gateway resource path.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Segment {

@@ -6,10 +6,10 @@
 use serde::Serialize;
 
 use crate::engine::{self, ACAO, VARY};
-use crate::model::{AllowedOrigins, ApiGateway, GatewayOrigin, Policy, Rule};
+use crate::model::{AllowedOrigins, ApiGateway, GatewayOrigin, OriginAnswer, Policy, Rule};
 use crate::origin::LABEL_RUN_REGEX;
 
-use super::lambda::HeaderPair;
+use super::lambda::{pairs, HeaderPair};
 use super::{Header, Interner};
 
 /// Content types that get the MOCK request template. Browsers send no Content-Type on a
@@ -172,27 +172,6 @@ fn method_header(name: &str) -> String {
     format!("method.response.header.{name}")
 }
 
-fn pairs(headers: Vec<(&'static str, String)>) -> Vec<HeaderPair> {
-    headers
-        .into_iter()
-        .map(|(name, value)| HeaderPair {
-            name: name.to_string(),
-            value,
-        })
-        .collect()
-}
-
-/// Static origin value for a rule, when one value serves every allowed origin.
-fn static_origin(rule: &Rule) -> Option<String> {
-    match &rule.origins {
-        AllowedOrigins::Any => Some("*".into()),
-        AllowedOrigins::List(list) if list.exact.len() == 1 && list.wildcards.is_empty() => {
-            Some(list.exact[0].clone())
-        }
-        AllowedOrigins::List(_) => None,
-    }
-}
-
 fn responses(rule: &Rule, preflight: bool, templates: &mut Interner<MappingTemplate>) -> Responses {
     let rest = if preflight {
         engine::preflight_headers(rule)
@@ -212,9 +191,9 @@ fn responses(rule: &Rule, preflight: bool, templates: &mut Interner<MappingTempl
     } else {
         "200".to_string()
     };
-    match static_origin(rule) {
-        Some(origin) => {
-            let mut parameters: Vec<Entry> = std::iter::once((ACAO, origin))
+    match rule.origins.answer() {
+        OriginAnswer::Static(origin) => {
+            let mut parameters: Vec<Entry> = std::iter::once((ACAO, origin.to_string()))
                 .chain(rest)
                 .map(|(name, value)| Entry {
                     key: method_header(name),
@@ -231,10 +210,7 @@ fn responses(rule: &Rule, preflight: bool, templates: &mut Interner<MappingTempl
                 refused_status: None,
             }
         }
-        None => {
-            let AllowedOrigins::List(list) = &rule.origins else {
-                unreachable!("any-origin rules are static")
-            };
+        OriginAnswer::Allowlist(list) => {
             let template = templates.intern(MappingTemplate {
                 preflight,
                 exact: list.exact.clone(),

@@ -74,7 +74,8 @@ pub struct LambdaContext {
     pub preflight_refused: u16,
 }
 
-fn pairs(headers: Vec<(&'static str, String)>) -> Vec<HeaderPair> {
+/// Engine headers as view-model pairs.
+pub(super) fn pairs(headers: Vec<(&'static str, String)>) -> Vec<HeaderPair> {
     headers
         .into_iter()
         .map(|(name, value)| HeaderPair {

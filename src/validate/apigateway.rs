@@ -9,7 +9,9 @@ use std::ops::Range;
 use toml::Spanned;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{AllowedOrigins, GatewayOrigin, Resource, RoutePattern, Rule, Segment};
+use crate::model::{
+    AllowedOrigins, GatewayOrigin, OriginAnswer, Resource, RoutePattern, Rule, Segment,
+};
 use crate::policy::{
     GatewayResponseOrigin, RawApiGateway, RawPolicy, SpannedList, GATEWAY_RESPONSE_TYPES,
 };
@@ -212,13 +214,10 @@ fn gateway_origin(
     default: &RuleSite<'_>,
     push: &mut dyn FnMut(Diagnostic),
 ) -> GatewayOrigin {
-    let list = match &default.rule.origins {
-        AllowedOrigins::Any => return GatewayOrigin::Static("*".into()),
-        AllowedOrigins::List(list) => list,
+    let list = match default.rule.origins.answer() {
+        OriginAnswer::Static(origin) => return GatewayOrigin::Static(origin.to_string()),
+        OriginAnswer::Allowlist(list) => list,
     };
-    if list.exact.len() == 1 && list.wildcards.is_empty() {
-        return GatewayOrigin::Static(list.exact[0].clone());
-    }
     let count = list.exact.len() + list.wildcards.len();
     let first = list.exact.first();
     match raw.and_then(|r| r.gateway_response_origin.as_ref()) {
