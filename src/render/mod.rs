@@ -6,6 +6,9 @@
 
 mod helpers;
 
+use std::collections::hash_map::{Entry, HashMap};
+use std::sync::Arc;
+
 use anyhow::Context as _;
 use handlebars::{Handlebars, RenderErrorReason};
 
@@ -162,7 +165,16 @@ impl Renderer {
     pub fn render(&self, plan: &Plan) -> anyhow::Result<Vec<RenderedFile>> {
         // The API Gateway files share one view model: its mapping templates are rendered and it
         // is converted to template data once, not once per file.
-        let mut apigateway_data: Option<(*const ApiGatewayContext, serde_json::Value)> = None;
+        let mut apigateway_data = HashMap::new();
+        for file in &plan.files {
+            if let Context::ApiGateway(c) = &file.context {
+                if let Entry::Vacant(slot) = apigateway_data.entry(Arc::as_ptr(c)) {
+                    slot.insert(self.apigateway_data(c).with_context(|| {
+                        "bug: the API Gateway mapping template failed to render"
+                    })?);
+                }
+            }
+        }
         plan.files
             .iter()
             .map(|file| {
@@ -170,17 +182,10 @@ impl Renderer {
                 let text = match &file.context {
                     Context::Lambda(c) => self.registry.render(name, c),
                     Context::Readme(c) => self.registry.render(name, c),
-                    Context::ApiGateway(c) => {
-                        let key = std::sync::Arc::as_ptr(c);
-                        if apigateway_data.as_ref().is_none_or(|(k, _)| *k != key) {
-                            let data = self.apigateway_data(c).with_context(|| {
-                                "bug: the API Gateway mapping template failed to render"
-                            })?;
-                            apigateway_data = Some((key, data));
-                        }
-                        let (_, data) = apigateway_data.as_ref().expect("just set");
-                        self.registry.render(name, data)
-                    }
+                    Context::ApiGateway(c) => match apigateway_data.get(&Arc::as_ptr(c)) {
+                        Some(data) => self.registry.render(name, data),
+                        None => anyhow::bail!("bug: no template data for {name}"),
+                    },
                 }
                 .with_context(|| {
                     format!("bug: template {} failed to render", file.template.name())
