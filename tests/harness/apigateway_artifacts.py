@@ -202,10 +202,10 @@ def http_api(out_dir):
     with open(paths["http-api.cloudformation.yaml"]) as f:
         cfn = yaml.safe_load(f)["Resources"]["HttpApi"]["Properties"]["CorsConfiguration"]
     with open(paths["http-api.tf"]) as f:
-        tf = [body for kind, _, body in blocks(hcl2.load(f))]
-    for kind, _, body in blocks(hcl2.load(open(paths["http-api.tf"]))):
+        tf = list(blocks(hcl2.load(f)))
+    for kind, _, body in tf:
         check_attributes(kind, body)
-    [api] = tf
+    [(_, _, api)] = tf
     [cors] = api["cors_configuration"]
     norm = lambda d, keys: {k: d.get(v) for k, v in keys.items()}  # noqa: E731
     fields = ["origins", "credentials", "methods", "headers", "expose", "max_age"]
