@@ -105,6 +105,10 @@ codes! {
     HttpApiUnfit => "http-api-unfit", Error, "`http-api = true`, but HTTP API CORS cannot express the policy.";
     HttpApiSkipped => "http-api-skipped", Warning, "HTTP API CORS cannot express the policy, so no `http-api.*` files are emitted.";
     ApigatewayUnquotable => "apigateway-unquotable", Error, "A value with `'` cannot be written as an API Gateway static mapping value.";
+    KeyValueStoreRuntime => "key-value-store-runtime", Error, "A CloudFront KeyValueStore needs `runtime = \"cloudfront-js-2.0\"`.";
+    CloudFrontFunctionTooLarge => "cloudfront-function-too-large", Error, "A CloudFront Function would exceed CloudFront's 10,240-byte limit.";
+    KeyValueStoreLimit => "key-value-store-limit", Error, "The KeyValueStore data would exceed a CloudFront KeyValueStore limit.";
+    ResponseHeadersPolicyUnfit => "response-headers-policy-unfit", Error, "`response-headers-policy = true`, but a CloudFront response headers policy cannot express the policy.";
 }
 
 impl Code {

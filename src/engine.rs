@@ -240,6 +240,7 @@ mod tests {
             }],
             lambda_languages: vec![],
             apigateway: None,
+            cloudfront: None,
         }
     }
 

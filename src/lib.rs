@@ -9,6 +9,7 @@
 pub mod diagnostic;
 pub mod engine;
 pub mod init;
+pub mod limits;
 pub mod model;
 pub mod origin;
 pub mod plan;
@@ -119,12 +120,38 @@ pub fn load_source(source: PolicySource, env: Option<&str>) -> Result<Loaded, Un
 
 /// Plans and renders every artifact of a valid policy, in memory.
 ///
+/// With `[cloudfront] key-value-store = "if-needed"`, functions that would exceed CloudFront's
+/// size limit are planned again with their exact origins in a KeyValueStore.
+///
 /// # Errors
-/// Only on a bug (a template that fails to render); never on user input.
+/// The outer error only on a bug (a template that fails to render), never on user input; the
+/// inner one lists the platform limits the artifacts would break ([`limits`]), each a diagnostic
+/// with its fix.
 pub fn generate(
     policy: &Policy,
     source: &PolicySource,
-) -> anyhow::Result<Vec<render::RenderedFile>> {
-    let plan = plan::plan(policy, source);
-    render::Renderer::new()?.render(&plan)
+) -> anyhow::Result<Result<Vec<render::RenderedFile>, Vec<Diagnostic>>> {
+    let renderer = render::Renderer::new()?;
+    let store = policy
+        .cloudfront
+        .as_ref()
+        .is_some_and(plan::cloudfront::starts_with_store);
+    let mut plan = plan::plan(policy, source, store);
+    let mut files = renderer.render(&plan)?;
+    let Some(settings) = &policy.cloudfront else {
+        return Ok(Ok(files));
+    };
+    if !store
+        && settings.key_value_store == policy::KeyValueStoreChoice::IfNeeded
+        && !limits::oversized_functions(&files).is_empty()
+    {
+        plan = plan::plan(policy, source, true);
+        files = renderer.render(&plan)?;
+    }
+    let broken = limits::check(settings, &plan, &files);
+    Ok(if broken.is_empty() {
+        Ok(files)
+    } else {
+        Err(broken)
+    })
 }

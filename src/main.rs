@@ -39,6 +39,22 @@ fn print_json(loaded: &Loaded, emit: Option<report::EmitOutcome<'_>>) {
     );
 }
 
+/// Renders a valid policy's artifacts; `None` when the policy is invalid or an artifact would
+/// break a platform limit (those diagnostics are added to `loaded`).
+fn generate(loaded: &mut Loaded) -> anyhow::Result<Option<Vec<corsgen::render::RenderedFile>>> {
+    let Some(valid) = &loaded.policy else {
+        return Ok(None);
+    };
+    match corsgen::generate(valid, &loaded.source)? {
+        Ok(files) => Ok(Some(files)),
+        Err(broken) => {
+            loaded.diagnostics.extend(broken);
+            loaded.policy = None;
+            Ok(None)
+        }
+    }
+}
+
 fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Validate {
@@ -46,12 +62,14 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             env,
             format,
         } => {
-            let loaded = corsgen::load(&policy, env.as_deref())?;
+            let mut loaded = corsgen::load(&policy, env.as_deref())?;
+            // Limits that only the rendered artifacts show are part of validity too.
+            let files = generate(&mut loaded)?;
             match format {
                 Format::Human => print_human(&loaded, true),
                 Format::Json => print_json(&loaded, None),
             }
-            Ok(if loaded.policy.is_some() { 0 } else { INVALID })
+            Ok(if files.is_some() { 0 } else { INVALID })
         }
         Command::Emit {
             policy,
@@ -60,16 +78,15 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             check,
             format,
         } => {
-            let loaded = corsgen::load(&policy, env.as_deref())?;
-            let Some(valid) = &loaded.policy else {
+            let mut loaded = corsgen::load(&policy, env.as_deref())?;
+            // Everything is rendered in memory before the first byte is written.
+            let Some(files) = generate(&mut loaded)? else {
                 match format {
                     Format::Human => print_human(&loaded, false),
                     Format::Json => print_json(&loaded, None),
                 }
                 return Ok(INVALID);
             };
-            // Everything is rendered in memory before the first byte is written.
-            let files = corsgen::generate(valid, &loaded.source)?;
             let result = if check {
                 corsgen::write::check(&out, &files)?
             } else {

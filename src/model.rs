@@ -20,6 +20,23 @@ pub struct Policy {
     pub lambda_languages: Vec<crate::policy::LambdaLanguage>,
     /// The API Gateway artifacts, unless `[apigateway] enabled = false`.
     pub apigateway: Option<ApiGateway>,
+    /// The CloudFront artifacts, unless `[cloudfront] enabled = false`.
+    pub cloudfront: Option<CloudFront>,
+}
+
+/// What the CloudFront artifacts cover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloudFront {
+    /// The functions' runtime.
+    pub runtime: crate::policy::CloudFrontRuntime,
+    /// Where exact origins are looked up.
+    pub key_value_store: crate::policy::KeyValueStoreChoice,
+    /// Whether to emit the response headers policy (the policy fits it).
+    pub response_headers_policy: bool,
+    /// Why it is not emitted, when the policy does not fit one and did not ask for it.
+    pub response_headers_policy_skipped: Vec<String>,
+    /// The allow-origins list in effect, where a function-size diagnostic points.
+    pub origins_span: std::ops::Range<usize>,
 }
 
 /// What the API Gateway artifacts cover.

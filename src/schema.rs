@@ -33,13 +33,14 @@ pub fn policy_schema() -> String {
 pub fn reference_markdown() -> String {
     let root = policy_schema_value();
     let mut out = String::new();
-    let sections: [(&str, Option<&str>); 6] = [
+    let sections: [(&str, Option<&str>); 7] = [
         ("top level", None),
         ("[cors]", Some("RawCors")),
         ("[env.NAME]", Some("RawEnv")),
         ("[[route]]", Some("RawRoute")),
         ("[lambda]", Some("RawLambda")),
         ("[apigateway]", Some("RawApiGateway")),
+        ("[cloudfront]", Some("RawCloudFront")),
     ];
     for (title, def) in sections {
         let schema = match def {

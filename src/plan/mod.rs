@@ -5,6 +5,7 @@
 //! is byte-for-byte deterministic.
 
 pub mod apigateway;
+pub mod cloudfront;
 pub mod lambda;
 
 use std::collections::BTreeMap;
@@ -80,11 +81,13 @@ impl Header {
 #[serde(untagged)]
 pub enum Context {
     /// `lambda/python/cors.py` and `lambda/node/cors.mjs`.
-    Lambda(lambda::LambdaContext),
+    Lambda(std::sync::Arc<lambda::LambdaContext>),
     /// Every `apigateway/` file.
     ApiGateway(std::sync::Arc<apigateway::ApiGatewayContext>),
+    /// Every `cloudfront/` file.
+    CloudFront(std::sync::Arc<cloudfront::CloudFrontContext>),
     /// The out directory's README.md.
-    Readme(ReadmeContext),
+    Readme(Box<ReadmeContext>),
 }
 
 /// One file to render.
@@ -141,6 +144,25 @@ pub struct ReadmeContext {
     pub http_api: bool,
     /// Why it was not, when API Gateway artifacts are emitted without it.
     pub http_api_skipped: Option<String>,
+    /// The CloudFront part, when CloudFront artifacts are emitted.
+    pub cloudfront: Option<ReadmeCloudFront>,
+}
+
+/// The CloudFront section of the out directory's README.md.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReadmeCloudFront {
+    /// The functions' runtime.
+    pub runtime: &'static str,
+    /// Whether exact origins live in a KeyValueStore.
+    pub kvs: bool,
+    /// Whether the store was chosen because the inline functions were too large.
+    pub kvs_fallback: bool,
+    /// Whether the response headers policy was emitted.
+    pub response_headers_policy: bool,
+    /// Why it was not, when the policy does not fit one.
+    pub response_headers_policy_skipped: Vec<String>,
+    /// Resource names.
+    pub names: cloudfront::Names,
 }
 
 /// The REST API section of the out directory's README.md.
@@ -156,13 +178,15 @@ pub struct ReadmeApiGateway {
     pub templated: bool,
 }
 
-/// Builds the plan for a valid policy.
+/// Builds the plan for a valid policy. `cloudfront_store`: whether the CloudFront Functions keep
+/// exact origins in a KeyValueStore (see [`cloudfront::starts_with_store`]).
 #[must_use]
-pub fn plan(policy: &Policy, source: &PolicySource) -> Plan {
+pub fn plan(policy: &Policy, source: &PolicySource, cloudfront_store: bool) -> Plan {
     let header = Header::new(policy, source);
     let mut files = Vec::new();
     let mut readme_api = None;
-    let lambda = lambda::plan(policy, &header);
+    let mut readme_cloudfront = None;
+    let lambda = std::sync::Arc::new(lambda::plan(policy, &header));
     for language in &policy.lambda_languages {
         let (path, template) = match language {
             LambdaLanguage::Python => ("lambda/python/cors.py", TemplateId::LambdaPython),
@@ -171,7 +195,7 @@ pub fn plan(policy: &Policy, source: &PolicySource) -> Plan {
         files.push(PlannedFile {
             path: path.to_string(),
             template,
-            context: Context::Lambda(lambda.clone()),
+            context: Context::Lambda(std::sync::Arc::clone(&lambda)),
         });
     }
     if let Some(api) = &policy.apigateway {
@@ -215,6 +239,45 @@ pub fn plan(policy: &Policy, source: &PolicySource) -> Plan {
             });
         }
     }
+    if let Some(settings) = &policy.cloudfront {
+        let context = std::sync::Arc::new(cloudfront::plan(
+            policy,
+            settings,
+            &lambda,
+            &header,
+            cloudfront_store,
+        ));
+        readme_cloudfront = Some(ReadmeCloudFront {
+            runtime: context.runtime,
+            kvs: context.kvs,
+            kvs_fallback: context.kvs && !cloudfront::starts_with_store(settings),
+            response_headers_policy: context.response_headers_policy.is_some(),
+            response_headers_policy_skipped: settings.response_headers_policy_skipped.clone(),
+            names: context.names.clone(),
+        });
+        let mut ids = vec![
+            TemplateId::CloudFrontViewerRequest,
+            TemplateId::CloudFrontViewerResponse,
+            TemplateId::CloudFrontCloudFormation,
+            TemplateId::CloudFrontTerraform,
+        ];
+        if context.kvs {
+            ids.push(TemplateId::CloudFrontKeyValueStore);
+        }
+        if context.response_headers_policy.is_some() {
+            ids.extend([
+                TemplateId::ResponseHeadersPolicyCloudFormation,
+                TemplateId::ResponseHeadersPolicyTerraform,
+            ]);
+        }
+        for template in ids {
+            files.push(PlannedFile {
+                path: template.name().to_string(),
+                template,
+                context: Context::CloudFront(std::sync::Arc::clone(&context)),
+            });
+        }
+    }
     let artifacts = files
         .iter()
         .map(|f| ArtifactSummary {
@@ -239,11 +302,12 @@ pub fn plan(policy: &Policy, source: &PolicySource) -> Plan {
             .filter(|a| !a.http_api)
             .map(|_| "the policy does not fit HTTP API CORS (wildcard origins or per-route rules), or `http-api = false`".to_string()),
         apigateway: readme_api,
+        cloudfront: readme_cloudfront,
     };
     files.push(PlannedFile {
         path: "README.md".to_string(),
         template: TemplateId::Readme,
-        context: Context::Readme(readme),
+        context: Context::Readme(Box::new(readme)),
     });
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Plan { files }

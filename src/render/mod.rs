@@ -13,6 +13,7 @@ use anyhow::Context as _;
 use handlebars::{Handlebars, RenderErrorReason};
 
 use crate::plan::apigateway::ApiGatewayContext;
+use crate::plan::cloudfront::CloudFrontContext;
 use crate::plan::{Context, Plan};
 
 /// A template embedded in the binary.
@@ -38,6 +39,20 @@ pub enum TemplateId {
     HttpApiCloudFormation,
     /// `templates/apigateway/http-api.tf.hbs`
     HttpApiTerraform,
+    /// `templates/cloudfront/viewer-request.js.hbs`
+    CloudFrontViewerRequest,
+    /// `templates/cloudfront/viewer-response.js.hbs`
+    CloudFrontViewerResponse,
+    /// `templates/cloudfront/cloudformation.yaml.hbs`
+    CloudFrontCloudFormation,
+    /// `templates/cloudfront/terraform.tf.hbs`
+    CloudFrontTerraform,
+    /// `templates/cloudfront/key-value-store.json.hbs`
+    CloudFrontKeyValueStore,
+    /// `templates/cloudfront/response-headers-policy.cloudformation.yaml.hbs`
+    ResponseHeadersPolicyCloudFormation,
+    /// `templates/cloudfront/response-headers-policy.tf.hbs`
+    ResponseHeadersPolicyTerraform,
 }
 
 /// The mapping template (Velocity) that API Gateway files embed, rendered before them.
@@ -46,8 +61,14 @@ const MAPPING_TEMPLATE: (&str, &str) = (
     include_str!("../../templates/apigateway/origin.vtl.hbs"),
 );
 
+/// The code both CloudFront Functions share, used as a partial.
+const CLOUDFRONT_COMMON: (&str, &str) = (
+    "cloudfront/common.js",
+    include_str!("../../templates/cloudfront/common.js.hbs"),
+);
+
 impl TemplateId {
-    const ALL: [TemplateId; 10] = [
+    const ALL: [TemplateId; 17] = [
         TemplateId::LambdaPython,
         TemplateId::LambdaNode,
         TemplateId::Readme,
@@ -58,9 +79,16 @@ impl TemplateId {
         TemplateId::HttpApiOpenApi,
         TemplateId::HttpApiCloudFormation,
         TemplateId::HttpApiTerraform,
+        TemplateId::CloudFrontViewerRequest,
+        TemplateId::CloudFrontViewerResponse,
+        TemplateId::CloudFrontCloudFormation,
+        TemplateId::CloudFrontTerraform,
+        TemplateId::CloudFrontKeyValueStore,
+        TemplateId::ResponseHeadersPolicyCloudFormation,
+        TemplateId::ResponseHeadersPolicyTerraform,
     ];
 
-    /// The registry name; for API Gateway files also the path under `--out`.
+    /// The registry name; for API Gateway and CloudFront files also the path under `--out`.
     pub(crate) fn name(self) -> &'static str {
         match self {
             TemplateId::LambdaPython => "lambda/cors.py",
@@ -73,6 +101,15 @@ impl TemplateId {
             TemplateId::HttpApiOpenApi => "apigateway/http-api.openapi.json",
             TemplateId::HttpApiCloudFormation => "apigateway/http-api.cloudformation.yaml",
             TemplateId::HttpApiTerraform => "apigateway/http-api.tf",
+            TemplateId::CloudFrontViewerRequest => "cloudfront/viewer-request.js",
+            TemplateId::CloudFrontViewerResponse => "cloudfront/viewer-response.js",
+            TemplateId::CloudFrontCloudFormation => "cloudfront/cloudformation.yaml",
+            TemplateId::CloudFrontTerraform => "cloudfront/terraform.tf",
+            TemplateId::CloudFrontKeyValueStore => "cloudfront/key-value-store.json",
+            TemplateId::ResponseHeadersPolicyCloudFormation => {
+                "cloudfront/response-headers-policy.cloudformation.yaml"
+            }
+            TemplateId::ResponseHeadersPolicyTerraform => "cloudfront/response-headers-policy.tf",
         }
     }
 
@@ -100,6 +137,29 @@ impl TemplateId {
             TemplateId::HttpApiTerraform => {
                 include_str!("../../templates/apigateway/http-api.tf.hbs")
             }
+            TemplateId::CloudFrontViewerRequest => {
+                include_str!("../../templates/cloudfront/viewer-request.js.hbs")
+            }
+            TemplateId::CloudFrontViewerResponse => {
+                include_str!("../../templates/cloudfront/viewer-response.js.hbs")
+            }
+            TemplateId::CloudFrontCloudFormation => {
+                include_str!("../../templates/cloudfront/cloudformation.yaml.hbs")
+            }
+            TemplateId::CloudFrontTerraform => {
+                include_str!("../../templates/cloudfront/terraform.tf.hbs")
+            }
+            TemplateId::CloudFrontKeyValueStore => {
+                include_str!("../../templates/cloudfront/key-value-store.json.hbs")
+            }
+            TemplateId::ResponseHeadersPolicyCloudFormation => {
+                include_str!(
+                    "../../templates/cloudfront/response-headers-policy.cloudformation.yaml.hbs"
+                )
+            }
+            TemplateId::ResponseHeadersPolicyTerraform => {
+                include_str!("../../templates/cloudfront/response-headers-policy.tf.hbs")
+            }
         }
     }
 
@@ -117,6 +177,13 @@ impl TemplateId {
             TemplateId::HttpApiOpenApi => "HTTP API: x-amazon-apigateway-cors",
             TemplateId::HttpApiCloudFormation => "HTTP API: AWS::ApiGatewayV2::Api CorsConfiguration",
             TemplateId::HttpApiTerraform => "HTTP API: aws_apigatewayv2_api cors_configuration",
+            TemplateId::CloudFrontViewerRequest => "CloudFront Function (viewer request): answers CORS preflights at the edge",
+            TemplateId::CloudFrontViewerResponse => "CloudFront Function (viewer response): CORS headers for allowlisted origins only; strips the origin server's",
+            TemplateId::CloudFrontCloudFormation => "CloudFront: both functions and a cache policy with Origin in the cache key, as CloudFormation",
+            TemplateId::CloudFrontTerraform => "CloudFront: the same as Terraform resources (a module; reads the .js files next to it)",
+            TemplateId::CloudFrontKeyValueStore => "CloudFront KeyValueStore import file: the exact allowed origins",
+            TemplateId::ResponseHeadersPolicyCloudFormation => "CloudFront response headers policy (CORS), as CloudFormation: the no-code alternative",
+            TemplateId::ResponseHeadersPolicyTerraform => "CloudFront response headers policy (CORS), as Terraform",
         }
     }
 }
@@ -145,9 +212,11 @@ impl Renderer {
         registry.set_strict_mode(true);
         registry.register_escape_fn(handlebars::no_escape);
         helpers::register(&mut registry);
-        registry
-            .register_template_string(MAPPING_TEMPLATE.0, MAPPING_TEMPLATE.1)
-            .context("bug: the embedded mapping template does not compile")?;
+        for (name, source) in [MAPPING_TEMPLATE, CLOUDFRONT_COMMON] {
+            registry
+                .register_template_string(name, source)
+                .with_context(|| format!("bug: embedded template {name} does not compile"))?;
+        }
         for id in TemplateId::ALL {
             registry
                 .register_template_string(id.name(), id.source())
@@ -166,13 +235,24 @@ impl Renderer {
         // The API Gateway files share one view model: its mapping templates are rendered and it
         // is converted to template data once, not once per file.
         let mut apigateway_data = HashMap::new();
+        let mut cloudfront_data = HashMap::new();
         for file in &plan.files {
-            if let Context::ApiGateway(c) = &file.context {
-                if let Entry::Vacant(slot) = apigateway_data.entry(Arc::as_ptr(c)) {
-                    slot.insert(self.apigateway_data(c).with_context(|| {
-                        "bug: the API Gateway mapping template failed to render"
-                    })?);
+            match &file.context {
+                Context::ApiGateway(c) => {
+                    if let Entry::Vacant(slot) = apigateway_data.entry(Arc::as_ptr(c)) {
+                        slot.insert(self.apigateway_data(c).with_context(|| {
+                            "bug: the API Gateway mapping template failed to render"
+                        })?);
+                    }
                 }
+                Context::CloudFront(c) => {
+                    if let Entry::Vacant(slot) = cloudfront_data.entry(Arc::as_ptr(c)) {
+                        slot.insert(self.cloudfront_data(c).with_context(|| {
+                            "bug: a CloudFront Function template failed to render"
+                        })?);
+                    }
+                }
+                Context::Lambda(_) | Context::Readme(_) => {}
             }
         }
         plan.files
@@ -183,6 +263,10 @@ impl Renderer {
                     Context::Lambda(c) => self.registry.render(name, c),
                     Context::Readme(c) => self.registry.render(name, c),
                     Context::ApiGateway(c) => match apigateway_data.get(&Arc::as_ptr(c)) {
+                        Some(data) => self.registry.render(name, data),
+                        None => anyhow::bail!("bug: no template data for {name}"),
+                    },
+                    Context::CloudFront(c) => match cloudfront_data.get(&Arc::as_ptr(c)) {
                         Some(data) => self.registry.render(name, data),
                         None => anyhow::bail!("bug: no template data for {name}"),
                     },
@@ -218,6 +302,29 @@ impl Renderer {
             serde_json::to_value(context).map_err(|e| RenderErrorReason::Other(e.to_string()))?;
         if let Some(map) = data.as_object_mut() {
             map.insert("vtl".into(), serde_json::Value::from(vtl));
+        }
+        Ok(data)
+    }
+}
+
+impl Renderer {
+    /// The CloudFront files' template data: the view model plus both functions' code, rendered
+    /// first, as `code.viewer_request` and `code.viewer_response` (CloudFormation embeds it).
+    fn cloudfront_data(
+        &self,
+        context: &CloudFrontContext,
+    ) -> Result<serde_json::Value, handlebars::RenderError> {
+        let function = |id: TemplateId| -> Result<String, handlebars::RenderError> {
+            Ok(normalize(&self.registry.render(id.name(), context)?))
+        };
+        let code = serde_json::json!({
+            "viewer_request": function(TemplateId::CloudFrontViewerRequest)?,
+            "viewer_response": function(TemplateId::CloudFrontViewerResponse)?,
+        });
+        let mut data =
+            serde_json::to_value(context).map_err(|e| RenderErrorReason::Other(e.to_string()))?;
+        if let Some(map) = data.as_object_mut() {
+            map.insert("code".into(), code);
         }
         Ok(data)
     }

@@ -9,14 +9,12 @@ use std::ops::Range;
 use toml::Spanned;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{
-    AllowedOrigins, GatewayOrigin, OriginAnswer, Resource, RoutePattern, Rule, Segment,
-};
+use crate::model::{AllowedOrigins, GatewayOrigin, OriginAnswer, Resource, RoutePattern, Segment};
 use crate::policy::{
     GatewayResponseOrigin, RawApiGateway, RawPolicy, SpannedList, GATEWAY_RESPONSE_TYPES,
 };
 
-use super::parse_route_path;
+use super::{parse_route_path, RuleSite};
 
 /// `[apigateway]` as far as it does not depend on the environment.
 pub(super) struct Static<'a> {
@@ -29,14 +27,6 @@ pub(super) struct Static<'a> {
 pub(super) struct Scoped {
     pub(super) gateway_origin: GatewayOrigin,
     pub(super) http_api: bool,
-}
-
-/// Where a rule's origins are written, to point diagnostics at.
-pub(super) struct RuleSite<'a> {
-    pub(super) rule: &'a Rule,
-    /// The route path, or `None` for the default rule.
-    pub(super) route: Option<&'a str>,
-    pub(super) span: Range<usize>,
 }
 
 const DEFAULT_RESOURCES: [&str; 2] = ["/", "/{proxy+}"];

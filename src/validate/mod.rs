@@ -7,6 +7,7 @@
 //! chosen one), each reported once.
 
 mod apigateway;
+mod cloudfront;
 mod items;
 
 use std::collections::{HashMap, HashSet};
@@ -23,6 +24,14 @@ use crate::policy::{LambdaLanguage, RawEnv, RawPolicy, RuleFields, SpannedList};
 use crate::source::PolicySource;
 
 use items::Checked;
+
+/// A resolved rule and where its origins are written, to point diagnostics at.
+struct RuleSite<'a> {
+    rule: &'a Rule,
+    /// The route path, or `None` for the default rule.
+    route: Option<&'a str>,
+    span: Range<usize>,
+}
 
 /// The outcome of validation.
 #[derive(Debug)]
@@ -78,6 +87,10 @@ pub fn validate(raw: &RawPolicy, source: &PolicySource, env: Option<&str>) -> Va
         }
     }
     let patterns = v.check_routes(raw);
+    let cloudfront_enabled = cloudfront::enabled(raw);
+    if cloudfront_enabled {
+        cloudfront::check_static(raw, &mut |d| v.push(d));
+    }
     let api_static = v
         .apigateway_enabled
         .then(|| apigateway::check_static(raw, &patterns, &mut |d| v.push(d)));
@@ -107,34 +120,36 @@ pub fn validate(raw: &RawPolicy, source: &PolicySource, env: Option<&str>) -> Va
             .iter()
             .map(|route| v.resolve(with_env.overlay(route.rule()), extras, route.path.span()))
             .collect();
-        let scoped = match (&api_static, &default_rule) {
-            (Some(settings), Some(default)) if routes.iter().all(Option::is_some) => {
+        let scoped = match &default_rule {
+            Some(default) if routes.iter().all(Option::is_some) => {
                 let origins_span = extras
                     .map(toml::Spanned::span)
                     .or_else(|| with_env.allow_origins.map(toml::Spanned::span))
                     .unwrap_or_else(|| cors_span.clone());
-                let site = apigateway::RuleSite {
+                let site = RuleSite {
                     rule: default,
                     route: None,
                     span: origins_span,
                 };
-                let route_sites: Vec<apigateway::RuleSite<'_>> = raw
+                let route_sites: Vec<RuleSite<'_>> = raw
                     .route
                     .iter()
                     .zip(routes.iter().flatten())
-                    .map(|(raw_route, rule)| apigateway::RuleSite {
+                    .map(|(raw_route, rule)| RuleSite {
                         rule,
                         route: Some(raw_route.path.get_ref()),
                         span: raw_route.path.span(),
                     })
                     .collect();
-                Some(apigateway::check_scope(
-                    settings,
-                    scope.map(|(name, _)| name),
-                    &site,
-                    &route_sites,
-                    &mut |d| v.push(d),
-                ))
+                let env_name = scope.map(|(name, _)| name);
+                let api = api_static.as_ref().map(|settings| {
+                    apigateway::check_scope(settings, env_name, &site, &route_sites, &mut |d| {
+                        v.push(d);
+                    })
+                });
+                let cdn = cloudfront_enabled
+                    .then(|| cloudfront::check_scope(raw, &site, &route_sites, &mut |d| v.push(d)));
+                Some((api, cdn))
             }
             _ => None,
         };
@@ -150,15 +165,18 @@ pub fn validate(raw: &RawPolicy, source: &PolicySource, env: Option<&str>) -> Va
     });
     let valid = !diagnostics.iter().any(Diagnostic::is_error);
     let policy = match resolved {
-        Some((Some(default_rule), routes, scoped)) if valid => {
-            let apigateway = api_static.zip(scoped).map(|(s, scoped)| ApiGateway {
+        Some((Some(default_rule), routes, Some((api, cloudfront)))) if valid => {
+            let apigateway = api_static.zip(api).map(|(s, scoped)| ApiGateway {
                 resources: s.resources,
                 gateway_responses: s.gateway_responses,
                 gateway_origin: scoped.gateway_origin,
                 http_api: scoped.http_api,
             });
-            build_policy(raw, source, env, default_rule, routes, patterns)
-                .map(|p| Policy { apigateway, ..p })
+            build_policy(raw, source, env, default_rule, routes, patterns).map(|p| Policy {
+                apigateway,
+                cloudfront,
+                ..p
+            })
         }
         _ => None,
     };
@@ -205,6 +223,7 @@ fn build_policy(
         routes: built,
         lambda_languages,
         apigateway: None,
+        cloudfront: None,
     })
 }
 
@@ -622,7 +641,7 @@ enabled = false
 
     #[test]
     fn without_env_every_environment_is_checked() {
-        let text = "version = 1\n[cors]\nallow-origins = [\"https://a.example.com\"]\nallow-credentials = true\n[env.qa]\nextra-origins = [\"http://qa.example.com\"]\n[apigateway]\nenabled = false\n";
+        let text = "version = 1\n[cors]\nallow-origins = [\"https://a.example.com\"]\nallow-credentials = true\n[env.qa]\nextra-origins = [\"http://qa.example.com\"]\n[apigateway]\nenabled = false\n[cloudfront]\nenabled = false\n";
         let loaded = crate::load_source(PolicySource::new("p.toml", text), None).unwrap();
         assert!(loaded.policy.is_none());
         assert_eq!(

@@ -1,0 +1,366 @@
+//! The CloudFront view model: the functions' origin tables, rules and routes (derived from the
+//! same rule tables as the Lambda snippets, so both agree with the engine), the KeyValueStore
+//! entries when origins live there, resource names, and the response headers policy when the
+//! policy fits one.
+
+use serde::Serialize;
+
+use crate::engine;
+use crate::model::{AllowedOrigins, CloudFront, Policy};
+use crate::policy::KeyValueStoreChoice;
+
+use super::lambda::{HeaderPair, LambdaContext, RouteContext};
+use super::Header;
+
+/// One origin set as the functions hold it.
+#[derive(Debug, Clone, Serialize)]
+pub struct OriginSetContext {
+    /// `https://` origins without the scheme (`host[:port]`), space-separated; empty when the
+    /// KeyValueStore holds them.
+    pub https: String,
+    /// `http://` origins without the scheme, likewise.
+    pub http: String,
+    /// Wildcards as `[prefix, suffix]`: the middle must be one or more DNS labels.
+    pub wildcards: Vec<[String; 2]>,
+}
+
+/// One rule, with lowercase header names as CloudFront requires.
+#[derive(Debug, Clone, Serialize)]
+pub struct FunctionRule {
+    /// Any origin, answered with `*`.
+    pub any: bool,
+    /// Index into `sets`.
+    pub set: usize,
+    /// Headers after ACAO on a preflight answer.
+    pub preflight: Vec<HeaderPair>,
+    /// Headers after ACAO on any other response.
+    pub actual: Vec<HeaderPair>,
+}
+
+/// One KeyValueStore entry: `"<allowlist index> <origin>"` for each exact origin of each
+/// allowlist, with the value `1`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct StoreEntry {
+    /// The key.
+    pub key: String,
+    /// The value.
+    pub value: String,
+}
+
+/// The response headers policy's `CorsConfig`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResponseHeadersPolicy {
+    /// `AccessControlAllowOrigins`.
+    pub allow_origins: Vec<String>,
+    /// `AccessControlAllowCredentials`.
+    pub allow_credentials: bool,
+    /// `AccessControlAllowMethods`.
+    pub allow_methods: Vec<String>,
+    /// `AccessControlAllowHeaders`.
+    pub allow_headers: Vec<String>,
+    /// `AccessControlExposeHeaders`, omitted when empty.
+    pub expose_headers: Vec<String>,
+    /// `AccessControlMaxAgeSec`.
+    pub max_age: Option<u32>,
+}
+
+/// Names of the CloudFront resources (letters, digits, `-`, `_`; at most 64 characters).
+#[derive(Debug, Clone, Serialize)]
+pub struct Names {
+    /// The viewer-request function.
+    pub viewer_request: String,
+    /// The viewer-response function.
+    pub viewer_response: String,
+    /// The cache policy.
+    pub cache_policy: String,
+    /// The KeyValueStore.
+    pub key_value_store: String,
+    /// The response headers policy.
+    pub response_headers_policy: String,
+}
+
+/// The view model of every `cloudfront/` file.
+#[derive(Debug, Clone, Serialize)]
+pub struct CloudFrontContext {
+    /// Generated-file header.
+    pub header: Header,
+    /// The policy's name.
+    pub policy_name: String,
+    /// The CloudFormation templates' description.
+    pub description: String,
+    /// `cloudfront-js-1.0` or `cloudfront-js-2.0`.
+    pub runtime: &'static str,
+    /// Whether exact origins live in a KeyValueStore.
+    pub kvs: bool,
+    /// Origin sets.
+    pub sets: Vec<OriginSetContext>,
+    /// Distinct rules.
+    pub rules: Vec<FunctionRule>,
+    /// Routes in match order.
+    pub routes: Vec<RouteContext>,
+    /// Index into `rules` for paths no route matches.
+    pub default_rule: usize,
+    /// Status of an allowed preflight.
+    pub preflight_allowed: u16,
+    /// Status of a refused preflight.
+    pub preflight_refused: u16,
+    /// The KeyValueStore's entries, sorted by key (empty unless `kvs`).
+    pub store: Vec<StoreEntry>,
+    /// The key of the entry that carries the generated-file header.
+    pub store_header_key: &'static str,
+    /// The header lines joined, as that entry's value.
+    pub store_header_value: String,
+    /// Headers in the cache policy's cache key.
+    pub cache_key_headers: &'static [&'static str],
+    /// Resource names.
+    pub names: Names,
+    /// The response headers policy, when the policy fits one.
+    pub response_headers_policy: Option<ResponseHeadersPolicy>,
+}
+
+/// The KeyValueStore key that carries the generated-file header: never an origin, so never
+/// matched.
+pub const STORE_HEADER_KEY: &str = "corsgen:generated";
+
+/// The cache key: every response depends on Origin; a preflight the origin server answers may
+/// also depend on what it asks for.
+const CACHE_KEY_HEADERS: [&str; 3] = [
+    "Origin",
+    "Access-Control-Request-Method",
+    "Access-Control-Request-Headers",
+];
+
+/// Whether the functions keep exact origins in a KeyValueStore on the first attempt; with
+/// `if-needed` the caller retries with `true` when an inline function is too large.
+#[must_use]
+pub fn starts_with_store(settings: &CloudFront) -> bool {
+    settings.key_value_store == KeyValueStoreChoice::Always
+}
+
+pub(super) fn plan(
+    policy: &Policy,
+    settings: &CloudFront,
+    tables: &LambdaContext,
+    header: &Header,
+    kvs: bool,
+) -> CloudFrontContext {
+    let sets: Vec<OriginSetContext> = tables
+        .origin_sets
+        .iter()
+        .map(|list| {
+            let hosts = |scheme: &str| -> String {
+                if kvs {
+                    return String::new();
+                }
+                compress_hosts(list.exact.iter().filter_map(|o| o.strip_prefix(scheme)))
+            };
+            OriginSetContext {
+                https: hosts("https://"),
+                http: hosts("http://"),
+                wildcards: list
+                    .wildcards
+                    .iter()
+                    .map(|w| [w.prefix.clone(), w.suffix.clone()])
+                    .collect(),
+            }
+        })
+        .collect();
+    // One key per allowlist and origin, so a value never grows with the number of allowlists
+    // and a key stays far below 512 characters (an origin has at most 267).
+    let mut store: Vec<StoreEntry> = Vec::new();
+    if kvs {
+        for (index, list) in tables.origin_sets.iter().enumerate() {
+            store.extend(list.exact.iter().map(|origin| StoreEntry {
+                key: format!("{index} {origin}"),
+                value: "1".to_string(),
+            }));
+        }
+        store.sort_by(|a, b| a.key.cmp(&b.key));
+    }
+    let lower = |pairs: &[HeaderPair]| -> Vec<HeaderPair> {
+        pairs
+            .iter()
+            .map(|p| HeaderPair {
+                name: p.name.to_ascii_lowercase(),
+                value: p.value.clone(),
+            })
+            .collect()
+    };
+    let rules = tables
+        .rules
+        .iter()
+        .map(|r| FunctionRule {
+            any: r.any_origin,
+            set: r.origin_set,
+            preflight: lower(&r.preflight),
+            actual: lower(&r.actual),
+        })
+        .collect();
+    CloudFrontContext {
+        header: header.clone(),
+        policy_name: policy.name.clone(),
+        description: format!("CORS at CloudFront for policy {} (corsgen)", policy.name),
+        runtime: settings.runtime.as_str(),
+        kvs,
+        sets,
+        rules,
+        routes: tables.routes.clone(),
+        default_rule: tables.default_rule,
+        preflight_allowed: engine::PREFLIGHT_ALLOWED,
+        preflight_refused: engine::PREFLIGHT_REFUSED,
+        store,
+        store_header_key: STORE_HEADER_KEY,
+        store_header_value: header.lines.join(" "),
+        cache_key_headers: &CACHE_KEY_HEADERS,
+        names: names(policy),
+        response_headers_policy: settings
+            .response_headers_policy
+            .then(|| response_headers_policy(policy)),
+    }
+}
+
+/// The functions' host list: space-separated items, each a host, or `label,label/parent` for
+/// hosts that share everything after their first label (`a,b/example.com` stands for
+/// `a.example.com b.example.com`), so a large allowlist of subdomains stays small. Hosts never
+/// contain ` `, `,` or `/`.
+fn compress_hosts<'a>(hosts: impl Iterator<Item = &'a str>) -> String {
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    let mut index: std::collections::HashMap<&str, usize> = Default::default();
+    let mut items: Vec<Result<&str, usize>> = Vec::new();
+    for host in hosts {
+        match host.split_once('.') {
+            Some((label, parent)) if !label.is_empty() => {
+                let group = *index.entry(parent).or_insert_with(|| {
+                    groups.push((parent, Vec::new()));
+                    items.push(Err(groups.len() - 1));
+                    groups.len() - 1
+                });
+                groups[group].1.push(label);
+            }
+            _ => items.push(Ok(host)),
+        }
+    }
+    items
+        .into_iter()
+        .map(|item| match item {
+            Ok(host) => host.to_string(),
+            Err(group) => match &groups[group] {
+                (parent, labels) if labels.len() == 1 => format!("{}.{parent}", labels[0]),
+                (parent, labels) => format!("{}/{parent}", labels.join(",")),
+            },
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn response_headers_policy(policy: &Policy) -> ResponseHeadersPolicy {
+    let rule = &policy.default_rule;
+    let allow_origins = match &rule.origins {
+        AllowedOrigins::Any => vec!["*".to_string()],
+        AllowedOrigins::List(list) => list
+            .exact
+            .iter()
+            .cloned()
+            .chain(list.wildcards.iter().map(|w| w.pattern()))
+            .collect(),
+    };
+    // Validation made sure every method is in the policy's enum and headers are not empty.
+    // GET, HEAD and POST are always allowed by browsers; the list must not be empty.
+    let allow_methods = if rule.methods.is_empty() {
+        vec!["GET".to_string(), "HEAD".to_string(), "POST".to_string()]
+    } else {
+        rule.methods.clone()
+    };
+    ResponseHeadersPolicy {
+        allow_origins,
+        allow_credentials: rule.credentials,
+        allow_methods,
+        allow_headers: rule.headers.clone(),
+        expose_headers: rule.expose.clone(),
+        max_age: rule.max_age,
+    }
+}
+
+/// `[A-Za-z0-9_-]` only, at most 64 characters: what CloudFront accepts for every name.
+fn names(policy: &Policy) -> Names {
+    let mut base: String = policy
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    while base.contains("--") {
+        base = base.replace("--", "-");
+    }
+    let mut base = base.trim_matches('-').to_string();
+    base.truncate(24);
+    if let Some(env) = &policy.env {
+        let mut env = env.clone();
+        env.truncate(14);
+        base = format!("{}-{env}", base.trim_end_matches('-'));
+    }
+    let base = base.trim_matches('-');
+    let base = if base.is_empty() { "corsgen" } else { base };
+    Names {
+        viewer_request: format!("{base}-cors-viewer-request"),
+        viewer_response: format!("{base}-cors-viewer-response"),
+        cache_policy: format!("{base}-cors-origin-in-cache-key"),
+        key_value_store: format!("{base}-cors-origins"),
+        response_headers_policy: format!("{base}-cors"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hosts_that_share_a_parent_are_grouped() {
+        let hosts = [
+            "a.example.com",
+            "localhost:3000",
+            "b.example.com",
+            "www.other.org",
+            "c.example.com",
+            "[::1]:8080",
+            "a.example.com:8443",
+        ];
+        assert_eq!(
+            super::compress_hosts(hosts.into_iter()),
+            "a,b,c/example.com localhost:3000 www.other.org [::1]:8080 a.example.com:8443"
+        );
+    }
+
+    #[test]
+    fn names_are_cloudfront_names() {
+        let text = "version = 1\nname = \"it's a very long \\\"quoted\\\" name é with spaces and more\"\n[cors]\nallow-origins = [\"https://a.example\"]\n[env.production-eu-west]\n";
+        let source = crate::source::PolicySource::new("p.toml", text);
+        let raw = crate::policy::parse(&source).unwrap();
+        let policy = crate::validate::validate(&raw, &source, Some("production-eu-west"))
+            .policy
+            .unwrap();
+        let names = super::names(&policy);
+        for name in [
+            &names.viewer_request,
+            &names.viewer_response,
+            &names.cache_policy,
+            &names.key_value_store,
+            &names.response_headers_policy,
+        ] {
+            assert!(name.len() <= 64, "{name}");
+            assert!(
+                name.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+                "{name}"
+            );
+            assert!(!name.contains("--"), "{name}");
+        }
+        assert_eq!(
+            names.viewer_request,
+            "it-s-a-very-long-quoted-production-eu-cors-viewer-request"
+        );
+    }
+}
