@@ -37,6 +37,13 @@ if [ "$node_major" -lt 18 ]; then
   echo "node $node_major is too old: the generated ES module and its tests need node 18 or later" >&2
   exit 1
 fi
+# acorn (npm), pinned by tests/harness/package-lock.json: the ES5 / ES2017 parser that checks the
+# CloudFront Functions against their runtime's language version.
+if [ ! -f tests/harness/node_modules/acorn/package.json ]; then
+  have npm || { as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq npm; }
+  echo "installing from npm: acorn (tests/harness)"
+  npm ci --prefix tests/harness --no-audit --no-fund --silent
+fi
 echo "python3: $(python3 --version 2>&1), node: $(node --version), java: $(java -version 2>&1 | head -1)"
 echo "cfn-lint: $(cfn-lint --version), openapi-spec-validator: $(openapi-spec-validator --version 2>&1 | head -1)"
 

@@ -14,7 +14,7 @@ use corsgen::model::{path_segments, GatewayOrigin, Policy};
 use serde_json::Value;
 
 use crate::conformance::{origin_variants, subjects, Subject, PATHS};
-use crate::support::{require_tool, root, run_with_stdin};
+use crate::support::{python_module, require_tool, root, run_with_stdin};
 
 const VELOCITY_JARS: [&str; 3] = [
     "/usr/share/java/velocity.jar",
@@ -570,17 +570,6 @@ fn gateway_responses_carry_the_engine_headers_for_their_origin() {
         }
     }
     assert!(responses > 100, "{responses}");
-}
-
-fn python_module(module: &str) {
-    let ok = Command::new("python3")
-        .args(["-c", &format!("import {module}")])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        ok,
-        "python module `{module}` is required by this test; run scripts/test.sh, which installs it"
-    );
 }
 
 #[test]

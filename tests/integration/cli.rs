@@ -81,10 +81,12 @@ fn invalid_cases_cover_every_diagnostic_code() {
             seen.insert(d["code"].as_str().unwrap().to_string());
         }
     }
+    // A 5 MB KeyValueStore import file takes a policy of some 60,000 origins: the unit test in
+    // src/limits.rs covers that code instead.
     let missing: Vec<&str> = corsgen::diagnostic::Code::ALL
         .iter()
         .map(|c| c.as_str())
-        .filter(|c| !seen.contains(*c))
+        .filter(|c| !seen.contains(*c) && *c != "key-value-store-limit")
         .collect();
     assert!(missing.is_empty(), "no invalid case exercises: {missing:?}");
 }
@@ -161,13 +163,13 @@ fn emit_is_idempotent_and_check_reports_drift() {
     let first = corsgen(dir.path(), &["emit", policy_s, "--out", out_s]);
     assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
     assert!(
-        stderr(&first).contains("wrote 10 file(s), 0 unchanged"),
+        stderr(&first).contains("wrote 16 file(s), 0 unchanged"),
         "{}",
         stderr(&first)
     );
     let again = corsgen(dir.path(), &["emit", policy_s, "--out", out_s]);
     assert!(
-        stderr(&again).contains("wrote 0 file(s), 10 unchanged"),
+        stderr(&again).contains("wrote 0 file(s), 16 unchanged"),
         "{}",
         stderr(&again)
     );
@@ -212,7 +214,7 @@ fn emit_is_idempotent_and_check_reports_drift() {
 
     let repair = corsgen(dir.path(), &["emit", policy_s, "--out", out_s]);
     assert!(
-        stderr(&repair).contains("wrote 1 file(s), 9 unchanged, 1 orphan(s) removed"),
+        stderr(&repair).contains("wrote 1 file(s), 15 unchanged, 1 orphan(s) removed"),
         "{}",
         stderr(&repair)
     );
@@ -246,7 +248,7 @@ fn emit_json_reports_files_and_drift_in_one_document() {
     assert_eq!(first.status.code(), Some(0));
     let report: serde_json::Value = serde_json::from_str(&stdout(&first)).unwrap();
     assert_eq!(report["emit"]["check"], false);
-    assert_eq!(report["emit"]["changed"].as_array().unwrap().len(), 7);
+    assert_eq!(report["emit"]["changed"].as_array().unwrap().len(), 11);
     std::fs::remove_file(out.join("lambda/node/cors.mjs")).unwrap();
     let drift = run(args(&["--check"]));
     assert_eq!(drift.status.code(), Some(1));

@@ -58,7 +58,9 @@ fn emit_output_matches_golden_files_for_every_example_policy() {
             loaded.diagnostics
         );
         // Generated headers name the policy by file name, so the path used here does not matter.
-        let files = corsgen::generate(loaded.policy.as_ref().unwrap(), &loaded.source).unwrap();
+        let files = corsgen::generate(loaded.policy.as_ref().unwrap(), &loaded.source)
+            .unwrap()
+            .unwrap();
         if update {
             let _ = std::fs::remove_dir_all(&expected_dir);
             corsgen::write::write(&expected_dir, &files).unwrap();

@@ -3,6 +3,7 @@
 
 mod apigateway;
 mod cli;
+mod cloudfront;
 mod conformance;
 mod golden;
 mod properties;

@@ -32,6 +32,18 @@ pub(crate) fn require_tool(tool: &str) {
     );
 }
 
+/// Fails loudly when a Python module the test needs is missing.
+pub(crate) fn python_module(module: &str) {
+    let ok = Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok,
+        "python module `{module}` is required by this test; run scripts/test.sh, which installs it"
+    );
+}
+
 /// Runs `program args` with `input` on stdin; panics with its stderr unless it succeeds.
 pub(crate) fn run_with_stdin(program: &str, args: &[&str], input: &str) -> String {
     require_tool(program);
@@ -62,7 +74,9 @@ pub(crate) fn emit_into(text: &str, env: Option<&str>, dir: &Path) -> corsgen::m
     let policy = loaded
         .policy
         .unwrap_or_else(|| panic!("policy should be valid: {:?}\n{text}", loaded.diagnostics));
-    let files = corsgen::generate(&policy, &loaded.source).expect("render");
+    let files = corsgen::generate(&policy, &loaded.source)
+        .expect("render")
+        .unwrap_or_else(|d| panic!("limits broken: {d:?}"));
     corsgen::write::write(dir, &files).expect("write");
     policy
 }
