@@ -19,22 +19,22 @@ var ROUTES = [
 var DEFAULT_RULE = 0;
 var LABELS = /^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/;
 
-function table(list) {
-  var t = Object.create(null), items = list.split(" "), i, j, cut, labels;
+// Expands a host list into t (a prototype-less object) as full origins: scheme + host.
+function table(t, scheme, list) {
+  var items = list.split(" "), i, j, cut, labels;
   for (i = 0; i < items.length; i++) {
     cut = items[i].indexOf("/");
     if (cut < 0) {
-      if (items[i] !== "") t[items[i]] = 1;
+      if (items[i] !== "") t[scheme + items[i]] = 1;
     } else {
       labels = items[i].slice(0, cut).split(",");
-      for (j = 0; j < labels.length; j++) t[labels[j] + "." + items[i].slice(cut + 1)] = 1;
+      for (j = 0; j < labels.length; j++) t[scheme + labels[j] + "." + items[i].slice(cut + 1)] = 1;
     }
   }
   return t;
 }
 for (var n = 0; n < SETS.length; n++) {
-  SETS[n].s = table(SETS[n].s);
-  SETS[n].h = table(SETS[n].h);
+  SETS[n].t = table(table(Object.create(null), "https://", SETS[n].s), "http://", SETS[n].h);
 }
 
 function matches(segments, parts) {
@@ -65,33 +65,40 @@ function ruleFor(uri) {
 function allowed(rule, origin) {
   if (rule.any) return true;
   var set = SETS[rule.set], w, i;
-  if (origin.slice(0, 8) === "https://" && set.s[origin.slice(8)] === 1) return true;
-  if (origin.slice(0, 7) === "http://" && set.h[origin.slice(7)] === 1) return true;
+  if (set.t[origin] === 1) return true;
   for (i = 0; i < set.w.length; i++) {
     w = set.w[i];
-    if (origin.length > w[0].length + w[1].length && origin.slice(0, w[0].length) === w[0] &&
-        origin.slice(origin.length - w[1].length) === w[1] &&
+    if (origin.length > w[0].length + w[1].length && origin.lastIndexOf(w[0], 0) === 0 &&
+        origin.indexOf(w[1], origin.length - w[1].length) >= 0 &&
         LABELS.test(origin.slice(w[0].length, origin.length - w[1].length))) return true;
   }
   return false;
 }
 
-// Whether the origin is allowed, and the CORS headers to send.
-function decide(uri, origin, preflight) {
-  var rule = ruleFor(uri), headers = {}, ok = origin !== null && allowed(rule, origin), list, i;
-  if (ok) {
-    headers["access-control-allow-origin"] = {value: rule.any ? "*" : origin};
-    list = preflight ? rule.pre : rule.act;
-    for (i = 0; i < list.length; i++) headers[list[i][0]] = {value: list[i][1]};
-  }
-  return {ok: ok, headers: headers};
+// The rule whose CORS headers this request gets, or null when its origin is not allowed.
+function corsRule(uri, origin) {
+  if (origin === null) return null;
+  var rule = ruleFor(uri);
+  return allowed(rule, origin) ? rule : null;
+}
+
+// Adds the rule's CORS headers (preflight or not) for an allowed origin to `headers`.
+function addHeaders(headers, rule, origin, preflight) {
+  var list = preflight ? rule.pre : rule.act, i;
+  headers["access-control-allow-origin"] = {value: rule.any ? "*" : origin};
+  for (i = 0; i < list.length; i++) headers[list[i][0]] = {value: list[i][1]};
 }
 
 // Merges Origin into the Vary values: each entry once (case-insensitively), none after "*".
 function mergeVary(values) {
   var out = [], seen = ",", parts, entry, i, j;
+  if (values.length === 1 && values[0].value.indexOf(",") < 0) {
+    entry = values[0].value.trim();
+    if (entry === "") return "Origin";
+    return entry === "*" || entry.toLowerCase() === "origin" ? entry : entry + ", Origin";
+  }
   for (i = 0; i < values.length; i++) {
-    parts = values[i].split(",");
+    parts = values[i].value.split(",");
     for (j = 0; j < parts.length; j++) {
       entry = parts[j].trim();
       if (entry !== "" && seen.indexOf("," + entry.toLowerCase() + ",") < 0) {
@@ -108,20 +115,13 @@ function mergeVary(values) {
 // policy's headers for its route; any other gets none, even if the origin server sent some.
 // CloudFront does not run this for origin statuses of 400 and above.
 function handler(event) {
-  var request = event.request, response = event.response, rh = request.headers, h = response.headers;
-  var origin = rh.origin ? rh.origin.value : null, vary = [], name, values, i;
-  var answer = decide(request.uri, origin,
-    request.method === "OPTIONS" && origin !== null && !!rh["access-control-request-method"]);
-  for (name in h) {
-    if (name === "vary") {
-      values = h.vary.multiValue || [h.vary];
-      for (i = 0; i < values.length; i++) vary.push(values[i].value);
-      delete h.vary;
-    } else if (name.slice(0, 15) === "access-control-") {
-      delete h[name];
-    }
+  var request = event.request, rh = request.headers, h = event.response.headers, vary = h.vary;
+  var origin = rh.origin ? rh.origin.value : null, rule, name;
+  for (name in h) if (name.lastIndexOf("access-control-", 0) === 0) delete h[name];
+  rule = corsRule(request.uri, origin);
+  if (rule !== null) {
+    addHeaders(h, rule, origin, request.method === "OPTIONS" && !!rh["access-control-request-method"]);
   }
-  for (name in answer.headers) h[name] = answer.headers[name];
-  h.vary = {value: vary.length === 0 ? "Origin" : mergeVary(vary)};
-  return response;
+  h.vary = {value: vary ? mergeVary(vary.multiValue || [vary]) : "Origin"};
+  return event.response;
 }
