@@ -2,8 +2,9 @@
 //!
 //! The pipeline, one module per stage, data flowing one way:
 //! `policy` (parse) → `validate` → [`model::Policy`] → `engine` (the CORS decision) →
-//! `plan` (view models) → `render` (embedded handlebars templates) → `write` (atomic, or
-//! `--check`). The library never prints; the binary does.
+//! `plan` (view models) → `render` (embedded handlebars templates) → `limits` (platform limits
+//! only the rendered output shows, such as CloudFront's 10,240-byte functions) → `write`
+//! (atomic, or `--check`). The library never prints; the binary does.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod diagnostic;

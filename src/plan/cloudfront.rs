@@ -84,8 +84,6 @@ pub struct Names {
 pub struct CloudFrontContext {
     /// Generated-file header.
     pub header: Header,
-    /// The policy's name.
-    pub policy_name: String,
     /// The CloudFormation templates' description.
     pub description: String,
     /// `cloudfront-js-1.0` or `cloudfront-js-2.0`.
@@ -198,7 +196,6 @@ pub(super) fn plan(
         .collect();
     CloudFrontContext {
         header: header.clone(),
-        policy_name: policy.name.clone(),
         description: format!("CORS at CloudFront for policy {} (corsgen)", policy.name),
         runtime: settings.runtime.as_str(),
         kvs,
