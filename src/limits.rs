@@ -90,8 +90,8 @@ mod tests {
     fn an_import_file_over_5_mb_is_refused() {
         let text = "version = 1\n[cors]\nallow-origins = [\"https://a.example\"]\n[cloudfront]\nkey-value-store = \"always\"\n";
         let source = crate::source::PolicySource::new("p.toml", text);
-        let raw = crate::policy::parse(&source).unwrap();
-        let policy = crate::validate::validate(&raw, &source, None)
+        let policy = crate::load_source(source.clone(), None)
+            .unwrap()
             .policy
             .unwrap();
         let settings = policy.cloudfront.as_ref().unwrap();

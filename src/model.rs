@@ -116,6 +116,18 @@ pub struct OriginList {
     pub wildcards: Vec<WildcardOrigin>,
 }
 
+impl OriginList {
+    /// Every entry as written in a policy: exact origins, then wildcard patterns.
+    #[must_use]
+    pub fn patterns(&self) -> Vec<String> {
+        self.exact
+            .iter()
+            .cloned()
+            .chain(self.wildcards.iter().map(WildcardOrigin::pattern))
+            .collect()
+    }
+}
+
 impl AllowedOrigins {
     /// True when `origin` (as sent in the `Origin` header) is allowed.
     #[must_use]

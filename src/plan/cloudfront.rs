@@ -254,12 +254,7 @@ fn response_headers_policy(policy: &Policy) -> ResponseHeadersPolicy {
     let rule = &policy.default_rule;
     let allow_origins = match &rule.origins {
         AllowedOrigins::Any => vec!["*".to_string()],
-        AllowedOrigins::List(list) => list
-            .exact
-            .iter()
-            .cloned()
-            .chain(list.wildcards.iter().map(|w| w.pattern()))
-            .collect(),
+        AllowedOrigins::List(list) => list.patterns(),
     };
     // Validation made sure every method is in the policy's enum and headers are not empty.
     // GET, HEAD and POST are always allowed by browsers; the list must not be empty.
@@ -335,8 +330,8 @@ mod tests {
     fn names_are_cloudfront_names() {
         let text = "version = 1\nname = \"it's a very long \\\"quoted\\\" name é with spaces and more\"\n[cors]\nallow-origins = [\"https://a.example\"]\n[env.production-eu-west]\n";
         let source = crate::source::PolicySource::new("p.toml", text);
-        let raw = crate::policy::parse(&source).unwrap();
-        let policy = crate::validate::validate(&raw, &source, Some("production-eu-west"))
+        let policy = crate::load_source(source, Some("production-eu-west"))
+            .unwrap()
             .policy
             .unwrap();
         let names = super::names(&policy);

@@ -169,12 +169,7 @@ pub(super) fn describe_rule(rule: &Rule) -> String {
     let origins = match &rule.origins {
         AllowedOrigins::Any => "any origin (answered with *)".to_string(),
         AllowedOrigins::List(list) => {
-            let names: Vec<String> = list
-                .exact
-                .iter()
-                .cloned()
-                .chain(list.wildcards.iter().map(|w| w.pattern()))
-                .collect();
+            let names = list.patterns();
             let mut text = names
                 .iter()
                 .take(SHOWN)

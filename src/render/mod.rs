@@ -232,27 +232,24 @@ impl Renderer {
     /// # Errors
     /// Only on a bug: a view model that does not fit its template.
     pub fn render(&self, plan: &Plan) -> anyhow::Result<Vec<RenderedFile>> {
-        // The API Gateway files share one view model: its mapping templates are rendered and it
-        // is converted to template data once, not once per file.
-        let mut apigateway_data = HashMap::new();
-        let mut cloudfront_data = HashMap::new();
+        // The API Gateway files, and the CloudFront files, each share one view model: what they
+        // embed (mapping templates, function code) is rendered and the model is converted to
+        // template data once, not once per file.
+        let mut shared = HashMap::new();
         for file in &plan.files {
-            match &file.context {
-                Context::ApiGateway(c) => {
-                    if let Entry::Vacant(slot) = apigateway_data.entry(Arc::as_ptr(c)) {
-                        slot.insert(self.apigateway_data(c).with_context(|| {
-                            "bug: the API Gateway mapping template failed to render"
-                        })?);
-                    }
-                }
-                Context::CloudFront(c) => {
-                    if let Entry::Vacant(slot) = cloudfront_data.entry(Arc::as_ptr(c)) {
-                        slot.insert(self.cloudfront_data(c).with_context(|| {
-                            "bug: a CloudFront Function template failed to render"
-                        })?);
-                    }
-                }
-                Context::Lambda(_) | Context::Readme(_) => {}
+            let Some(key) = shared_key(&file.context) else {
+                continue;
+            };
+            if let Entry::Vacant(slot) = shared.entry(key) {
+                slot.insert(match &file.context {
+                    Context::ApiGateway(c) => self.apigateway_data(c).with_context(|| {
+                        "bug: the API Gateway mapping template failed to render"
+                    })?,
+                    Context::CloudFront(c) => self
+                        .cloudfront_data(c)
+                        .with_context(|| "bug: a CloudFront Function template failed to render")?,
+                    Context::Lambda(_) | Context::Readme(_) => continue,
+                });
             }
         }
         plan.files
@@ -262,14 +259,12 @@ impl Renderer {
                 let text = match &file.context {
                     Context::Lambda(c) => self.registry.render(name, c),
                     Context::Readme(c) => self.registry.render(name, c),
-                    Context::ApiGateway(c) => match apigateway_data.get(&Arc::as_ptr(c)) {
-                        Some(data) => self.registry.render(name, data),
-                        None => anyhow::bail!("bug: no template data for {name}"),
-                    },
-                    Context::CloudFront(c) => match cloudfront_data.get(&Arc::as_ptr(c)) {
-                        Some(data) => self.registry.render(name, data),
-                        None => anyhow::bail!("bug: no template data for {name}"),
-                    },
+                    shared_context => {
+                        match shared_key(shared_context).and_then(|key| shared.get(&key)) {
+                            Some(data) => self.registry.render(name, data),
+                            None => anyhow::bail!("bug: no template data for {name}"),
+                        }
+                    }
                 }
                 .with_context(|| {
                     format!("bug: template {} failed to render", file.template.name())
@@ -298,12 +293,7 @@ impl Renderer {
                 Ok(text.trim_end().to_string())
             })
             .collect::<Result<Vec<String>, handlebars::RenderError>>()?;
-        let mut data =
-            serde_json::to_value(context).map_err(|e| RenderErrorReason::Other(e.to_string()))?;
-        if let Some(map) = data.as_object_mut() {
-            map.insert("vtl".into(), serde_json::Value::from(vtl));
-        }
-        Ok(data)
+        with_field(context, "vtl", serde_json::Value::from(vtl))
     }
 }
 
@@ -321,13 +311,32 @@ impl Renderer {
             "viewer_request": function(TemplateId::CloudFrontViewerRequest)?,
             "viewer_response": function(TemplateId::CloudFrontViewerResponse)?,
         });
-        let mut data =
-            serde_json::to_value(context).map_err(|e| RenderErrorReason::Other(e.to_string()))?;
-        if let Some(map) = data.as_object_mut() {
-            map.insert("code".into(), code);
-        }
-        Ok(data)
+        with_field(context, "code", code)
     }
+}
+
+/// Which shared template data a file renders from: the address of the view model the files of
+/// one family share; `None` for files rendered from their own view model.
+fn shared_key(context: &Context) -> Option<*const ()> {
+    match context {
+        Context::ApiGateway(c) => Some(Arc::as_ptr(c).cast()),
+        Context::CloudFront(c) => Some(Arc::as_ptr(c).cast()),
+        Context::Lambda(_) | Context::Readme(_) => None,
+    }
+}
+
+/// `context` as template data, plus `key` holding text rendered before it.
+fn with_field(
+    context: &impl serde::Serialize,
+    key: &str,
+    value: serde_json::Value,
+) -> Result<serde_json::Value, handlebars::RenderError> {
+    let mut data =
+        serde_json::to_value(context).map_err(|e| RenderErrorReason::Other(e.to_string()))?;
+    if let Some(map) = data.as_object_mut() {
+        map.insert(key.into(), value);
+    }
+    Ok(data)
 }
 
 /// LF line endings, no trailing spaces, exactly one trailing newline.

@@ -287,13 +287,11 @@ fn http_api_problems(
                 ));
             }
         }
-        if let Some(path) = site.route {
-            if site.rule != default.rule {
-                problems.push((
-                    site.span.clone(),
-                    format!("HTTP API CORS is one configuration for the whole API, and route {path:?} has its own rule"),
-                ));
-            }
+        if let Some(path) = site.own_rule(default.rule) {
+            problems.push((
+                site.span.clone(),
+                format!("HTTP API CORS is one configuration for the whole API, and route {path:?} has its own rule"),
+            ));
         }
     }
     problems

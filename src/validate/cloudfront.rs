@@ -116,13 +116,11 @@ fn response_headers_policy_problems(
         ));
     }
     for site in routes {
-        if let Some(path) = site.route {
-            if site.rule != rule {
-                problems.push((
-                    site.span.clone(),
-                    format!("a response headers policy is one configuration per cache behavior, and route {path:?} has its own rule"),
-                ));
-            }
+        if let Some(path) = site.own_rule(rule) {
+            problems.push((
+                site.span.clone(),
+                format!("a response headers policy is one configuration per cache behavior, and route {path:?} has its own rule"),
+            ));
         }
     }
     problems

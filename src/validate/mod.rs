@@ -33,6 +33,14 @@ struct RuleSite<'a> {
     span: Range<usize>,
 }
 
+impl<'a> RuleSite<'a> {
+    /// The route's path when this is a route whose rule differs from `default`: what a target
+    /// with one CORS configuration for every path cannot express.
+    fn own_rule(&self, default: &Rule) -> Option<&'a str> {
+        self.route.filter(|_| self.rule != default)
+    }
+}
+
 /// The outcome of validation.
 #[derive(Debug)]
 pub struct Validation {
