@@ -3,15 +3,11 @@
 // measured in the same run, in 30 alternating rounds; each side's fastest round counts.
 // usage: node scripts/bench_cloudfront.mjs FUNCTION.js STORE.json|- ORIGIN ITERATIONS
 // stdout: {"function_ns": n, "minimal_ns": n, "ratio": r}
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { functionLoader } from "../tests/harness/cloudfront_load.mjs";
 
 const [file, storeFile, origin, iterationsText] = process.argv.slice(2);
 const iterations = Number(iterationsText);
-const here = dirname(fileURLToPath(import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), "corsgen-bench-"));
+const loader = functionLoader();
 const MINIMAL = `function handler(event) {
   var origin = event.request.headers.origin;
   if (origin) event.response.headers["access-control-allow-origin"] = {value: origin.value};
@@ -50,16 +46,8 @@ async function time(handler, isAsync) {
 }
 
 try {
-  const standin = join(dir, "node_modules", "cloudfront");
-  mkdirSync(standin, { recursive: true });
-  writeFileSync(join(standin, "package.json"), JSON.stringify({ name: "cloudfront", type: "module", main: "index.mjs" }));
-  const standinUrl = pathToFileURL(join(here, "..", "tests", "harness", "cloudfront_standin.mjs")).href;
-  writeFileSync(join(standin, "index.mjs"), `export { default } from ${JSON.stringify(standinUrl)};\n`);
-  globalThis.__corsgenStore = storeFile === "-" ? null : JSON.parse(readFileSync(storeFile, "utf8"));
-  writeFileSync(join(dir, "function.mjs"), readFileSync(file, "utf8") + "\nexport { handler };\n");
-  writeFileSync(join(dir, "minimal.mjs"), MINIMAL);
-  const generated = (await import(pathToFileURL(join(dir, "function.mjs")).href)).handler;
-  const minimal = (await import(pathToFileURL(join(dir, "minimal.mjs")).href)).handler;
+  const generated = await loader.load(file, storeFile === "-" ? null : storeFile);
+  const minimal = await loader.loadSource(MINIMAL);
   const isAsync = generated.constructor.name === "AsyncFunction";
   const check = await generated(event());
   if (!check.headers["access-control-allow-origin"] || check.headers["access-control-allow-origin"].value !== origin) {
@@ -76,5 +64,5 @@ try {
   const m = Math.min(...theirs);
   process.stdout.write(JSON.stringify({ function_ns: f, minimal_ns: m, ratio: f / m }));
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  loader.close();
 }

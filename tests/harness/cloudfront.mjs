@@ -4,30 +4,15 @@
 // (cloudfront_standin.mjs) serves the function's key-value-store.json.
 // stdin: {"functions": [{"path": p, "store": p | null}], "cases": [{"function": i, "event": {...}}]}
 // stdout: the value each handler returned, one per case, in order.
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { readFileSync } from "node:fs";
 
-const here = dirname(fileURLToPath(import.meta.url));
+import { functionLoader } from "./cloudfront_load.mjs";
+
 const batch = JSON.parse(readFileSync(0, "utf8"));
-const dir = mkdtempSync(join(tmpdir(), "corsgen-cloudfront-"));
+const loader = functionLoader();
 try {
-  const standin = join(dir, "node_modules", "cloudfront");
-  mkdirSync(standin, { recursive: true });
-  writeFileSync(join(standin, "package.json"), JSON.stringify({ name: "cloudfront", type: "module", main: "index.mjs" }));
-  writeFileSync(
-    join(standin, "index.mjs"),
-    `export { default } from ${JSON.stringify(pathToFileURL(join(here, "cloudfront_standin.mjs")).href)};\n`,
-  );
   const handlers = [];
-  for (const [i, fn] of batch.functions.entries()) {
-    globalThis.__corsgenStore = fn.store === null ? null : JSON.parse(readFileSync(fn.store, "utf8"));
-    const file = join(dir, `function${i}.mjs`);
-    // CloudFront calls the top-level `handler`; a module export lets node reach it.
-    writeFileSync(file, readFileSync(fn.path, "utf8") + "\nexport { handler };\n");
-    handlers.push((await import(pathToFileURL(file).href)).handler);
-  }
+  for (const fn of batch.functions) handlers.push(await loader.load(fn.path, fn.store));
   const results = [];
   for (const c of batch.cases) {
     const returned = await handlers[c.function](structuredClone(c.event));
@@ -35,5 +20,5 @@ try {
   }
   process.stdout.write(JSON.stringify(results));
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  loader.close();
 }

@@ -45,20 +45,25 @@ fn emit_variant(policy: &Policy, label: &str, out: &Path) {
     corsgen::write::write(out, &files).expect("write");
 }
 
-fn with_store(policy: &Policy) -> Policy {
+/// `policy` with other CloudFront settings.
+fn with_settings(
+    policy: &Policy,
+    runtime: CloudFrontRuntime,
+    store: KeyValueStoreChoice,
+) -> Policy {
     let mut policy = policy.clone();
     let settings = policy.cloudfront.as_mut().expect("cloudfront enabled");
-    settings.key_value_store = KeyValueStoreChoice::Always;
-    settings.runtime = CloudFrontRuntime::Js2;
+    settings.runtime = runtime;
+    settings.key_value_store = store;
     policy
 }
 
+fn with_store(policy: &Policy) -> Policy {
+    with_settings(policy, CloudFrontRuntime::Js2, KeyValueStoreChoice::Always)
+}
+
 fn with_runtime_1(policy: &Policy) -> Policy {
-    let mut policy = policy.clone();
-    let settings = policy.cloudfront.as_mut().expect("cloudfront enabled");
-    settings.key_value_store = KeyValueStoreChoice::Never;
-    settings.runtime = CloudFrontRuntime::Js1;
-    policy
+    with_settings(policy, CloudFrontRuntime::Js1, KeyValueStoreChoice::Never)
 }
 
 fn headers_object(pairs: &[(&str, &str)], multi: bool) -> Value {
