@@ -14,6 +14,8 @@ have node || missing+=(nodejs)
 have java || missing+=(default-jre-headless)
 # Apache Velocity 1.7, the template engine family API Gateway runs mapping templates in.
 [ -f /usr/share/java/velocity.jar ] || missing+=(velocity)
+# Debian's Chromium: the real browser whose verdicts and console messages `check` must match.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   as_root apt-get update -qq
@@ -37,15 +39,18 @@ if [ "$node_major" -lt 18 ]; then
   echo "node $node_major is too old: the generated ES module and its tests need node 18 or later" >&2
   exit 1
 fi
-# acorn (npm), pinned by tests/harness/package-lock.json: the ES5 / ES2017 parser that checks the
-# CloudFront Functions against their runtime's language version.
-if [ ! -f tests/harness/node_modules/acorn/package.json ]; then
+# npm packages, pinned by tests/harness/package-lock.json: acorn, the ES5 / ES2017 parser that
+# checks the CloudFront Functions against their runtime's language version, and playwright-core,
+# which drives /usr/bin/chromium in the real-browser test (it downloads no browser).
+if [ ! -f tests/harness/node_modules/acorn/package.json ] ||
+  [ ! -f tests/harness/node_modules/playwright-core/package.json ]; then
   have npm || { as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq npm; }
-  echo "installing from npm: acorn (tests/harness)"
+  echo "installing from npm: acorn, playwright-core (tests/harness)"
   npm ci --prefix tests/harness --no-audit --no-fund --silent
 fi
 echo "python3: $(python3 --version 2>&1), node: $(node --version), java: $(java -version 2>&1 | head -1)"
 echo "cfn-lint: $(cfn-lint --version), openapi-spec-validator: $(openapi-spec-validator --version 2>&1 | head -1)"
+echo "chromium: $(/usr/bin/chromium --version 2>/dev/null | head -1)"
 
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings

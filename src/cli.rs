@@ -3,18 +3,20 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  success (warnings allowed)
-  1  emit --check found generated files out of date
-  2  usage error (bad arguments, unknown --env)
-  3  the policy is invalid
-  4  I/O or internal error";
+  0  success (warnings allowed); check/probe: the request is allowed; doctor: no failure found
+  1  emit --check found generated files out of date; check/probe: the browser blocks the
+     request; doctor: failures found
+  2  usage error (bad arguments, unknown --env, an origin no browser sends)
+  3  the policy is invalid (doctor: also a malformed or truncated HAR file)
+  4  I/O or internal error (including probe: connection refused, timeout, TLS failure)";
 
 /// Validate a CORS policy against the Fetch standard and what browsers enforce, then generate
-/// every AWS artifact it needs (Lambda snippets for now), all agreeing with each other.
+/// every AWS artifact it needs, all agreeing with each other; explain CORS failures the way
+/// Chromium reports them.
 #[derive(Debug, Parser)]
 #[command(name = "corsgen", version, after_help = EXIT_CODES)]
 pub(crate) struct Cli {
@@ -64,6 +66,65 @@ pub(crate) enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Simulate a browser request against the policy: the preflight, the artifacts' answers,
+    /// Chromium's verdict and message, and the policy change that fixes a block.
+    #[command(after_help = EXIT_CODES)]
+    Check {
+        /// The policy file.
+        policy: PathBuf,
+        #[command(flatten)]
+        request: RequestArgs,
+        /// The request path (selects the [[route]] rule).
+        #[arg(long, default_value = "/", conflicts_with = "url")]
+        path: String,
+        /// The full URL the page fetches, as it appears in Chromium's message (its path selects
+        /// the rule). Default: https://api.example plus --path.
+        #[arg(long)]
+        url: Option<String>,
+        /// Apply the [env.NAME] overlay.
+        #[arg(long, value_name = "NAME")]
+        env: Option<String>,
+        /// How to print the result.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Send the real preflight and actual request to a live endpoint and explain the answer as
+    /// Chromium would.
+    #[command(after_help = EXIT_CODES)]
+    Probe {
+        /// The URL the page fetches.
+        url: String,
+        #[command(flatten)]
+        request: RequestArgs,
+        /// Also compare the live answers with what this policy requires.
+        #[arg(long, value_name = "POLICY")]
+        policy: Option<PathBuf>,
+        /// Apply the [env.NAME] overlay of --policy.
+        #[arg(long, value_name = "NAME", requires = "policy")]
+        env: Option<String>,
+        /// Seconds to wait for each response.
+        #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+        timeout: f64,
+        /// How to print the result.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Explain every failed or failing cross-origin request in a HAR capture (Chrome or Firefox
+    /// DevTools, HAR 1.2).
+    #[command(after_help = EXIT_CODES)]
+    Doctor {
+        /// The HAR file.
+        har: PathBuf,
+        /// The policy the API should follow: adds policy fixes and names answers that differ.
+        #[arg(long, value_name = "POLICY")]
+        policy: Option<PathBuf>,
+        /// Apply the [env.NAME] overlay of --policy.
+        #[arg(long, value_name = "NAME", requires = "policy")]
+        env: Option<String>,
+        /// How to print the result.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
     /// Print the JSON Schema of the policy file.
     Schema,
     /// Write a starter policy (never overwrites).
@@ -72,4 +133,24 @@ pub(crate) enum Command {
         #[arg(default_value = "corsgen.toml")]
         path: PathBuf,
     },
+}
+
+/// The request a page makes, shared by `check` and `probe`.
+#[derive(Debug, Args)]
+pub(crate) struct RequestArgs {
+    /// The page's origin, exactly as a browser sends it (`https://app.example.com`, `null`).
+    #[arg(long)]
+    pub(crate) origin: String,
+    /// The method the script uses (as written: `patch` stays lowercase, as in browsers).
+    #[arg(long, default_value = "GET")]
+    pub(crate) method: String,
+    /// A header the script sets, `NAME: VALUE` (a bare `NAME` sends the value `1`). Repeatable.
+    #[arg(long = "header", short = 'H', value_name = "NAME[: VALUE]")]
+    pub(crate) headers: Vec<String>,
+    /// The request is made with `credentials: 'include'` (cookies, HTTP auth).
+    #[arg(long)]
+    pub(crate) credentials: bool,
+    /// The request is an XMLHttpRequest rather than fetch() (changes the message's wording).
+    #[arg(long)]
+    pub(crate) xhr: bool,
 }

@@ -7,7 +7,10 @@
 //! (atomic, or `--check`). The library never prints; the binary does.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod browser;
+pub mod check;
 pub mod diagnostic;
+pub mod doctor;
 pub mod engine;
 pub mod init;
 pub mod limits;
@@ -15,6 +18,7 @@ pub mod model;
 pub mod origin;
 pub mod plan;
 pub mod policy;
+pub mod probe;
 pub mod render;
 pub mod report;
 pub mod schema;
@@ -69,6 +73,19 @@ impl fmt::Display for UnknownEnv {
 }
 
 impl std::error::Error for UnknownEnv {}
+
+/// Arguments that name something impossible (an origin no browser sends, a header that cannot
+/// be parsed): a usage error, exit 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
 
 /// Reads and validates the policy at `path` for `env`.
 ///

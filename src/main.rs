@@ -7,9 +7,9 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use corsgen::{report, Loaded, UnknownEnv};
+use corsgen::{report, Loaded, UnknownEnv, UsageError};
 
-use cli::{Cli, Command, Format};
+use cli::{Cli, Command, Format, RequestArgs};
 
 const INVALID: u8 = 3;
 const FAILURE: u8 = 4;
@@ -19,9 +19,17 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
-            let usage = error.downcast_ref::<UnknownEnv>().is_some();
+            let usage = error.downcast_ref::<UnknownEnv>().is_some()
+                || error.downcast_ref::<UsageError>().is_some();
+            let bad_input = error.downcast_ref::<corsgen::doctor::BadHar>().is_some();
             eprintln!("error: {error:#}");
-            ExitCode::from(if usage { 2 } else { FAILURE })
+            ExitCode::from(if usage {
+                2
+            } else if bad_input {
+                INVALID
+            } else {
+                FAILURE
+            })
         }
     }
 }
@@ -108,6 +116,114 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             }
             Ok(u8::from(drift))
         }
+        Command::Check {
+            policy,
+            request,
+            path,
+            url,
+            env,
+            format,
+        } => {
+            let loaded = corsgen::load(&policy, env.as_deref())?;
+            let (Some(valid), Some(raw)) = (&loaded.policy, &loaded.raw) else {
+                print_human(&loaded, false);
+                return Ok(INVALID);
+            };
+            let url = url.unwrap_or_else(|| {
+                let slash = if path.starts_with('/') { "" } else { "/" };
+                format!("https://api.example{slash}{path}")
+            });
+            let place = corsgen::check::PolicyPlace {
+                source: &loaded.source,
+                raw,
+                policy: valid,
+                env: env.as_deref(),
+            };
+            let exchange = corsgen::check::check(&place, fetch_request(&url, &request)?);
+            let by = format!(
+                "the artifacts generated from {} ({})",
+                policy.display(),
+                place.rule_name(&corsgen::browser::url_path(&url))
+            );
+            print_exchange(&exchange, &by, format, &[]);
+            Ok(u8::from(!exchange.verdict.allowed()))
+        }
+        Command::Probe {
+            url,
+            request,
+            policy,
+            env,
+            timeout,
+            format,
+        } => {
+            let request = fetch_request(&url, &request)?;
+            // The policy is read first: a broken one is reported before any request is sent.
+            let loaded = policy
+                .as_ref()
+                .map(|p| corsgen::load(p, env.as_deref()))
+                .transpose()?;
+            if let Some(loaded) = &loaded {
+                if loaded.policy.is_none() {
+                    print_human(loaded, false);
+                    return Ok(INVALID);
+                }
+            }
+            if !(timeout > 0.0 && timeout.is_finite()) {
+                return Err(
+                    UsageError("--timeout must be a positive number of seconds".into()).into(),
+                );
+            }
+            let mut exchange =
+                corsgen::probe::probe(request, std::time::Duration::from_secs_f64(timeout))?;
+            let mut differences = Vec::new();
+            if let Some(loaded) = &loaded {
+                if let (Some(valid), Some(raw)) = (&loaded.policy, &loaded.raw) {
+                    let place = corsgen::check::PolicyPlace {
+                        source: &loaded.source,
+                        raw,
+                        policy: valid,
+                        env: env.as_deref(),
+                    };
+                    differences = corsgen::probe::differences(valid, &exchange);
+                    exchange.fixes = corsgen::check::check(&place, exchange.request.clone()).fixes;
+                }
+            }
+            print_exchange(&exchange, &url, format, &differences);
+            Ok(u8::from(!exchange.verdict.allowed()))
+        }
+        Command::Doctor {
+            har,
+            policy,
+            env,
+            format,
+        } => {
+            let loaded = policy
+                .as_ref()
+                .map(|p| corsgen::load(p, env.as_deref()))
+                .transpose()?;
+            let place = match &loaded {
+                Some(loaded) => match (&loaded.policy, &loaded.raw) {
+                    (Some(valid), Some(raw)) => Some(corsgen::check::PolicyPlace {
+                        source: &loaded.source,
+                        raw,
+                        policy: valid,
+                        env: env.as_deref(),
+                    }),
+                    _ => {
+                        print_human(loaded, false);
+                        return Ok(INVALID);
+                    }
+                },
+                None => None,
+            };
+            let capture = corsgen::doctor::read(&har)?;
+            let report = corsgen::doctor::diagnose(&capture, place.as_ref());
+            match format {
+                Format::Human => print!("{}", corsgen::doctor::human(&report)),
+                Format::Json => print!("{}", corsgen::doctor::json(&report)),
+            }
+            Ok(u8::from(!report.findings.is_empty()))
+        }
         Command::Schema => {
             let mut stdout = std::io::stdout().lock();
             stdout.write_all(corsgen::schema::policy_schema().as_bytes())?;
@@ -157,5 +273,36 @@ fn report_emit(
             policy.display(),
             out.display()
         );
+    }
+}
+
+fn fetch_request(
+    url: &str,
+    args: &RequestArgs,
+) -> Result<corsgen::browser::FetchRequest, UsageError> {
+    corsgen::check::fetch_request(
+        url,
+        &args.origin,
+        &args.method,
+        &args.headers,
+        args.credentials,
+        args.xhr,
+    )
+}
+
+fn print_exchange(
+    exchange: &corsgen::check::Exchange,
+    answered_by: &str,
+    format: Format,
+    differences: &[corsgen::probe::Difference],
+) {
+    match format {
+        Format::Human => {
+            print!("{}", corsgen::check::human(exchange, answered_by));
+            for difference in differences {
+                println!("differs from the policy: {difference}");
+            }
+        }
+        Format::Json => print!("{}", corsgen::check::json(exchange, differences)),
     }
 }

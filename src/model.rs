@@ -273,11 +273,14 @@ impl Policy {
     /// The rule for a request path: the first (most specific) matching route, else the default.
     #[must_use]
     pub fn rule_for(&self, path: &str) -> &Rule {
+        self.route_for(path).map_or(&self.default_rule, |r| &r.rule)
+    }
+
+    /// The route whose rule applies to a request path, or `None` when `[cors]` applies.
+    #[must_use]
+    pub fn route_for(&self, path: &str) -> Option<&Route> {
         let parts = path_segments(path);
-        self.routes
-            .iter()
-            .find(|r| r.pattern.matches(&parts))
-            .map_or(&self.default_rule, |r| &r.rule)
+        self.routes.iter().find(|r| r.pattern.matches(&parts))
     }
 }
 

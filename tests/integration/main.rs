@@ -2,6 +2,7 @@
 //! generated code in its real runtimes, property tests, README sync.
 
 mod apigateway;
+mod browser;
 mod cli;
 mod cloudfront;
 mod conformance;

@@ -1,0 +1,1535 @@
+//! BROWSER: what Chromium does with one cross-origin `fetch()`, from the request the script makes
+//! to the verdict and the exact console message.
+//!
+//! Input: a [`FetchRequest`] and the responses a server gave (the preflight's, the actual
+//! request's). Output: whether a preflight is sent and why, the preflight request itself, and a
+//! [`Verdict`]: allowed, or blocked with Chromium's [`CorsError`] and its console text.
+//! Guarantee: the rules are the Fetch standard's CORS-preflight fetch and CORS check in the order
+//! Chromium's network service runs them (`CheckAccess`, `CheckPreflightAccess`,
+//! `PreflightResult`), with the wording of current Chromium; where Chromium and the standard part
+//! ways the verdict follows Chromium and a [`Note`] says what other engines do. Every rule here
+//! is checked against headless Chromium by the integration tests.
+//!
+//! The model knows nothing about policies: `check` feeds it the engine's answers, `probe` a live
+//! server's and `doctor` a HAR capture's.
+
+use serde::Serialize;
+
+/// How the request treats credentials (cookies, HTTP auth, client certificates).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Credentials {
+    /// `credentials: 'omit'` or the default `'same-origin'`: none are sent cross-origin.
+    Omit,
+    /// `credentials: 'include'` (or XHR `withCredentials = true`).
+    Include,
+}
+
+/// The API that made the request; it changes the console message's wording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Initiator {
+    /// `fetch()`.
+    Fetch,
+    /// `XMLHttpRequest`.
+    XmlHttpRequest,
+}
+
+impl Initiator {
+    fn kind(self) -> &'static str {
+        match self {
+            Initiator::Fetch => "fetch",
+            Initiator::XmlHttpRequest => "XMLHttpRequest",
+        }
+    }
+}
+
+/// A cross-origin request as a script makes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FetchRequest {
+    /// The URL fetched, as it appears in the console message.
+    pub url: String,
+    /// The page's serialized origin, as sent in `Origin`.
+    pub origin: String,
+    /// The method as the script wrote it (normalized here as the browser does).
+    pub method: String,
+    /// Headers the script sets, name and value.
+    pub headers: Vec<(String, String)>,
+    /// The credentials mode.
+    pub credentials: Credentials,
+    /// `fetch()` or XHR.
+    pub initiator: Initiator,
+}
+
+/// An HTTP response: status and header lines as received (a name may repeat).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Response {
+    /// The status code.
+    pub status: u16,
+    /// Header lines in order.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Response {
+    /// The header's value as Chromium reads it: every line with that name (case-insensitive)
+    /// joined with `", "`; `None` when there is none.
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<String> {
+        let values: Vec<&str> = self
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim_matches(|c| c == ' ' || c == '\t'))
+            .collect();
+        (!values.is_empty()).then(|| values.join(", "))
+    }
+
+    /// True for a redirect the browser would follow: a 301, 302, 303, 307 or 308 with a
+    /// `Location`.
+    #[must_use]
+    pub fn redirect_location(&self) -> Option<String> {
+        matches!(self.status, 301 | 302 | 303 | 307 | 308)
+            .then(|| self.header("location"))
+            .flatten()
+    }
+}
+
+/// Why a request is preflighted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum PreflightReason {
+    /// The method is not GET, HEAD or POST.
+    Method {
+        /// The method as sent.
+        method: String,
+    },
+    /// A header is not CORS-safelisted (by name, or by its value).
+    Header {
+        /// The lowercase name, as it appears in `Access-Control-Request-Headers`.
+        name: String,
+        /// Why it is not safelisted.
+        why: String,
+    },
+}
+
+impl std::fmt::Display for PreflightReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PreflightReason::Method { method } => {
+                write!(f, "the method {method} is not GET, HEAD or POST")
+            }
+            PreflightReason::Header { name, why } => write!(f, "the header {name} {why}"),
+        }
+    }
+}
+
+/// Chromium's `network::mojom::CorsError` values this model produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[allow(missing_docs)] // Each is named after Chromium's enum; `text` gives its meaning.
+pub enum CorsError {
+    WildcardOriginNotAllowed,
+    PreflightWildcardOriginNotAllowed,
+    MissingAllowOriginHeader,
+    PreflightMissingAllowOriginHeader,
+    MultipleAllowOriginValues,
+    PreflightMultipleAllowOriginValues,
+    InvalidAllowOriginValue,
+    PreflightInvalidAllowOriginValue,
+    AllowOriginMismatch,
+    PreflightAllowOriginMismatch,
+    InvalidAllowCredentials,
+    PreflightInvalidAllowCredentials,
+    PreflightInvalidStatus,
+    PreflightDisallowedRedirect,
+    InvalidAllowMethodsPreflightResponse,
+    InvalidAllowHeadersPreflightResponse,
+    MethodDisallowedByPreflightResponse,
+    HeaderDisallowedByPreflightResponse,
+    RedirectContainsCredentials,
+    CorsDisabledScheme,
+}
+
+const PREFLIGHT_PREFIX: &str = "Response to preflight request doesn't pass access control check: ";
+const NO_CORS_SUFFIX: &str = " Have the server send the header with a valid value.";
+const XHR_CREDENTIALS_SUFFIX: &str = " The credentials mode of requests initiated by the XMLHttpRequest is controlled by the withCredentials attribute.";
+
+impl CorsError {
+    /// Chromium's name for it, without the `k`.
+    #[must_use]
+    pub fn name(self) -> String {
+        format!("{self:?}")
+    }
+
+    /// True for the errors Chromium reports with the "Response to preflight request…" prefix.
+    #[must_use]
+    pub fn has_preflight_prefix(self) -> bool {
+        use CorsError as E;
+        matches!(
+            self,
+            E::PreflightWildcardOriginNotAllowed
+                | E::PreflightMissingAllowOriginHeader
+                | E::PreflightMultipleAllowOriginValues
+                | E::PreflightInvalidAllowOriginValue
+                | E::PreflightAllowOriginMismatch
+                | E::PreflightInvalidAllowCredentials
+                | E::PreflightInvalidStatus
+                | E::PreflightDisallowedRedirect
+        )
+    }
+
+    /// True when the preflight's answer caused it.
+    #[must_use]
+    pub fn is_preflight(self) -> bool {
+        use CorsError as E;
+        self.has_preflight_prefix()
+            || matches!(
+                self,
+                E::InvalidAllowMethodsPreflightResponse
+                    | E::InvalidAllowHeadersPreflightResponse
+                    | E::MethodDisallowedByPreflightResponse
+                    | E::HeaderDisallowedByPreflightResponse
+            )
+    }
+
+    /// The same check failing on the preflight response (`kX` → `kPreflightX`).
+    fn on_preflight(self) -> CorsError {
+        use CorsError as E;
+        match self {
+            E::WildcardOriginNotAllowed => E::PreflightWildcardOriginNotAllowed,
+            E::MissingAllowOriginHeader => E::PreflightMissingAllowOriginHeader,
+            E::MultipleAllowOriginValues => E::PreflightMultipleAllowOriginValues,
+            E::InvalidAllowOriginValue => E::PreflightInvalidAllowOriginValue,
+            E::AllowOriginMismatch => E::PreflightAllowOriginMismatch,
+            E::InvalidAllowCredentials => E::PreflightInvalidAllowCredentials,
+            other => other,
+        }
+    }
+}
+
+/// A blocked request: Chromium's error and its parameter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Blocked {
+    /// The error.
+    pub error: CorsError,
+    /// `CorsErrorStatus.failed_parameter`: the value or name the message quotes.
+    pub hint: String,
+}
+
+impl Blocked {
+    fn new(error: CorsError, hint: impl Into<String>) -> Self {
+        Blocked {
+            error,
+            hint: hint.into(),
+        }
+    }
+
+    /// The console text after "…has been blocked by CORS policy: ".
+    #[must_use]
+    pub fn text(&self, initiator: Initiator) -> String {
+        use CorsError as E;
+        let hint = encode_hint(&self.hint);
+        let fetch_suffix = if initiator == Initiator::Fetch {
+            NO_CORS_SUFFIX
+        } else {
+            ""
+        };
+        let xhr_suffix = if initiator == Initiator::XmlHttpRequest {
+            XHR_CREDENTIALS_SUFFIX
+        } else {
+            ""
+        };
+        let body = match self.error {
+            E::WildcardOriginNotAllowed | E::PreflightWildcardOriginNotAllowed => format!(
+                "The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard '*' when the request's credentials mode is 'include'.{xhr_suffix}"
+            ),
+            E::MissingAllowOriginHeader | E::PreflightMissingAllowOriginHeader => {
+                "No 'Access-Control-Allow-Origin' header is present on the requested resource."
+                    .to_string()
+            }
+            E::MultipleAllowOriginValues | E::PreflightMultipleAllowOriginValues => format!(
+                "The 'Access-Control-Allow-Origin' header contains multiple values '{hint}', but only one is allowed.{fetch_suffix}"
+            ),
+            E::InvalidAllowOriginValue | E::PreflightInvalidAllowOriginValue => format!(
+                "The 'Access-Control-Allow-Origin' header contains the invalid value '{hint}'.{fetch_suffix}"
+            ),
+            E::AllowOriginMismatch | E::PreflightAllowOriginMismatch => format!(
+                "The 'Access-Control-Allow-Origin' header has a value '{hint}' that is not equal to the supplied origin.{fetch_suffix}"
+            ),
+            E::InvalidAllowCredentials | E::PreflightInvalidAllowCredentials => format!(
+                "The value of the 'Access-Control-Allow-Credentials' header in the response is '{hint}' which must be 'true' when the request's credentials mode is 'include'.{xhr_suffix}"
+            ),
+            E::PreflightInvalidStatus => "It does not have HTTP ok status.".to_string(),
+            E::PreflightDisallowedRedirect => {
+                "Redirect is not allowed for a preflight request.".to_string()
+            }
+            E::InvalidAllowMethodsPreflightResponse => {
+                "Cannot parse Access-Control-Allow-Methods response header field in preflight response.".to_string()
+            }
+            E::InvalidAllowHeadersPreflightResponse => {
+                "Cannot parse Access-Control-Allow-Headers response header field in preflight response.".to_string()
+            }
+            E::MethodDisallowedByPreflightResponse => format!(
+                "Method {hint} is not allowed by Access-Control-Allow-Methods in preflight response."
+            ),
+            E::HeaderDisallowedByPreflightResponse => format!(
+                "Request header field {hint} is not allowed by Access-Control-Allow-Headers in preflight response."
+            ),
+            E::RedirectContainsCredentials => format!(
+                "Redirect location '{hint}' contains a username and password, which is disallowed for cross-origin requests."
+            ),
+            E::CorsDisabledScheme => format!(
+                "Cross origin requests are only supported for protocol schemes: {CORS_ENABLED_SCHEMES}."
+            ),
+        };
+        if self.error.has_preflight_prefix() {
+            format!("{PREFLIGHT_PREFIX}{body}")
+        } else {
+            body
+        }
+    }
+
+    /// Chromium's whole console line for a request to `url` from `origin`.
+    #[must_use]
+    pub fn console_message(&self, url: &str, origin: &str, initiator: Initiator) -> String {
+        format!(
+            "Access to {} at '{url}' from origin '{origin}' has been blocked by CORS policy: {}",
+            initiator.kind(),
+            self.text(initiator)
+        )
+    }
+}
+
+/// Chromium's `SchemeRegistry::ListOfCorsEnabledURLSchemes()` in a desktop build.
+const CORS_ENABLED_SCHEMES: &str =
+    "chrome, chrome-extension, chrome-untrusted, data, http, https, isolated-app";
+
+/// Chromium's `EncodeHint`: characters outside printable ASCII become `\uXXXX`.
+fn encode_hint(hint: &str) -> String {
+    let mut out = String::with_capacity(hint.len());
+    for c in hint.chars() {
+        if (' '..='~').contains(&c) {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04X}"));
+            }
+        }
+    }
+    out
+}
+
+/// Where Chromium and the Fetch standard (and so Firefox and Safari) disagree, or where an
+/// allowed exchange still depends on a detail worth knowing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Note {
+    /// `Access-Control-Allow-Headers: *` let `Authorization` through: Chromium allows it, the
+    /// standard, Firefox and Safari block it.
+    AuthorizationByWildcard {
+        /// What the other engines report.
+        standard_message: String,
+    },
+    /// A header the script set is one scripts may not set; the browser drops it.
+    ForbiddenHeaderDropped {
+        /// The name.
+        name: String,
+    },
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Note::AuthorizationByWildcard { standard_message } => write!(
+                f,
+                "Chromium lets `Access-Control-Allow-Headers: *` cover Authorization, but the Fetch standard, Firefox and Safari do not; they report: {standard_message}"
+            ),
+            Note::ForbiddenHeaderDropped { name } => write!(
+                f,
+                "scripts cannot set the forbidden header {name}; the browser drops it"
+            ),
+        }
+    }
+}
+
+/// Methods the browser uppercases (`#concept-method-normalize`); all others are sent as written.
+const NORMALIZED_METHODS: [&str; 6] = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
+
+/// The method as the browser sends it.
+#[must_use]
+pub fn normalize_method(method: &str) -> String {
+    NORMALIZED_METHODS
+        .iter()
+        .find(|m| m.eq_ignore_ascii_case(method))
+        .map_or_else(|| method.to_string(), |m| (*m).to_string())
+}
+
+/// GET, HEAD and POST.
+#[must_use]
+pub fn is_safelisted_method(method: &str) -> bool {
+    matches!(method, "GET" | "HEAD" | "POST")
+}
+
+const FORBIDDEN_REQUEST_HEADERS: [&str; 21] = [
+    "accept-charset",
+    "accept-encoding",
+    "access-control-request-headers",
+    "access-control-request-method",
+    "connection",
+    "content-length",
+    "cookie",
+    "cookie2",
+    "date",
+    "dnt",
+    "expect",
+    "host",
+    "keep-alive",
+    "origin",
+    "referer",
+    "set-cookie",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "via",
+];
+
+/// True for a header scripts cannot set (Fetch "forbidden request-header").
+#[must_use]
+pub fn is_forbidden_request_header(name: &str, value: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    if FORBIDDEN_REQUEST_HEADERS.contains(&lower.as_str())
+        || lower.starts_with("proxy-")
+        || lower.starts_with("sec-")
+    {
+        return true;
+    }
+    matches!(
+        lower.as_str(),
+        "x-http-method" | "x-http-method-override" | "x-method-override"
+    ) && value.split(',').map(str::trim).any(|m| {
+        ["CONNECT", "TRACE", "TRACK"]
+            .iter()
+            .any(|f| f.eq_ignore_ascii_case(m))
+    })
+}
+
+fn has_unsafe_byte(value: &str) -> bool {
+    value.bytes().any(|b| {
+        (b < 0x20 && b != b'\t')
+            || matches!(
+                b,
+                b'"' | b'('
+                    | b')'
+                    | b':'
+                    | b'<'
+                    | b'>'
+                    | b'?'
+                    | b'@'
+                    | b'['
+                    | b'\\'
+                    | b']'
+                    | b'{'
+                    | b'}'
+                    | 0x7f
+            )
+    })
+}
+
+/// Why `(name, value)` is not a CORS-safelisted request header, or `None` when it is.
+fn unsafe_because(name: &str, value: &str) -> Option<String> {
+    let lower = name.to_ascii_lowercase();
+    if value.len() > 128 {
+        return Some("has a value longer than 128 bytes".to_string());
+    }
+    let ok = match lower.as_str() {
+        "accept" => !has_unsafe_byte(value),
+        "accept-language" | "content-language" => value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b" *,-.;=".contains(&b)),
+        "content-type" => {
+            if has_unsafe_byte(value) {
+                false
+            } else {
+                let essence = value
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
+                if matches!(
+                    essence.as_str(),
+                    "application/x-www-form-urlencoded" | "multipart/form-data" | "text/plain"
+                ) {
+                    true
+                } else {
+                    return Some(format!(
+                        "has the value `{value}`, and only application/x-www-form-urlencoded, multipart/form-data and text/plain are safelisted"
+                    ));
+                }
+            }
+        }
+        "range" => is_simple_range(value),
+        _ => return Some("is not a CORS-safelisted header".to_string()),
+    };
+    (!ok).then(|| format!("has a value (`{value}`) the browser does not safelist"))
+}
+
+fn is_simple_range(value: &str) -> bool {
+    let Some(rest) = value.strip_prefix("bytes=") else {
+        return false;
+    };
+    let Some((start, end)) = rest.split_once('-') else {
+        return false;
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    digits(start)
+        && (end.is_empty() || (digits(end) && start.parse::<u64>().ok() <= end.parse::<u64>().ok()))
+}
+
+impl FetchRequest {
+    /// The method as sent on the wire.
+    #[must_use]
+    pub fn wire_method(&self) -> String {
+        normalize_method(&self.method)
+    }
+
+    /// The headers the browser sends from the script's list (forbidden ones dropped).
+    #[must_use]
+    pub fn sent_headers(&self) -> Vec<(String, String)> {
+        self.headers
+            .iter()
+            .filter(|(n, v)| !is_forbidden_request_header(n, v))
+            .cloned()
+            .collect()
+    }
+
+    /// Notes about the request itself (forbidden headers the browser drops).
+    #[must_use]
+    pub fn request_notes(&self) -> Vec<Note> {
+        self.headers
+            .iter()
+            .filter(|(n, v)| is_forbidden_request_header(n, v))
+            .map(|(n, _)| Note::ForbiddenHeaderDropped { name: n.clone() })
+            .collect()
+    }
+
+    /// Every reason the browser preflights this request; empty for a simple request.
+    #[must_use]
+    pub fn preflight_reasons(&self) -> Vec<PreflightReason> {
+        let mut reasons = Vec::new();
+        let method = self.wire_method();
+        if !is_safelisted_method(&method) {
+            reasons.push(PreflightReason::Method { method });
+        }
+        let sent = self.sent_headers();
+        let mut names: Vec<(String, String)> = Vec::new();
+        let mut safelisted_bytes = 0;
+        let mut safelisted = Vec::new();
+        for (name, value) in &sent {
+            match unsafe_because(name, value) {
+                Some(why) => names.push((name.to_ascii_lowercase(), why)),
+                None => {
+                    safelisted_bytes += value.len();
+                    safelisted.push(name.to_ascii_lowercase());
+                }
+            }
+        }
+        if safelisted_bytes > 1024 {
+            names.extend(safelisted.into_iter().map(|n| {
+                (
+                    n,
+                    "is safelisted, but safelisted values together exceed 1024 bytes".to_string(),
+                )
+            }));
+        }
+        names.sort();
+        names.dedup_by(|a, b| a.0 == b.0);
+        reasons.extend(
+            names
+                .into_iter()
+                .map(|(name, why)| PreflightReason::Header { name, why }),
+        );
+        reasons
+    }
+
+    /// The CORS-unsafe request-header names: lowercase, sorted, de-duplicated.
+    #[must_use]
+    pub fn unsafe_header_names(&self) -> Vec<String> {
+        self.preflight_reasons()
+            .into_iter()
+            .filter_map(|r| match r {
+                PreflightReason::Header { name, .. } => Some(name),
+                PreflightReason::Method { .. } => None,
+            })
+            .collect()
+    }
+
+    /// The preflight's request headers, in the order Chromium sends the CORS ones, or `None`
+    /// when the request is not preflighted.
+    #[must_use]
+    pub fn preflight_headers(&self) -> Option<Vec<(String, String)>> {
+        if self.preflight_reasons().is_empty() {
+            return None;
+        }
+        let mut headers = vec![
+            ("Accept".to_string(), "*/*".to_string()),
+            ("Origin".to_string(), self.origin.clone()),
+            (
+                "Access-Control-Request-Method".to_string(),
+                self.wire_method(),
+            ),
+        ];
+        let names = self.unsafe_header_names();
+        if !names.is_empty() {
+            // No space after the comma: Fetch joins these "intentionally" without combine.
+            headers.push((
+                "Access-Control-Request-Headers".to_string(),
+                names.join(","),
+            ));
+        }
+        Some(headers)
+    }
+
+    /// The actual request's headers: the script's (forbidden ones dropped) and `Origin`.
+    #[must_use]
+    pub fn actual_headers(&self) -> Vec<(String, String)> {
+        let mut headers = self.sent_headers();
+        headers.push(("Origin".to_string(), self.origin.clone()));
+        headers
+    }
+
+    fn include(&self) -> bool {
+        self.credentials == Credentials::Include
+    }
+}
+
+/// What the browser decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    /// `None` when allowed.
+    pub blocked: Option<Blocked>,
+    /// What the caller should know even when allowed.
+    pub notes: Vec<Note>,
+    /// Response headers the script can read, when allowed (lowercase).
+    pub readable_headers: Vec<String>,
+    /// Seconds Chromium caches a successful preflight, when there was one.
+    pub preflight_cache_seconds: Option<u32>,
+}
+
+impl Verdict {
+    /// True when the script gets the response.
+    #[must_use]
+    pub fn allowed(&self) -> bool {
+        self.blocked.is_none()
+    }
+}
+
+/// The CORS check (`CheckAccess`), in Chromium's order, on the actual response.
+///
+/// # Errors
+/// The non-preflight [`CorsError`] Chromium reports.
+pub fn check_access(
+    origin: &str,
+    credentials: Credentials,
+    response: &Response,
+) -> Result<(), Blocked> {
+    let include = credentials == Credentials::Include;
+    let Some(acao) = response.header("access-control-allow-origin") else {
+        return Err(Blocked::new(CorsError::MissingAllowOriginHeader, ""));
+    };
+    if acao == "*" {
+        return if include {
+            Err(Blocked::new(CorsError::WildcardOriginNotAllowed, ""))
+        } else {
+            Ok(())
+        };
+    }
+    if acao != origin {
+        let error = if acao.contains([' ', ',']) {
+            CorsError::MultipleAllowOriginValues
+        } else if acao == "null" || is_valid_url(&acao) {
+            CorsError::AllowOriginMismatch
+        } else {
+            CorsError::InvalidAllowOriginValue
+        };
+        return Err(Blocked::new(error, acao));
+    }
+    if include {
+        let acac = response.header("access-control-allow-credentials");
+        if acac.as_deref() != Some("true") {
+            return Err(Blocked::new(
+                CorsError::InvalidAllowCredentials,
+                acac.unwrap_or_default(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What `GURL` accepts, closely enough to sort a bad `Access-Control-Allow-Origin` into
+/// "invalid" or "mismatch": a scheme, `:`, and for the web's schemes a host after `//`.
+fn is_valid_url(value: &str) -> bool {
+    let Some((scheme, rest)) = value.split_once(':') else {
+        return false;
+    };
+    let mut chars = scheme.chars();
+    if !chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        || !chars.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    {
+        return false;
+    }
+    match scheme.to_ascii_lowercase().as_str() {
+        "http" | "https" | "ws" | "wss" | "ftp" => {
+            let host = rest.trim_start_matches(['/', '\\']);
+            let host = host.split(['/', '\\', '?', '#']).next().unwrap_or("");
+            let host = host.rsplit('@').next().unwrap_or("");
+            !host.is_empty() && !host.starts_with(':') && !host.contains(' ')
+        }
+        _ => !rest.is_empty(),
+    }
+}
+
+/// True for an HTTP token (a method or header name).
+#[must_use]
+pub fn is_token(value: &str) -> bool {
+    !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// Splits a comma-separated list header as Chromium does: trimmed, empty elements dropped, each
+/// element an HTTP token; `None` when one is not.
+fn parse_list(value: Option<&str>) -> Option<Vec<String>> {
+    let Some(value) = value else {
+        return Some(Vec::new());
+    };
+    value
+        .split(',')
+        .map(|v| v.trim_matches(|c| c == ' ' || c == '\t'))
+        .filter(|v| !v.is_empty())
+        .map(|v| is_token(v).then(|| v.to_string()))
+        .collect()
+}
+
+/// Chromium's preflight cache lifetime: `Access-Control-Max-Age` clamped to 0..=7200, 5 when
+/// absent or not a number.
+#[must_use]
+pub fn preflight_cache_seconds(response: &Response) -> u32 {
+    match response.header("access-control-max-age") {
+        Some(v) => match v.trim().parse::<i64>() {
+            Ok(n) if n < 0 => 0,
+            Ok(n) => u32::try_from(n.min(7200)).unwrap_or(7200),
+            Err(_) => 5,
+        },
+        None => 5,
+    }
+}
+
+/// The CORS-preflight fetch's checks on the preflight response, in Chromium's order: redirect,
+/// the CORS check (with the actual request's credentials mode), ok status, parsing of the two
+/// lists, the method, then the headers.
+///
+/// # Errors
+/// The [`CorsError`] Chromium reports.
+pub fn check_preflight(request: &FetchRequest, response: &Response) -> Result<Vec<Note>, Blocked> {
+    if response.redirect_location().is_some() {
+        return Err(Blocked::new(CorsError::PreflightDisallowedRedirect, ""));
+    }
+    check_access(&request.origin, request.credentials, response).map_err(|b| Blocked {
+        error: b.error.on_preflight(),
+        hint: b.hint,
+    })?;
+    if !(200..=299).contains(&response.status) {
+        return Err(Blocked::new(CorsError::PreflightInvalidStatus, ""));
+    }
+    let acam = response.header("access-control-allow-methods");
+    let methods = parse_list(acam.as_deref())
+        .ok_or_else(|| Blocked::new(CorsError::InvalidAllowMethodsPreflightResponse, ""))?;
+    let acah = response.header("access-control-allow-headers");
+    let names: Vec<String> = parse_list(acah.as_deref())
+        .ok_or_else(|| Blocked::new(CorsError::InvalidAllowHeadersPreflightResponse, ""))?
+        .into_iter()
+        .map(|n| n.to_ascii_lowercase())
+        .collect();
+
+    let include = request.include();
+    let method = request.wire_method();
+    let method_ok = is_safelisted_method(&method)
+        || methods.contains(&method)
+        || (!include && methods.iter().any(|m| m == "*"));
+    if !method_ok {
+        return Err(Blocked::new(
+            CorsError::MethodDisallowedByPreflightResponse,
+            method,
+        ));
+    }
+
+    let mut notes = Vec::new();
+    let wildcard = !include && names.iter().any(|n| n == "*");
+    for name in request.unsafe_header_names() {
+        if names.contains(&name) {
+            continue;
+        }
+        if !wildcard {
+            return Err(Blocked::new(
+                CorsError::HeaderDisallowedByPreflightResponse,
+                name,
+            ));
+        }
+        if name == "authorization" {
+            let standard = Blocked::new(CorsError::HeaderDisallowedByPreflightResponse, name);
+            notes.push(Note::AuthorizationByWildcard {
+                standard_message: standard.console_message(
+                    &request.url,
+                    &request.origin,
+                    request.initiator,
+                ),
+            });
+        }
+    }
+    Ok(notes)
+}
+
+/// Response headers the script may read after the CORS check passed, lowercase and sorted.
+#[must_use]
+pub fn readable_headers(credentials: Credentials, response: &Response) -> Vec<String> {
+    const SAFELISTED: [&str; 7] = [
+        "cache-control",
+        "content-language",
+        "content-length",
+        "content-type",
+        "expires",
+        "last-modified",
+        "pragma",
+    ];
+    let exposed: Vec<String> =
+        parse_list(response.header("access-control-expose-headers").as_deref())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|n| n.to_ascii_lowercase())
+            .collect();
+    let all = credentials == Credentials::Omit && exposed.iter().any(|n| n == "*");
+    let mut names: Vec<String> = response
+        .headers
+        .iter()
+        .map(|(n, _)| n.to_ascii_lowercase())
+        .filter(|n| {
+            !matches!(n.as_str(), "set-cookie" | "set-cookie2")
+                && (all || SAFELISTED.contains(&n.as_str()) || exposed.contains(n))
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The whole exchange: the preflight answer (`None` when the request is simple, or when the
+/// caller has no answer because a preflight was not needed) and the actual response (`None`
+/// when it was never sent).
+#[must_use]
+pub fn evaluate(
+    request: &FetchRequest,
+    preflight: Option<&Response>,
+    actual: Option<&Response>,
+) -> Verdict {
+    let mut notes = request.request_notes();
+    let mut cache = None;
+    if let Some(answer) = preflight {
+        match check_preflight(request, answer) {
+            Ok(found) => {
+                notes.extend(found);
+                cache = Some(preflight_cache_seconds(answer));
+            }
+            Err(blocked) => return blocked_verdict(blocked, notes),
+        }
+    }
+    let Some(actual) = actual else {
+        return Verdict {
+            blocked: None,
+            notes,
+            readable_headers: Vec::new(),
+            preflight_cache_seconds: cache,
+        };
+    };
+    match check_access(&request.origin, request.credentials, actual) {
+        Ok(()) => Verdict {
+            blocked: None,
+            notes,
+            readable_headers: readable_headers(request.credentials, actual),
+            preflight_cache_seconds: cache,
+        },
+        Err(blocked) => blocked_verdict(blocked, notes),
+    }
+}
+
+fn blocked_verdict(blocked: Blocked, notes: Vec<Note>) -> Verdict {
+    Verdict {
+        blocked: Some(blocked),
+        notes,
+        readable_headers: Vec::new(),
+        preflight_cache_seconds: None,
+    }
+}
+
+/// Checks a redirect of the actual request before the browser follows it: the redirect
+/// response must itself pass the CORS check, and the target may carry no credentials and must
+/// be http(s).
+///
+/// # Errors
+/// The [`CorsError`] Chromium reports for the redirect.
+pub fn check_redirect(
+    request: &FetchRequest,
+    response: &Response,
+    location: &str,
+) -> Result<(), Blocked> {
+    let scheme = location
+        .split_once(':')
+        .map(|(s, _)| s.to_ascii_lowercase());
+    if !matches!(scheme.as_deref(), Some("http" | "https")) {
+        return Err(Blocked::new(CorsError::CorsDisabledScheme, ""));
+    }
+    let authority = location.split_once("//").map_or("", |(_, rest)| {
+        rest.split(['/', '?', '#']).next().unwrap_or("")
+    });
+    if authority.contains('@') {
+        return Err(Blocked::new(
+            CorsError::RedirectContainsCredentials,
+            location,
+        ));
+    }
+    check_access(&request.origin, request.credentials, response)
+}
+
+/// The origin (`scheme://host[:port]`) of an absolute http(s) URL, lowercase, default port
+/// dropped; `None` for anything else.
+#[must_use]
+pub fn url_origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit('@').next()?.to_ascii_lowercase();
+    let default = match scheme.as_str() {
+        "http" => ":80",
+        "https" => ":443",
+        _ => return None,
+    };
+    let host_port = host_port.strip_suffix(default).unwrap_or(&host_port);
+    (!host_port.is_empty()).then(|| format!("{scheme}://{host_port}"))
+}
+
+/// The path of an absolute URL (without query or fragment), `/` when it has none.
+#[must_use]
+pub fn url_path(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let path = rest.find('/').map_or("", |i| &rest[i..]);
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    if path.is_empty() {
+        "/".to_string()
+    } else {
+        path.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{
+        check_access, check_preflight, check_redirect, evaluate, preflight_cache_seconds,
+        readable_headers, url_origin, url_path, Blocked, CorsError, Credentials, FetchRequest,
+        Initiator, Note, PreflightReason, Response,
+    };
+
+    type Headers<'a> = &'a [(&'a str, &'a str)];
+
+    const ORIGIN: &str = "https://rabbit.invalid";
+    const URL: &str = "https://api.invalid/orders";
+
+    fn response(status: u16, headers: &[(&str, &str)]) -> Response {
+        Response {
+            status,
+            headers: headers
+                .iter()
+                .map(|(n, v)| ((*n).to_string(), (*v).to_string()))
+                .collect(),
+        }
+    }
+
+    fn request(method: &str, headers: &[(&str, &str)], credentials: Credentials) -> FetchRequest {
+        FetchRequest {
+            url: URL.into(),
+            origin: ORIGIN.into(),
+            method: method.into(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| ((*n).to_string(), (*v).to_string()))
+                .collect(),
+            credentials,
+            initiator: Initiator::Fetch,
+        }
+    }
+
+    fn actual_error(credentials: Credentials, headers: &[(&str, &str)]) -> Option<CorsError> {
+        check_access(ORIGIN, credentials, &response(200, headers))
+            .err()
+            .map(|b| b.error)
+    }
+
+    #[test]
+    fn the_fetch_standard_credentials_table() {
+        use CorsError as E;
+        use Credentials::{Include, Omit};
+        let acao = "Access-Control-Allow-Origin";
+        let acac = "Access-Control-Allow-Credentials";
+        let rows: [(Credentials, Headers<'_>, Option<CorsError>); 7] = [
+            (Omit, &[(acao, "*")], None),
+            (Omit, &[(acao, "*"), (acac, "true")], None),
+            (
+                Omit,
+                &[(acao, "https://rabbit.invalid/")],
+                Some(E::AllowOriginMismatch),
+            ),
+            (Omit, &[(acao, ORIGIN)], None),
+            (
+                Include,
+                &[(acao, "*"), (acac, "true")],
+                Some(E::WildcardOriginNotAllowed),
+            ),
+            (Include, &[(acao, ORIGIN), (acac, "true")], None),
+            (
+                Include,
+                &[(acao, ORIGIN), (acac, "True")],
+                Some(E::InvalidAllowCredentials),
+            ),
+        ];
+        for (credentials, headers, expected) in rows {
+            assert_eq!(
+                actual_error(credentials, headers),
+                expected,
+                "{credentials:?} {headers:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn acao_classification_follows_chromium_order() {
+        use CorsError as E;
+        let acao = "Access-Control-Allow-Origin";
+        let cases: [(Headers<'_>, CorsError, &str); 7] = [
+            (&[], E::MissingAllowOriginHeader, ""),
+            (
+                &[(acao, "https://a.com, https://b.com")],
+                E::MultipleAllowOriginValues,
+                "https://a.com, https://b.com",
+            ),
+            (
+                &[(acao, ORIGIN), (acao, ORIGIN)],
+                E::MultipleAllowOriginValues,
+                "https://rabbit.invalid, https://rabbit.invalid",
+            ),
+            (&[(acao, "null")], E::AllowOriginMismatch, "null"),
+            (
+                &[(acao, "rabbit.invalid")],
+                E::InvalidAllowOriginValue,
+                "rabbit.invalid",
+            ),
+            (
+                &[(acao, "https://RABBIT.invalid")],
+                E::AllowOriginMismatch,
+                "https://RABBIT.invalid",
+            ),
+            (&[(acao, "")], E::InvalidAllowOriginValue, ""),
+        ];
+        for (headers, error, hint) in cases {
+            let got = check_access(ORIGIN, Credentials::Omit, &response(200, headers)).unwrap_err();
+            assert_eq!(
+                got,
+                Blocked {
+                    error,
+                    hint: hint.into()
+                },
+                "{headers:?}"
+            );
+        }
+        // Missing ACAC is reported with an empty hint.
+        let got = check_access(
+            ORIGIN,
+            Credentials::Include,
+            &response(200, &[(acao, ORIGIN)]),
+        )
+        .unwrap_err();
+        assert_eq!(
+            got,
+            Blocked {
+                error: E::InvalidAllowCredentials,
+                hint: String::new()
+            }
+        );
+    }
+
+    #[test]
+    fn which_requests_are_preflighted_and_why() {
+        let simple = request(
+            "get",
+            &[
+                ("Accept", "application/json"),
+                ("Content-Type", "text/plain;charset=UTF-8"),
+            ],
+            Credentials::Omit,
+        );
+        assert!(simple.preflight_reasons().is_empty());
+        assert_eq!(simple.wire_method(), "GET");
+        assert_eq!(simple.preflight_headers(), None);
+
+        let patch = request("patch", &[], Credentials::Omit);
+        assert_eq!(
+            patch.preflight_reasons(),
+            vec![PreflightReason::Method {
+                method: "patch".into()
+            }]
+        );
+
+        let json = request(
+            "POST",
+            &[
+                ("Content-Type", "application/json"),
+                ("X-B", "1"),
+                ("x-a", "2"),
+                ("Authorization", "Bearer t"),
+                ("Cookie", "a=b"),
+            ],
+            Credentials::Include,
+        );
+        assert_eq!(
+            json.unsafe_header_names(),
+            ["authorization", "content-type", "x-a", "x-b"]
+        );
+        let preflight = json.preflight_headers().unwrap();
+        assert!(preflight.contains(&(
+            "Access-Control-Request-Headers".into(),
+            "authorization,content-type,x-a,x-b".into()
+        )));
+        assert!(preflight.contains(&("Access-Control-Request-Method".into(), "POST".into())));
+        assert_eq!(
+            json.request_notes(),
+            vec![Note::ForbiddenHeaderDropped {
+                name: "Cookie".into()
+            }]
+        );
+
+        let long = request("GET", &[("Accept", &"a".repeat(129))], Credentials::Omit);
+        assert_eq!(long.unsafe_header_names(), ["accept"]);
+        let ranges = request("GET", &[("Range", "bytes=0-10")], Credentials::Omit);
+        assert!(ranges.preflight_reasons().is_empty());
+        let multi = request("GET", &[("Range", "bytes=0-1,3-4")], Credentials::Omit);
+        assert_eq!(multi.unsafe_header_names(), ["range"]);
+        let language = request(
+            "GET",
+            &[("Content-Language", "de-DE"), ("Accept-Language", "en\"")],
+            Credentials::Omit,
+        );
+        assert_eq!(language.unsafe_header_names(), ["accept-language"]);
+        let many: Vec<(String, String)> = (0..9)
+            .map(|_| ("Accept".to_string(), "a".repeat(120)))
+            .collect();
+        let big = FetchRequest {
+            headers: many,
+            ..request("GET", &[], Credentials::Omit)
+        };
+        assert_eq!(big.unsafe_header_names(), ["accept"]);
+    }
+
+    fn preflight_error(
+        req: &FetchRequest,
+        status: u16,
+        headers: &[(&str, &str)],
+    ) -> Option<Blocked> {
+        check_preflight(req, &response(status, headers)).err()
+    }
+
+    #[test]
+    fn preflight_checks_in_chromium_order() {
+        use CorsError as E;
+        let acao = ("Access-Control-Allow-Origin", ORIGIN);
+        let put = request("PUT", &[("X-Foo", "1")], Credentials::Omit);
+        // A 403 without ACAO is reported as the missing header, not the status.
+        assert_eq!(
+            preflight_error(&put, 403, &[]).unwrap().error,
+            E::PreflightMissingAllowOriginHeader
+        );
+        assert_eq!(
+            preflight_error(&put, 400, &[acao]).unwrap().error,
+            E::PreflightInvalidStatus
+        );
+        assert_eq!(
+            preflight_error(&put, 301, &[("Location", "https://api.invalid/x")])
+                .unwrap()
+                .error,
+            E::PreflightDisallowedRedirect
+        );
+        assert_eq!(
+            preflight_error(&put, 204, &[("Access-Control-Allow-Origin", "*")]).unwrap(),
+            Blocked {
+                error: E::MethodDisallowedByPreflightResponse,
+                hint: "PUT".into()
+            }
+        );
+        assert_eq!(
+            preflight_error(&put, 204, &[acao, ("Access-Control-Allow-Methods", "PUT")]).unwrap(),
+            Blocked {
+                error: E::HeaderDisallowedByPreflightResponse,
+                hint: "x-foo".into()
+            }
+        );
+        assert_eq!(
+            preflight_error(
+                &put,
+                204,
+                &[acao, ("Access-Control-Allow-Methods", "PUT, (bad)")]
+            )
+            .unwrap()
+            .error,
+            E::InvalidAllowMethodsPreflightResponse
+        );
+        assert_eq!(
+            preflight_error(
+                &put,
+                204,
+                &[
+                    acao,
+                    ("Access-Control-Allow-Methods", "PUT"),
+                    ("Access-Control-Allow-Headers", "x foo")
+                ]
+            )
+            .unwrap()
+            .error,
+            E::InvalidAllowHeadersPreflightResponse
+        );
+        assert_eq!(
+            preflight_error(
+                &put,
+                200,
+                &[
+                    acao,
+                    ("Access-Control-Allow-Methods", "GET,,PUT"),
+                    ("Access-Control-Allow-Headers", "X-FOO")
+                ]
+            ),
+            None
+        );
+        // Methods compare case-sensitively after normalization.
+        let patch = request("patch", &[], Credentials::Omit);
+        assert_eq!(
+            preflight_error(
+                &patch,
+                204,
+                &[acao, ("Access-Control-Allow-Methods", "PATCH")]
+            )
+            .unwrap()
+            .hint,
+            "patch"
+        );
+        // With credentials, the wildcards are literal names and the preflight needs ACAC.
+        let cred = request("PUT", &[("X-Foo", "1")], Credentials::Include);
+        let star = [
+            ("Access-Control-Allow-Origin", ORIGIN),
+            ("Access-Control-Allow-Credentials", "true"),
+            ("Access-Control-Allow-Methods", "*"),
+            ("Access-Control-Allow-Headers", "*"),
+        ];
+        assert_eq!(
+            preflight_error(&cred, 204, &star).unwrap().error,
+            E::MethodDisallowedByPreflightResponse
+        );
+        assert_eq!(
+            preflight_error(&cred, 204, &[acao, ("Access-Control-Allow-Methods", "PUT")]).unwrap(),
+            Blocked {
+                error: E::PreflightInvalidAllowCredentials,
+                hint: String::new()
+            }
+        );
+        assert_eq!(
+            preflight_error(
+                &cred,
+                204,
+                &[
+                    ("Access-Control-Allow-Origin", "*"),
+                    ("Access-Control-Allow-Credentials", "true")
+                ]
+            )
+            .unwrap()
+            .error,
+            E::PreflightWildcardOriginNotAllowed
+        );
+        assert_eq!(
+            preflight_error(
+                &cred,
+                204,
+                &[(
+                    "Access-Control-Allow-Origin",
+                    "https://a.com, https://b.com"
+                )]
+            )
+            .unwrap()
+            .error,
+            E::PreflightMultipleAllowOriginValues
+        );
+        assert_eq!(
+            preflight_error(&cred, 204, &[("Access-Control-Allow-Origin", "a.com")])
+                .unwrap()
+                .error,
+            E::PreflightInvalidAllowOriginValue
+        );
+        assert_eq!(
+            preflight_error(
+                &cred,
+                204,
+                &[("Access-Control-Allow-Origin", "https://a.com")]
+            )
+            .unwrap()
+            .error,
+            E::PreflightAllowOriginMismatch
+        );
+        assert_eq!(
+            preflight_error(
+                &cred,
+                204,
+                &[
+                    star[0],
+                    star[1],
+                    ("Access-Control-Allow-Methods", "PUT"),
+                    ("Access-Control-Allow-Headers", "*")
+                ]
+            )
+            .unwrap()
+            .hint,
+            "x-foo"
+        );
+        // Without credentials, `*` covers methods and headers.
+        let star_omit = [
+            acao,
+            ("Access-Control-Allow-Methods", "*"),
+            ("Access-Control-Allow-Headers", "*"),
+        ];
+        assert_eq!(preflight_error(&put, 204, &star_omit), None);
+    }
+
+    #[test]
+    fn wildcard_headers_cover_authorization_in_chromium_only() {
+        let auth = request("GET", &[("Authorization", "Bearer t")], Credentials::Omit);
+        let notes = check_preflight(
+            &auth,
+            &response(
+                204,
+                &[
+                    ("Access-Control-Allow-Origin", "*"),
+                    ("Access-Control-Allow-Headers", "*"),
+                ],
+            ),
+        )
+        .unwrap();
+        assert_eq!(notes, vec![Note::AuthorizationByWildcard {
+            standard_message: format!("Access to fetch at '{URL}' from origin '{ORIGIN}' has been blocked by CORS policy: Request header field authorization is not allowed by Access-Control-Allow-Headers in preflight response.")
+        }]);
+        let listed = check_preflight(
+            &auth,
+            &response(
+                204,
+                &[
+                    ("Access-Control-Allow-Origin", "*"),
+                    ("Access-Control-Allow-Headers", "*, Authorization"),
+                ],
+            ),
+        )
+        .unwrap();
+        assert!(listed.is_empty());
+    }
+
+    #[test]
+    fn every_message_has_chromium_wording() {
+        use CorsError as E;
+        let lead = format!(
+            "Access to fetch at '{URL}' from origin '{ORIGIN}' has been blocked by CORS policy: "
+        );
+        let p = "Response to preflight request doesn't pass access control check: ";
+        let wild = "The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard '*' when the request's credentials mode is 'include'.";
+        let missing =
+            "No 'Access-Control-Allow-Origin' header is present on the requested resource.";
+        let multiple = "The 'Access-Control-Allow-Origin' header contains multiple values 'a, b', but only one is allowed. Have the server send the header with a valid value.";
+        let invalid = "The 'Access-Control-Allow-Origin' header contains the invalid value 'a.example'. Have the server send the header with a valid value.";
+        let mismatch = "The 'Access-Control-Allow-Origin' header has a value 'https://a.example/' that is not equal to the supplied origin. Have the server send the header with a valid value.";
+        let creds = "The value of the 'Access-Control-Allow-Credentials' header in the response is 'True' which must be 'true' when the request's credentials mode is 'include'.";
+        let cases: Vec<(CorsError, &str, String)> = vec![
+            (E::WildcardOriginNotAllowed, "", wild.into()),
+            (E::PreflightWildcardOriginNotAllowed, "", format!("{p}{wild}")),
+            (E::MissingAllowOriginHeader, "", missing.into()),
+            (E::PreflightMissingAllowOriginHeader, "", format!("{p}{missing}")),
+            (E::MultipleAllowOriginValues, "a, b", multiple.into()),
+            (E::PreflightMultipleAllowOriginValues, "a, b", format!("{p}{multiple}")),
+            (E::InvalidAllowOriginValue, "a.example", invalid.into()),
+            (E::PreflightInvalidAllowOriginValue, "a.example", format!("{p}{invalid}")),
+            (E::AllowOriginMismatch, "https://a.example/", mismatch.into()),
+            (E::PreflightAllowOriginMismatch, "https://a.example/", format!("{p}{mismatch}")),
+            (E::InvalidAllowCredentials, "True", creds.into()),
+            (E::PreflightInvalidAllowCredentials, "True", format!("{p}{creds}")),
+            (E::PreflightInvalidStatus, "", format!("{p}It does not have HTTP ok status.")),
+            (E::PreflightDisallowedRedirect, "", format!("{p}Redirect is not allowed for a preflight request.")),
+            (E::InvalidAllowMethodsPreflightResponse, "", "Cannot parse Access-Control-Allow-Methods response header field in preflight response.".into()),
+            (E::InvalidAllowHeadersPreflightResponse, "", "Cannot parse Access-Control-Allow-Headers response header field in preflight response.".into()),
+            (E::MethodDisallowedByPreflightResponse, "PUT", "Method PUT is not allowed by Access-Control-Allow-Methods in preflight response.".into()),
+            (E::HeaderDisallowedByPreflightResponse, "x-foo", "Request header field x-foo is not allowed by Access-Control-Allow-Headers in preflight response.".into()),
+            (E::RedirectContainsCredentials, "https://u:p@b.example/", "Redirect location 'https://u:p@b.example/' contains a username and password, which is disallowed for cross-origin requests.".into()),
+            (E::CorsDisabledScheme, "", "Cross origin requests are only supported for protocol schemes: chrome, chrome-extension, chrome-untrusted, data, http, https, isolated-app.".into()),
+        ];
+        for (error, hint, text) in cases {
+            let blocked = Blocked {
+                error,
+                hint: hint.into(),
+            };
+            assert_eq!(
+                blocked.console_message(URL, ORIGIN, Initiator::Fetch),
+                format!("{lead}{text}"),
+                "{error:?}"
+            );
+            assert_eq!(
+                blocked.error.has_preflight_prefix(),
+                text.starts_with(p),
+                "{error:?}"
+            );
+        }
+        // XHR words the kind differently, drops the no-cors advice and adds the withCredentials one.
+        let xhr = Blocked {
+            error: E::InvalidAllowCredentials,
+            hint: String::new(),
+        }
+        .console_message(URL, ORIGIN, Initiator::XmlHttpRequest);
+        assert!(
+            xhr.starts_with("Access to XMLHttpRequest at ")
+                && xhr.ends_with("controlled by the withCredentials attribute."),
+            "{xhr}"
+        );
+        let xhr = Blocked {
+            error: E::AllowOriginMismatch,
+            hint: "x:y".into(),
+        }
+        .text(Initiator::XmlHttpRequest);
+        assert!(xhr.ends_with("supplied origin."), "{xhr}");
+        // Hints are escaped like Chromium's EncodeHint.
+        let odd = Blocked {
+            error: E::AllowOriginMismatch,
+            hint: "https://bücher.example\n".into(),
+        }
+        .text(Initiator::Fetch);
+        assert!(
+            odd.contains("'https://b\\u00FCcher.example\\u000A'"),
+            "{odd}"
+        );
+    }
+
+    #[test]
+    fn exchange_verdicts_and_readable_headers() {
+        let put = request("PUT", &[], Credentials::Include);
+        let ok_preflight = response(
+            204,
+            &[
+                ("Access-Control-Allow-Origin", ORIGIN),
+                ("Access-Control-Allow-Credentials", "true"),
+                ("Access-Control-Allow-Methods", "PUT"),
+                ("Access-Control-Max-Age", "100000"),
+            ],
+        );
+        let ok_actual = response(
+            500,
+            &[
+                ("Access-Control-Allow-Origin", ORIGIN),
+                ("Access-Control-Allow-Credentials", "true"),
+                ("Access-Control-Expose-Headers", "X-Id, *"),
+                ("X-Id", "1"),
+                ("X-Other", "2"),
+                ("Content-Type", "text/plain"),
+                ("Set-Cookie", "a=b"),
+            ],
+        );
+        let verdict = evaluate(&put, Some(&ok_preflight), Some(&ok_actual));
+        assert!(verdict.allowed());
+        assert_eq!(verdict.preflight_cache_seconds, Some(7200));
+        assert_eq!(verdict.readable_headers, ["content-type", "x-id"]);
+        let omit = readable_headers(Credentials::Omit, &ok_actual);
+        assert_eq!(
+            omit,
+            [
+                "access-control-allow-credentials",
+                "access-control-allow-origin",
+                "access-control-expose-headers",
+                "content-type",
+                "x-id",
+                "x-other"
+            ]
+        );
+        let blocked = evaluate(&put, Some(&ok_preflight), Some(&response(200, &[])));
+        assert_eq!(
+            blocked.blocked.unwrap().error,
+            CorsError::MissingAllowOriginHeader
+        );
+        let blocked = evaluate(&put, Some(&response(204, &[])), Some(&ok_actual));
+        assert_eq!(
+            blocked.blocked.unwrap().error,
+            CorsError::PreflightMissingAllowOriginHeader
+        );
+        for (acma, seconds) in [
+            (None, 5),
+            (Some("-1"), 0),
+            (Some("abc"), 5),
+            (Some("600"), 600),
+        ] {
+            let mut r = response(204, &[]);
+            if let Some(v) = acma {
+                r.headers.push(("Access-Control-Max-Age".into(), v.into()));
+            }
+            assert_eq!(preflight_cache_seconds(&r), seconds, "{acma:?}");
+        }
+    }
+
+    #[test]
+    fn redirects_and_urls() {
+        let get = request("GET", &[], Credentials::Omit);
+        let redirect = response(
+            302,
+            &[
+                ("Location", "https://u:p@b.example/"),
+                ("Access-Control-Allow-Origin", "*"),
+            ],
+        );
+        assert_eq!(
+            check_redirect(&get, &redirect, "https://u:p@b.example/")
+                .unwrap_err()
+                .error,
+            CorsError::RedirectContainsCredentials
+        );
+        assert_eq!(
+            check_redirect(&get, &redirect, "ftp://b.example/")
+                .unwrap_err()
+                .error,
+            CorsError::CorsDisabledScheme
+        );
+        assert!(check_redirect(&get, &redirect, "https://b.example/x").is_ok());
+        let bare = response(302, &[("Location", "https://b.example/")]);
+        assert_eq!(
+            check_redirect(&get, &bare, "https://b.example/")
+                .unwrap_err()
+                .error,
+            CorsError::MissingAllowOriginHeader
+        );
+        assert_eq!(
+            url_origin("HTTPS://API.example.com:443/a?b"),
+            Some("https://api.example.com".into())
+        );
+        assert_eq!(
+            url_origin("http://127.0.0.1:8080"),
+            Some("http://127.0.0.1:8080".into())
+        );
+        assert_eq!(url_origin("ftp://x"), None);
+        assert_eq!(url_path("https://a.example/orders/1?x=/y"), "/orders/1");
+        assert_eq!(url_path("https://a.example"), "/");
+    }
+}

@@ -1,0 +1,574 @@
+//! CHECK: one request from a page, run through the engine (what the generated artifacts answer)
+//! and the browser model (what Chromium makes of it), with the policy change that fixes a block.
+//!
+//! Input: a validated policy, its raw form (for locations) and a [`FetchRequest`]. Output: an
+//! [`Exchange`]: the preflight and actual request with the engine's responses, the
+//! [`Verdict`], and [`Fix`]es that name the key to change at `file:line:col`. The same
+//! [`Exchange`] shape carries `probe`'s live answers, and [`policy_fixes`] serves `probe
+//! --policy` and `doctor --policy` too.
+
+use std::ops::Range;
+
+use serde::Serialize;
+
+use crate::browser::{
+    evaluate, url_path, Blocked, CorsError, Credentials, FetchRequest, Response, Verdict,
+};
+use crate::engine::{self, Request};
+use crate::model::{AllowedOrigins, Policy, Route};
+use crate::policy::{RawPolicy, RuleFields};
+use crate::source::PolicySource;
+use crate::UsageError;
+
+/// One HTTP request and the response it got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Leg {
+    /// The method sent.
+    pub method: String,
+    /// The URL.
+    pub url: String,
+    /// The request headers that matter for CORS.
+    pub request_headers: Vec<(String, String)>,
+    /// The response.
+    pub response: Response,
+}
+
+/// A request, what the server answered, and the browser's verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Exchange {
+    /// The request the script makes.
+    pub request: FetchRequest,
+    /// Why a preflight is sent (empty: a simple request).
+    pub preflight_reasons: Vec<String>,
+    /// The preflight, when one is sent.
+    pub preflight: Option<Leg>,
+    /// The actual request and every redirect hop before it, when the browser sends it.
+    pub actual: Vec<Leg>,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Chromium's console message when blocked.
+    pub message: Option<String>,
+    /// What to change.
+    pub fixes: Vec<Fix>,
+}
+
+/// A change that makes the request pass, at a place in the policy file when there is one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    /// What to do.
+    pub message: String,
+    /// `file:line:col` of the key or table to change.
+    pub location: Option<String>,
+}
+
+impl Exchange {
+    /// Builds the exchange from the legs the caller observed or simulated.
+    #[must_use]
+    pub fn new(request: FetchRequest, preflight: Option<Leg>, actual: Vec<Leg>) -> Exchange {
+        let verdict = evaluate(
+            &request,
+            preflight.as_ref().map(|l| &l.response),
+            actual.last().map(|l| &l.response),
+        );
+        Exchange::with_verdict(request, preflight, actual, verdict)
+    }
+
+    /// Builds the exchange around a verdict the caller computed (e.g. with redirects).
+    #[must_use]
+    pub fn with_verdict(
+        request: FetchRequest,
+        preflight: Option<Leg>,
+        actual: Vec<Leg>,
+        verdict: Verdict,
+    ) -> Exchange {
+        let message = verdict
+            .blocked
+            .as_ref()
+            .map(|b| b.console_message(&request.url, &request.origin, request.initiator));
+        Exchange {
+            preflight_reasons: request
+                .preflight_reasons()
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            request,
+            preflight,
+            actual,
+            verdict,
+            message,
+            fixes: Vec::new(),
+        }
+    }
+}
+
+/// Runs `request` the way the browser does against a server: the preflight when one is needed,
+/// then, only if it passed, the actual request. `answer` gives the server's response to each
+/// request it receives (method, URL and headers as the browser sends them).
+pub fn exchange(request: FetchRequest, mut answer: impl FnMut(&Leg) -> Response) -> Exchange {
+    let mut send = |method: String, request_headers: Vec<(String, String)>, url: &str| {
+        let mut leg = Leg {
+            method,
+            url: url.to_string(),
+            request_headers,
+            response: Response::default(),
+        };
+        leg.response = answer(&leg);
+        leg
+    };
+    let preflight = request
+        .preflight_headers()
+        .map(|headers| send("OPTIONS".to_string(), headers, &request.url));
+    let passed = preflight
+        .as_ref()
+        .is_none_or(|leg| evaluate(&request, Some(&leg.response), None).allowed());
+    let actual = if passed {
+        vec![send(
+            request.wire_method(),
+            request.actual_headers(),
+            &request.url,
+        )]
+    } else {
+        Vec::new()
+    };
+    Exchange::new(request, preflight, actual)
+}
+
+/// The engine's answers to `request`: the preflight (204 or 403) and the actual request's
+/// headers on a handler's 200.
+#[must_use]
+pub fn simulate(policy: &Policy, request: FetchRequest) -> Exchange {
+    let path = url_path(&request.url);
+    exchange(request, |leg| {
+        let origin = leg
+            .request_headers
+            .iter()
+            .find(|(n, _)| n == "Origin")
+            .map(|(_, v)| v.as_str());
+        let acrm = leg
+            .request_headers
+            .iter()
+            .find(|(n, _)| n == "Access-Control-Request-Method")
+            .map(|(_, v)| v.as_str());
+        let decision = engine::decide(
+            policy,
+            &Request {
+                method: &leg.method,
+                path: &path,
+                origin,
+                request_method: acrm,
+            },
+        );
+        engine_response(decision.preflight_status.unwrap_or(200), &decision)
+    })
+}
+
+fn engine_response(status: u16, decision: &engine::Decision) -> Response {
+    Response {
+        status,
+        headers: decision
+            .headers
+            .iter()
+            .map(|(n, v)| ((*n).to_string(), v.clone()))
+            .collect(),
+    }
+}
+
+/// Where in the policy file the rule for a path comes from.
+#[derive(Debug, Clone, Copy)]
+pub struct PolicyPlace<'a> {
+    /// The file as read.
+    pub source: &'a PolicySource,
+    /// The parsed file.
+    pub raw: &'a RawPolicy,
+    /// The validated policy.
+    pub policy: &'a Policy,
+    /// The environment applied.
+    pub env: Option<&'a str>,
+}
+
+/// A rule field, for locating it in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Origins,
+    Credentials,
+    Methods,
+    Headers,
+}
+
+impl Field {
+    fn key(self) -> &'static str {
+        match self {
+            Field::Origins => "allow-origins",
+            Field::Credentials => "allow-credentials",
+            Field::Methods => "allow-methods",
+            Field::Headers => "allow-headers",
+        }
+    }
+
+    fn span(self, fields: &RuleFields<'_>) -> Option<Range<usize>> {
+        match self {
+            Field::Origins => fields.allow_origins.map(toml::Spanned::span),
+            Field::Credentials => fields.allow_credentials.map(toml::Spanned::span),
+            Field::Methods => fields.allow_methods.map(toml::Spanned::span),
+            Field::Headers => fields.allow_headers.map(toml::Spanned::span),
+        }
+    }
+}
+
+impl PolicyPlace<'_> {
+    fn location(&self, span: &Range<usize>) -> String {
+        let (line, col) = self.source.line_col(span.start);
+        format!("{}:{line}:{col}", self.source.path)
+    }
+
+    /// The route in effect for `path`, with its raw table.
+    fn route(&self, path: &str) -> Option<(&Route, &crate::policy::RawRoute)> {
+        let route = self.policy.route_for(path)?;
+        let raw = self
+            .raw
+            .route
+            .iter()
+            .find(|r| *r.path.get_ref() == route.path)?;
+        Some((route, raw))
+    }
+
+    /// Which table the rule for `path` is, for messages.
+    #[must_use]
+    pub fn rule_name(&self, path: &str) -> String {
+        match self.route(path) {
+            Some((route, raw)) => format!(
+                "[[route]] path = \"{}\" at {}",
+                route.path,
+                self.location(&raw.path.span())
+            ),
+            None => format!("[cors] at {}", self.location(&self.raw.cors.span())),
+        }
+    }
+
+    /// The place to change `field` for `path`: the key in effect (the route's own, else the
+    /// environment's, else `[cors]`), or the table to add it to. The bool is true when the key
+    /// exists.
+    fn field_location(&self, path: &str, field: Field) -> (String, bool) {
+        let env = self
+            .env
+            .and_then(|e| self.raw.env.iter().find(|(k, _)| k.get_ref() == e))
+            .map(|(_, v)| v.rule())
+            .unwrap_or_default();
+        let route = self.route(path).map(|(_, raw)| raw);
+        let mut fields = self.raw.cors.get_ref().rule().overlay(env);
+        if let Some(raw) = route {
+            fields = fields.overlay(raw.rule());
+        }
+        match field.span(&fields) {
+            Some(span) => (self.location(&span), true),
+            None => {
+                let table = route.map_or_else(|| self.raw.cors.span(), |r| r.path.span());
+                (self.location(&table), false)
+            }
+        }
+    }
+
+    fn fix(&self, path: &str, field: Field, add: &str, otherwise: &str) -> Fix {
+        let (location, exists) = self.field_location(path, field);
+        let message = if exists {
+            format!("{add} to {}", field.key())
+        } else {
+            format!("{otherwise} (set {} in this table)", field.key())
+        };
+        Fix {
+            message,
+            location: Some(location),
+        }
+    }
+}
+
+/// The policy changes that make `request` pass, given why the engine's answer was blocked.
+/// Empty when the block is not something the policy decides.
+#[must_use]
+pub fn policy_fixes(
+    place: &PolicyPlace<'_>,
+    request: &FetchRequest,
+    blocked: &Blocked,
+) -> Vec<Fix> {
+    use CorsError as E;
+    let path = url_path(&request.url);
+    let rule = place.policy.rule_for(&path);
+    let include = request.credentials == Credentials::Include;
+    match blocked.error {
+        E::MissingAllowOriginHeader | E::PreflightMissingAllowOriginHeader => {
+            if !rule.origins.allows(&request.origin) {
+                if request.origin == "null" {
+                    return vec![Fix {
+                        message: "the page has an opaque origin (`null`: a sandboxed iframe, a file: or data: page); never allow `null`, serve the page from a real origin instead".to_string(),
+                        location: None,
+                    }];
+                }
+                let quoted = format!("add \"{}\"", request.origin);
+                return vec![place.fix(&path, Field::Origins, &quoted, &format!("allow {quoted}"))];
+            }
+            Vec::new()
+        }
+        E::WildcardOriginNotAllowed | E::PreflightWildcardOriginNotAllowed => {
+            let (location, _) = place.field_location(&path, Field::Origins);
+            vec![Fix {
+                message: format!(
+                    "credentialed requests need the exact origin: replace [\"*\"] in allow-origins with the sites that send credentials (e.g. \"{}\") and set allow-credentials = true, or call fetch without credentials: 'include'",
+                    request.origin
+                ),
+                location: Some(location),
+            }]
+        }
+        E::InvalidAllowCredentials | E::PreflightInvalidAllowCredentials
+            if include && !rule.credentials =>
+        {
+            let (location, exists) = place.field_location(&path, Field::Credentials);
+            vec![Fix {
+                message: if exists {
+                    "set allow-credentials = true, or call fetch without credentials: 'include'"
+                        .to_string()
+                } else {
+                    "add allow-credentials = true to this table, or call fetch without credentials: 'include'".to_string()
+                },
+                location: Some(location),
+            }]
+        }
+        E::MethodDisallowedByPreflightResponse => {
+            let method = &blocked.hint;
+            let upper = method.to_ascii_uppercase();
+            if *method != upper && rule.methods.contains(&upper) {
+                return vec![Fix {
+                    message: format!(
+                        "the browser sends `{method}` as written and compares methods case-sensitively; write method: '{upper}' in the script"
+                    ),
+                    location: None,
+                }];
+            }
+            if matches!(rule.origins, AllowedOrigins::Any) && rule.methods.iter().any(|m| m == "*")
+            {
+                return Vec::new();
+            }
+            let quoted = format!("add \"{method}\"");
+            vec![place.fix(&path, Field::Methods, &quoted, &format!("allow {quoted}"))]
+        }
+        E::HeaderDisallowedByPreflightResponse => {
+            let written = request
+                .headers
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .find(|n| n.eq_ignore_ascii_case(&blocked.hint))
+                .unwrap_or(&blocked.hint);
+            let quoted = format!("add \"{written}\"");
+            vec![place.fix(&path, Field::Headers, &quoted, &format!("allow {quoted}"))]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// `check`: simulates `request` against the policy and adds the fixes.
+#[must_use]
+pub fn check(place: &PolicyPlace<'_>, request: FetchRequest) -> Exchange {
+    let mut exchange = simulate(place.policy, request);
+    let mut fixes = match &exchange.verdict.blocked {
+        Some(blocked) => policy_fixes(place, &exchange.request, blocked),
+        None => Vec::new(),
+    };
+    if exchange
+        .verdict
+        .notes
+        .iter()
+        .any(|n| matches!(n, crate::browser::Note::AuthorizationByWildcard { .. }))
+    {
+        let path = url_path(&exchange.request.url);
+        fixes.push(place.fix(
+            &path,
+            Field::Headers,
+            "add \"Authorization\"",
+            "allow \"Authorization\"",
+        ));
+        if let Some(fix) = fixes.last_mut() {
+            fix.message.push_str(" so Firefox and Safari accept it too");
+        }
+    }
+    exchange.fixes = fixes;
+    exchange
+}
+
+/// The exchange for people: each request and response, the verdict, the message and the fixes.
+#[must_use]
+pub fn human(exchange: &Exchange, answered_by: &str) -> String {
+    let mut out = String::new();
+    let r = &exchange.request;
+    let credentials = match r.credentials {
+        Credentials::Include => "include",
+        Credentials::Omit => "omit",
+    };
+    out.push_str(&format!(
+        "{} {} from {} (credentials: {credentials})\n",
+        r.wire_method(),
+        r.url,
+        r.origin
+    ));
+    out.push_str(&format!("answered by: {answered_by}\n\n"));
+    if exchange.preflight_reasons.is_empty() {
+        out.push_str("preflight: none (a simple request)\n");
+    } else {
+        out.push_str("preflight: sent, because\n");
+        for reason in &exchange.preflight_reasons {
+            out.push_str(&format!("  - {reason}\n"));
+        }
+    }
+    if let Some(leg) = &exchange.preflight {
+        push_leg(&mut out, leg);
+    }
+    if exchange.actual.is_empty() {
+        out.push_str("\nactual request: not sent\n");
+    }
+    for (i, leg) in exchange.actual.iter().enumerate() {
+        out.push_str(if i == 0 {
+            "\nactual request:\n"
+        } else {
+            "\nafter the redirect:\n"
+        });
+        push_leg(&mut out, leg);
+    }
+    out.push('\n');
+    match &exchange.message {
+        None => {
+            out.push_str("verdict: allowed\n");
+            if !exchange.verdict.readable_headers.is_empty() {
+                out.push_str(&format!(
+                    "readable response headers: {}\n",
+                    exchange.verdict.readable_headers.join(", ")
+                ));
+            }
+            if let Some(seconds) = exchange.verdict.preflight_cache_seconds {
+                out.push_str(&format!("Chromium caches this preflight for {seconds} s\n"));
+            }
+        }
+        Some(message) => {
+            out.push_str("verdict: blocked\n");
+            out.push_str(&format!("Chromium: {message}\n"));
+        }
+    }
+    for note in &exchange.verdict.notes {
+        out.push_str(&format!("note: {note}\n"));
+    }
+    for fix in &exchange.fixes {
+        match &fix.location {
+            Some(at) => out.push_str(&format!("fix: {} at {at}\n", fix.message)),
+            None => out.push_str(&format!("fix: {}\n", fix.message)),
+        }
+    }
+    out
+}
+
+fn push_leg(out: &mut String, leg: &Leg) {
+    out.push_str(&format!("  > {} {}\n", leg.method, leg.url));
+    for (name, value) in &leg.request_headers {
+        out.push_str(&format!("  > {name}: {value}\n"));
+    }
+    out.push_str(&format!("  < {}\n", leg.response.status));
+    for (name, value) in &leg.response.headers {
+        out.push_str(&format!("  < {name}: {value}\n"));
+    }
+}
+
+/// The exchange as one JSON document.
+#[must_use]
+pub fn json(exchange: &Exchange, differences: &[crate::probe::Difference]) -> String {
+    let value = serde_json::json!({
+        "verdict": if exchange.verdict.allowed() { "allowed" } else { "blocked" },
+        "request": exchange.request,
+        "preflight_reasons": exchange.preflight_reasons,
+        "preflight": exchange.preflight,
+        "actual": exchange.actual,
+        "blocked": exchange.verdict.blocked.as_ref().map(|b| serde_json::json!({
+            "error": b.error,
+            "hint": b.hint,
+            "preflight": b.error.is_preflight(),
+        })),
+        "message": exchange.message,
+        "notes": exchange.verdict.notes.iter().map(|n| serde_json::json!({"note": n, "text": n.to_string()})).collect::<Vec<_>>(),
+        "readable_headers": exchange.verdict.readable_headers,
+        "preflight_cache_seconds": exchange.verdict.preflight_cache_seconds,
+        "fixes": exchange.fixes,
+        "differences": differences,
+    });
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Builds the request a page makes from command-line values.
+///
+/// # Errors
+/// A [`UsageError`] for an origin no browser sends, a URL that is not absolute http(s), or a
+/// header that is not `NAME[: VALUE]` with a token name.
+pub fn fetch_request(
+    url: &str,
+    origin: &str,
+    method: &str,
+    headers: &[String],
+    credentials: bool,
+    xhr: bool,
+) -> Result<FetchRequest, UsageError> {
+    if origin != "null" {
+        match crate::origin::parse_origin(origin) {
+            Ok(crate::origin::OriginSpec::Exact(exact)) if exact == origin => {}
+            Ok(_) => {
+                return Err(UsageError(format!(
+                    "--origin `{origin}` is a pattern; give one origin as a browser sends it, e.g. https://app.example.com"
+                )))
+            }
+            Err(problem) => {
+                let hint = problem
+                    .suggestion
+                    .map(|s| format!("; a browser would send `{s}`"))
+                    .unwrap_or_default();
+                return Err(UsageError(format!(
+                    "--origin `{origin}` is not an origin a browser sends: {}{hint}",
+                    problem.message
+                )));
+            }
+        }
+    }
+    if crate::browser::url_origin(url).is_none() {
+        return Err(UsageError(format!(
+            "`{url}` is not an absolute http:// or https:// URL"
+        )));
+    }
+    if !crate::browser::is_token(method) {
+        return Err(UsageError(format!(
+            "--method `{method}` is not an HTTP method"
+        )));
+    }
+    let mut parsed = Vec::new();
+    for header in headers {
+        let (name, value) = match header.split_once(':') {
+            Some((n, v)) => (n.trim(), v.trim()),
+            None => (header.trim(), "1"),
+        };
+        if !crate::browser::is_token(name) {
+            return Err(UsageError(format!(
+                "--header `{header}`: expected NAME: VALUE with a header name such as X-Api-Key"
+            )));
+        }
+        parsed.push((name.to_string(), value.to_string()));
+    }
+    Ok(FetchRequest {
+        url: url.to_string(),
+        origin: origin.to_string(),
+        method: method.to_string(),
+        headers: parsed,
+        credentials: if credentials {
+            Credentials::Include
+        } else {
+            Credentials::Omit
+        },
+        initiator: if xhr {
+            crate::browser::Initiator::XmlHttpRequest
+        } else {
+            crate::browser::Initiator::Fetch
+        },
+    })
+}

@@ -1,0 +1,382 @@
+//! PROBE: the real preflight and actual request against a live endpoint, judged by the browser
+//! model; with a policy, where the live answers differ from what the policy requires.
+//!
+//! Input: a [`FetchRequest`] (its URL is the endpoint) and a timeout. Output: an [`Exchange`]
+//! built from what the server really answered, redirects followed the way the browser follows
+//! them (and refused where it refuses them), plus [`Difference`]s from the engine's answers.
+//! Guarantee: the requests carry exactly the headers a browser sends for CORS (`Origin`, the
+//! preflight's `Access-Control-Request-*`, the script's headers); network failures (refused,
+//! timed out, TLS) are errors naming the request, never a verdict.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use serde::Serialize;
+
+use crate::browser::{
+    check_redirect, evaluate, url_origin, url_path, FetchRequest, Response, Verdict,
+};
+use crate::check::{Exchange, Leg};
+use crate::engine::{self, Request};
+use crate::model::Policy;
+
+/// The most redirects the browser follows (Fetch: 20).
+const MAX_REDIRECTS: usize = 20;
+
+/// The CORS headers compared between the live answer and the policy's.
+const COMPARED: [&str; 6] = [
+    engine::ACAO,
+    engine::ACAC,
+    engine::ACAM,
+    engine::ACAH,
+    engine::ACMA,
+    engine::ACEH,
+];
+
+/// A live answer that is not what the policy's artifacts would send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Difference {
+    /// `preflight` or `actual`.
+    pub response: &'static str,
+    /// The header (or `status`).
+    pub what: String,
+    /// What the policy requires (`None`: absent).
+    pub expected: Option<String>,
+    /// What the server sent (`None`: absent).
+    pub live: Option<String>,
+}
+
+impl std::fmt::Display for Difference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let show = |v: &Option<String>| {
+            v.as_ref()
+                .map_or_else(|| "(absent)".to_string(), |v| format!("`{v}`"))
+        };
+        write!(
+            f,
+            "{} response, {}: the policy requires {}, the server sent {}",
+            self.response,
+            self.what,
+            show(&self.expected),
+            show(&self.live)
+        )
+    }
+}
+
+/// Sends `request` for real and judges the answers.
+///
+/// # Errors
+/// A network failure (connection refused, DNS, timeout, TLS), naming the request that failed.
+pub fn probe(request: FetchRequest, timeout: Duration) -> anyhow::Result<Exchange> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .user_agent("corsgen-probe")
+        .tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+                .build(),
+        )
+        .build()
+        .into();
+
+    let preflight = match request.preflight_headers() {
+        Some(headers) => Some(send(&agent, "OPTIONS", &request.url, headers, timeout)?),
+        None => None,
+    };
+    if let Some(leg) = &preflight {
+        let verdict = evaluate(&request, Some(&leg.response), None);
+        if !verdict.allowed() {
+            return Ok(Exchange::with_verdict(
+                request,
+                preflight,
+                Vec::new(),
+                verdict,
+            ));
+        }
+    }
+
+    let method = request.wire_method();
+    let mut hops: Vec<Leg> = Vec::new();
+    let mut url = request.url.clone();
+    let mut origin = request.origin.clone();
+    loop {
+        let mut headers = request.sent_headers();
+        headers.push(("Origin".to_string(), origin.clone()));
+        let leg = send(&agent, &method, &url, headers, timeout)?;
+        let Some(location) = leg.response.redirect_location() else {
+            hops.push(leg);
+            break;
+        };
+        let as_sent = FetchRequest {
+            origin: origin.clone(),
+            ..request.clone()
+        };
+        let target = resolve(&url, &location);
+        let checked = check_redirect(&as_sent, &leg.response, &target);
+        hops.push(leg);
+        if let Err(blocked) = checked {
+            let verdict = verdict_with(&request, preflight.as_ref(), blocked);
+            return Ok(Exchange::with_verdict(request, preflight, hops, verdict));
+        }
+        if hops.len() > MAX_REDIRECTS {
+            anyhow::bail!(
+                "{} {}: more than {MAX_REDIRECTS} redirects",
+                method,
+                request.url
+            );
+        }
+        // Fetch's redirect-taint: once the chain leaves the API's origin for another one, the
+        // browser sends `Origin: null`.
+        if url_origin(&target) != url_origin(&url) && url_origin(&url).as_deref() != Some(&origin) {
+            origin = "null".to_string();
+        }
+        url = target;
+    }
+    let final_request = FetchRequest {
+        origin,
+        ..request.clone()
+    };
+    let verdict = evaluate(
+        &final_request,
+        preflight.as_ref().map(|l| &l.response),
+        hops.last().map(|l| &l.response),
+    );
+    Ok(Exchange::with_verdict(request, preflight, hops, verdict))
+}
+
+fn verdict_with(
+    request: &FetchRequest,
+    preflight: Option<&Leg>,
+    blocked: crate::browser::Blocked,
+) -> Verdict {
+    let mut verdict = evaluate(request, preflight.map(|l| &l.response), None);
+    verdict.blocked = Some(blocked);
+    verdict.readable_headers.clear();
+    verdict
+}
+
+/// Resolves a `Location` against the URL it answered.
+fn resolve(base: &str, location: &str) -> String {
+    if location.contains("://") {
+        return location.to_string();
+    }
+    let scheme = base.split_once("://").map_or("https", |(s, _)| s);
+    if let Some(rest) = location.strip_prefix("//") {
+        return format!("{scheme}://{rest}");
+    }
+    let origin = url_origin(base).unwrap_or_default();
+    if location.starts_with('/') {
+        return format!("{origin}{location}");
+    }
+    let path = url_path(base);
+    let dir = path.rfind('/').map_or("/", |i| &path[..=i]);
+    format!("{origin}{dir}{location}")
+}
+
+fn send(
+    agent: &ureq::Agent,
+    method: &str,
+    url: &str,
+    headers: Vec<(String, String)>,
+    timeout: Duration,
+) -> anyhow::Result<Leg> {
+    let mut builder = ureq::http::Request::builder().method(method).uri(url);
+    for (name, value) in &headers {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
+    let http_request = builder
+        .body(())
+        .with_context(|| format!("{method} {url}: cannot build the request"))?;
+    let response = agent.run(http_request).map_err(|error| {
+        let why = match &error {
+            ureq::Error::Timeout(_) => {
+                format!("no answer within {} s (--timeout)", timeout.as_secs_f64())
+            }
+            ureq::Error::ConnectionFailed | ureq::Error::Io(_) => {
+                format!("cannot connect: {error}")
+            }
+            ureq::Error::HostNotFound => "host not found".to_string(),
+            ureq::Error::Rustls(_) | ureq::Error::Tls(_) => format!("TLS failed: {error}"),
+            other => other.to_string(),
+        };
+        anyhow::anyhow!("{method} {url}: {why}")
+    })?;
+    let mut response_headers = Vec::new();
+    for (name, value) in response.headers() {
+        response_headers.push((
+            canonical_name(name.as_str()),
+            String::from_utf8_lossy(value.as_bytes()).into_owned(),
+        ));
+    }
+    Ok(Leg {
+        method: method.to_string(),
+        url: url.to_string(),
+        request_headers: headers,
+        response: Response {
+            status: response.status().as_u16(),
+            headers: response_headers,
+        },
+    })
+}
+
+/// `access-control-allow-origin` → `Access-Control-Allow-Origin`, for display (HTTP/2 and the
+/// client lowercase names; the browser compares them case-insensitively).
+fn canonical_name(name: &str) -> String {
+    name.split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            chars.next().map_or_else(String::new, |c| {
+                c.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Where the live answers differ from the engine's for the same request: the preflight's status
+/// class and CORS headers, the actual response's CORS headers, and `Vary: Origin`.
+#[must_use]
+pub fn differences(policy: &Policy, exchange: &Exchange) -> Vec<Difference> {
+    let request = &exchange.request;
+    let path = url_path(&request.url);
+    let method = request.wire_method();
+    let mut found = Vec::new();
+    if let Some(leg) = &exchange.preflight {
+        let decision = engine::decide(
+            policy,
+            &Request {
+                method: "OPTIONS",
+                path: &path,
+                origin: Some(&request.origin),
+                request_method: Some(&method),
+            },
+        );
+        let status = decision
+            .preflight_status
+            .unwrap_or(engine::PREFLIGHT_REFUSED);
+        if (200..=299).contains(&status) != (200..=299).contains(&leg.response.status) {
+            found.push(Difference {
+                response: "preflight",
+                what: "status".to_string(),
+                expected: Some(status.to_string()),
+                live: Some(leg.response.status.to_string()),
+            });
+        }
+        compare(&mut found, "preflight", &decision, &leg.response);
+    }
+    if let Some(leg) = exchange.actual.first() {
+        let decision = engine::decide(
+            policy,
+            &Request {
+                method: &method,
+                path: &path,
+                origin: Some(&request.origin),
+                request_method: None,
+            },
+        );
+        compare(&mut found, "actual", &decision, &leg.response);
+    }
+    found
+}
+
+fn compare(
+    found: &mut Vec<Difference>,
+    which: &'static str,
+    decision: &engine::Decision,
+    live: &Response,
+) {
+    for name in COMPARED {
+        let expected = decision
+            .headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone());
+        let got = live.header(name);
+        let same = match (&expected, &got) {
+            (Some(e), Some(g)) if matches!(name, engine::ACAM | engine::ACAH | engine::ACEH) => {
+                same_list(e, g, name != engine::ACAM)
+            }
+            (e, g) => e == g,
+        };
+        if !same {
+            found.push(Difference {
+                response: which,
+                what: name.to_string(),
+                expected,
+                live: got,
+            });
+        }
+    }
+    let varies = live.header("vary").is_some_and(|v| {
+        v.split(',')
+            .any(|e| e.trim() == "*" || e.trim().eq_ignore_ascii_case("origin"))
+    });
+    if !varies {
+        found.push(Difference {
+            response: which,
+            what: "Vary".to_string(),
+            expected: Some("Origin".to_string()),
+            live: live.header("vary"),
+        });
+    }
+}
+
+/// Two comma-separated lists with the same elements (header names compare case-insensitively).
+fn same_list(a: &str, b: &str, ignore_case: bool) -> bool {
+    let items = |s: &str| {
+        let mut v: Vec<String> = s
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(|e| {
+                if ignore_case {
+                    e.to_ascii_lowercase()
+                } else {
+                    e.to_string()
+                }
+            })
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    items(a) == items(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{canonical_name, resolve, same_list};
+
+    #[test]
+    fn locations_resolve_against_the_url_they_answered() {
+        assert_eq!(
+            resolve("https://a.example/x/y", "https://b.example/z"),
+            "https://b.example/z"
+        );
+        assert_eq!(
+            resolve("https://a.example/x/y", "//b.example/z"),
+            "https://b.example/z"
+        );
+        assert_eq!(
+            resolve("https://a.example/x/y?q", "/z"),
+            "https://a.example/z"
+        );
+        assert_eq!(
+            resolve("https://a.example/x/y", "z"),
+            "https://a.example/x/z"
+        );
+    }
+
+    #[test]
+    fn names_and_lists() {
+        assert_eq!(
+            canonical_name("access-control-allow-origin"),
+            "Access-Control-Allow-Origin"
+        );
+        assert!(same_list("PUT,DELETE", "DELETE, PUT", false));
+        assert!(!same_list("PUT", "put", false));
+        assert!(same_list("X-A,Content-Type", "content-type, x-a", true));
+    }
+}
