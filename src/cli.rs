@@ -27,7 +27,7 @@ pub(crate) struct Cli {
 /// Output format of diagnostics.
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
 pub(crate) enum Format {
-    /// Source line, caret and help, on stderr.
+    /// For people: diagnostics (source line, caret, help) on stderr, results on stdout.
     #[default]
     Human,
     /// One JSON document on stdout.

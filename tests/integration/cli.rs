@@ -19,6 +19,9 @@ fn help_texts() {
         &["--help"][..],
         &["validate", "--help"],
         &["emit", "--help"],
+        &["check", "--help"],
+        &["probe", "--help"],
+        &["doctor", "--help"],
         &["schema", "--help"],
         &["init", "--help"],
     ] {

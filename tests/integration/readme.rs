@@ -67,3 +67,41 @@ fn every_toml_policy_in_the_readme_validates() {
     }
     assert!(count >= 2, "expected policy examples in the README");
 }
+
+/// Every `console` example in the README that runs `corsgen` prints what the README shows.
+#[test]
+fn console_examples_are_real_output() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let mut checked = 0;
+    for block in readme.split("```console\n").skip(1) {
+        let block = &block[..block.find("```").expect("closed block")];
+        let (command, shown) = block.split_once('\n').expect("a command line");
+        let Some(args) = command.strip_prefix("$ corsgen ") else {
+            continue;
+        };
+        // Words separated by spaces; '…' groups words, as in a shell.
+        let mut words = Vec::new();
+        let mut quoted = false;
+        let mut word = String::new();
+        for c in args.chars() {
+            match c {
+                '\'' => quoted = !quoted,
+                ' ' if !quoted => words.push(std::mem::take(&mut word)),
+                c => word.push(c),
+            }
+        }
+        words.push(word);
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        let out = crate::support::corsgen(&root(), &words);
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            shown,
+            "README example `{command}`"
+        );
+        checked += 1;
+    }
+    assert!(
+        checked >= 1,
+        "the README shows at least one corsgen session"
+    );
+}
