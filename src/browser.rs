@@ -154,12 +154,6 @@ const NO_CORS_SUFFIX: &str = " Have the server send the header with a valid valu
 const XHR_CREDENTIALS_SUFFIX: &str = " The credentials mode of requests initiated by the XMLHttpRequest is controlled by the withCredentials attribute.";
 
 impl CorsError {
-    /// Chromium's name for it, without the `k`.
-    #[must_use]
-    pub fn name(self) -> String {
-        format!("{self:?}")
-    }
-
     /// True for the errors Chromium reports with the "Response to preflight request…" prefix.
     #[must_use]
     pub fn has_preflight_prefix(self) -> bool {

@@ -493,7 +493,7 @@ fn examine(
         },
     };
     let layer = match &exchange.verdict.blocked {
-        Some(blocked) => likely_layer(blocked, preflight_leg.as_ref(), actual_leg.first()),
+        Some(blocked) => likely_layer(blocked, preflight_leg.as_ref(), actual_leg.first(), entry.cached),
         None => "the API answers `Access-Control-Allow-Headers: *`, which Chromium stretches to cover Authorization but Firefox and Safari do not".to_string(),
     };
     let mut fixes = Vec::new();
@@ -550,7 +550,12 @@ fn from_api_gateway(response: &Response) -> bool {
 }
 
 /// The layer that most likely produced the failing answer, and the deployment change.
-fn likely_layer(blocked: &Blocked, preflight: Option<&Leg>, actual: Option<&Leg>) -> String {
+fn likely_layer(
+    blocked: &Blocked,
+    preflight: Option<&Leg>,
+    actual: Option<&Leg>,
+    cached: bool,
+) -> String {
     use CorsError as E;
     let failing = if blocked.error.is_preflight() {
         preflight
@@ -602,8 +607,6 @@ fn likely_layer(blocked: &Blocked, preflight: Option<&Leg>, actual: Option<&Leg>
         }
         E::AllowOriginMismatch | E::PreflightAllowOriginMismatch => {
             let vary = response.header("vary").unwrap_or_default().to_ascii_lowercase();
-            let cached = response.header("x-cache").is_some_and(|v| v.to_ascii_lowercase().starts_with("hit"))
-                || response.header("age").is_some_and(|v| v.trim() != "0");
             if cached || !vary.contains("origin") {
                 format!(
                     "a cached answer made for another origin ('{}') was served{}: add Origin to the cache key (the CloudFront cache policy in cloudfront/) and send Vary: Origin",
