@@ -61,6 +61,15 @@ pub struct Fix {
     pub location: Option<String>,
 }
 
+impl std::fmt::Display for Fix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.location {
+            Some(at) => write!(f, "{} at {at}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
 impl Exchange {
     /// Builds the exchange from the legs the caller observed or simulated.
     #[must_use]
@@ -139,32 +148,31 @@ pub fn exchange(request: FetchRequest, mut answer: impl FnMut(&Leg) -> Response)
 pub fn simulate(policy: &Policy, request: FetchRequest) -> Exchange {
     let path = url_path(&request.url);
     exchange(request, |leg| {
-        let origin = leg
-            .request_headers
-            .iter()
-            .find(|(n, _)| n == "Origin")
-            .map(|(_, v)| v.as_str());
-        let acrm = leg
-            .request_headers
-            .iter()
-            .find(|(n, _)| n == "Access-Control-Request-Method")
-            .map(|(_, v)| v.as_str());
-        let decision = engine::decide(
+        let header = |name: &str| {
+            leg.request_headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        engine_answer(
             policy,
             &Request {
                 method: &leg.method,
                 path: &path,
-                origin,
-                request_method: acrm,
+                origin: header("Origin"),
+                request_method: header("Access-Control-Request-Method"),
             },
-        );
-        engine_response(decision.preflight_status.unwrap_or(200), &decision)
+        )
     })
 }
 
-fn engine_response(status: u16, decision: &engine::Decision) -> Response {
+/// What the generated artifacts answer to one request: a preflight's 204 or 403, or a
+/// handler's 200, with the engine's headers.
+#[must_use]
+pub fn engine_answer(policy: &Policy, request: &Request<'_>) -> Response {
+    let decision = engine::decide(policy, request);
     Response {
-        status,
+        status: decision.preflight_status.unwrap_or(200),
         headers: decision
             .headers
             .iter()
@@ -212,6 +220,19 @@ impl Field {
             Field::Methods => fields.allow_methods.map(toml::Spanned::span),
             Field::Headers => fields.allow_headers.map(toml::Spanned::span),
         }
+    }
+}
+
+impl<'a> PolicyPlace<'a> {
+    /// The place of a loaded policy, when it is valid.
+    #[must_use]
+    pub fn of(loaded: &'a crate::Loaded, env: Option<&'a str>) -> Option<Self> {
+        Some(PolicyPlace {
+            source: &loaded.source,
+            raw: loaded.raw.as_ref()?,
+            policy: loaded.policy.as_ref()?,
+            env,
+        })
     }
 }
 
@@ -454,10 +475,7 @@ pub fn human(exchange: &Exchange, answered_by: &str) -> String {
         out.push_str(&format!("note: {note}\n"));
     }
     for fix in &exchange.fixes {
-        match &fix.location {
-            Some(at) => out.push_str(&format!("fix: {} at {at}\n", fix.message)),
-            None => out.push_str(&format!("fix: {}\n", fix.message)),
-        }
+        out.push_str(&format!("fix: {fix}\n"));
     }
     out
 }

@@ -177,8 +177,7 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Capture, BadHar> {
         };
         let method = string(request, "method")?;
         let url = string(request, "url")?;
-        let request_headers =
-            headers(request, &at("request.headers")).map_err(|w| bad(&w.0, &w.1))?;
+        let request_headers = headers(request, &at("request.headers"), bad)?;
         let cookies = request
             .get("cookies")
             .and_then(Value::as_array)
@@ -193,8 +192,7 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Capture, BadHar> {
             .get("status")
             .and_then(Value::as_i64)
             .ok_or_else(|| bad(&at("response.status"), "missing (expected a number)"))?;
-        let response_headers =
-            headers(response, &at("response.headers")).map_err(|w| bad(&w.0, &w.1))?;
+        let response_headers = headers(response, &at("response.headers"), bad)?;
         let error = ["_error", "_failureText"]
             .iter()
             .find_map(|k| response.get(*k).or_else(|| entry.get(*k)))
@@ -242,16 +240,17 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Capture, BadHar> {
     })
 }
 
-fn headers(object: &Value, at: &str) -> Result<Vec<(String, String)>, (String, String)> {
+fn headers(
+    object: &Value,
+    at: &str,
+    bad: impl Fn(&str, &str) -> BadHar,
+) -> Result<Vec<(String, String)>, BadHar> {
     let Some(list) = object.get("headers") else {
         return Ok(Vec::new());
     };
-    let list = list.as_array().ok_or_else(|| {
-        (
-            at.to_string(),
-            "expected a list of {name, value}".to_string(),
-        )
-    })?;
+    let list = list
+        .as_array()
+        .ok_or_else(|| bad(at, "expected a list of {name, value}"))?;
     list.iter()
         .enumerate()
         .map(|(i, h)| {
@@ -259,12 +258,7 @@ fn headers(object: &Value, at: &str) -> Result<Vec<(String, String)>, (String, S
                 h.get(k)
                     .and_then(Value::as_str)
                     .map(str::to_string)
-                    .ok_or_else(|| {
-                        (
-                            format!("{at}[{i}].{k}"),
-                            "missing (expected a string)".to_string(),
-                        )
-                    })
+                    .ok_or_else(|| bad(&format!("{at}[{i}].{k}"), "missing (expected a string)"))
             };
             Ok((field("name")?, field("value")?))
         })
@@ -693,10 +687,7 @@ pub fn human(report: &Report) -> String {
             out.push_str(&format!("  differs from the policy: {difference}\n"));
         }
         for fix in &finding.fixes {
-            match &fix.location {
-                Some(at) => out.push_str(&format!("  fix: {} at {at}\n", fix.message)),
-                None => out.push_str(&format!("  fix: {}\n", fix.message)),
-            }
+            out.push_str(&format!("  fix: {fix}\n"));
         }
     }
     for (entry, url, error) in &report.other_failures {

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser as _;
+use corsgen::check::PolicyPlace;
 use corsgen::{report, Loaded, UnknownEnv, UsageError};
 
 use cli::{Cli, Command, Format, RequestArgs};
@@ -124,21 +125,16 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             env,
             format,
         } => {
-            let loaded = corsgen::load(&policy, env.as_deref())?;
-            let (Some(valid), Some(raw)) = (&loaded.policy, &loaded.raw) else {
-                print_human(&loaded, false);
+            let Some(loaded) = load_valid(&policy, env.as_deref())? else {
+                return Ok(INVALID);
+            };
+            let Some(place) = PolicyPlace::of(&loaded, env.as_deref()) else {
                 return Ok(INVALID);
             };
             let url = url.unwrap_or_else(|| {
                 let slash = if path.starts_with('/') { "" } else { "/" };
                 format!("https://api.example{slash}{path}")
             });
-            let place = corsgen::check::PolicyPlace {
-                source: &loaded.source,
-                raw,
-                policy: valid,
-                env: env.as_deref(),
-            };
             let exchange = corsgen::check::check(&place, fetch_request(&url, &request)?);
             let by = format!(
                 "the artifacts generated from {} ({})",
@@ -158,16 +154,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         } => {
             let request = fetch_request(&url, &request)?;
             // The policy is read first: a broken one is reported before any request is sent.
-            let loaded = policy
-                .as_ref()
-                .map(|p| corsgen::load(p, env.as_deref()))
-                .transpose()?;
-            if let Some(loaded) = &loaded {
-                if loaded.policy.is_none() {
-                    print_human(loaded, false);
-                    return Ok(INVALID);
-                }
-            }
+            let Ok(loaded) = load_optional(policy.as_deref(), env.as_deref())? else {
+                return Ok(INVALID);
+            };
             if !(timeout > 0.0 && timeout.is_finite()) {
                 return Err(
                     UsageError("--timeout must be a positive number of seconds".into()).into(),
@@ -176,17 +165,12 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             let mut exchange =
                 corsgen::probe::probe(request, std::time::Duration::from_secs_f64(timeout))?;
             let mut differences = Vec::new();
-            if let Some(loaded) = &loaded {
-                if let (Some(valid), Some(raw)) = (&loaded.policy, &loaded.raw) {
-                    let place = corsgen::check::PolicyPlace {
-                        source: &loaded.source,
-                        raw,
-                        policy: valid,
-                        env: env.as_deref(),
-                    };
-                    differences = corsgen::probe::differences(valid, &exchange);
-                    exchange.fixes = corsgen::check::check(&place, exchange.request.clone()).fixes;
-                }
+            if let Some(place) = loaded
+                .as_ref()
+                .and_then(|l| PolicyPlace::of(l, env.as_deref()))
+            {
+                differences = corsgen::probe::differences(place.policy, &exchange);
+                exchange.fixes = corsgen::check::check(&place, exchange.request.clone()).fixes;
             }
             print_exchange(&exchange, &url, format, &differences);
             Ok(u8::from(!exchange.verdict.allowed()))
@@ -197,25 +181,12 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             env,
             format,
         } => {
-            let loaded = policy
-                .as_ref()
-                .map(|p| corsgen::load(p, env.as_deref()))
-                .transpose()?;
-            let place = match &loaded {
-                Some(loaded) => match (&loaded.policy, &loaded.raw) {
-                    (Some(valid), Some(raw)) => Some(corsgen::check::PolicyPlace {
-                        source: &loaded.source,
-                        raw,
-                        policy: valid,
-                        env: env.as_deref(),
-                    }),
-                    _ => {
-                        print_human(loaded, false);
-                        return Ok(INVALID);
-                    }
-                },
-                None => None,
+            let Ok(loaded) = load_optional(policy.as_deref(), env.as_deref())? else {
+                return Ok(INVALID);
             };
+            let place = loaded
+                .as_ref()
+                .and_then(|l| PolicyPlace::of(l, env.as_deref()));
             let capture = corsgen::doctor::read(&har)?;
             let report = corsgen::doctor::diagnose(&capture, place.as_ref());
             match format {
@@ -273,6 +244,28 @@ fn report_emit(
             policy.display(),
             out.display()
         );
+    }
+}
+
+/// Reads a policy a command judges requests by; prints its diagnostics and gives `None` when it
+/// is invalid.
+fn load_valid(path: &Path, env: Option<&str>) -> anyhow::Result<Option<Loaded>> {
+    let loaded = corsgen::load(path, env)?;
+    if loaded.policy.is_none() {
+        print_human(&loaded, false);
+        return Ok(None);
+    }
+    Ok(Some(loaded))
+}
+
+/// [`load_valid`] for an optional `--policy`: `Err(())` when it was given and is invalid.
+fn load_optional(
+    path: Option<&Path>,
+    env: Option<&str>,
+) -> anyhow::Result<Result<Option<Loaded>, ()>> {
+    match path {
+        None => Ok(Ok(None)),
+        Some(path) => Ok(load_valid(path, env)?.map(Some).ok_or(())),
     }
 }
 
