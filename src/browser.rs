@@ -147,6 +147,9 @@ pub enum CorsError {
     HeaderDisallowedByPreflightResponse,
     RedirectContainsCredentials,
     CorsDisabledScheme,
+    /// Not a CORS error: `fetch()` (or XHR's `open()`) throws before any request is made,
+    /// because the method is CONNECT, TRACE or TRACK.
+    ForbiddenMethod,
 }
 
 const PREFLIGHT_PREFIX: &str = "Response to preflight request doesn't pass access control check: ";
@@ -274,6 +277,7 @@ impl Blocked {
             E::CorsDisabledScheme => format!(
                 "Cross origin requests are only supported for protocol schemes: {CORS_ENABLED_SCHEMES}."
             ),
+            E::ForbiddenMethod => format!("'{}' HTTP method is unsupported.", self.hint),
         };
         if self.error.has_preflight_prefix() {
             format!("{PREFLIGHT_PREFIX}{body}")
@@ -282,11 +286,36 @@ impl Blocked {
         }
     }
 
-    /// Chromium's whole console line for a request to `url` from `origin`.
+    /// Chromium's whole console line for a request that ended at `url` (after redirects from
+    /// `initial`, when it differs) from `origin`.
     #[must_use]
-    pub fn console_message(&self, url: &str, origin: &str, initiator: Initiator) -> String {
+    pub fn console_message(
+        &self,
+        url: &str,
+        initial: &str,
+        origin: &str,
+        initiator: Initiator,
+    ) -> String {
+        if self.error == CorsError::ForbiddenMethod {
+            // The script's call throws; the console shows the exception, not a CORS line.
+            return match initiator {
+                Initiator::Fetch => format!(
+                    "TypeError: Failed to execute 'fetch' on 'Window': {}",
+                    self.text(initiator)
+                ),
+                Initiator::XmlHttpRequest => format!(
+                    "SecurityError: Failed to execute 'open' on 'XMLHttpRequest': {}",
+                    self.text(initiator)
+                ),
+            };
+        }
+        let redirected = if url == initial {
+            String::new()
+        } else {
+            format!("(redirected from '{initial}') ")
+        };
         format!(
-            "Access to {} at '{url}' from origin '{origin}' has been blocked by CORS policy: {}",
+            "Access to {} at '{url}' {redirected}from origin '{origin}' has been blocked by CORS policy: {}",
             initiator.kind(),
             self.text(initiator)
         )
@@ -318,10 +347,11 @@ fn encode_hint(hint: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Note {
-    /// `Access-Control-Allow-Headers: *` let `Authorization` through: Chromium allows it, the
-    /// standard, Firefox and Safari block it.
+    /// `Access-Control-Allow-Headers: *` let `Authorization` through. Chromium 156, Firefox ESR
+    /// 153.8 and WebKitGTK 2.50.6 allow it without credentials (measured; Firefox warns that it
+    /// will stop), but the Fetch standard excludes Authorization from `*`.
     AuthorizationByWildcard {
-        /// What the other engines report.
+        /// What an engine that follows the standard reports.
         standard_message: String,
     },
     /// A header the script set is one scripts may not set; the browser drops it.
@@ -336,7 +366,7 @@ impl std::fmt::Display for Note {
         match self {
             Note::AuthorizationByWildcard { standard_message } => write!(
                 f,
-                "Chromium lets `Access-Control-Allow-Headers: *` cover Authorization, but the Fetch standard, Firefox and Safari do not; they report: {standard_message}"
+                "`Access-Control-Allow-Headers: *` covered Authorization: Chromium 156, Firefox ESR 153.8 and WebKitGTK 2.50.6 allow that without credentials (Firefox warns it will stop soon), but the Fetch standard does not, and an engine that follows it reports: {standard_message}"
             ),
             Note::ForbiddenHeaderDropped { name } => write!(
                 f,
@@ -482,6 +512,26 @@ fn is_simple_range(value: &str) -> bool {
 }
 
 impl FetchRequest {
+    /// True for CONNECT, TRACE and TRACK in any case: `fetch()` throws a TypeError and sends
+    /// nothing.
+    #[must_use]
+    pub fn forbidden_method(&self) -> bool {
+        ["CONNECT", "TRACE", "TRACK"]
+            .iter()
+            .any(|m| m.eq_ignore_ascii_case(&self.method))
+    }
+
+    /// The verdict on a request with a forbidden method, which is never sent.
+    #[must_use]
+    pub fn forbidden_method_verdict(&self) -> Option<Verdict> {
+        self.forbidden_method().then(|| {
+            blocked_verdict(
+                Blocked::new(CorsError::ForbiddenMethod, self.method.clone()),
+                Vec::new(),
+            )
+        })
+    }
+
     /// The method as sent on the wire.
     #[must_use]
     pub fn wire_method(&self) -> String {
@@ -642,7 +692,7 @@ pub fn check_access(
     if acao != origin {
         let error = if acao.contains([' ', ',']) {
             CorsError::MultipleAllowOriginValues
-        } else if acao == "null" || is_valid_url(&acao) {
+        } else if acao == "null" || crate::address::is_valid(&acao) {
             CorsError::AllowOriginMismatch
         } else {
             CorsError::InvalidAllowOriginValue
@@ -659,29 +709,6 @@ pub fn check_access(
         }
     }
     Ok(())
-}
-
-/// What `GURL` accepts, closely enough to sort a bad `Access-Control-Allow-Origin` into
-/// "invalid" or "mismatch": a scheme, `:`, and for the web's schemes a host after `//`.
-fn is_valid_url(value: &str) -> bool {
-    let Some((scheme, rest)) = value.split_once(':') else {
-        return false;
-    };
-    let mut chars = scheme.chars();
-    if !chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        || !chars.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-    {
-        return false;
-    }
-    match scheme.to_ascii_lowercase().as_str() {
-        "http" | "https" | "ws" | "wss" | "ftp" => {
-            let host = rest.trim_start_matches(['/', '\\']);
-            let host = host.split(['/', '\\', '?', '#']).next().unwrap_or("");
-            let host = host.rsplit('@').next().unwrap_or("");
-            !host.is_empty() && !host.starts_with(':') && !host.contains(' ')
-        }
-        _ => !rest.is_empty(),
-    }
 }
 
 /// True for an HTTP token (a method or header name).
@@ -776,6 +803,7 @@ pub fn check_preflight(request: &FetchRequest, response: &Response) -> Result<Ve
             let standard = Blocked::new(CorsError::HeaderDisallowedByPreflightResponse, name);
             notes.push(Note::AuthorizationByWildcard {
                 standard_message: standard.console_message(
+                    &request.url,
                     &request.url,
                     &request.origin,
                     request.initiator,
@@ -878,16 +906,17 @@ pub fn check_redirect(
     response: &Response,
     location: &str,
 ) -> Result<(), Blocked> {
-    let scheme = location
-        .split_once(':')
-        .map(|(s, _)| s.to_ascii_lowercase());
-    if !matches!(scheme.as_deref(), Some("http" | "https")) {
+    let target = url::Url::parse(location).ok();
+    if !target
+        .as_ref()
+        .is_some_and(|t| matches!(t.scheme(), "http" | "https"))
+    {
         return Err(Blocked::new(CorsError::CorsDisabledScheme, ""));
     }
-    let authority = location.split_once("//").map_or("", |(_, rest)| {
-        rest.split(['/', '?', '#']).next().unwrap_or("")
-    });
-    if authority.contains('@') {
+    if target
+        .as_ref()
+        .is_some_and(|t| !t.username().is_empty() || t.password().is_some())
+    {
         return Err(Blocked::new(
             CorsError::RedirectContainsCredentials,
             location,
@@ -896,42 +925,12 @@ pub fn check_redirect(
     check_access(&request.origin, request.credentials, response)
 }
 
-/// The origin (`scheme://host[:port]`) of an absolute http(s) URL, lowercase, default port
-/// dropped; `None` for anything else.
-#[must_use]
-pub fn url_origin(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host_port = authority.rsplit('@').next()?.to_ascii_lowercase();
-    let default = match scheme.as_str() {
-        "http" => ":80",
-        "https" => ":443",
-        _ => return None,
-    };
-    let host_port = host_port.strip_suffix(default).unwrap_or(&host_port);
-    (!host_port.is_empty()).then(|| format!("{scheme}://{host_port}"))
-}
-
-/// The path of an absolute URL (without query or fragment), `/` when it has none.
-#[must_use]
-pub fn url_path(url: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let path = rest.find('/').map_or("", |i| &rest[i..]);
-    let path = path.split(['?', '#']).next().unwrap_or("");
-    if path.is_empty() {
-        "/".to_string()
-    } else {
-        path.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::{
         check_access, check_preflight, check_redirect, evaluate, preflight_cache_seconds,
-        readable_headers, url_origin, url_path, Blocked, CorsError, Credentials, FetchRequest,
-        Initiator, Note, PreflightReason, Response,
+        readable_headers, Blocked, CorsError, Credentials, FetchRequest, Initiator, Note,
+        PreflightReason, Response,
     };
 
     type Headers<'a> = &'a [(&'a str, &'a str)];
@@ -1381,7 +1380,7 @@ mod tests {
                 hint: hint.into(),
             };
             assert_eq!(
-                blocked.console_message(URL, ORIGIN, Initiator::Fetch),
+                blocked.console_message(URL, URL, ORIGIN, Initiator::Fetch),
                 format!("{lead}{text}"),
                 "{error:?}"
             );
@@ -1396,7 +1395,7 @@ mod tests {
             error: E::InvalidAllowCredentials,
             hint: String::new(),
         }
-        .console_message(URL, ORIGIN, Initiator::XmlHttpRequest);
+        .console_message(URL, URL, ORIGIN, Initiator::XmlHttpRequest);
         assert!(
             xhr.starts_with("Access to XMLHttpRequest at ")
                 && xhr.ends_with("controlled by the withCredentials attribute."),
@@ -1514,16 +1513,39 @@ mod tests {
                 .error,
             CorsError::MissingAllowOriginHeader
         );
+    }
+
+    #[test]
+    fn redirected_requests_name_the_final_and_the_first_url() {
+        let blocked = Blocked {
+            error: CorsError::MissingAllowOriginHeader,
+            hint: String::new(),
+        };
         assert_eq!(
-            url_origin("HTTPS://API.example.com:443/a?b"),
-            Some("https://api.example.com".into())
+            blocked.console_message("https://b.invalid/final", URL, ORIGIN, Initiator::Fetch),
+            format!("Access to fetch at 'https://b.invalid/final' (redirected from '{URL}') from origin '{ORIGIN}' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource.")
         );
+    }
+
+    #[test]
+    fn forbidden_methods_throw_before_any_request() {
+        let blocked = Blocked {
+            error: CorsError::ForbiddenMethod,
+            hint: "CONNECT".into(),
+        };
         assert_eq!(
-            url_origin("http://127.0.0.1:8080"),
-            Some("http://127.0.0.1:8080".into())
+            blocked.console_message(URL, URL, ORIGIN, Initiator::Fetch),
+            "TypeError: Failed to execute 'fetch' on 'Window': 'CONNECT' HTTP method is unsupported."
         );
-        assert_eq!(url_origin("ftp://x"), None);
-        assert_eq!(url_path("https://a.example/orders/1?x=/y"), "/orders/1");
-        assert_eq!(url_path("https://a.example"), "/");
+        assert!(blocked
+            .console_message(URL, URL, ORIGIN, Initiator::XmlHttpRequest)
+            .starts_with("SecurityError: Failed to execute 'open' on 'XMLHttpRequest': 'CONNECT'"));
+        for method in ["CONNECT", "trace", "Track"] {
+            assert!(
+                request(method, &[], Credentials::Omit).forbidden_method(),
+                "{method}"
+            );
+        }
+        assert!(!request("PURGE", &[], Credentials::Omit).forbidden_method());
     }
 }

@@ -11,14 +11,13 @@ use std::ops::Range;
 
 use serde::Serialize;
 
-use crate::browser::{
-    evaluate, url_path, Blocked, CorsError, Credentials, FetchRequest, Response, Verdict,
-};
+use crate::address::RoutePath;
+use crate::browser::{evaluate, Blocked, CorsError, Credentials, FetchRequest, Response, Verdict};
 use crate::engine::{self, Request};
 use crate::model::{AllowedOrigins, Policy, Route};
 use crate::policy::{RawPolicy, RuleFields};
 use crate::source::PolicySource;
-use crate::UsageError;
+use crate::Failure;
 
 /// One HTTP request and the response it got.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -90,10 +89,14 @@ impl Exchange {
         actual: Vec<Leg>,
         verdict: Verdict,
     ) -> Exchange {
+        // After redirects Chromium names the URL that failed and the one the script fetched.
+        let last = actual
+            .last()
+            .map_or(request.url.as_str(), |l| l.url.as_str());
         let message = verdict
             .blocked
             .as_ref()
-            .map(|b| b.console_message(&request.url, &request.origin, request.initiator));
+            .map(|b| b.console_message(last, &request.url, &request.origin, request.initiator));
         Exchange {
             preflight_reasons: request
                 .preflight_reasons()
@@ -114,6 +117,9 @@ impl Exchange {
 /// then, only if it passed, the actual request. `answer` gives the server's response to each
 /// request it receives (method, URL and headers as the browser sends them).
 pub fn exchange(request: FetchRequest, mut answer: impl FnMut(&Leg) -> Response) -> Exchange {
+    if let Some(verdict) = request.forbidden_method_verdict() {
+        return Exchange::with_verdict(request, None, Vec::new(), verdict);
+    }
     let mut send = |method: String, request_headers: Vec<(String, String)>, url: &str| {
         let mut leg = Leg {
             method,
@@ -142,11 +148,10 @@ pub fn exchange(request: FetchRequest, mut answer: impl FnMut(&Leg) -> Response)
     Exchange::new(request, preflight, actual)
 }
 
-/// The engine's answers to `request`: the preflight (204 or 403) and the actual request's
-/// headers on a handler's 200.
+/// The engine's answers to `request`, whose route is matched on `route_path`: the preflight
+/// (204 or 403) and the actual request's headers on a handler's 200.
 #[must_use]
-pub fn simulate(policy: &Policy, request: FetchRequest) -> Exchange {
-    let path = url_path(&request.url);
+pub fn simulate(policy: &Policy, request: FetchRequest, route_path: &str) -> Exchange {
     exchange(request, |leg| {
         let header = |name: &str| {
             leg.request_headers
@@ -158,7 +163,7 @@ pub fn simulate(policy: &Policy, request: FetchRequest) -> Exchange {
             policy,
             &Request {
                 method: &leg.method,
-                path: &path,
+                path: route_path,
                 origin: header("Origin"),
                 request_method: header("Access-Control-Request-Method"),
             },
@@ -289,6 +294,63 @@ impl PolicyPlace<'_> {
         }
     }
 
+    /// The selected environment's raw table and where its name is written.
+    fn env_table(&self) -> Option<(&str, Range<usize>, &crate::policy::RawEnv)> {
+        let name = self.env?;
+        self.raw
+            .env
+            .iter()
+            .find(|(k, _)| k.get_ref() == name)
+            .map(|(k, v)| (name, k.span(), v))
+    }
+
+    /// Where to allow `origin` for `path`: under `--env`, the environment's own key (its
+    /// allow-origins when the route inherits it, else extra-origins, which reach every
+    /// allowlist); otherwise the allow-origins in effect.
+    fn origin_fix(&self, path: &str, origin: &str) -> Fix {
+        let quoted = format!("add \"{origin}\"");
+        let Some((name, table, env)) = self.env_table() else {
+            return self.fix(path, Field::Origins, &quoted, &format!("allow {quoted}"));
+        };
+        let route_sets_origins = self
+            .route(path)
+            .is_some_and(|(_, raw)| raw.allow_origins.is_some());
+        let (message, span) = match (&env.allow_origins, &env.extra_origins) {
+            (Some(list), _) if !route_sets_origins => (
+                format!("{quoted} to allow-origins of [env.{name}]"),
+                list.span(),
+            ),
+            (_, Some(extra)) => (
+                format!("{quoted} to extra-origins of [env.{name}]"),
+                extra.span(),
+            ),
+            _ => (
+                format!("add extra-origins = [\"{origin}\"] to [env.{name}]"),
+                table,
+            ),
+        };
+        Fix {
+            message,
+            location: Some(self.location(&span)),
+        }
+    }
+
+    /// The other environments whose rule for `path` allows `origin`, with where each is
+    /// defined.
+    fn envs_allowing(&self, path: &str, origin: &str) -> Vec<(String, String)> {
+        self.raw
+            .env
+            .keys()
+            .filter(|k| Some(k.get_ref().as_str()) != self.env)
+            .filter(|k| {
+                crate::validate::validate(self.raw, self.source, Some(k.get_ref()))
+                    .policy
+                    .is_some_and(|p| p.rule_for(path).origins.allows(origin))
+            })
+            .map(|k| (k.get_ref().clone(), self.location(&k.span())))
+            .collect()
+    }
+
     fn fix(&self, path: &str, field: Field, add: &str, otherwise: &str) -> Fix {
         let (location, exists) = self.field_location(path, field);
         let message = if exists {
@@ -303,16 +365,18 @@ impl PolicyPlace<'_> {
     }
 }
 
-/// The policy changes that make `request` pass, given why the engine's answer was blocked.
-/// Empty when the block is not something the policy decides.
+/// The policy changes that make `request` pass, given why the engine's answer was blocked;
+/// `route_path` selects the rule. Empty when the block is not something the policy decides
+/// (or must not decide: a look-alike of an allowed origin).
 #[must_use]
 pub fn policy_fixes(
     place: &PolicyPlace<'_>,
     request: &FetchRequest,
     blocked: &Blocked,
+    route_path: &str,
 ) -> Vec<Fix> {
     use CorsError as E;
-    let path = url_path(&request.url);
+    let path = route_path.to_string();
     let rule = place.policy.rule_for(&path);
     let include = request.credentials == Credentials::Include;
     match blocked.error {
@@ -324,8 +388,31 @@ pub fn policy_fixes(
                         location: None,
                     }];
                 }
-                let quoted = format!("add \"{}\"", request.origin);
-                return vec![place.fix(&path, Field::Origins, &quoted, &format!("allow {quoted}"))];
+                if let AllowedOrigins::List(list) = &rule.origins {
+                    if let Some(allowed) = list.lookalike(&request.origin) {
+                        return vec![Fix {
+                            message: format!(
+                                "{} only looks like the allowed {allowed}: it is another site, and the browser is right to block it; never allowlist it",
+                                request.origin
+                            ),
+                            location: None,
+                        }];
+                    }
+                }
+                let elsewhere = place.envs_allowing(&path, &request.origin);
+                if !elsewhere.is_empty() {
+                    return elsewhere
+                        .into_iter()
+                        .map(|(env, location)| Fix {
+                            message: format!(
+                                "{} is allowed in [env.{env}]: check with --env {env} (deploy that environment's artifacts for this page)",
+                                request.origin
+                            ),
+                            location: Some(location),
+                        })
+                        .collect();
+                }
+                return vec![place.origin_fix(&path, &request.origin)];
             }
             Vec::new()
         }
@@ -385,12 +472,14 @@ pub fn policy_fixes(
     }
 }
 
-/// `check`: simulates `request` against the policy and adds the fixes.
+/// `check`: simulates `request` against the policy (its route matched on `target`'s path)
+/// and adds the fixes.
 #[must_use]
-pub fn check(place: &PolicyPlace<'_>, request: FetchRequest) -> Exchange {
-    let mut exchange = simulate(place.policy, request);
+pub fn check(place: &PolicyPlace<'_>, request: FetchRequest, target: &Target) -> Exchange {
+    let path = target.route.path.as_str();
+    let mut exchange = simulate(place.policy, request, path);
     let mut fixes = match &exchange.verdict.blocked {
-        Some(blocked) => policy_fixes(place, &exchange.request, blocked),
+        Some(blocked) => policy_fixes(place, &exchange.request, blocked, path),
         None => Vec::new(),
     };
     if exchange
@@ -399,19 +488,71 @@ pub fn check(place: &PolicyPlace<'_>, request: FetchRequest) -> Exchange {
         .iter()
         .any(|n| matches!(n, crate::browser::Note::AuthorizationByWildcard { .. }))
     {
-        let path = url_path(&exchange.request.url);
-        fixes.push(place.fix(
-            &path,
+        let mut fix = place.fix(
+            path,
             Field::Headers,
             "add \"Authorization\"",
             "allow \"Authorization\"",
-        ));
-        if let Some(fix) = fixes.last_mut() {
-            fix.message.push_str(" so Firefox and Safari accept it too");
-        }
+        );
+        fix.message.push_str(
+            ", as the Fetch standard requires (Firefox warns it will stop letting `*` cover it)",
+        );
+        fixes.push(fix);
     }
     exchange.fixes = fixes;
     exchange
+}
+
+/// The URL a request goes to and the path its route is matched on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The URL as the page fetches it (it appears in Chromium's message).
+    pub url: String,
+    /// The path the policy's routes are matched on.
+    pub route: RoutePath,
+}
+
+impl Target {
+    /// How the route's path was found, for people (empty when it is the URL's own path).
+    #[must_use]
+    pub fn note(&self) -> String {
+        self.route.note()
+    }
+}
+
+/// The target of `check`, `probe` and `doctor` from `--url`, `--path` and `--stage`: `--path`
+/// is the route path as given (the URL, if any, is only shown); otherwise the URL's path
+/// without its stage ([`crate::address::route_path`]).
+///
+/// # Errors
+/// A usage failure for a URL that is not absolute http(s), or a stage the URL does not have.
+pub fn target(
+    url: Option<&str>,
+    path: Option<&str>,
+    stage: Option<&str>,
+) -> Result<Target, Failure> {
+    let explicit = path.map(|p| {
+        let slash = if p.starts_with('/') { "" } else { "/" };
+        format!("{slash}{p}")
+    });
+    let url = match url {
+        Some(url) => url.to_string(),
+        None => format!("https://api.example{}", explicit.as_deref().unwrap_or("/")),
+    };
+    let parsed = crate::address::parse_http(&url).ok_or_else(|| {
+        Failure::usage(format!(
+            "`{url}` is not an absolute http:// or https:// URL"
+        ))
+    })?;
+    let route = match explicit {
+        Some(path) => RoutePath {
+            path,
+            removed: None,
+            inferred: false,
+        },
+        None => crate::address::route_path(&parsed, stage).map_err(Failure::usage)?,
+    };
+    Ok(Target { url, route })
 }
 
 /// The exchange for people: each request and response, the verdict, the message and the fixes.
@@ -494,7 +635,7 @@ fn push_leg(out: &mut String, leg: &Leg) {
 /// The exchange as one JSON document.
 #[must_use]
 pub fn json(exchange: &Exchange, differences: &[crate::probe::Difference]) -> String {
-    let value = serde_json::json!({
+    crate::report::document(&serde_json::json!({
         "verdict": if exchange.verdict.allowed() { "allowed" } else { "blocked" },
         "request": exchange.request,
         "preflight_reasons": exchange.preflight_reasons,
@@ -511,16 +652,13 @@ pub fn json(exchange: &Exchange, differences: &[crate::probe::Difference]) -> St
         "preflight_cache_seconds": exchange.verdict.preflight_cache_seconds,
         "fixes": exchange.fixes,
         "differences": differences,
-    });
-    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
-    text.push('\n');
-    text
+    }))
 }
 
 /// Builds the request a page makes from command-line values.
 ///
 /// # Errors
-/// A [`UsageError`] for an origin no browser sends, a URL that is not absolute http(s), or a
+/// A usage [`Failure`] for an origin no browser sends, a URL that is not absolute http(s), or a
 /// header that is not `NAME[: VALUE]` with a token name.
 pub fn fetch_request(
     url: &str,
@@ -529,12 +667,12 @@ pub fn fetch_request(
     headers: &[String],
     credentials: bool,
     xhr: bool,
-) -> Result<FetchRequest, UsageError> {
+) -> Result<FetchRequest, Failure> {
     if origin != "null" {
         match crate::origin::parse_origin(origin) {
             Ok(crate::origin::OriginSpec::Exact(exact)) if exact == origin => {}
             Ok(_) => {
-                return Err(UsageError(format!(
+                return Err(Failure::usage(format!(
                     "--origin `{origin}` is a pattern; give one origin as a browser sends it, e.g. https://app.example.com"
                 )))
             }
@@ -543,20 +681,20 @@ pub fn fetch_request(
                     .suggestion
                     .map(|s| format!("; a browser would send `{s}`"))
                     .unwrap_or_default();
-                return Err(UsageError(format!(
+                return Err(Failure::usage(format!(
                     "--origin `{origin}` is not an origin a browser sends: {}{hint}",
                     problem.message
                 )));
             }
         }
     }
-    if crate::browser::url_origin(url).is_none() {
-        return Err(UsageError(format!(
+    if crate::address::origin(url).is_none() {
+        return Err(Failure::usage(format!(
             "`{url}` is not an absolute http:// or https:// URL"
         )));
     }
     if !crate::browser::is_token(method) {
-        return Err(UsageError(format!(
+        return Err(Failure::usage(format!(
             "--method `{method}` is not an HTTP method"
         )));
     }
@@ -567,7 +705,7 @@ pub fn fetch_request(
             None => (header.trim(), "1"),
         };
         if !crate::browser::is_token(name) {
-            return Err(UsageError(format!(
+            return Err(Failure::usage(format!(
                 "--header `{header}`: expected NAME: VALUE with a header name such as X-Api-Key"
             )));
         }

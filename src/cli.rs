@@ -8,11 +8,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success (warnings allowed); check/probe: the request is allowed; doctor: no failure found
-  1  emit --check found generated files out of date; check/probe: the browser blocks the
-     request; doctor: failures found
+  1  emit --check: files out of date or refused; check/probe: the browser blocks the request
+     (a forbidden method too); doctor: failures found
   2  usage error (bad arguments, unknown --env, an origin no browser sends)
-  3  the policy is invalid (doctor: also a malformed or truncated HAR file)
-  4  I/O or internal error (including probe: connection refused, timeout, TLS failure)";
+  3  invalid input: the policy has errors or is not UTF-8; doctor: a malformed or truncated HAR
+  4  emit refused files it does not own (nothing written); I/O or internal error (probe:
+     connection refused, timeout, TLS failure)
+With --format json, stdout holds exactly one JSON document (with schema_version) in every case.";
 
 /// Validate a CORS policy against the Fetch standard and what browsers enforce, then generate
 /// every AWS artifact it needs, all agreeing with each other; explain CORS failures the way
@@ -48,7 +50,9 @@ pub(crate) enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
-    /// Generate every artifact of a policy into a directory.
+    /// Generate every artifact of a policy into a directory. emit owns exactly the files it
+    /// recorded in DIR/.corsgen-manifest.json: it never overwrites or deletes any other file
+    /// (it refuses, names them and writes nothing), and writes all or nothing.
     #[command(after_help = EXIT_CODES)]
     Emit {
         /// The policy file.
@@ -59,9 +63,18 @@ pub(crate) enum Command {
         /// Apply the [env.NAME] overlay.
         #[arg(long, value_name = "NAME")]
         env: Option<String>,
-        /// Write nothing; print a diff and exit 1 if DIR is out of date.
+        /// Write nothing; print what would change (files to remove or refused, then a diff) and
+        /// exit 1 if DIR is out of date or a file is refused.
         #[arg(long)]
         check: bool,
+        /// Take over files at generated paths that corsgen did not write (or that were changed
+        /// by hand), and remove hand-edited files the manifest lists but the policy no longer
+        /// produces. Never deletes a file the manifest does not list.
+        #[arg(long)]
+        force: bool,
+        /// With --check: print the whole diff (default: the first 200 lines).
+        #[arg(long, requires = "check")]
+        full_diff: bool,
         /// How to print diagnostics.
         #[arg(long, value_enum, default_value_t)]
         format: Format,
@@ -74,13 +87,18 @@ pub(crate) enum Command {
         policy: PathBuf,
         #[command(flatten)]
         request: RequestArgs,
-        /// The request path (selects the [[route]] rule).
-        #[arg(long, default_value = "/", conflicts_with = "url")]
-        path: String,
-        /// The full URL the page fetches, as it appears in Chromium's message (its path selects
-        /// the rule). Default: https://api.example plus --path.
+        /// The resource path the route is matched on, as API Gateway sees it (no stage), e.g.
+        /// /orders/7. Default: the path of --url without its stage, else /.
+        #[arg(long)]
+        path: Option<String>,
+        /// The full URL the page fetches, as it appears in Chromium's message. An execute-api
+        /// URL's first path segment is its stage, and is not part of the route's path. Default:
+        /// https://api.example plus --path.
         #[arg(long)]
         url: Option<String>,
+        /// The stage segment to remove from --url's path (`$default` has none).
+        #[arg(long, value_name = "NAME", conflicts_with = "path")]
+        stage: Option<String>,
         /// Apply the [env.NAME] overlay.
         #[arg(long, value_name = "NAME")]
         env: Option<String>,
@@ -102,6 +120,10 @@ pub(crate) enum Command {
         /// Apply the [env.NAME] overlay of --policy.
         #[arg(long, value_name = "NAME", requires = "policy")]
         env: Option<String>,
+        /// The stage segment of URL's path, for matching --policy's routes (default: an
+        /// execute-api URL's first segment; `$default` has none).
+        #[arg(long, value_name = "NAME", requires = "policy")]
+        stage: Option<String>,
         /// Seconds to wait for each response.
         #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
         timeout: f64,
@@ -121,13 +143,19 @@ pub(crate) enum Command {
         /// Apply the [env.NAME] overlay of --policy.
         #[arg(long, value_name = "NAME", requires = "policy")]
         env: Option<String>,
+        /// The stage segment of the captured URLs' paths, for matching --policy's routes
+        /// (default: an execute-api URL's first segment; `$default` has none).
+        #[arg(long, value_name = "NAME", requires = "policy")]
+        stage: Option<String>,
         /// How to print the result.
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
     /// Print the JSON Schema of the policy file.
+    #[command(after_help = EXIT_CODES)]
     Schema,
     /// Write a starter policy (never overwrites).
+    #[command(after_help = EXIT_CODES)]
     Init {
         /// Where to write it.
         #[arg(default_value = "corsgen.toml")]

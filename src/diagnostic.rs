@@ -49,6 +49,7 @@ macro_rules! codes {
 }
 
 codes! {
+    InvalidEncoding => "invalid-encoding", Error, "The file is not UTF-8 text, which TOML requires.";
     TomlSyntax => "toml-syntax", Error, "The file is not valid TOML.";
     UnknownKey => "unknown-key", Error, "A key that the policy format does not have.";
     MissingField => "missing-field", Error, "A required key is missing.";
@@ -71,6 +72,7 @@ codes! {
     OriginPort => "origin-port", Error, "A port that is empty, zero, too large or has leading zeros.";
     OriginNonAscii => "origin-non-ascii", Error, "Browsers send internationalized hosts in punycode.";
     OriginMalformed => "origin-malformed", Error, "The host is not a valid DNS name or IP address.";
+    OriginHostForm => "origin-host-form", Error, "A host browsers rewrite or reject: IPv4 shorthand or hex, a non-canonical IPv6 form, invalid punycode.";
     WildcardMisplaced => "wildcard-misplaced", Error, "A wildcard is only allowed as the whole leftmost label: `https://*.example.com`.";
     WildcardPublicSuffix => "wildcard-public-suffix", Error, "A wildcard over a public suffix allows anyone to register a matching site.";
     AnyOriginMixed => "any-origin-mixed", Error, "`*` cannot be mixed with named origins.";
@@ -89,7 +91,7 @@ codes! {
     HeaderSafelisted => "header-safelisted", Warning, "A CORS-safelisted request header needs no listing.";
     DuplicateHeader => "duplicate-header", Error, "The same header listed twice (names are case-insensitive).";
     WildcardHeaderWithCredentials => "wildcard-header-with-credentials", Error, "`*` in allow-headers or expose-headers is a literal name for credentialed requests.";
-    WildcardAuthorization => "wildcard-authorization", Warning, "`*` in allow-headers does not cover Authorization in the Fetch standard, Firefox or Safari.";
+    WildcardAuthorization => "wildcard-authorization", Warning, "`*` in allow-headers covers Authorization in today's browsers, but not in the Fetch standard; Firefox warns it will stop.";
     ExposeSetCookie => "expose-set-cookie", Error, "Set-Cookie can never be exposed to scripts.";
     ExposeSafelisted => "expose-safelisted", Warning, "A CORS-safelisted response header is always readable.";
     MaxAgeNegative => "max-age-negative", Error, "max-age must be zero or more.";
@@ -100,6 +102,7 @@ codes! {
     GatewayResponseUnknown => "gateway-response-unknown", Error, "Not one of the 21 API Gateway gateway-response types.";
     DuplicateGatewayResponse => "duplicate-gateway-response", Error, "The same gateway-response type listed twice.";
     GatewayResponseOriginRequired => "gateway-response-origin-required", Error, "Several origins, and no choice of what gateway responses (which cannot run a mapping template) send.";
+    GatewayResponseOriginDefaulted => "gateway-response-origin-defaulted", Warning, "Gateway responses send the environment's one allow-origins origin; its extra-origins see a CORS error on gateway errors.";
     GatewayResponseReflects => "gateway-response-reflects", Warning, "Gateway responses echo any Origin, so every site can read API Gateway's error responses.";
     GatewayResponseReflectWithCredentials => "gateway-response-reflect-with-credentials", Error, "Echoing any Origin together with credentials lets every site read credentialed error responses.";
     HttpApiUnfit => "http-api-unfit", Error, "`http-api = true`, but HTTP API CORS cannot express the policy.";
@@ -240,6 +243,7 @@ mod tests {
                 "wildcard-authorization",
                 "expose-safelisted",
                 "max-age-above-chromium-cap",
+                "gateway-response-origin-defaulted",
                 "gateway-response-reflects",
                 "http-api-skipped",
             ]

@@ -12,11 +12,12 @@ use anyhow::Context as _;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::address;
 use crate::browser::{
-    is_safelisted_method, url_origin, url_path, Blocked, CorsError, Credentials, FetchRequest,
-    Initiator, Note, Response,
+    is_safelisted_method, Blocked, CorsError, Credentials, FetchRequest, Initiator, Note, Response,
 };
-use crate::check::{policy_fixes, simulate, Exchange, Fix, Leg, PolicyPlace};
+use crate::check::{policy_fixes, simulate, Exchange, Fix, Leg, PolicyPlace, Target};
+use crate::Failure;
 
 /// A HAR file that cannot be used, with where and why: bad input, exit 3.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,8 +76,8 @@ impl Entry {
             return Some(origin.to_string());
         }
         self.header("referer")
-            .and_then(url_origin)
-            .or_else(|| self.page.as_deref().and_then(url_origin))
+            .and_then(address::origin)
+            .or_else(|| self.page.as_deref().and_then(address::origin))
     }
 }
 
@@ -94,10 +95,13 @@ pub struct Capture {
 /// Reads a HAR file.
 ///
 /// # Errors
-/// I/O errors, and [`BadHar`] for text that is not a complete HAR 1.x document.
-pub fn read(path: &Path) -> anyhow::Result<Capture> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(parse(&path.display().to_string(), &bytes)?)
+/// An I/O failure, and an invalid-input failure ([`BadHar`]) for text that is not a complete
+/// HAR 1.x document.
+pub fn read(path: &Path) -> Result<Capture, Failure> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read {}", path.display()))
+        .map_err(Failure::io)?;
+    parse(&path.display().to_string(), &bytes).map_err(|bad| Failure::invalid(bad.0))
 }
 
 /// Parses HAR text.
@@ -278,19 +282,31 @@ pub struct Finding {
     pub credentials_inferred: bool,
     /// Chromium's error, when the capture shows the answer that caused it.
     pub error: Option<CorsError>,
-    /// Chromium's console message (or, for a request other engines block, theirs).
+    /// Chromium's console message.
     pub message: String,
     /// Chromium's message had the script used `credentials: 'include'`, when the capture cannot
     /// tell (the request was never sent, so no cookies show) and that message differs.
     pub message_with_credentials: Option<String>,
-    /// True when only Firefox and Safari block it (Chromium lets it through).
-    pub other_engines_only: bool,
     /// Which layer most likely caused it, and why.
     pub layer: String,
     /// What to change.
     pub fixes: Vec<Fix>,
     /// With `--policy`: where the captured answers differ from the policy's.
     pub differences: Vec<crate::probe::Difference>,
+}
+
+/// An allowed request that relies on something worth changing: `Access-Control-Allow-Headers:
+/// *` covering Authorization, which browsers allow today and the Fetch standard does not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Advisory {
+    /// Index of the request in `log.entries`.
+    pub entry: usize,
+    /// The URL.
+    pub url: String,
+    /// What it relies on, and what a standard-following engine would report.
+    pub note: String,
+    /// What to change.
+    pub fix: String,
 }
 
 /// What `doctor` found.
@@ -306,13 +322,21 @@ pub struct Report {
     pub cross_origin: usize,
     /// Failures and would-be failures.
     pub findings: Vec<Finding>,
+    /// Allowed requests that rely on something browsers may stop allowing.
+    pub advisories: Vec<Advisory>,
     /// Cross-origin requests that failed for reasons that are not CORS (refused, aborted…).
     pub other_failures: Vec<(usize, String, String)>,
 }
 
-/// Finds and explains every failing cross-origin request.
+/// Finds and explains every failing cross-origin request. With a policy, each request's route
+/// is matched on its URL's path without the stage (`stage` names it; see
+/// [`address::route_path`]).
 #[must_use]
-pub fn diagnose(capture: &Capture, policy: Option<&PolicyPlace<'_>>) -> Report {
+pub fn diagnose(
+    capture: &Capture,
+    policy: Option<&PolicyPlace<'_>>,
+    stage: Option<&str>,
+) -> Report {
     let mut used_preflights: Vec<usize> = Vec::new();
     let mut report = Report {
         file: capture.path.clone(),
@@ -320,6 +344,7 @@ pub fn diagnose(capture: &Capture, policy: Option<&PolicyPlace<'_>>) -> Report {
         requests: capture.entries.len(),
         cross_origin: 0,
         findings: Vec::new(),
+        advisories: Vec::new(),
         other_failures: Vec::new(),
     };
     for (position, entry) in capture.entries.iter().enumerate() {
@@ -330,7 +355,7 @@ pub fn diagnose(capture: &Capture, policy: Option<&PolicyPlace<'_>>) -> Report {
             continue;
         };
         let cors_typed = matches!(entry.resource_type.as_deref(), Some("fetch" | "xhr"));
-        if url_origin(&entry.url).as_deref() == Some(origin.as_str())
+        if address::origin(&entry.url).as_deref() == Some(origin.as_str())
             || (entry.header("origin").is_none() && !cors_typed)
         {
             continue;
@@ -352,25 +377,41 @@ pub fn diagnose(capture: &Capture, policy: Option<&PolicyPlace<'_>>) -> Report {
         if let Some(p) = preflight {
             used_preflights.push(p.index);
         }
-        if let Some(finding) = examine(entry, preflight, origin, policy) {
-            report.findings.push(finding);
-        } else if let Some(error) = &entry.error {
-            if entry.response.is_some() || !error.contains("ERR_ABORTED") {
-                report
-                    .other_failures
-                    .push((entry.index, entry.url.clone(), error.clone()));
+        let target = Target {
+            url: entry.url.clone(),
+            route: address::parse_http(&entry.url)
+                .and_then(|u| address::route_path(&u, stage).ok())
+                .unwrap_or_else(|| address::RoutePath {
+                    path: address::path(&entry.url),
+                    removed: None,
+                    inferred: false,
+                }),
+        };
+        match examine(entry, preflight, origin, policy, &target) {
+            Some(Ok(finding)) => report.findings.push(finding),
+            Some(Err(advisory)) => report.advisories.push(advisory),
+            None => {
+                if let Some(error) = &entry.error {
+                    if entry.response.is_some() || !error.contains("ERR_ABORTED") {
+                        report
+                            .other_failures
+                            .push((entry.index, entry.url.clone(), error.clone()));
+                    }
+                }
             }
         }
     }
     report
 }
 
+/// A failing request's finding, an allowed one's advisory, or nothing.
 fn examine(
     entry: &Entry,
     preflight: Option<&Entry>,
     origin: String,
     policy: Option<&PolicyPlace<'_>>,
-) -> Option<Finding> {
+    target: &Target,
+) -> Option<Result<Finding, Advisory>> {
     // The script's headers: the unsafe names the preflight announced (their values from the
     // request when recorded), and none otherwise: the browser adds the rest itself.
     let announced: Vec<String> = preflight
@@ -454,7 +495,7 @@ fn examine(
             return None;
         }
         // Nothing recorded but the failure: say what can be said.
-        return Some(Finding {
+        return Some(Ok(Finding {
             entry: entry.index,
             preflight_entry: preflight.map(|p| p.index),
             request: exchange.request,
@@ -468,68 +509,64 @@ fn examine(
                 entry.error.clone().unwrap_or_default(),
                 if needs_preflight { " or its preflight" } else { "" }
             ),
-            other_engines_only: false,
             layer: "unknown: the capture does not show the answer; Chromium's console names the failing check, or run `corsgen probe` against the URL".to_string(),
             fixes: Vec::new(),
             differences: Vec::new(),
-        });
+        }));
     }
-    let other_engines = exchange.verdict.notes.iter().find_map(|n| match n {
-        Note::AuthorizationByWildcard { standard_message } => Some(standard_message.clone()),
-        Note::ForbiddenHeaderDropped { .. } => None,
-    });
-    let (error, message, other_engines_only) = match (&exchange.verdict.blocked, &exchange.message)
-    {
-        (Some(blocked), Some(message)) => (Some(blocked.error), message.clone(), false),
-        _ => match other_engines {
-            Some(message) => (None, message, true),
-            None => return None,
-        },
+    let (Some(blocked), Some(message)) = (&exchange.verdict.blocked, &exchange.message) else {
+        let note = exchange
+            .verdict
+            .notes
+            .iter()
+            .find(|n| matches!(n, Note::AuthorizationByWildcard { .. }))?;
+        return Some(Err(Advisory {
+            entry: entry.index,
+            url: entry.url.clone(),
+            note: note.to_string(),
+            fix: "list Authorization explicitly in Access-Control-Allow-Headers (allow-headers)"
+                .to_string(),
+        }));
     };
-    let layer = match &exchange.verdict.blocked {
-        Some(blocked) => likely_layer(blocked, preflight_leg.as_ref(), actual_leg.first(), entry.cached),
-        None => "the API answers `Access-Control-Allow-Headers: *`, which Chromium stretches to cover Authorization but Firefox and Safari do not".to_string(),
-    };
+    let layer = likely_layer(
+        blocked,
+        preflight_leg.as_ref(),
+        actual_leg.first(),
+        entry.cached,
+    );
     let mut fixes = Vec::new();
     let mut differences = Vec::new();
     if let Some(place) = policy {
-        let expected = simulate(place.policy, exchange.request.clone());
+        let path = target.route.path.as_str();
+        let expected = simulate(place.policy, exchange.request.clone(), path);
         match &expected.verdict.blocked {
-            Some(blocked) => fixes = policy_fixes(place, &expected.request, blocked),
+            Some(blocked) => fixes = policy_fixes(place, &expected.request, blocked, path),
             None => {
-                differences = crate::probe::differences(place.policy, &exchange);
+                differences = crate::probe::differences(place.policy, &exchange, target);
                 fixes.push(Fix {
                     message: format!(
-                        "the policy allows this request ({}); the deployed API does not answer as the policy's artifacts do: deploy them (`corsgen emit`) and remove CORS handling elsewhere",
-                        place.rule_name(&url_path(&entry.url))
+                        "the policy allows this request ({}{}); the deployed API does not answer as the policy's artifacts do: deploy them (`corsgen emit`) and remove CORS handling elsewhere",
+                        place.rule_name(path),
+                        target.note()
                     ),
                     location: None,
                 });
             }
         }
     }
-    if other_engines_only {
-        fixes.push(Fix {
-            message:
-                "list Authorization explicitly in Access-Control-Allow-Headers (allow-headers)"
-                    .to_string(),
-            location: None,
-        });
-    }
     exchange.fixes.clear();
-    Some(Finding {
+    Some(Ok(Finding {
         entry: entry.index,
         preflight_entry: preflight.map(|p| p.index),
         request: exchange.request,
         credentials_inferred: inferred,
-        error,
-        message,
+        error: Some(blocked.error),
+        message: message.clone(),
         message_with_credentials: alternative,
-        other_engines_only,
         layer,
         fixes,
         differences,
-    })
+    }))
 }
 
 fn from_api_gateway(response: &Response) -> bool {
@@ -590,7 +627,7 @@ fn likely_layer(
             "the preflight reached a handler that does not answer OPTIONS with 2xx (it got {status}): answer preflights before the handler (the OPTIONS mock, the Lambda snippet or the CloudFront viewer-request function)"
         ),
         E::MissingAllowOriginHeader if status >= 400 && from_api_gateway(response) => format!(
-            "the {status} came from API Gateway itself ({}), and its gateway responses carry no CORS headers: add gateway responses (corsgen [apigateway] gateway-responses, e.g. DEFAULT_4XX and DEFAULT_5XX) and deploy apigateway/gateway-responses",
+            "the {status} came from API Gateway itself ({}), and its gateway responses carry no CORS headers: add gateway responses (corsgen [apigateway] gateway-responses, e.g. DEFAULT_4XX and DEFAULT_5XX) and deploy them (x-amazon-apigateway-gateway-responses in apigateway/openapi.json, or the GatewayResponse resources of apigateway/cloudformation.yaml or apigateway/terraform.tf)",
             if error_type.is_empty() { "a gateway response" } else { error_type.as_str() }
         ),
         E::MissingAllowOriginHeader if status >= 400 => format!(
@@ -634,6 +671,9 @@ fn likely_layer(
         E::RedirectContainsCredentials | E::CorsDisabledScheme => {
             "the response redirects to a URL the browser refuses to follow cross-origin".to_string()
         }
+        E::ForbiddenMethod => {
+            "the script: browsers never send CONNECT, TRACE or TRACK".to_string()
+        }
     }
 }
 
@@ -671,14 +711,7 @@ pub fn human(report: &Report) -> String {
                 (Credentials::Omit, _) => "",
             }
         ));
-        if finding.other_engines_only {
-            out.push_str(&format!(
-                "  allowed by Chromium, blocked by Firefox and Safari: {}\n",
-                finding.message
-            ));
-        } else {
-            out.push_str(&format!("  {}\n", finding.message));
-        }
+        out.push_str(&format!("  {}\n", finding.message));
         out.push_str(&format!("  likely cause: {}\n", finding.layer));
         if let Some(other) = &finding.message_with_credentials {
             out.push_str(&format!("  (if the script sent credentials: 'include', Chromium reports instead: {other})\n"));
@@ -689,6 +722,12 @@ pub fn human(report: &Report) -> String {
         for fix in &finding.fixes {
             out.push_str(&format!("  fix: {fix}\n"));
         }
+    }
+    for advisory in &report.advisories {
+        out.push_str(&format!(
+            "\n[entry {}] {}: allowed, but note: {}\n  fix: {}\n",
+            advisory.entry, advisory.url, advisory.note, advisory.fix
+        ));
     }
     for (entry, url, error) in &report.other_failures {
         out.push_str(&format!(
@@ -701,7 +740,5 @@ pub fn human(report: &Report) -> String {
 /// The report as one JSON document.
 #[must_use]
 pub fn json(report: &Report) -> String {
-    let mut text = serde_json::to_string_pretty(report).unwrap_or_default();
-    text.push('\n');
-    text
+    crate::report::document(report)
 }

@@ -7,11 +7,13 @@
 //! (atomic, or `--check`). The library never prints; the binary does.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod address;
 pub mod browser;
 pub mod check;
 pub mod diagnostic;
 pub mod doctor;
 pub mod engine;
+pub mod failure;
 pub mod init;
 pub mod limits;
 pub mod model;
@@ -26,12 +28,12 @@ pub mod source;
 pub mod validate;
 pub mod write;
 
-use std::fmt;
 use std::path::Path;
 
 use anyhow::Context as _;
 
 use crate::diagnostic::Diagnostic;
+pub use crate::failure::{Failure, FailureKind};
 use crate::model::Policy;
 use crate::source::PolicySource;
 
@@ -48,65 +50,47 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// `--env NAME` names an environment the policy does not define: a usage error.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownEnv {
-    /// The name asked for.
-    pub name: String,
-    /// The names the policy defines.
-    pub available: Vec<String>,
-}
-
-impl fmt::Display for UnknownEnv {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "environment `{}` is not defined in the policy",
-            self.name
-        )?;
-        if self.available.is_empty() {
-            write!(f, " (it defines no [env.*] tables)")
-        } else {
-            write!(f, "; defined: {}", self.available.join(", "))
-        }
-    }
-}
-
-impl std::error::Error for UnknownEnv {}
-
-/// Arguments that name something impossible (an origin no browser sends, a header that cannot
-/// be parsed): a usage error, exit 2.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UsageError(pub String);
-
-impl fmt::Display for UsageError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for UsageError {}
-
 /// Reads and validates the policy at `path` for `env`.
 ///
+/// A file that is not UTF-8 is an invalid policy: the result holds one located diagnostic.
+///
 /// # Errors
-/// I/O errors (with the path), and [`UnknownEnv`] when `env` is not defined.
-pub fn load(path: &Path, env: Option<&str>) -> anyhow::Result<Loaded> {
-    let bytes =
-        std::fs::read(path).with_context(|| format!("cannot read policy {}", path.display()))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| anyhow::anyhow!("policy {} is not UTF-8 text", path.display()))?;
-    Ok(load_source(
-        PolicySource::new(path.display().to_string(), &text),
-        env,
-    )?)
+/// An I/O failure naming the path, and a usage failure when `env` is not defined.
+pub fn load(path: &Path, env: Option<&str>) -> Result<Loaded, Failure> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read policy {}", path.display()))
+        .map_err(Failure::io)?;
+    let name = path.display().to_string();
+    match String::from_utf8(bytes) {
+        Ok(text) => load_source(PolicySource::new(name, &text), env),
+        Err(error) => {
+            let at = error.utf8_error().valid_up_to();
+            let byte = error.as_bytes()[at];
+            let source = PolicySource::new(name, &String::from_utf8_lossy(error.as_bytes()));
+            // The text before `at` is unchanged by the lossy conversion, so `at` is the place
+            // of the replacement character.
+            let diagnostic = Diagnostic::new(
+                diagnostic::Code::InvalidEncoding,
+                at..at + '\u{fffd}'.len_utf8(),
+                format!("the policy is not UTF-8 text: byte 0x{byte:02X} cannot start a UTF-8 character here"),
+            )
+            .label("not UTF-8")
+            .help("save the file as UTF-8 (TOML files must be UTF-8); editors call it \"UTF-8\" or \"UTF-8 without BOM\"");
+            Ok(Loaded {
+                source,
+                raw: None,
+                policy: None,
+                diagnostics: vec![diagnostic],
+            })
+        }
+    }
 }
 
 /// Validates policy text for `env`.
 ///
 /// # Errors
-/// [`UnknownEnv`] when `env` is not defined by a policy that parsed.
-pub fn load_source(source: PolicySource, env: Option<&str>) -> Result<Loaded, UnknownEnv> {
+/// A usage failure when `env` is not defined by a policy that parsed (with a "did you mean").
+pub fn load_source(source: PolicySource, env: Option<&str>) -> Result<Loaded, Failure> {
     let raw = match policy::parse(&source) {
         Ok(raw) => raw,
         Err(diagnostics) => {
@@ -121,10 +105,7 @@ pub fn load_source(source: PolicySource, env: Option<&str>) -> Result<Loaded, Un
     if let Some(name) = env {
         let available = validate::env_names(&raw);
         if !available.iter().any(|n| n == name) {
-            return Err(UnknownEnv {
-                name: name.to_string(),
-                available,
-            });
+            return Err(Failure::usage(unknown_env(name, &available)));
         }
     }
     let validation = validate::validate(&raw, &source, env);
@@ -134,6 +115,25 @@ pub fn load_source(source: PolicySource, env: Option<&str>) -> Result<Loaded, Un
         policy: validation.policy,
         diagnostics: validation.diagnostics,
     })
+}
+
+/// The message for `--env NAME` when the policy has no `[env.NAME]`.
+fn unknown_env(name: &str, available: &[String]) -> String {
+    let mut message = format!("environment `{name}` is not defined in the policy");
+    if available.is_empty() {
+        message.push_str(" (it defines no [env.*] tables)");
+        return message;
+    }
+    let best = available
+        .iter()
+        .map(|a| (strsim::jaro_winkler(name, a), a))
+        .filter(|(score, _)| *score > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    if let Some((_, guess)) = best {
+        message.push_str(&format!("; did you mean `{guess}`?"));
+    }
+    message.push_str(&format!(" Defined: {}", available.join(", ")));
+    message
 }
 
 /// Plans and renders every artifact of a valid policy, in memory.

@@ -1,56 +1,110 @@
 //! The `corsgen` binary: parse arguments, call the library, print, map outcomes to exit codes.
+//!
+//! Exit codes are decided here and nowhere else: 0 success, 1 a negative finding (drift,
+//! a blocked request, doctor's failures), and one code per [`FailureKind`].
 
 mod cli;
 
+use std::ffi::OsString;
 use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser as _;
 use corsgen::check::PolicyPlace;
-use corsgen::{report, Loaded, UnknownEnv, UsageError};
+use corsgen::{report, Failure, FailureKind, Loaded};
 
 use cli::{Cli, Command, Format, RequestArgs};
 
-const INVALID: u8 = 3;
-const FAILURE: u8 = 4;
+/// The exit code of each failure kind: the one mapping in the program.
+fn exit_code(kind: FailureKind) -> u8 {
+    match kind {
+        FailureKind::Usage => 2,
+        FailureKind::Invalid => 3,
+        FailureKind::Refused | FailureKind::Io => 4,
+    }
+}
+
+/// What a command found when it did not fail: `true` for a negative finding (exit 1).
+type Finding = bool;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
-        Ok(code) => ExitCode::from(code),
-        Err(error) => {
-            let usage = error.downcast_ref::<UnknownEnv>().is_some()
-                || error.downcast_ref::<UsageError>().is_some();
-            let bad_input = error.downcast_ref::<corsgen::doctor::BadHar>().is_some();
-            eprintln!("error: {error:#}");
-            ExitCode::from(if usage {
-                2
-            } else if bad_input {
-                INVALID
-            } else {
-                FAILURE
-            })
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let format = requested_format(&args);
+    let outcome = match Cli::try_parse_from(&args) {
+        Ok(cli) => run(cli),
+        Err(error) if !error.use_stderr() => {
+            // --help and --version.
+            let _ = error.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => match format {
+            Format::Human => {
+                let _ = error.print();
+                return ExitCode::from(exit_code(FailureKind::Usage));
+            }
+            Format::Json => Err(Failure::usage(
+                error.render().to_string().trim_end().to_string(),
+            )),
+        },
+    };
+    match outcome {
+        Ok(found) => ExitCode::from(u8::from(found)),
+        Err(failure) => {
+            if !failure.reported {
+                match format {
+                    Format::Human => eprintln!("error: {failure}"),
+                    Format::Json => print!("{}", report::failure_json(&failure)),
+                }
+            }
+            ExitCode::from(exit_code(failure.kind))
         }
     }
 }
 
-fn print_human(loaded: &Loaded, always: bool) {
-    if always || !loaded.diagnostics.is_empty() {
-        eprint!("{}", report::human(&loaded.source, &loaded.diagnostics));
+/// `--format json` anywhere on the command line, so that even arguments clap rejects get their
+/// answer as a JSON document.
+fn requested_format(args: &[OsString]) -> Format {
+    let json = args
+        .windows(2)
+        .any(|w| w[0] == "--format" && w[1] == "json")
+        || args.iter().any(|a| a == "--format=json");
+    if json {
+        Format::Json
+    } else {
+        Format::Human
     }
 }
 
-fn print_json(loaded: &Loaded, emit: Option<report::EmitOutcome<'_>>) {
-    print!(
-        "{}",
-        report::json(&loaded.source, &loaded.diagnostics, emit)
-    );
+/// Prints a policy's diagnostics in `format`: in human form only when there are any (or
+/// `always`), as JSON always (with what `emit` did, when it ran).
+fn print_diagnostics(
+    loaded: &Loaded,
+    format: Format,
+    always: bool,
+    emit: Option<report::EmitOutcome<'_>>,
+) {
+    match format {
+        Format::Human => {
+            if always || !loaded.diagnostics.is_empty() {
+                eprint!("{}", report::human(&loaded.source, &loaded.diagnostics));
+            }
+        }
+        Format::Json => print!(
+            "{}",
+            report::json(&loaded.source, &loaded.diagnostics, emit)
+        ),
+    }
+}
+
+/// The failure for an invalid policy whose diagnostics were printed.
+fn invalid(loaded: &Loaded) -> Failure {
+    Failure::invalid(format!("{} is invalid", loaded.source.path)).reported()
 }
 
 /// Renders a valid policy's artifacts; `None` when the policy is invalid or an artifact would
 /// break a platform limit (those diagnostics are added to `loaded`).
-fn generate(loaded: &mut Loaded) -> anyhow::Result<Option<Vec<corsgen::render::RenderedFile>>> {
+fn generate(loaded: &mut Loaded) -> Result<Option<Vec<corsgen::render::RenderedFile>>, Failure> {
     let Some(valid) = &loaded.policy else {
         return Ok(None);
     };
@@ -64,7 +118,8 @@ fn generate(loaded: &mut Loaded) -> anyhow::Result<Option<Vec<corsgen::render::R
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<u8> {
+#[allow(clippy::too_many_lines)] // One arm per command, each short.
+fn run(cli: Cli) -> Result<Finding, Failure> {
     match cli.command {
         Command::Validate {
             policy,
@@ -74,131 +129,149 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             let mut loaded = corsgen::load(&policy, env.as_deref())?;
             // Limits that only the rendered artifacts show are part of validity too.
             let files = generate(&mut loaded)?;
-            match format {
-                Format::Human => print_human(&loaded, true),
-                Format::Json => print_json(&loaded, None),
+            print_diagnostics(&loaded, format, true, None);
+            match files {
+                Some(_) => Ok(false),
+                None => Err(invalid(&loaded)),
             }
-            Ok(if files.is_some() { 0 } else { INVALID })
         }
         Command::Emit {
             policy,
             out,
             env,
             check,
+            force,
+            full_diff,
             format,
         } => {
             let mut loaded = corsgen::load(&policy, env.as_deref())?;
             // Everything is rendered in memory before the first byte is written.
-            let Some(files) = generate(&mut loaded)? else {
-                match format {
-                    Format::Human => print_human(&loaded, false),
-                    Format::Json => print_json(&loaded, None),
-                }
-                return Ok(INVALID);
+            let (Some(files), Some(valid)) = (generate(&mut loaded)?, loaded.policy.as_ref())
+            else {
+                print_diagnostics(&loaded, format, false, None);
+                return Err(invalid(&loaded));
             };
+            let options = corsgen::write::Options { force, full_diff };
             let result = if check {
-                corsgen::write::check(&out, &files)?
+                corsgen::write::check(&out, &files, &valid.name, options)?
             } else {
-                corsgen::write::write(&out, &files)?
+                corsgen::write::write(&out, &files, &valid.name, options)?
             };
-            let drift = check && !result.is_clean();
+            let outcome = report::EmitOutcome {
+                out: &out,
+                files: &result,
+            };
             match format {
-                Format::Json => print_json(
-                    &loaded,
-                    Some(report::EmitOutcome {
-                        check,
-                        files: &result,
-                    }),
-                ),
+                Format::Json => print_diagnostics(&loaded, format, false, Some(outcome)),
                 Format::Human => {
-                    print_human(&loaded, false);
-                    report_emit(&result, check, &out, &policy, env.as_deref());
+                    print_diagnostics(&loaded, format, false, None);
+                    let regenerate = format!(
+                        "corsgen emit {} --out {}{}",
+                        policy.display(),
+                        out.display(),
+                        env.map(|e| format!(" --env {e}")).unwrap_or_default()
+                    );
+                    let (diff, summary) = report::emit_human(&outcome, &regenerate);
+                    print!("{diff}");
+                    eprint!("{summary}");
                 }
             }
-            Ok(u8::from(drift))
+            if result.refused() && !check {
+                return Err(Failure::refused(format!(
+                    "{}: refused to touch files corsgen does not own",
+                    out.display()
+                ))
+                .reported());
+            }
+            Ok(check && !result.is_clean())
         }
         Command::Check {
             policy,
             request,
             path,
             url,
+            stage,
             env,
             format,
         } => {
-            let Some(loaded) = load_valid(&policy, env.as_deref())? else {
-                return Ok(INVALID);
-            };
-            let Some(place) = PolicyPlace::of(&loaded, env.as_deref()) else {
-                return Ok(INVALID);
-            };
-            let url = url.unwrap_or_else(|| {
-                let slash = if path.starts_with('/') { "" } else { "/" };
-                format!("https://api.example{slash}{path}")
-            });
-            let exchange = corsgen::check::check(&place, fetch_request(&url, &request)?);
+            let loaded = load_valid(&policy, env.as_deref(), format)?;
+            let place = place(&loaded, env.as_deref())?;
+            let target = corsgen::check::target(url.as_deref(), path.as_deref(), stage.as_deref())?;
+            let exchange =
+                corsgen::check::check(&place, fetch_request(&target.url, &request)?, &target);
             let by = format!(
-                "the artifacts generated from {} ({})",
+                "the artifacts generated from {} ({}{})",
                 policy.display(),
-                place.rule_name(&corsgen::browser::url_path(&url))
+                place.rule_name(&target.route.path),
+                target.note()
             );
             print_exchange(&exchange, &by, format, &[]);
-            Ok(u8::from(!exchange.verdict.allowed()))
+            Ok(!exchange.verdict.allowed())
         }
         Command::Probe {
             url,
             request,
             policy,
             env,
+            stage,
             timeout,
             format,
         } => {
-            let request = fetch_request(&url, &request)?;
-            // The policy is read first: a broken one is reported before any request is sent.
-            let Ok(loaded) = load_optional(policy.as_deref(), env.as_deref())? else {
-                return Ok(INVALID);
-            };
+            let fetch = fetch_request(&url, &request)?;
             if !(timeout > 0.0 && timeout.is_finite()) {
-                return Err(
-                    UsageError("--timeout must be a positive number of seconds".into()).into(),
-                );
+                return Err(Failure::usage(
+                    "--timeout must be a positive number of seconds",
+                ));
             }
+            // The policy is read first: a broken one is reported before any request is sent.
+            let loaded = match &policy {
+                Some(path) => Some(load_valid(path, env.as_deref(), format)?),
+                None => None,
+            };
+            let target = corsgen::check::target(Some(&url), None, stage.as_deref())?;
             let mut exchange =
-                corsgen::probe::probe(request, std::time::Duration::from_secs_f64(timeout))?;
+                corsgen::probe::probe(fetch, std::time::Duration::from_secs_f64(timeout))?;
             let mut differences = Vec::new();
-            if let Some(place) = loaded
-                .as_ref()
-                .and_then(|l| PolicyPlace::of(l, env.as_deref()))
-            {
-                differences = corsgen::probe::differences(place.policy, &exchange);
-                exchange.fixes = corsgen::check::check(&place, exchange.request.clone()).fixes;
+            if let Some(loaded) = &loaded {
+                let place = place(loaded, env.as_deref())?;
+                differences = corsgen::probe::differences(place.policy, &exchange, &target);
+                exchange.fixes =
+                    corsgen::check::check(&place, exchange.request.clone(), &target).fixes;
             }
             print_exchange(&exchange, &url, format, &differences);
-            Ok(u8::from(!exchange.verdict.allowed()))
+            Ok(!exchange.verdict.allowed())
         }
         Command::Doctor {
             har,
             policy,
             env,
+            stage,
             format,
         } => {
-            let Ok(loaded) = load_optional(policy.as_deref(), env.as_deref())? else {
-                return Ok(INVALID);
+            let loaded = match &policy {
+                Some(path) => Some(load_valid(path, env.as_deref(), format)?),
+                None => None,
             };
-            let place = loaded
-                .as_ref()
-                .and_then(|l| PolicyPlace::of(l, env.as_deref()));
+            let place = match &loaded {
+                Some(loaded) => Some(place(loaded, env.as_deref())?),
+                None => None,
+            };
             let capture = corsgen::doctor::read(&har)?;
-            let report = corsgen::doctor::diagnose(&capture, place.as_ref());
+            let report = corsgen::doctor::diagnose(&capture, place.as_ref(), stage.as_deref());
             match format {
                 Format::Human => print!("{}", corsgen::doctor::human(&report)),
                 Format::Json => print!("{}", corsgen::doctor::json(&report)),
             }
-            Ok(u8::from(!report.findings.is_empty()))
+            Ok(!report.findings.is_empty())
         }
         Command::Schema => {
             let mut stdout = std::io::stdout().lock();
-            stdout.write_all(corsgen::schema::policy_schema().as_bytes())?;
-            Ok(0)
+            stdout
+                .write_all(corsgen::schema::policy_schema().as_bytes())
+                .map_err(|e| {
+                    Failure::io(anyhow::Error::new(e).context("cannot print the schema"))
+                })?;
+            Ok(false)
         }
         Command::Init { path } => {
             corsgen::init::init(&path)?;
@@ -207,72 +280,27 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 path.display(),
                 path.display()
             );
-            Ok(0)
+            Ok(false)
         }
     }
 }
 
-fn report_emit(
-    result: &corsgen::write::Report,
-    check: bool,
-    out: &Path,
-    policy: &Path,
-    env: Option<&str>,
-) {
-    if !check {
-        eprintln!(
-            "{}: wrote {} file(s), {} unchanged, {} orphan(s) removed",
-            out.display(),
-            result.changed.len(),
-            result.unchanged.len(),
-            result.orphans.len()
-        );
-    } else if result.is_clean() {
-        eprintln!(
-            "{}: {} files up to date",
-            out.display(),
-            result.unchanged.len()
-        );
-    } else {
-        print!("{}", result.diff);
-        let env_flag = env.map(|e| format!(" --env {e}")).unwrap_or_default();
-        eprintln!(
-            "{}: {} file(s) out of date, {} orphaned; run `corsgen emit {} --out {}{env_flag}`",
-            out.display(),
-            result.changed.len(),
-            result.orphans.len(),
-            policy.display(),
-            out.display()
-        );
-    }
-}
-
-/// Reads a policy a command judges requests by; prints its diagnostics and gives `None` when it
-/// is invalid.
-fn load_valid(path: &Path, env: Option<&str>) -> anyhow::Result<Option<Loaded>> {
+/// Reads a policy a command judges requests by; prints its diagnostics and fails when it is
+/// invalid.
+fn load_valid(path: &Path, env: Option<&str>, format: Format) -> Result<Loaded, Failure> {
     let loaded = corsgen::load(path, env)?;
     if loaded.policy.is_none() {
-        print_human(&loaded, false);
-        return Ok(None);
+        print_diagnostics(&loaded, format, false, None);
+        return Err(invalid(&loaded));
     }
-    Ok(Some(loaded))
+    Ok(loaded)
 }
 
-/// [`load_valid`] for an optional `--policy`: `Err(())` when it was given and is invalid.
-fn load_optional(
-    path: Option<&Path>,
-    env: Option<&str>,
-) -> anyhow::Result<Result<Option<Loaded>, ()>> {
-    match path {
-        None => Ok(Ok(None)),
-        Some(path) => Ok(load_valid(path, env)?.map(Some).ok_or(())),
-    }
+fn place<'a>(loaded: &'a Loaded, env: Option<&'a str>) -> Result<PolicyPlace<'a>, Failure> {
+    PolicyPlace::of(loaded, env).ok_or_else(|| invalid(loaded))
 }
 
-fn fetch_request(
-    url: &str,
-    args: &RequestArgs,
-) -> Result<corsgen::browser::FetchRequest, UsageError> {
+fn fetch_request(url: &str, args: &RequestArgs) -> Result<corsgen::browser::FetchRequest, Failure> {
     corsgen::check::fetch_request(
         url,
         &args.origin,

@@ -117,6 +117,37 @@ pub struct OriginList {
 }
 
 impl OriginList {
+    /// The allowed entry that `origin` imitates, when it does: another site whose host
+    /// contains the registrable domain of an allowed host (`https://www.example.com.evil.com`
+    /// and `https://evilexample.com` for `https://www.example.com`). Allowing such an origin is
+    /// never the fix.
+    #[must_use]
+    pub fn lookalike(&self, origin: &str) -> Option<String> {
+        let domain = |text: &str| match crate::address::parse_http(text)?.host()? {
+            url::Host::Domain(d) => Some(d.to_string()),
+            _ => None,
+        };
+        let site = |host: &str| psl::domain_str(host).unwrap_or(host).to_string();
+        let host = domain(origin)?;
+        let own_site = site(&host);
+        let allowed = self
+            .exact
+            .iter()
+            .filter_map(|o| Some((domain(o)?, o.clone())))
+            .chain(self.wildcards.iter().map(|w| {
+                let base = w.suffix.trim_start_matches('.');
+                let base = base.split(':').next().unwrap_or(base);
+                (base.to_string(), w.pattern())
+            }));
+        for (allowed_host, entry) in allowed {
+            let allowed_site = site(&allowed_host);
+            if allowed_site != own_site && host.contains(allowed_site.as_str()) {
+                return Some(entry);
+            }
+        }
+        None
+    }
+
     /// Every entry as written in a policy: exact origins, then wildcard patterns.
     #[must_use]
     pub fn patterns(&self) -> Vec<String> {

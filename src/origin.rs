@@ -143,7 +143,12 @@ pub fn parse_origin(input: &str) -> Result<OriginSpec, OriginProblem> {
             suggestion: None,
         });
     }
-    let canonical = canonicalize(trimmed, &mut problems);
+    let mut canonical = canonicalize(trimmed, &mut problems);
+    // The last word is the browser's: the candidate must be its own WHATWG origin
+    // serialization (what a browser puts in `Origin`), else it is rewritten or refused.
+    if let Some(spec) = canonical.take() {
+        canonical = as_browsers_serialize(spec, &mut problems);
+    }
     match (&canonical, problems.found.is_empty()) {
         (Some(spec), true) => return Ok(spec.clone()),
         // Every path that yields no origin records why; this keeps a missed one a diagnostic.
@@ -166,6 +171,60 @@ pub fn parse_origin(input: &str) -> Result<OriginSpec, OriginProblem> {
         message,
         suggestion,
     })
+}
+
+/// `spec` checked against the WHATWG URL parser: an exact origin must equal its own origin
+/// serialization, and a wildcard must do so with a label in place of `*`. A host the parser
+/// rewrites (IPv4 shorthand or hex, IPv6 forms) becomes the rewritten form, with a problem;
+/// one it rejects (an IPv4-like host out of range, invalid punycode) is refused.
+fn as_browsers_serialize(spec: OriginSpec, problems: &mut Problems) -> Option<OriginSpec> {
+    const PROBE_LABEL: &str = "a";
+    let text = match &spec {
+        OriginSpec::Any => return Some(spec),
+        OriginSpec::Exact(o) => o.clone(),
+        OriginSpec::Wildcard(w) => format!("{}{PROBE_LABEL}{}", w.prefix, w.suffix),
+    };
+    let serialized = match url::Url::parse(&text) {
+        Ok(url) => url.origin().ascii_serialization(),
+        Err(error) => {
+            let why = match error {
+                url::ParseError::InvalidIpv4Address => "has a host that looks like an IPv4 address but is not one (a part above 255, or too many parts), so browsers reject it".to_string(),
+                url::ParseError::InvalidIpv6Address => "has an invalid IPv6 address, so browsers reject it".to_string(),
+                url::ParseError::IdnaError => "has a host that is not a valid internationalized (punycode) domain name, so browsers reject it".to_string(),
+                other => format!("is not a URL browsers accept ({other})"),
+            };
+            let code = if matches!(
+                error,
+                url::ParseError::InvalidIpv4Address
+                    | url::ParseError::InvalidIpv6Address
+                    | url::ParseError::IdnaError
+            ) {
+                Code::OriginHostForm
+            } else {
+                Code::OriginMalformed
+            };
+            problems.fatal(code, why);
+            return None;
+        }
+    };
+    if serialized == text {
+        return Some(spec);
+    }
+    problems.add(
+        Code::OriginHostForm,
+        format!("has a host that browsers rewrite: they send `{serialized}`"),
+    );
+    match spec {
+        OriginSpec::Wildcard(w) => {
+            let rest = serialized.strip_prefix(&w.prefix)?;
+            let suffix = rest.strip_prefix(PROBE_LABEL)?;
+            Some(OriginSpec::Wildcard(WildcardOrigin {
+                prefix: w.prefix,
+                suffix: suffix.to_string(),
+            }))
+        }
+        _ => Some(OriginSpec::Exact(serialized)),
+    }
 }
 
 fn split_scheme<'a>(text: &'a str, problems: &mut Problems) -> (String, &'a str) {
@@ -328,22 +387,15 @@ fn check_host(host: &str, problems: &mut Problems) -> Option<String> {
         return None;
     }
     if host.starts_with('[') {
-        let inner = host.trim_start_matches('[').trim_end_matches(']');
-        if !host.ends_with(']') || inner.parse::<std::net::Ipv6Addr>().is_err() {
+        // The address's form is the URL parser's to judge (`as_browsers_serialize`).
+        if !host.ends_with(']') {
             problems.fatal(
                 Code::OriginMalformed,
                 format!("has an invalid IPv6 address `{host}`"),
             );
             return None;
         }
-        let canonical = format!("[{}]", inner.parse::<std::net::Ipv6Addr>().ok()?);
-        if canonical != host {
-            problems.add(
-                Code::OriginUppercase,
-                "has an IPv6 address that browsers serialize differently",
-            );
-        }
-        return Some(canonical);
+        return Some(host.to_string());
     }
     let mut host = host.to_string();
     if host.ends_with('.') {

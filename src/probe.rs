@@ -13,10 +13,9 @@ use std::time::Duration;
 use anyhow::Context as _;
 use serde::Serialize;
 
-use crate::browser::{
-    check_redirect, evaluate, url_origin, url_path, FetchRequest, Response, Verdict,
-};
-use crate::check::{engine_answer, Exchange, Leg};
+use crate::address;
+use crate::browser::{check_redirect, evaluate, FetchRequest, Response, Verdict};
+use crate::check::{engine_answer, Exchange, Leg, Target};
 use crate::engine::{self, Request};
 use crate::model::Policy;
 
@@ -63,7 +62,8 @@ impl std::fmt::Display for Difference {
     }
 }
 
-/// Sends `request` for real and judges the answers.
+/// Sends `request` for real and judges the answers. A request a browser never sends (a
+/// forbidden method) is not sent either: its verdict is the script's exception.
 ///
 /// # Errors
 /// A network failure (connection refused, DNS, timeout, TLS), naming the request that failed.
@@ -80,9 +80,37 @@ pub fn probe(request: FetchRequest, timeout: Duration) -> anyhow::Result<Exchang
         )
         .build()
         .into();
+    follow(request, |leg| send(&agent, leg, timeout))
+}
 
+/// Runs `request` the way the browser does against a server that may redirect: the preflight
+/// when one is needed (a redirected preflight fails), then, only if it passed, the actual
+/// request, following each redirect only when the redirect response itself passes the CORS
+/// check, with Fetch's `Origin: null` taint once the chain leaves the API's origin. `answer`
+/// gives the server's response to each request it receives; nothing is asked for a forbidden
+/// method, which the script's call refuses.
+///
+/// # Errors
+/// What `answer` fails with, and a chain of more than 20 redirects.
+pub fn follow(
+    request: FetchRequest,
+    mut answer: impl FnMut(&Leg) -> anyhow::Result<Response>,
+) -> anyhow::Result<Exchange> {
+    if let Some(verdict) = request.forbidden_method_verdict() {
+        return Ok(Exchange::with_verdict(request, None, Vec::new(), verdict));
+    }
+    let mut send = |method: &str, url: &str, request_headers: Vec<(String, String)>| {
+        let mut leg = Leg {
+            method: method.to_string(),
+            url: url.to_string(),
+            request_headers,
+            response: Response::default(),
+        };
+        leg.response = answer(&leg)?;
+        anyhow::Ok(leg)
+    };
     let preflight = match request.preflight_headers() {
-        Some(headers) => Some(send(&agent, "OPTIONS", &request.url, headers, timeout)?),
+        Some(headers) => Some(send("OPTIONS", &request.url, headers)?),
         None => None,
     };
     if let Some(leg) = &preflight {
@@ -104,7 +132,7 @@ pub fn probe(request: FetchRequest, timeout: Duration) -> anyhow::Result<Exchang
     loop {
         let mut headers = request.sent_headers();
         headers.push(("Origin".to_string(), origin.clone()));
-        let leg = send(&agent, &method, &url, headers, timeout)?;
+        let leg = send(&method, &url, headers)?;
         let Some(location) = leg.response.redirect_location() else {
             hops.push(leg);
             break;
@@ -113,7 +141,7 @@ pub fn probe(request: FetchRequest, timeout: Duration) -> anyhow::Result<Exchang
             origin: origin.clone(),
             ..request.clone()
         };
-        let target = resolve(&url, &location);
+        let target = address::resolve(&url, &location).unwrap_or(location);
         let checked = check_redirect(&as_sent, &leg.response, &target);
         hops.push(leg);
         if let Err(blocked) = checked {
@@ -129,7 +157,9 @@ pub fn probe(request: FetchRequest, timeout: Duration) -> anyhow::Result<Exchang
         }
         // Fetch's redirect-taint: once the chain leaves the API's origin for another one, the
         // browser sends `Origin: null`.
-        if url_origin(&target) != url_origin(&url) && url_origin(&url).as_deref() != Some(&origin) {
+        if address::origin(&target) != address::origin(&url)
+            && address::origin(&url).as_deref() != Some(&origin)
+        {
             origin = "null".to_string();
         }
         url = target;
@@ -157,33 +187,12 @@ fn verdict_with(
     verdict
 }
 
-/// Resolves a `Location` against the URL it answered.
-fn resolve(base: &str, location: &str) -> String {
-    if location.contains("://") {
-        return location.to_string();
-    }
-    let scheme = base.split_once("://").map_or("https", |(s, _)| s);
-    if let Some(rest) = location.strip_prefix("//") {
-        return format!("{scheme}://{rest}");
-    }
-    let origin = url_origin(base).unwrap_or_default();
-    if location.starts_with('/') {
-        return format!("{origin}{location}");
-    }
-    let path = url_path(base);
-    let dir = path.rfind('/').map_or("/", |i| &path[..=i]);
-    format!("{origin}{dir}{location}")
-}
-
-fn send(
-    agent: &ureq::Agent,
-    method: &str,
-    url: &str,
-    headers: Vec<(String, String)>,
-    timeout: Duration,
-) -> anyhow::Result<Leg> {
-    let mut builder = ureq::http::Request::builder().method(method).uri(url);
-    for (name, value) in &headers {
+fn send(agent: &ureq::Agent, leg: &Leg, timeout: Duration) -> anyhow::Result<Response> {
+    let (method, url) = (&leg.method, &leg.url);
+    let mut builder = ureq::http::Request::builder()
+        .method(method.as_str())
+        .uri(url.as_str());
+    for (name, value) in &leg.request_headers {
         builder = builder.header(name.as_str(), value.as_str());
     }
     let http_request = builder
@@ -203,21 +212,16 @@ fn send(
         };
         anyhow::anyhow!("{method} {url}: {why}")
     })?;
-    let mut response_headers = Vec::new();
+    let mut headers = Vec::new();
     for (name, value) in response.headers() {
-        response_headers.push((
+        headers.push((
             canonical_name(name.as_str()),
             String::from_utf8_lossy(value.as_bytes()).into_owned(),
         ));
     }
-    Ok(Leg {
-        method: method.to_string(),
-        url: url.to_string(),
-        request_headers: headers,
-        response: Response {
-            status: response.status().as_u16(),
-            headers: response_headers,
-        },
+    Ok(Response {
+        status: response.status().as_u16(),
+        headers,
     })
 }
 
@@ -235,12 +239,13 @@ fn canonical_name(name: &str) -> String {
         .join("-")
 }
 
-/// Where the live answers differ from the engine's for the same request: the preflight's status
-/// class and CORS headers, the actual response's CORS headers, and `Vary: Origin`.
+/// Where the live answers differ from the engine's for the same request (its route matched on
+/// `target`'s path): the preflight's status class and CORS headers, the actual response's CORS
+/// headers, and `Vary: Origin`.
 #[must_use]
-pub fn differences(policy: &Policy, exchange: &Exchange) -> Vec<Difference> {
+pub fn differences(policy: &Policy, exchange: &Exchange, target: &Target) -> Vec<Difference> {
     let request = &exchange.request;
-    let path = url_path(&request.url);
+    let path = target.route.path.as_str();
     let method = request.wire_method();
     let mut found = Vec::new();
     if let Some(leg) = &exchange.preflight {
@@ -248,7 +253,7 @@ pub fn differences(policy: &Policy, exchange: &Exchange) -> Vec<Difference> {
             policy,
             &Request {
                 method: "OPTIONS",
-                path: &path,
+                path,
                 origin: Some(&request.origin),
                 request_method: Some(&method),
             },
@@ -268,7 +273,7 @@ pub fn differences(policy: &Policy, exchange: &Exchange) -> Vec<Difference> {
             policy,
             &Request {
                 method: &method,
-                path: &path,
+                path,
                 origin: Some(&request.origin),
                 request_method: None,
             },
@@ -335,27 +340,7 @@ fn same_list(a: &str, b: &str, ignore_case: bool) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{canonical_name, resolve, same_list};
-
-    #[test]
-    fn locations_resolve_against_the_url_they_answered() {
-        assert_eq!(
-            resolve("https://a.example/x/y", "https://b.example/z"),
-            "https://b.example/z"
-        );
-        assert_eq!(
-            resolve("https://a.example/x/y", "//b.example/z"),
-            "https://b.example/z"
-        );
-        assert_eq!(
-            resolve("https://a.example/x/y?q", "/z"),
-            "https://a.example/z"
-        );
-        assert_eq!(
-            resolve("https://a.example/x/y", "z"),
-            "https://a.example/x/z"
-        );
-    }
+    use super::{canonical_name, same_list};
 
     #[test]
     fn names_and_lists() {

@@ -1,39 +1,138 @@
 //! Renders diagnostics for people (rustc style: `file:line:col`, the source line, a caret, a
-//! help line) or for programs (`--format json`). The one place that knows the output format.
+//! help line) or for programs (`--format json`), what `emit` did, and failures. The one place
+//! that knows these output formats.
+//!
+//! Guarantee: every JSON document carries `schema_version`; human output never sends a control
+//! character from the policy (or a message quoting it) to the terminal raw, and carets stay
+//! under the characters they point at.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::path::Path;
 
 use annotate_snippets::{Level, Renderer, Snippet};
 use serde::Serialize;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::PolicySource;
+use crate::write::{Action, Report as EmitReport};
+use crate::Failure;
+
+/// The version of every JSON document corsgen prints. It changes when a field changes meaning
+/// or disappears; new fields do not change it.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Document<'a, T: Serialize> {
+    schema_version: u32,
+    #[serde(flatten)]
+    body: &'a T,
+}
+
+/// `body` (a struct or map) as one pretty JSON document with `schema_version` first.
+#[must_use]
+pub fn document<T: Serialize>(body: &T) -> String {
+    let mut text = serde_json::to_string_pretty(&Document {
+        schema_version: SCHEMA_VERSION,
+        body,
+    })
+    .unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The JSON document for a failed command: its kind and the message.
+#[must_use]
+pub fn failure_json(failure: &Failure) -> String {
+    document(&serde_json::json!({
+        "error": {
+            "kind": failure.kind,
+            "message": failure.to_string(),
+        }
+    }))
+}
+
+/// `text` with every character that would act on a terminal (C0 and C1 controls, DEL,
+/// bidirectional overrides) replaced by one visible character, so that a line keeps its
+/// character count: tab becomes a space, NUL becomes `␀`, and so on.
+#[must_use]
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| c != '\n' && replacement(c).is_some()) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if c == '\n' {
+                    c
+                } else {
+                    replacement(c).unwrap_or(c)
+                }
+            })
+            .collect(),
+    )
+}
+
+fn replacement(c: char) -> Option<char> {
+    match c {
+        '\t' => Some(' '),
+        '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32),
+        '\u{7f}' => Some('\u{2421}'),
+        '\u{80}'..='\u{9f}'
+        | '\u{61c}'
+        | '\u{200e}'
+        | '\u{200f}'
+        | '\u{202a}'..='\u{202e}'
+        | '\u{2066}'..='\u{2069}' => Some('\u{fffd}'),
+        _ => None,
+    }
+}
+
+/// The byte offset in `printable(text)` of byte offset `offset` in `text`.
+fn printable_offset(text: &str, offset: usize) -> usize {
+    text[..offset]
+        .chars()
+        .map(|c| match replacement(c) {
+            Some(r) if c != '\n' => r.len_utf8(),
+            _ => c.len_utf8(),
+        })
+        .sum()
+}
 
 /// Every diagnostic, human-readable, followed by a summary line.
 #[must_use]
 pub fn human(source: &PolicySource, diagnostics: &[Diagnostic]) -> String {
     let renderer = Renderer::plain();
+    let text = printable(&source.text);
+    let path = printable(&source.path);
     let mut out = String::new();
     for d in diagnostics {
         let level = match d.severity() {
             Severity::Error => Level::Error,
             Severity::Warning => Level::Warning,
         };
-        let mut message = level.title(&d.message).id(d.code.as_str());
+        let message_text = printable(&d.message);
+        let label_text = d.label.as_deref().map(printable);
+        let help_text = printable(&d.help);
+        let mut message = level.title(&message_text).id(d.code.as_str());
         if let Some(span) = &d.span {
             let span = clamp(span, &source.text);
+            let span = printable_offset(&source.text, span.start)
+                ..printable_offset(&source.text, span.end);
             let mut annotation = level.span(span);
-            if let Some(label) = &d.label {
+            if let Some(label) = &label_text {
                 annotation = annotation.label(label);
             }
             message = message.snippet(
-                Snippet::source(&source.text)
+                Snippet::source(&text)
                     .line_start(1)
-                    .origin(&source.path)
+                    .origin(&path)
                     .fold(true)
                     .annotation(annotation),
             );
         }
         if !d.help.is_empty() {
-            message = message.footer(Level::Help.title(&d.help));
+            message = message.footer(Level::Help.title(&help_text));
         }
         out.push_str(&renderer.render(message).to_string());
         out.push_str("\n\n");
@@ -67,7 +166,7 @@ pub fn summary(source: &PolicySource, diagnostics: &[Diagnostic]) -> String {
     let verdict = if errors > 0 { "invalid" } else { "valid" };
     format!(
         "{}: {verdict} ({errors} {}, {warnings} {})",
-        source.path,
+        printable(&source.path),
         plural(errors, "error"),
         plural(warnings, "warning")
     )
@@ -92,14 +191,100 @@ struct JsonReport<'a> {
     emit: Option<EmitOutcome<'a>>,
 }
 
-/// What `emit` did, for the JSON report.
+/// What `emit` did, for the reports.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct EmitOutcome<'a> {
-    /// True for `--check` (nothing written).
-    pub check: bool,
-    /// Files written, or in check mode out of date; orphans; the diff in check mode.
+    /// The out directory.
+    pub out: &'a Path,
+    /// Every file and what happened to it; the diff in check mode.
     #[serde(flatten)]
-    pub files: &'a crate::write::Report,
+    pub files: &'a EmitReport,
+}
+
+/// What `emit` did, for people: what goes to stdout (under `--check`: the files it would remove
+/// or refuses, then the diff) and what goes to stderr (every file and what happened to it, or
+/// the summary and the command that repairs the drift).
+#[must_use]
+pub fn emit_human(outcome: &EmitOutcome<'_>, regenerate: &str) -> (String, String) {
+    let report = outcome.files;
+    let out = printable(&outcome.out.display().to_string()).into_owned();
+    let count = |action| report.with(action).count();
+    let line = |f: &crate::write::FileOutcome, word: &str| match &f.reason {
+        Some(reason) => format!("  {word:<9} {}: {reason}\n", printable(&f.path)),
+        None => format!("  {word:<9} {}\n", printable(&f.path)),
+    };
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    if report.check {
+        for f in &report.files {
+            let word = match f.action {
+                Action::Removed => "remove",
+                Action::Refused => "refused",
+                Action::Left => "left",
+                _ => continue,
+            };
+            stdout.push_str(&line(f, word));
+        }
+        stdout.push_str(&report.diff);
+        if report.diff_lines_omitted > 0 {
+            let _ = writeln!(
+                stdout,
+                "... {} more diff lines (--full-diff shows them all)",
+                report.diff_lines_omitted
+            );
+        }
+        if report.is_clean() {
+            let _ = writeln!(
+                stderr,
+                "{out}: {} files up to date",
+                count(Action::Unchanged)
+            );
+        } else {
+            let manifest = if report.manifest_changed {
+                format!(", {} out of date", crate::write::MANIFEST)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                stderr,
+                "{out}: {} to create, {} to update, {} to remove, {} refused{manifest}; run `{regenerate}`{}",
+                count(Action::Created),
+                count(Action::Updated),
+                count(Action::Removed),
+                count(Action::Refused),
+                if report.refused() { " after resolving the refused files (or add --force)" } else { "" }
+            );
+        }
+        return (stdout, stderr);
+    }
+    if report.refused() {
+        let _ = writeln!(
+            stderr,
+            "{out}: refused {} file(s) corsgen does not own; nothing was written",
+            count(Action::Refused)
+        );
+        for f in report.with(Action::Refused) {
+            stderr.push_str(&line(f, "refused"));
+        }
+        return (stdout, stderr);
+    }
+    let _ = writeln!(
+        stderr,
+        "{out}: {} created, {} updated, {} unchanged, {} removed{}",
+        count(Action::Created),
+        count(Action::Updated),
+        count(Action::Unchanged),
+        count(Action::Removed),
+        if report.manifest_changed {
+            format!("; {} written", crate::write::MANIFEST)
+        } else {
+            String::new()
+        }
+    );
+    for f in &report.files {
+        stderr.push_str(&line(f, f.action.as_str()));
+    }
+    (stdout, stderr)
 }
 
 #[derive(Serialize)]
@@ -150,9 +335,7 @@ pub fn json(
             .collect(),
         emit,
     };
-    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
-    text.push('\n');
-    text
+    document(&report)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! found in one pass (each with a "did you mean"). Defaults are *not* applied here; `validate`
 //! does that once. Raw types use `deny_unknown_fields` and never `#[serde(flatten)]`.
 
-mod keys;
+mod shape;
 
 use std::collections::BTreeMap;
 
@@ -54,7 +54,7 @@ macro_rules! rule_struct {
             pub expose_headers: Option<SpannedList>,
             /// Seconds a browser may cache the preflight answer (`Access-Control-Max-Age`),
             /// 0 to 86400. Default: not sent (browsers then cache for 5 seconds).
-            #[schemars(with = "Option<i64>")]
+            #[schemars(with = "Option<i64>", range(min = 0, max = 86400))]
             pub max_age: Option<Spanned<i64>>,
             /// Allow plain `http://` origins other than localhost together with credentials.
             /// Default: false, because such a site's traffic can be read and altered in transit.
@@ -213,7 +213,7 @@ pub struct RawApiGateway {
     /// Gateway responses that carry CORS headers, so errors from authorizers, throttling or
     /// unknown routes are readable. Any of the 21 API Gateway types. Default:
     /// `["DEFAULT_4XX", "DEFAULT_5XX"]`, which cover every type not listed.
-    #[schemars(with = "Option<Vec<String>>")]
+    #[schemars(with = "Option<Vec<String>>", extend("items" = { "type": "string", "enum": GATEWAY_RESPONSE_TYPES }))]
     pub gateway_responses: Option<SpannedList>,
     /// Required when `[cors]` names several origins or a wildcard: gateway responses cannot run
     /// a mapping template, so they either send the `first` exact origin statically or `reflect`
@@ -289,9 +289,10 @@ pub struct RawCloudFront {
 /// A corsgen CORS policy file.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(title = "corsgen policy")]
 pub struct RawPolicy {
     /// Policy format version. Always `1`.
-    #[schemars(with = "i64")]
+    #[schemars(with = "i64", extend("const" = 1))]
     pub version: Spanned<i64>,
     /// A name for the policy, shown in generated files. Default: the file name without `.toml`.
     pub name: Option<String>,
@@ -300,7 +301,10 @@ pub struct RawPolicy {
     pub cors: Spanned<RawCors>,
     /// Environment overlays, selected with `--env NAME`. Names: letters, digits, `-`, `_`.
     #[serde(default)]
-    #[schemars(with = "BTreeMap<String, RawEnv>")]
+    #[schemars(
+        with = "BTreeMap<String, RawEnv>",
+        extend("propertyNames" = { "pattern": "^[A-Za-z0-9_-]+$" })
+    )]
     pub env: BTreeMap<Spanned<String>, RawEnv>,
     /// Per-route rules, most specific path wins.
     #[serde(default)]
@@ -315,57 +319,59 @@ pub struct RawPolicy {
     pub cloudfront: Option<Spanned<RawCloudFront>>,
 }
 
-/// Parses policy text. Returns every syntax error, or every unknown key, or the first type error
-/// serde reports (type errors stop deserialization).
+/// Parses policy text. Returns every syntax error, or else every problem of shape (unknown
+/// keys, values of the wrong type, missing keys) found in one pass, in file order.
 ///
 /// # Errors
 /// The diagnostics that make the file unreadable as a policy.
 pub fn parse(source: &PolicySource) -> Result<RawPolicy, Vec<Diagnostic>> {
     let (tree, errors) = toml::de::DeTable::parse_recoverable(&source.text);
     if !errors.is_empty() {
-        return Err(errors
-            .iter()
-            .map(|e| toml_error(e, Code::TomlSyntax))
-            .collect());
+        return Err(errors.iter().map(syntax_error).collect());
     }
-    let unknown = keys::unknown_keys(&tree);
-    if !unknown.is_empty() {
-        return Err(unknown);
+    let problems = shape::check(&tree);
+    if !problems.is_empty() {
+        return Err(problems);
     }
-    toml::from_str::<RawPolicy>(&source.text).map_err(|e| vec![toml_error(&e, Code::InvalidValue)])
+    // The shape check mirrors serde's rules; this is the backstop should they ever differ.
+    toml::from_str::<RawPolicy>(&source.text).map_err(|e| vec![type_error(&e)])
 }
 
-fn toml_error(error: &toml::de::Error, code: Code) -> Diagnostic {
+fn syntax_error(error: &toml::de::Error) -> Diagnostic {
     let span = error.span().unwrap_or(0..0);
-    let message = error.message().trim();
-    let first_line = message.lines().next().unwrap_or("").to_string();
-    if code == Code::TomlSyntax {
-        return Diagnostic::new(code, span, first_line)
-            .help("fix the TOML syntax; see https://toml.io/en/v1.0.0");
+    let first_line = error
+        .message()
+        .trim()
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string();
+    Diagnostic::new(Code::TomlSyntax, span, first_line)
+        .help("fix the TOML syntax; see https://toml.io/en/v1.0.0")
+}
+
+fn type_error(error: &toml::de::Error) -> Diagnostic {
+    let span = error.span().unwrap_or(0..0);
+    let first_line = error.message().trim().lines().next().unwrap_or("");
+    Diagnostic::new(Code::InvalidValue, span, without_rust_types(first_line))
+        .help("use the type the policy reference gives for this field (`corsgen schema`)")
+}
+
+/// serde's wording with Rust's type names replaced by the policy's words.
+fn without_rust_types(message: &str) -> String {
+    let mut text = message.to_string();
+    for (rust, ours) in [
+        (" as i128", ""),
+        ("i64", "an integer"),
+        ("u64", "an integer"),
+        ("a sequence", "a list"),
+        ("a map", "a table"),
+        ("floating point", "decimal number"),
+        ("a boolean", "true or false"),
+    ] {
+        text = text.replace(rust, ours);
     }
-    if let Some(field) = first_line
-        .strip_prefix("missing field `")
-        .and_then(|rest| rest.strip_suffix('`'))
-    {
-        let help = match field {
-            "version" => "add `version = 1` as the first line".to_string(),
-            "cors" => {
-                "add the default rule: [cors] with allow-origins = [\"https://app.example.com\"]"
-                    .to_string()
-            }
-            "path" => "give every [[route]] a path, e.g. path = \"/orders/{id}\"".to_string(),
-            other => format!("add `{other}`; `corsgen schema` lists every field and its type"),
-        };
-        return Diagnostic::new(Code::MissingField, span, first_line).help(help);
-    }
-    let help = if first_line.contains("unknown variant") {
-        "use one of the listed values"
-    } else if first_line.contains("expected a sequence") {
-        "write a list, even of one item: [\"value\"]"
-    } else {
-        "use the type the policy reference gives for this field (`corsgen schema`)"
-    };
-    Diagnostic::new(code, span, first_line).help(help)
+    text
 }
 
 #[cfg(test)]

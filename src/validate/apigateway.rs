@@ -210,12 +210,34 @@ fn gateway_origin(
     };
     let count = list.exact.len() + list.wildcards.len();
     let first = list.exact.first();
-    match raw.and_then(|r| r.gateway_response_origin.as_ref()) {
+    let choice = raw.and_then(|r| r.gateway_response_origin.as_ref());
+    if choice.is_none() && !default.origins_complete {
+        // An origin was rejected: its diagnostic says what to fix, and the count is moot.
+        return GatewayOrigin::Static(first.cloned().unwrap_or_default());
+    }
+    match choice {
         None => {
-            let first_text = first.map_or_else(
-                || "no exact origin is listed, so only `reflect` is possible".to_string(),
-                |o| format!("`first` sends \"{o}\", so only that site can read error responses"),
-            );
+            if let Some(sole) = &default.sole_origin {
+                let others: Vec<String> =
+                    list.patterns().into_iter().filter(|o| o != sole).collect();
+                push(
+                    Diagnostic::new(
+                        Code::GatewayResponseOriginDefaulted,
+                        default.span.clone(),
+                        format!("gateway responses (401 from an authorizer, 403, 429, 5XX){in_env} send Access-Control-Allow-Origin \"{sole}\", the one origin of allow-origins; {} from extra-origins see a CORS error instead of the status of those errors", others.join(", ")),
+                    )
+                    .label("extra origins: no gateway responses")
+                    .help("set gateway-response-origin = \"first\" in [apigateway] to say so and silence this"),
+                );
+                return GatewayOrigin::Static(sole.clone());
+            }
+            let credentials = default.rule.credentials;
+            let help = match (first, credentials) {
+                (Some(o), true) => format!("add gateway-response-origin = \"first\" to [apigateway]: gateway errors are then readable by \"{o}\" only, the other sites see a CORS error instead of the status (`reflect` is refused with credentials)"),
+                (Some(o), false) => format!("add gateway-response-origin = \"first\" or \"reflect\" to [apigateway]: `first` sends \"{o}\", so only that site can read error responses; `reflect` echoes any Origin, so every site can"),
+                (None, true) => "list the exact origin that should read error responses first in allow-origins, then add gateway-response-origin = \"first\" to [apigateway] (`reflect` is refused with credentials)".to_string(),
+                (None, false) => "add gateway-response-origin = \"reflect\" to [apigateway] (every site can then read error responses), or list an exact origin first in allow-origins and choose \"first\"".to_string(),
+            };
             push(
                 Diagnostic::new(
                     Code::GatewayResponseOriginRequired,
@@ -223,7 +245,7 @@ fn gateway_origin(
                     format!("[cors] allows {count} origins{in_env}, but gateway responses (401 from an authorizer, 403, 429, 5XX) cannot run a mapping template and send one static Access-Control-Allow-Origin"),
                 )
                 .label("several origins")
-                .help(format!("add gateway-response-origin = \"first\" or \"reflect\" to [apigateway]: {first_text}; `reflect` echoes any Origin, so every site can read error responses (refused with credentials)")),
+                .help(help),
             );
             GatewayOrigin::Static(first.cloned().unwrap_or_default())
         }

@@ -136,6 +136,7 @@ fn origin_help(code: Code) -> &'static str {
         Code::WildcardPublicSuffix => "put the wildcard under a domain you own, e.g. \"https://*.example.co.uk\"",
         Code::WildcardMisplaced => "write the wildcard as the whole leftmost label, e.g. \"https://*.example.com\", or list origins",
         Code::OriginPort => "use a port from 1 to 65535 without leading zeros",
+        Code::OriginHostForm => "write the host as browsers send it: a lowercase DNS name in valid punycode, an IPv4 address as four decimal numbers up to 255, or a compressed IPv6 address in brackets",
         _ => "write the origin as scheme://host[:port], e.g. \"https://app.example.com\"",
     }
 }

@@ -17,7 +17,8 @@ use std::sync::Arc;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{
-    AllowedOrigins, ApiGateway, OriginList, Policy, Route, RoutePattern, Rule, Segment,
+    AllowedOrigins, ApiGateway, OriginAnswer, OriginList, Policy, Route, RoutePattern, Rule,
+    Segment,
 };
 use crate::origin::OriginSpec;
 use crate::policy::{LambdaLanguage, RawEnv, RawPolicy, RuleFields, SpannedList};
@@ -31,6 +32,12 @@ struct RuleSite<'a> {
     /// The route path, or `None` for the default rule.
     route: Option<&'a str>,
     span: Range<usize>,
+    /// False when an origin of the rule was rejected: rules about the list as a whole say
+    /// nothing then (the rejected value already has its diagnostic).
+    origins_complete: bool,
+    /// The one exact origin the rule's own allow-origins names before an environment's
+    /// extra-origins are added, when it names exactly one (and extra-origins add more).
+    sole_origin: Option<String>,
 }
 
 impl<'a> RuleSite<'a> {
@@ -134,10 +141,20 @@ pub fn validate(raw: &RawPolicy, source: &PolicySource, env: Option<&str>) -> Va
                     .map(toml::Spanned::span)
                     .or_else(|| with_env.allow_origins.map(toml::Spanned::span))
                     .unwrap_or_else(|| cors_span.clone());
+                let own = with_env.allow_origins;
+                let sole_origin = match (own, extras) {
+                    (Some(list), Some(_)) => match v.merged_origins(list, None).allowed.answer() {
+                        OriginAnswer::Static(o) if o != "*" => Some(o.to_string()),
+                        _ => None,
+                    },
+                    _ => None,
+                };
                 let site = RuleSite {
                     rule: default,
                     route: None,
                     span: origins_span,
+                    origins_complete: own.is_some_and(|l| v.merged_origins(l, extras).complete),
+                    sole_origin,
                 };
                 let route_sites: Vec<RuleSite<'_>> = raw
                     .route
@@ -147,6 +164,8 @@ pub fn validate(raw: &RawPolicy, source: &PolicySource, env: Option<&str>) -> Va
                         rule,
                         route: Some(raw_route.path.get_ref()),
                         span: raw_route.path.span(),
+                        origins_complete: true,
+                        sole_origin: None,
                     })
                     .collect();
                 let env_name = scope.map(|(name, _)| name);
@@ -327,10 +346,13 @@ impl Validator {
         if let Some(done) = self.merged.get(&key) {
             return Rc::clone(done);
         }
-        let mut entries = self.checked(list, items::check_origins).origins.clone();
+        let own = self.checked(list, items::check_origins);
+        let mut complete = !own.diagnostics.iter().any(Diagnostic::is_error);
+        let mut entries = own.origins.clone();
         let any = entries.iter().any(|(o, _)| *o == OriginSpec::Any);
         if let (Some(extra_list), false) = (extras, any) {
             let extra = self.checked(extra_list, items::check_origins);
+            complete &= !extra.diagnostics.iter().any(Diagnostic::is_error);
             for (spec, span) in &extra.origins {
                 if *spec == OriginSpec::Any {
                     self.push(
@@ -372,6 +394,7 @@ impl Validator {
             key,
             entries,
             allowed,
+            complete,
         });
         self.merged.insert(key, Rc::clone(&merged));
         merged
@@ -462,9 +485,9 @@ impl Validator {
                 .any(|(h, _)| h.eq_ignore_ascii_case("authorization"))
             {
                 self.push(
-                    Diagnostic::new(Code::WildcardAuthorization, span.clone(), "`*` in allow-headers does not cover Authorization everywhere")
-                        .label("Authorization is not covered by this")
-                        .help("the Fetch standard, Firefox and Safari never let `*` cover Authorization (Chromium 156 does); add \"Authorization\" if clients send it"),
+                    Diagnostic::new(Code::WildcardAuthorization, span.clone(), "`*` in allow-headers covers Authorization in today's browsers only by grace: the Fetch standard excludes it")
+                        .label("Authorization is not covered by this in the standard")
+                        .help("add \"Authorization\" if clients send it: Chromium 156, Firefox ESR 153.8 and WebKitGTK 2.50.6 let `*` cover it without credentials (measured), but Firefox warns it will stop soon and the standard never allowed it"),
                 );
             }
         }
@@ -518,6 +541,8 @@ struct MergedOrigins {
     key: (SpanKey, Option<SpanKey>),
     entries: Vec<(OriginSpec, Range<usize>)>,
     allowed: AllowedOrigins,
+    /// True when no entry of either list was rejected.
+    complete: bool,
 }
 
 /// Parses an API Gateway resource path such as `/orders/{id}` or `/public/{proxy+}`.

@@ -7,9 +7,12 @@
 // argv: <input.json>. Input: {"page_port", "api_port", "har", "scenarios": [{"id", "path",
 //   "method", "headers": [[n, v]], "credentials": "omit"|"include", "xhr": bool,
 //   "server": {"kind": "lambda-node", "module": path} | {"kind": "cloudfront", "dir": path}
-//           | {"kind": "fixed", "preflight": {"status", "headers"}, "actual": {"status", "headers"}}}]}
+//           | {"kind": "fixed", "preflight": {"status", "headers"}, "actual": {"status", "headers"},
+//              "redirect": null | {"status", "headers"} (the first actual request's answer;
+//              the request its Location leads to carries `hop=1` and gets "actual")}}]}
 // stdout: {"chromium": version, "results": [{"id", "url", "verdict": "allowed"|"blocked",
-//   "messages": [console texts that name the URL]}]}.
+//   "messages": [console texts that name the URL, then the exception the call threw when it
+//   is not the plain "Failed to fetch"]}]}.
 // The HAR written to input.har is built from Chromium's own DevTools-protocol network events
 // (the source DevTools' "Save all as HAR" uses): preflights included, raw headers, `_error`.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -81,7 +84,10 @@ function requestPairs(req) {
 async function answer(req, url, scenario) {
   const server = scenario.server;
   const preflight = req.method === "OPTIONS" && req.headers["access-control-request-method"] !== undefined;
-  if (server.kind === "fixed") return preflight ? server.preflight : server.actual;
+  if (server.kind === "fixed") {
+    if (preflight) return server.preflight;
+    return server.redirect && !url.searchParams.has("hop") ? server.redirect : server.actual;
+  }
   if (server.kind === "lambda-node") {
     const module = await lambdaModule(server.module);
     const headers = {};
@@ -158,7 +164,11 @@ async function one(s, base) {
   if (s.xhr) {
     return new Promise((resolve) => {
       const x = new XMLHttpRequest();
-      x.open(s.method, url);
+      try {
+        x.open(s.method, url);
+      } catch (e) {
+        return resolve({ url, verdict: "blocked", error: String(e) });
+      }
       x.withCredentials = s.credentials === "include";
       for (const [n, v] of s.headers) x.setRequestHeader(n, v);
       x.onload = () => resolve({ url, verdict: "allowed", status: x.status });
@@ -216,7 +226,11 @@ try {
   const results = await tab.evaluate(([list, base]) => window.runAll(list, base), [input.scenarios, `http://127.0.0.1:${input.api_port}`]);
   await new Promise((r) => setTimeout(r, 500));
 
-  for (const r of results) r.messages = messages.filter((m) => m.includes(`at '${r.url}'`));
+  for (const r of results) {
+    // After a redirect the message names the final URL first, then "(redirected from 'URL')".
+    r.messages = messages.filter((m) => m.includes(`'${r.url}'`));
+    if (r.error && !r.error.endsWith("Failed to fetch")) r.messages.push(r.error);
+  }
 
   // CDP joins repeated header lines with "\n"; HAR keeps one {name, value} per line.
   const pairs = (headers) => Object.entries(headers || {}).flatMap(([name, value]) => String(value).split("\n").map((v) => ({ name, value: v })));

@@ -11,7 +11,8 @@ use std::net::TcpListener;
 use std::path::Path;
 
 use corsgen::browser::Response;
-use corsgen::check::{exchange, fetch_request};
+use corsgen::check::fetch_request;
+use corsgen::probe::follow;
 use serde_json::{json, Value};
 
 use crate::support::{corsgen, emit_into, require_tool, root};
@@ -127,6 +128,9 @@ struct Scenario {
     /// The policy file `check` reads, for policy scenarios.
     policy: Option<String>,
     fixed: Option<(Response, Response)>,
+    /// For redirect scenarios: the answer to the first actual request (its `Location` leads to
+    /// the request that gets the fixed actual answer).
+    redirect: Option<Response>,
 }
 
 fn response(status: u16, headers: &[(&str, &str)]) -> Response {
@@ -137,6 +141,53 @@ fn response(status: u16, headers: &[(&str, &str)]) -> Response {
             .map(|(n, v)| ((*n).to_string(), (*v).to_string()))
             .collect(),
     }
+}
+
+/// Redirects of the actual request, and methods a page cannot send: (name, request, first
+/// answer (a redirect, or `None`), final answer). `{api}` in a `Location` is the API's origin,
+/// `{s}` the scenario's id.
+fn redirect_cases(page: &str) -> Vec<(&'static str, Req, Option<Response>, Response)> {
+    let acao = "Access-Control-Allow-Origin";
+    let get: Req = ("GET", &[], false, false);
+    let cors_redirect = |location: &str| response(302, &[(acao, page), ("Location", location)]);
+    vec![
+        (
+            "redirect-then-missing-acao",
+            get,
+            Some(cors_redirect("../final/x?s={s}&hop=1#top")),
+            response(200, &[]),
+        ),
+        (
+            "redirect-then-allowed",
+            get,
+            Some(cors_redirect("/final?s={s}&hop=1")),
+            response(200, &[(acao, page)]),
+        ),
+        (
+            "redirect-without-acao",
+            get,
+            Some(response(302, &[("Location", "/final?s={s}&hop=1")])),
+            response(200, &[(acao, page)]),
+        ),
+        (
+            "redirect-to-other-origin",
+            get,
+            Some(cors_redirect("{api}/final?s={s}&hop=1")),
+            response(200, &[(acao, page)]),
+        ),
+        (
+            "forbidden-connect",
+            ("CONNECT", &[], false, false),
+            None,
+            response(200, &[]),
+        ),
+        (
+            "forbidden-trace-xhr",
+            ("TRACE", &[], false, true),
+            None,
+            response(200, &[]),
+        ),
+    ]
 }
 
 /// Broken and borderline servers: (name, request, preflight answer, actual answer).
@@ -454,6 +505,7 @@ fn chromium_agrees_with_check_and_doctor_explains_its_har() {
                         server: server.clone(),
                         policy: Some(policy_file.to_string_lossy().to_string()),
                         fixed: None,
+                        redirect: None,
                     });
                 }
             }
@@ -472,6 +524,40 @@ fn chromium_agrees_with_check_and_doctor_explains_its_har() {
             }),
             policy: None,
             fixed: Some((preflight, actual)),
+            redirect: None,
+        });
+    }
+    // The redirect target's origin: `localhost` is another origin than the page's 127.0.0.1.
+    let other_api = format!("http://localhost:{api_port}");
+    for (name, request, redirect, actual) in redirect_cases(&page) {
+        let id = format!("fixed-{name}");
+        let redirect = redirect.map(|r| Response {
+            status: r.status,
+            headers: r
+                .headers
+                .iter()
+                .map(|(n, v)| {
+                    (
+                        n.clone(),
+                        v.replace("{s}", &id).replace("{api}", &other_api),
+                    )
+                })
+                .collect(),
+        });
+        let headers = |r: &Response| -> Vec<(String, String)> { r.headers.clone() };
+        scenarios.push(Scenario {
+            id,
+            path: "/orders/1".to_string(),
+            request,
+            server: json!({
+                "kind": "fixed",
+                "preflight": {"status": 403, "headers": []},
+                "redirect": redirect.as_ref().map(|r| json!({"status": r.status, "headers": headers(r)})),
+                "actual": {"status": actual.status, "headers": headers(&actual)},
+            }),
+            policy: None,
+            fixed: Some((response(403, &[]), actual)),
+            redirect,
         });
     }
 
@@ -589,19 +675,26 @@ fn chromium_agrees_with_check_and_doctor_explains_its_har() {
                 headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
             let request =
                 fetch_request(url, &page, method, &header_args, credentials, xhr).unwrap();
-            let result = exchange(request, |leg| {
-                if leg.method == "OPTIONS" {
+            // The same driver `probe` runs over the network, answered by the fixed responses.
+            let result = follow(request, |leg| {
+                Ok(if leg.method == "OPTIONS" {
                     preflight.clone()
-                } else {
+                } else if leg.url.contains("hop=1") {
                     actual.clone()
-                }
-            });
+                } else {
+                    s.redirect.clone().unwrap_or_else(|| actual.clone())
+                })
+            })
+            .unwrap();
             Outcome {
                 allowed: result.verdict.allowed(),
                 messages: result.message.into_iter().collect(),
             }
         };
-        if !seen.allowed {
+        // doctor reads the HAR: a request the page could not send is not in it, and redirect
+        // chains are not followed there (yet), so those two are left out of its count.
+        let in_har = s.redirect.is_none() && !s.id.starts_with("fixed-forbidden");
+        if !seen.allowed && in_har {
             blocked_urls.insert(url.clone(), seen.messages.clone());
         }
         if predicted == *seen {
@@ -624,6 +717,17 @@ fn chromium_agrees_with_check_and_doctor_explains_its_har() {
         disagreements.join("\n")
     );
     assert!(agree >= 100, "at least 100 scenarios, got {agree}");
+    // The redirect and forbidden-method scenarios were really exercised.
+    let said = |id: &str| chromium[id].1.messages.join("\n");
+    assert!(
+        said("fixed-redirect-then-missing-acao")
+            .contains("/final/x?s=fixed-redirect-then-missing-acao&hop=1#top' (redirected from '"),
+        "{}",
+        said("fixed-redirect-then-missing-acao")
+    );
+    assert!(said("fixed-forbidden-connect")
+        .starts_with("TypeError: Failed to execute 'fetch' on 'Window': 'CONNECT'"));
+    assert!(chromium["fixed-redirect-then-allowed"].1.allowed);
     let blocked = blocked_urls.len();
     assert!(
         blocked >= 40 && blocked < scenarios.len() - 40,
@@ -653,7 +757,6 @@ fn chromium_agrees_with_check_and_doctor_explains_its_har() {
         let finding = found
             .get(url)
             .unwrap_or_else(|| panic!("doctor missed the blocked request {url}"));
-        assert_eq!(finding["other_engines_only"], false, "{url}");
         let chromium_said = messages.first().map(String::as_str);
         if Some(finding["message"].as_str().unwrap()) == chromium_said {
             explained += 1;
@@ -669,17 +772,31 @@ fn chromium_agrees_with_check_and_doctor_explains_its_har() {
         }
         assert!(!finding["layer"].as_str().unwrap().is_empty());
     }
-    for (url, finding) in &found {
-        if !blocked_urls.contains_key(url) {
-            assert_eq!(
-                finding["other_engines_only"], true,
-                "doctor reported an allowed request {url}: {finding}"
-            );
-        }
+    for url in found.keys() {
+        // Redirect chains (each hop its own HAR entry) are left out of the count above.
+        assert!(
+            blocked_urls.contains_key(url) || url.contains("s=fixed-redirect-"),
+            "doctor reported an allowed request as failing: {url}"
+        );
+    }
+    let advisories = report["advisories"].as_array().unwrap();
+    for advisory in advisories {
+        let url = advisory["url"].as_str().unwrap();
+        assert!(
+            !blocked_urls.contains_key(url),
+            "{url} was blocked, not advised"
+        );
+        assert!(
+            advisory["note"]
+                .as_str()
+                .unwrap()
+                .contains("Fetch standard"),
+            "{advisory}"
+        );
     }
     eprintln!(
-        "doctor: {explained}/{blocked} blocked requests explained with Chromium's message, {ambiguous} more with its credentialed reading; {} more blocked by Firefox and Safari only",
-        found.len() - blocked
+        "doctor: {explained}/{blocked} blocked requests explained with Chromium's message, {ambiguous} more with its credentialed reading; {} allowed requests advised (Authorization under `*`)",
+        advisories.len()
     );
     assert_eq!(explained + ambiguous, blocked);
     assert!(
@@ -687,8 +804,8 @@ fn chromium_agrees_with_check_and_doctor_explains_its_har() {
         "most readings are unambiguous"
     );
     assert!(
-        found.len() > blocked,
-        "the Authorization-under-`*` case is reported for other engines"
+        !advisories.is_empty(),
+        "the Authorization-under-`*` case is advised"
     );
     // Layers named for the telltale failures.
     let layer = |id: &str| {

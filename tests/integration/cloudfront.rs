@@ -42,7 +42,13 @@ fn emit_variant(policy: &Policy, label: &str, out: &Path) {
     let files = corsgen::generate(policy, &source)
         .expect("render")
         .unwrap_or_else(|d| panic!("{label}: limits broken: {d:?}"));
-    corsgen::write::write(out, &files).expect("write");
+    corsgen::write::write(
+        out,
+        &files,
+        &policy.name,
+        corsgen::write::Options::default(),
+    )
+    .expect("write");
 }
 
 /// `policy` with other CloudFront settings.

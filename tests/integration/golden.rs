@@ -5,6 +5,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use corsgen::write::{Options, MANIFEST};
+
 use crate::support::{example_policies, root};
 
 fn files_under(dir: &Path) -> BTreeSet<String> {
@@ -61,12 +63,23 @@ fn emit_output_matches_golden_files_for_every_example_policy() {
         let files = corsgen::generate(loaded.policy.as_ref().unwrap(), &loaded.source)
             .unwrap()
             .unwrap();
+        let name = &loaded.policy.as_ref().unwrap().name;
         if update {
             let _ = std::fs::remove_dir_all(&expected_dir);
-            corsgen::write::write(&expected_dir, &files).unwrap();
+            corsgen::write::write(&expected_dir, &files, name, Options::default()).unwrap();
             continue;
         }
-        let rendered: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
+        // The manifest is pinned too: sorted paths and digests, nothing that changes by itself.
+        let manifest = corsgen::write::manifest_text(name, &files);
+        match std::fs::read_to_string(expected_dir.join(MANIFEST)) {
+            Ok(expected) if expected == manifest => {}
+            _ => failures.push(format!(
+                "{}: {MANIFEST} differs from the golden file",
+                expected_dir.display()
+            )),
+        }
+        let mut rendered: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
+        rendered.insert(MANIFEST.to_string());
         let on_disk = files_under(&expected_dir);
         for missing in rendered.difference(&on_disk) {
             failures.push(format!(

@@ -7,6 +7,7 @@ mod cli;
 mod cloudfront;
 mod conformance;
 mod doctor;
+mod emit;
 mod golden;
 mod probe;
 mod properties;

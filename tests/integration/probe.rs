@@ -48,6 +48,12 @@ fn answer(method: &str, path: &str, base: &str) -> (u16, Vec<(&'static str, Stri
             h
         }),
         "/redirect-bare" => (301, vec![("Location", format!("{base}/allowed"))]),
+        // Relative, with `..`, a query and a fragment: resolved as a browser does.
+        "/dir/redirect-relative" => (302, {
+            let mut h = cors(&[]);
+            h.push(("Location", "../blocked?x=1#f".to_string()));
+            h
+        }),
         "/slow" => {
             std::thread::sleep(Duration::from_secs(3));
             (200, cors(&[]))
@@ -90,7 +96,8 @@ fn serve(mut stream: TcpStream, record: &Mutex<Vec<String>>, base: &str) {
     let mut parts = head.split_whitespace();
     let method = parts.next().unwrap_or("").to_string();
     let path = parts.next().unwrap_or("").to_string();
-    let (status, headers) = answer(&method, &path, base);
+    let path = path.split('?').next().unwrap_or_default();
+    let (status, headers) = answer(&method, path, base);
     let mut text = format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n");
     for (name, value) in headers {
         text.push_str(&format!("{name}: {value}\r\n"));
@@ -105,8 +112,14 @@ fn probe(args: &[&str]) -> (Option<i32>, Value, String) {
     all.extend_from_slice(args);
     all.extend(["--format", "json"]);
     let out = corsgen(&dir, &all);
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    let json: Value =
+        serde_json::from_slice(&out.stdout).expect("one JSON document in every outcome");
+    // Failures are JSON documents too; their message joins what went to stderr.
+    let stderr = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stderr),
+        json["error"]["message"].as_str().unwrap_or_default()
+    );
     (out.status.code(), json, stderr)
 }
 
@@ -181,6 +194,38 @@ fn probe_follows_redirects_as_a_browser_does() {
     let (code, report, _) = probe(&[&url, "--origin", ORIGIN, "--method", "PUT"]);
     assert_eq!(code, Some(1));
     assert_eq!(report["blocked"]["error"], "PreflightDisallowedRedirect");
+    // After a followed redirect Chromium names the final URL and the first one; the relative
+    // Location resolves as a browser resolves it (`..`, query kept, fragment dropped on the wire).
+    let url = format!("{}/dir/redirect-relative", server.base);
+    let (code, report, _) = probe(&[&url, "--origin", ORIGIN]);
+    assert_eq!(code, Some(1));
+    let last = report["actual"].as_array().unwrap().last().unwrap()["url"].clone();
+    assert_eq!(last, format!("{}/blocked?x=1#f", server.base));
+    assert_eq!(
+        report["message"],
+        format!("Access to fetch at '{}/blocked?x=1#f' (redirected from '{url}') from origin '{ORIGIN}' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource.", server.base)
+    );
+    assert!(server
+        .requests()
+        .iter()
+        .any(|r| r.starts_with("GET /blocked?x=1 ")));
+}
+
+#[test]
+fn a_forbidden_method_is_never_sent() {
+    let server = Server::start();
+    let url = format!("{}/allowed", server.base);
+    for method in ["CONNECT", "trace", "Track"] {
+        let (code, report, stderr) = probe(&[&url, "--origin", ORIGIN, "--method", method]);
+        assert_eq!(code, Some(1), "{stderr}");
+        assert_eq!(
+            report["message"],
+            format!("TypeError: Failed to execute 'fetch' on 'Window': '{method}' HTTP method is unsupported.")
+        );
+        assert_eq!(report["preflight"], Value::Null);
+        assert_eq!(report["fixes"], serde_json::json!([]));
+    }
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
 }
 
 #[test]

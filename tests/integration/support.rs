@@ -77,7 +77,13 @@ pub(crate) fn emit_into(text: &str, env: Option<&str>, dir: &Path) -> corsgen::m
     let files = corsgen::generate(&policy, &loaded.source)
         .expect("render")
         .unwrap_or_else(|d| panic!("limits broken: {d:?}"));
-    corsgen::write::write(dir, &files).expect("write");
+    corsgen::write::write(
+        dir,
+        &files,
+        &policy.name,
+        corsgen::write::Options::default(),
+    )
+    .expect("write");
     policy
 }
 
