@@ -97,10 +97,13 @@ impl Exchange {
             .blocked
             .as_ref()
             .map(|b| b.console_message(last, &request.url, &request.origin, request.initiator));
+        // A request that is never sent has no preflight either.
+        let sent = !request.forbidden_method();
         Exchange {
             preflight_reasons: request
                 .preflight_reasons()
                 .iter()
+                .filter(|_| sent)
                 .map(ToString::to_string)
                 .collect(),
             request,
@@ -571,7 +574,9 @@ pub fn human(exchange: &Exchange, answered_by: &str) -> String {
         r.origin
     ));
     out.push_str(&format!("answered by: {answered_by}\n\n"));
-    if exchange.preflight_reasons.is_empty() {
+    if r.forbidden_method() {
+        out.push_str("nothing is sent: browsers refuse CONNECT, TRACE and TRACK in fetch() and XMLHttpRequest\n");
+    } else if exchange.preflight_reasons.is_empty() {
         out.push_str("preflight: none (a simple request)\n");
     } else {
         out.push_str("preflight: sent, because\n");
@@ -582,7 +587,7 @@ pub fn human(exchange: &Exchange, answered_by: &str) -> String {
     if let Some(leg) = &exchange.preflight {
         push_leg(&mut out, leg);
     }
-    if exchange.actual.is_empty() {
+    if exchange.actual.is_empty() && !r.forbidden_method() {
         out.push_str("\nactual request: not sent\n");
     }
     for (i, leg) in exchange.actual.iter().enumerate() {
@@ -622,13 +627,15 @@ pub fn human(exchange: &Exchange, answered_by: &str) -> String {
 }
 
 fn push_leg(out: &mut String, leg: &Leg) {
-    out.push_str(&format!("  > {} {}\n", leg.method, leg.url));
+    // A live server's headers are printed as received, but never as terminal controls.
+    let line = crate::report::printable_line;
+    out.push_str(&format!("  > {} {}\n", line(&leg.method), line(&leg.url)));
     for (name, value) in &leg.request_headers {
-        out.push_str(&format!("  > {name}: {value}\n"));
+        out.push_str(&format!("  > {}: {}\n", line(name), line(value)));
     }
     out.push_str(&format!("  < {}\n", leg.response.status));
     for (name, value) in &leg.response.headers {
-        out.push_str(&format!("  < {name}: {value}\n"));
+        out.push_str(&format!("  < {}: {}\n", line(name), line(value)));
     }
 }
 

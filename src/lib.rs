@@ -4,7 +4,12 @@
 //! `policy` (parse) → `validate` → [`model::Policy`] → `engine` (the CORS decision) →
 //! `plan` (view models) → `render` (embedded handlebars templates) → `limits` (platform limits
 //! only the rendered output shows, such as CloudFront's 10,240-byte functions) → `write`
-//! (atomic, or `--check`). The library never prints; the binary does.
+//! (only the files its manifest owns, all or nothing; or `--check`). The library never prints;
+//! the binary does, and maps each [`FailureKind`] to its exit code.
+//!
+//! The explain side shares the engine: `browser` (Chromium's checks and messages) ← `check`
+//! (engine + model + fixes) ← `probe` and `doctor`; `address` parses every URL they handle as
+//! browsers do and finds the path a route is matched on.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod address;

@@ -212,7 +212,7 @@ fn as_browsers_serialize(spec: OriginSpec, problems: &mut Problems) -> Option<Or
     }
     problems.add(
         Code::OriginHostForm,
-        format!("has a host that browsers rewrite: they send `{serialized}`"),
+        "has a host that browsers rewrite before sending it",
     );
     match spec {
         OriginSpec::Wildcard(w) => {

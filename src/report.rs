@@ -54,23 +54,30 @@ pub fn failure_json(failure: &Failure) -> String {
 
 /// `text` with every character that would act on a terminal (C0 and C1 controls, DEL,
 /// bidirectional overrides) replaced by one visible character, so that a line keeps its
-/// character count: tab becomes a space, NUL becomes `␀`, and so on.
+/// character count: tab becomes a space, NUL becomes `␀`, and so on. Line breaks stay.
 #[must_use]
 pub fn printable(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(|c| c != '\n' && replacement(c).is_some()) {
+    visible(text, true)
+}
+
+/// [`printable`] for text that must stay on one line: a line break becomes `␊` too.
+#[must_use]
+pub fn printable_line(text: &str) -> Cow<'_, str> {
+    visible(text, false)
+}
+
+fn visible(text: &str, keep_newlines: bool) -> Cow<'_, str> {
+    let swap = |c: char| {
+        if keep_newlines && c == '\n' {
+            None
+        } else {
+            replacement(c)
+        }
+    };
+    if !text.chars().any(|c| swap(c).is_some()) {
         return Cow::Borrowed(text);
     }
-    Cow::Owned(
-        text.chars()
-            .map(|c| {
-                if c == '\n' {
-                    c
-                } else {
-                    replacement(c).unwrap_or(c)
-                }
-            })
-            .collect(),
-    )
+    Cow::Owned(text.chars().map(|c| swap(c).unwrap_or(c)).collect())
 }
 
 fn replacement(c: char) -> Option<char> {
@@ -104,16 +111,16 @@ fn printable_offset(text: &str, offset: usize) -> usize {
 pub fn human(source: &PolicySource, diagnostics: &[Diagnostic]) -> String {
     let renderer = Renderer::plain();
     let text = printable(&source.text);
-    let path = printable(&source.path);
+    let path = printable_line(&source.path);
     let mut out = String::new();
     for d in diagnostics {
         let level = match d.severity() {
             Severity::Error => Level::Error,
             Severity::Warning => Level::Warning,
         };
-        let message_text = printable(&d.message);
-        let label_text = d.label.as_deref().map(printable);
-        let help_text = printable(&d.help);
+        let message_text = printable_line(&d.message);
+        let label_text = d.label.as_deref().map(printable_line);
+        let help_text = printable_line(&d.help);
         let mut message = level.title(&message_text).id(d.code.as_str());
         if let Some(span) = &d.span {
             let span = clamp(span, &source.text);
@@ -166,7 +173,7 @@ pub fn summary(source: &PolicySource, diagnostics: &[Diagnostic]) -> String {
     let verdict = if errors > 0 { "invalid" } else { "valid" };
     format!(
         "{}: {verdict} ({errors} {}, {warnings} {})",
-        printable(&source.path),
+        printable_line(&source.path),
         plural(errors, "error"),
         plural(warnings, "warning")
     )
@@ -207,11 +214,11 @@ pub struct EmitOutcome<'a> {
 #[must_use]
 pub fn emit_human(outcome: &EmitOutcome<'_>, regenerate: &str) -> (String, String) {
     let report = outcome.files;
-    let out = printable(&outcome.out.display().to_string()).into_owned();
+    let out = printable_line(&outcome.out.display().to_string()).into_owned();
     let count = |action| report.with(action).count();
     let line = |f: &crate::write::FileOutcome, word: &str| match &f.reason {
-        Some(reason) => format!("  {word:<9} {}: {reason}\n", printable(&f.path)),
-        None => format!("  {word:<9} {}\n", printable(&f.path)),
+        Some(reason) => format!("  {word:<9} {}: {reason}\n", printable_line(&f.path)),
+        None => format!("  {word:<9} {}\n", printable_line(&f.path)),
     };
     let mut stdout = String::new();
     let mut stderr = String::new();
@@ -360,6 +367,29 @@ mod tests {
             out.ends_with("p.toml: invalid (1 error, 0 warnings)\n"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_terminal_and_carets_stay_aligned() {
+        // A tab before the value, a tab and a NUL and an escape sequence inside it.
+        let text = "a = 1\n\tb =\t\"x\u{0}y\u{1b}[31m\"\n";
+        let src = PolicySource::new("p\u{1b}.toml", text);
+        let start = text.find('"').unwrap();
+        let d =
+            Diagnostic::new(Code::InvalidValue, start..start + 10, "bad\nvalue").label("here\tnow");
+        let out = human(&src, &[d]);
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+        assert!(
+            out.contains("error[invalid-value]: bad\u{240a}value"),
+            "{out}"
+        );
+        assert!(out.contains("--> p\u{241b}.toml:2:6"), "{out}");
+        let lines: Vec<&str> = out.lines().collect();
+        let source = lines.iter().find(|l| l.starts_with("2 |")).unwrap();
+        let caret = lines.iter().find(|l| l.contains('^')).unwrap();
+        let column = |line: &str, c: char| line.chars().position(|x| x == c).unwrap();
+        assert_eq!(column(source, '"'), column(caret, '^'), "{out}");
+        assert_eq!(caret.matches('^').count(), 10, "{out}");
     }
 
     #[test]

@@ -189,6 +189,11 @@ impl Manifest {
 /// The manifest text emit writes for `files` (what the golden files pin).
 #[must_use]
 pub fn manifest_text(policy: &str, files: &[RenderedFile]) -> String {
+    manifest_for(policy, files).text()
+}
+
+/// The manifest that records `files` as written.
+fn manifest_for(policy: &str, files: &[RenderedFile]) -> Manifest {
     let mut entries: Vec<Entry> = files
         .iter()
         .map(|f| Entry {
@@ -197,7 +202,7 @@ pub fn manifest_text(policy: &str, files: &[RenderedFile]) -> String {
         })
         .collect();
     entries.sort_by(|a, b| a.path.cmp(&b.path));
-    Manifest::new(policy, entries).text()
+    Manifest::new(policy, entries)
 }
 
 /// SHA-256 of `bytes` with CRLF line endings read as LF, in hex.
@@ -375,7 +380,6 @@ struct Survey<'a> {
     manifest_changed: bool,
 }
 
-#[allow(clippy::too_many_lines)] // One decision table; splitting it hides the cases.
 fn survey<'a>(
     out: &Path,
     files: &'a [RenderedFile],
@@ -465,41 +469,10 @@ fn survey<'a>(
         steps.push(step);
     }
 
-    let generated: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    let mut orphans = Vec::new();
-    if let Some(previous) = &previous {
-        let listed: BTreeSet<&str> = previous.files.iter().map(|e| e.path.as_str()).collect();
-        for path in listed.difference(&generated) {
-            let outcome = |action, reason: Option<&str>| FileOutcome {
-                path: (*path).to_string(),
-                action,
-                reason: reason.map(str::to_string),
-            };
-            if blocked_parent(out, path)?.is_some() {
-                orphans.push(outcome(Action::Left, Some("no longer generated; left in place because a directory above it is no longer a real directory")));
-                continue;
-            }
-            match look(&out.join(path))? {
-                Found::Nothing => {}
-                Found::Link | Found::Directory => orphans.push(outcome(
-                    Action::Left,
-                    Some("no longer generated; left in place because a link or a directory now stands there"),
-                )),
-                Found::File(bytes, _) => {
-                    if previous.digests(path).any(|d| d == digest(&bytes)) {
-                        orphans.push(outcome(Action::Removed, None));
-                    } else if options.force {
-                        orphans.push(outcome(
-                            Action::Removed,
-                            Some("removed with --force: it was changed by hand since corsgen wrote it"),
-                        ));
-                    } else {
-                        orphans.push(outcome(Action::Refused, Some("corsgen wrote it, the policy no longer produces it, and it was changed by hand since: delete it yourself, or pass --force to remove it")));
-                    }
-                }
-            }
-        }
-    }
+    let mut orphans = match &previous {
+        Some(previous) => orphans(out, files, previous, options)?,
+        None => Vec::new(),
+    };
 
     if let Some(why) = manifest_problem.take() {
         let outcome = FileOutcome {
@@ -518,17 +491,7 @@ fn survey<'a>(
         orphans.push(outcome);
     }
 
-    let manifest = {
-        let mut entries: Vec<Entry> = files
-            .iter()
-            .map(|f| Entry {
-                path: f.path.clone(),
-                sha256: digest(f.contents.as_bytes()),
-            })
-            .collect();
-        entries.sort_by(|a, b| a.path.cmp(&b.path));
-        Manifest::new(policy, entries)
-    };
+    let manifest = manifest_for(policy, files);
     let on_disk = fs::read(out.join(MANIFEST)).ok().map(|b| normalized(&b));
     let manifest_changed = on_disk.as_deref() != Some(manifest.text().as_str());
     Ok(Survey {
@@ -538,6 +501,51 @@ fn survey<'a>(
         manifest,
         manifest_changed,
     })
+}
+
+/// What becomes of the files `previous` lists that the policy no longer produces: removed when
+/// they still hold what corsgen wrote, refused (or, with `--force`, removed) when edited by
+/// hand, left alone when a link or a directory now stands there.
+fn orphans(
+    out: &Path,
+    files: &[RenderedFile],
+    previous: &Manifest,
+    options: Options,
+) -> anyhow::Result<Vec<FileOutcome>> {
+    let generated: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let listed: BTreeSet<&str> = previous.files.iter().map(|e| e.path.as_str()).collect();
+    let mut found = Vec::new();
+    for path in listed.difference(&generated) {
+        let outcome = |action, reason: Option<&str>| FileOutcome {
+            path: (*path).to_string(),
+            action,
+            reason: reason.map(str::to_string),
+        };
+        if blocked_parent(out, path)?.is_some() {
+            found.push(outcome(Action::Left, Some("no longer generated; left in place because a directory above it is no longer a real directory")));
+            continue;
+        }
+        match look(&out.join(path))? {
+            Found::Nothing => {}
+            Found::Link | Found::Directory => found.push(outcome(
+                Action::Left,
+                Some("no longer generated; left in place because a link or a directory now stands there"),
+            )),
+            Found::File(bytes, _) => {
+                if previous.digests(path).any(|d| d == digest(&bytes)) {
+                    found.push(outcome(Action::Removed, None));
+                } else if options.force {
+                    found.push(outcome(
+                        Action::Removed,
+                        Some("removed with --force: it was changed by hand since corsgen wrote it"),
+                    ));
+                } else {
+                    found.push(outcome(Action::Refused, Some("corsgen wrote it, the policy no longer produces it, and it was changed by hand since: delete it yourself, or pass --force to remove it")));
+                }
+            }
+        }
+    }
+    Ok(found)
 }
 
 impl Survey<'_> {

@@ -157,6 +157,10 @@ pub struct ReadmeCloudFront {
     pub kvs: bool,
     /// Whether the store was chosen because the inline functions were too large.
     pub kvs_fallback: bool,
+    /// The store's first origin entry, to show the key format as the file has it.
+    pub kvs_example: Option<cloudfront::StoreEntry>,
+    /// The key of the entry that carries the generated-file header.
+    pub kvs_header_key: &'static str,
     /// Whether the response headers policy was emitted.
     pub response_headers_policy: bool,
     /// Why it was not, when the policy does not fit one.
@@ -251,6 +255,8 @@ pub fn plan(policy: &Policy, source: &PolicySource, cloudfront_store: bool) -> P
             runtime: context.runtime,
             kvs: context.kvs,
             kvs_fallback: context.kvs && !cloudfront::starts_with_store(settings),
+            kvs_example: context.store.first().cloned(),
+            kvs_header_key: context.store_header_key,
             response_headers_policy: context.response_headers_policy.is_some(),
             response_headers_policy_skipped: settings.response_headers_policy_skipped.clone(),
             names: context.names.clone(),

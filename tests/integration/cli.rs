@@ -59,6 +59,16 @@ fn validate_diagnostics_for_every_invalid_case() {
         );
         let text = stderr(&out);
         assert!(!text.contains("panicked"), "{case}: {text}");
+        for rust in [
+            "i64",
+            "i128",
+            "u64",
+            "a sequence",
+            "expected a map",
+            "RawPolicy",
+        ] {
+            assert!(!text.contains(rust), "{case}: a Rust type name in: {text}");
+        }
         insta::assert_snapshot!(format!("validate_{}", case.trim_end_matches(".toml")), text);
     }
 }
@@ -404,6 +414,70 @@ fn schema_command_prints_the_committed_schema() {
         committed,
         "policy.schema.json is stale: run `cargo run -- schema > policy.schema.json`"
     );
+}
+
+/// The committed JSON Schema, run by a real validator, says what `validate` says: it accepts
+/// every valid example and rejects each shape error validation rejects (version, max-age
+/// range, gateway-response types, environment names, types, unknown keys).
+#[test]
+fn the_schema_says_what_validation_says() {
+    crate::support::python_module("jsonschema");
+    let base = "version = 1\n[cors]\nallow-origins = [\"https://a.example.com\"]\n";
+    let mut cases: Vec<(String, bool)> = ["example", "multi-env", "per-route", "public-api"]
+        .iter()
+        .map(|p| {
+            (
+                std::fs::read_to_string(root().join(format!("policies/{p}.toml"))).unwrap(),
+                true,
+            )
+        })
+        .collect();
+    cases.push((corsgen::init::STARTER_POLICY.to_string(), true));
+    cases.push((
+        format!("{base}max-age = 86400\n[env.dev-1_a]\nmax-age = 0\n"),
+        true,
+    ));
+    for invalid in [
+        base.replace("version = 1", "version = 2"),
+        format!("{base}max-age = 90000\n"),
+        format!("{base}max-age = -1\n"),
+        format!("{base}[apigateway]\ngateway-responses = [\"DEFAULT_4XX\", \"DEFAULT_4XXX\"]\n"),
+        format!("{base}[env.\"a b\"]\nmax-age = 5\n"),
+        format!("{base}allow-credentials = \"yes\"\n"),
+        format!("{base}allow-origin = []\n"),
+        format!("{base}[lambda]\nlanguages = [\"ruby\"]\n"),
+        "version = 1\n".to_string(),
+    ] {
+        cases.push((invalid, false));
+    }
+    let input = serde_json::json!({
+        "schema": root().join("policy.schema.json"),
+        "policies": cases.iter().map(|(t, _)| t).collect::<Vec<_>>(),
+    });
+    let verdicts: Vec<bool> = serde_json::from_str(&crate::support::run_with_stdin(
+        "python3",
+        &[root()
+            .join("tests/harness/schema_check.py")
+            .to_str()
+            .unwrap()],
+        &input.to_string(),
+    ))
+    .unwrap();
+    for ((text, expected), schema_valid) in cases.iter().zip(verdicts) {
+        let loaded =
+            corsgen::load_source(corsgen::source::PolicySource::new("p.toml", text), None).unwrap();
+        assert_eq!(
+            loaded.policy.is_some(),
+            *expected,
+            "corsgen on:\n{text}\n{:?}",
+            loaded.diagnostics
+        );
+        assert_eq!(schema_valid, *expected, "the JSON Schema on:\n{text}");
+    }
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("policy.schema.json")).unwrap())
+            .unwrap();
+    assert_eq!(schema["title"], "corsgen policy");
 }
 
 #[test]

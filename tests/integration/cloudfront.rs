@@ -213,6 +213,21 @@ fn functions_answer_like_the_engine_in_node_inline_and_with_a_key_value_store() 
         for file in FUNCTIONS {
             let store = v.out.join("cloudfront/key-value-store.json");
             assert_eq!(store.exists(), v.store, "{}", v.label);
+            if v.store {
+                // The generated README describes the store's entries as the file has them.
+                let data: Value =
+                    serde_json::from_str(&std::fs::read_to_string(&store).unwrap()).unwrap();
+                let readme = std::fs::read_to_string(v.out.join("README.md")).unwrap();
+                assert_eq!(data["data"][0]["key"], "corsgen:generated");
+                if let Some(first) = data["data"].get(1) {
+                    let key = first["key"].as_str().unwrap();
+                    assert!(
+                        readme.contains(&format!("the key \"{key}\" with the value \"1\"")),
+                        "{}: README does not show the key format of {key}",
+                        v.label
+                    );
+                }
+            }
             functions.push(json!({
                 "path": v.out.join(file),
                 "store": if v.store { json!(store) } else { Value::Null },

@@ -165,6 +165,180 @@ fn check_names_the_route_key_to_change_and_exits_by_verdict() {
     assert_eq!(code, Some(3));
 }
 
+/// The one fix `check` gives for `args`, as "message at location".
+fn only_fix(args: &[&str]) -> String {
+    let mut all = vec!["check"];
+    all.extend_from_slice(args);
+    all.extend(["--format", "json"]);
+    let (code, report, stderr) = run(&all);
+    assert_eq!(code, Some(1), "{args:?}: {stderr}");
+    let fixes = report["fixes"].as_array().unwrap();
+    assert_eq!(fixes.len(), 1, "{args:?}: {fixes:?}");
+    match fixes[0]["location"].as_str() {
+        Some(at) => format!("{} at {at}", fixes[0]["message"].as_str().unwrap()),
+        None => fixes[0]["message"].as_str().unwrap().to_string(),
+    }
+}
+
+#[test]
+fn check_never_misleads_its_fixes_are_the_right_change() {
+    // Allowed in another environment: say so, do not add it to [cors].
+    assert_eq!(
+        only_fix(&["policies/multi-env.toml", "--origin", "http://localhost:3000"]),
+        "http://localhost:3000 is allowed in [env.dev]: check with --env dev (deploy that environment's artifacts for this page) at policies/multi-env.toml:15:6"
+    );
+    // A look-alike of an allowed origin is never to be allowlisted.
+    for lookalike in [
+        "https://billing.example.com.evil.com",
+        "https://evilexample.com",
+    ] {
+        let fix = only_fix(&["policies/multi-env.toml", "--origin", lookalike]);
+        assert!(
+            fix.contains("only looks like the allowed https://billing.example.com"),
+            "{fix}"
+        );
+        assert!(
+            fix.contains("never allowlist it") && !fix.contains(" at "),
+            "{fix}"
+        );
+    }
+    // Under an environment, the environment's own key.
+    assert_eq!(
+        only_fix(&["policies/multi-env.toml", "--env", "prod", "--origin", "https://new.example.com"]),
+        "add extra-origins = [\"https://new.example.com\"] to [env.prod] at policies/multi-env.toml:23:6"
+    );
+    assert_eq!(
+        only_fix(&["policies/multi-env.toml", "--env", "dev", "--origin", "https://new.example.com"]),
+        "add \"https://new.example.com\" to allow-origins of [env.dev] at policies/multi-env.toml:16:17"
+    );
+    // Without an environment, the key in effect.
+    assert_eq!(
+        only_fix(&[
+            "policies/multi-env.toml",
+            "--origin",
+            "https://new.example.com"
+        ]),
+        "add \"https://new.example.com\" to allow-origins at policies/multi-env.toml:8:17"
+    );
+
+    // A forbidden method: Chromium's TypeError, nothing sent, no policy fix.
+    for method in ["CONNECT", "trace", "TRACK"] {
+        let (code, report, _) = run(&[
+            "check",
+            "policies/example.toml",
+            "--origin",
+            "https://www.example.com",
+            "--method",
+            method,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code, Some(1));
+        assert_eq!(
+            report["message"],
+            format!("TypeError: Failed to execute 'fetch' on 'Window': '{method}' HTTP method is unsupported.")
+        );
+        assert_eq!(report["preflight"], Value::Null);
+        assert_eq!(report["actual"], json!([]));
+        assert_eq!(report["fixes"], json!([]));
+        assert_eq!(report["preflight_reasons"], json!([]));
+    }
+
+    // An origin exactly as Chromium serializes it is accepted; another form is a usage error
+    // naming the serialization.
+    let (code, _, _) = run(&[
+        "check",
+        "policies/example.toml",
+        "--origin",
+        "https://[::ffff:102:304]",
+    ]);
+    assert_eq!(code, Some(1));
+    let (code, _, stderr) = run(&[
+        "check",
+        "policies/example.toml",
+        "--origin",
+        "https://[::ffff:1.2.3.4]",
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("a browser would send `https://[::ffff:102:304]`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn check_matches_routes_on_the_path_after_the_stage() {
+    let route = |args: &[&str]| {
+        let mut all = vec![
+            "check",
+            "policies/per-route.toml",
+            "--origin",
+            "https://backoffice.example.com",
+            "--format",
+            "json",
+        ];
+        all.extend_from_slice(args);
+        let (code, report, stderr) = run(&all);
+        assert!(matches!(code, Some(0 | 1)), "{args:?}: {stderr}");
+        (code, report)
+    };
+    let url = "https://abc123.execute-api.eu-west-1.amazonaws.com/prod/admin/users/1";
+    // The admin route allows this origin; matched on /admin/users/1, not /prod/admin/users/1.
+    let (code, report) = route(&["--url", url]);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(
+        report["request"]["url"], url,
+        "the message names the URL as fetched"
+    );
+    let (code, _) = route(&["--url", url, "--stage", "prod"]);
+    assert_eq!(code, Some(0));
+    let (code, _) = route(&["--url", url, "--stage", "$default"]);
+    assert_eq!(
+        code,
+        Some(1),
+        "with no stage segment the path is /prod/admin/users/1"
+    );
+    let (code, _) = route(&[
+        "--url",
+        "https://api.example.com/v1/orders",
+        "--path",
+        "/admin/users",
+    ]);
+    assert_eq!(code, Some(0), "--path gives the route path with any --url");
+    let human = corsgen(
+        &root(),
+        &[
+            "check",
+            "policies/per-route.toml",
+            "--origin",
+            "https://backoffice.example.com",
+            "--url",
+            url,
+        ],
+    );
+    assert!(
+        String::from_utf8_lossy(&human.stdout)
+            .contains("matched on /admin/users/1 after the stage segment `prod`"),
+        "{}",
+        String::from_utf8_lossy(&human.stdout)
+    );
+    let (code, _, stderr) = run(&[
+        "check",
+        "policies/per-route.toml",
+        "--origin",
+        "https://backoffice.example.com",
+        "--url",
+        url,
+        "--stage",
+        "dev",
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("does not start with the stage segment /dev"),
+        "{stderr}"
+    );
+}
+
 fn header(name: &str, value: &str) -> Value {
     json!({"name": name, "value": value})
 }
@@ -375,4 +549,52 @@ fn malformed_and_truncated_hars_are_clear_errors() {
     // A missing file is an I/O error.
     let (code, _, _) = run(&["doctor", dir.path().join("absent.har").to_str().unwrap()]);
     assert_eq!(code, Some(4));
+}
+
+#[test]
+fn doctor_matches_routes_on_the_path_after_the_stage() {
+    let dir = tempfile::tempdir().unwrap();
+    let har = dir.path().join("stage.har");
+    let url = "https://abc123.execute-api.eu-west-1.amazonaws.com/prod/admin/users/1";
+    let origin = header("Origin", "https://shop.example.com");
+    let capture = json!({"log": {
+        "version": "1.2",
+        "creator": {"name": "Firefox", "version": "140.0"},
+        "entries": [
+            entry("OPTIONS", url, &[origin.clone(), header("Access-Control-Request-Method", "PUT")], 403, &[header("vary", "Origin")]),
+            entry("PUT", url, &[origin], 0, &[]),
+        ]
+    }});
+    std::fs::write(&har, capture.to_string()).unwrap();
+    let fix = |extra: &[&str]| {
+        let mut args = vec![
+            "doctor",
+            har.to_str().unwrap(),
+            "--policy",
+            "policies/per-route.toml",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let (code, report, stderr) = run(&args);
+        assert_eq!(code, Some(1), "{stderr}");
+        report["findings"][0]["fixes"][0].clone()
+    };
+    // /admin/users/1 after the stage: the admin route, which allows only the back office.
+    let admin = fix(&[]);
+    assert_eq!(
+        admin["message"], "add \"https://shop.example.com\" to allow-origins",
+        "{admin}"
+    );
+    assert_eq!(admin["location"], "policies/per-route.toml:25:17");
+    assert_eq!(fix(&["--stage", "prod"]), admin);
+    // With no stage segment the path is /prod/admin/users/1, which [cors] covers.
+    let default = fix(&["--stage", "$default"]);
+    assert!(
+        default["message"]
+            .as_str()
+            .unwrap()
+            .contains("the policy allows this request ([cors] at"),
+        "{default}"
+    );
 }

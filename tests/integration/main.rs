@@ -8,6 +8,7 @@ mod cloudfront;
 mod conformance;
 mod doctor;
 mod emit;
+mod fuzz;
 mod golden;
 mod probe;
 mod properties;

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::support::{emit_into, run_lambda_harness, LAMBDA_RUNTIMES};
 
-fn check_no_panic(text: &str) {
+pub(crate) fn check_no_panic(text: &str) {
     let source = corsgen::source::PolicySource::new("fuzz.toml", text);
     if let Ok(loaded) = corsgen::load_source(source.clone(), None) {
         // Rendering diagnostics must not panic either (spans at odd offsets, odd characters).
@@ -52,7 +52,7 @@ const HOSTILE: &[&str] = &[
     "{{x}}",
 ];
 
-fn hostile_string() -> impl Strategy<Value = String> {
+pub(crate) fn hostile_string() -> impl Strategy<Value = String> {
     prop_oneof![
         proptest::sample::select(HOSTILE).prop_map(str::to_string),
         "[ -~]{0,12}",
@@ -61,7 +61,7 @@ fn hostile_string() -> impl Strategy<Value = String> {
     ]
 }
 
-fn origin_value() -> impl Strategy<Value = String> {
+pub(crate) fn origin_value() -> impl Strategy<Value = String> {
     prop_oneof![
         8 => proptest::sample::select(&[
             "https://example.com", "https://a.example.org:8443", "http://localhost:3000", "https://*.example.net",
@@ -85,7 +85,7 @@ fn token_value() -> impl Strategy<Value = String> {
     ]
 }
 
-fn policy_table() -> impl Strategy<Value = toml::Table> {
+pub(crate) fn policy_table() -> impl Strategy<Value = toml::Table> {
     let list = |s: BoxedStrategy<String>| proptest::collection::vec(s, 0..4);
     let path = prop_oneof![
         4 => proptest::sample::select(&["/", "/orders/{id}", "/public/{proxy+}", "/a/b-c/{x}/{rest+}"][..]).prop_map(str::to_string),
@@ -149,7 +149,7 @@ fn policy_table() -> impl Strategy<Value = toml::Table> {
         })
 }
 
-fn random_toml() -> impl Strategy<Value = String> {
+pub(crate) fn random_toml() -> impl Strategy<Value = String> {
     let line = prop_oneof![
         Just("[cors]".to_string()),
         Just("[[route]]".to_string()),

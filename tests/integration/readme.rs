@@ -105,3 +105,67 @@ fn console_examples_are_real_output() {
         "the README shows at least one corsgen session"
     );
 }
+
+/// Every output path that corsgen's messages, fixes and generated README name (`doctor`'s
+/// layers, `check`'s fixes, diagnostics' help, the README and the generated README) is a
+/// file or directory `emit` writes.
+#[test]
+fn messages_name_only_files_emit_writes() {
+    let mut emitted = std::collections::BTreeSet::new();
+    let policies = ["example", "multi-env", "per-route", "public-api"];
+    let mut texts: Vec<String> = policies
+        .iter()
+        .map(|p| std::fs::read_to_string(root().join(format!("policies/{p}.toml"))).unwrap())
+        .collect();
+    // And one that uses every optional file: a KeyValueStore and the response headers policy.
+    texts.push("version = 1\n[cors]\nallow-origins = [\"https://a.example.com\"]\nallow-headers = [\"X-A\"]\n[cloudfront]\nkey-value-store = \"always\"\n".into());
+    for text in &texts {
+        let loaded =
+            corsgen::load_source(corsgen::source::PolicySource::new("p.toml", text), None).unwrap();
+        let files = corsgen::generate(loaded.policy.as_ref().unwrap(), &loaded.source)
+            .unwrap()
+            .unwrap();
+        emitted.extend(files.into_iter().map(|f| f.path));
+    }
+    let sources = [
+        "src/doctor.rs",
+        "src/check.rs",
+        "src/cli.rs",
+        "src/limits.rs",
+        "src/validate/mod.rs",
+        "src/validate/apigateway.rs",
+        "src/validate/cloudfront.rs",
+        "templates/readme/README.md.hbs",
+        "README.md",
+    ];
+    let mut checked = 0;
+    for source in sources {
+        let text = std::fs::read_to_string(root().join(source)).unwrap();
+        for (at, _) in text.match_indices(['/']) {
+            let start = text[..at]
+                .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                .map_or(0, |i| i + 1);
+            let family = &text[start..at];
+            if !["apigateway", "cloudfront", "lambda"].contains(&family) {
+                continue;
+            }
+            let rest: String = text[at + 1..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || "-_.*/".contains(*c))
+                .collect();
+            let rest = rest.trim_end_matches('.');
+            let named = format!("{family}/{rest}");
+            if named.ends_with(".hbs") || named.contains("{{") {
+                continue;
+            }
+            let exists = emitted.iter().any(|path| match named.split_once('*') {
+                Some((before, after)) => path.starts_with(before) && path.ends_with(after),
+                None if named.ends_with('/') => path.starts_with(&named),
+                None => *path == named,
+            });
+            assert!(exists, "{source} names {named}, which emit never writes");
+            checked += 1;
+        }
+    }
+    assert!(checked > 20, "only {checked} paths found");
+}
