@@ -41,13 +41,22 @@ if [ "$node_major" -lt 18 ]; then
 fi
 # npm packages, pinned by tests/harness/package-lock.json: acorn, the ES5 / ES2017 parser that
 # checks the CloudFront Functions against their runtime's language version, and playwright-core,
-# which drives /usr/bin/chromium in the real-browser test (it downloads no browser).
-if [ ! -f tests/harness/node_modules/acorn/package.json ] ||
-  [ ! -f tests/harness/node_modules/playwright-core/package.json ]; then
+# which drives /usr/bin/chromium in the real-browser test (it downloads no browser). They are
+# installed once per lock file under ~/.cache/corsgen and linked into tests/harness.
+lock_digest=$(sha256sum tests/harness/package-lock.json | cut -c1-16)
+npm_cache="${XDG_CACHE_HOME:-$HOME/.cache}/corsgen/npm-$lock_digest"
+if [ ! -f "$npm_cache/node_modules/acorn/package.json" ] ||
+  [ ! -f "$npm_cache/node_modules/playwright-core/package.json" ]; then
   have npm || { as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq npm; }
-  echo "installing from npm: acorn, playwright-core (tests/harness)"
-  npm ci --prefix tests/harness --no-audit --no-fund --silent
+  echo "installing from npm: acorn, playwright-core (into $npm_cache)"
+  mkdir -p "$npm_cache"
+  cp tests/harness/package.json tests/harness/package-lock.json "$npm_cache/"
+  npm ci --prefix "$npm_cache" --no-audit --no-fund --silent
 fi
+if [ -d tests/harness/node_modules ] && [ ! -L tests/harness/node_modules ]; then
+  rm -rf tests/harness/node_modules # an install from before the cache; the cache replaces it
+fi
+ln -sfn "$npm_cache/node_modules" tests/harness/node_modules
 echo "python3: $(python3 --version 2>&1), node: $(node --version), java: $(java -version 2>&1 | head -1)"
 echo "cfn-lint: $(cfn-lint --version), openapi-spec-validator: $(openapi-spec-validator --version 2>&1 | head -1)"
 echo "chromium: $(/usr/bin/chromium --version 2>/dev/null | head -1)"

@@ -10,7 +10,7 @@ let acorn;
 try {
   acorn = require("acorn");
 } catch {
-  process.stderr.write("acorn is missing: run scripts/test.sh, which runs npm ci in tests/harness\n");
+  process.stderr.write("acorn is missing: run scripts/test.sh, which installs it (npm ci, cached under ~/.cache/corsgen) and links tests/harness/node_modules\n");
   process.exit(3);
 }
 const files = JSON.parse(readFileSync(0, "utf8"));

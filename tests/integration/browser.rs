@@ -459,7 +459,7 @@ fn chromium_agrees_with_check_and_doctor_explains_its_har() {
     );
     assert!(
         root().join("tests/harness/node_modules/playwright-core/package.json").exists(),
-        "playwright-core is required by this test; run scripts/test.sh, which runs `npm ci --prefix tests/harness`"
+        "playwright-core is required by this test; run scripts/test.sh, which installs it (npm ci, cached under ~/.cache/corsgen) and links tests/harness/node_modules"
     );
     let (page_port, api_port) = (free_port(), free_port());
     let page = format!("http://127.0.0.1:{page_port}");
