@@ -3,14 +3,16 @@
 //!
 //! Input: URL strings from the command line, from live responses (`Location`) and from HAR
 //! captures. Output: serialized origins exactly as a browser sends them in `Origin`, paths,
-//! resolved redirect targets, and [`RoutePath`]. Guarantee: nothing here is hand-parsed.
+//! resolved redirect targets, and [`RoutePath`]. Guarantee: nothing here is hand-parsed, and
+//! every URL the browser model, `check`, `probe`, `doctor` and origin validation handle goes
+//! through here.
 
 use url::Url;
 
 /// An absolute `http:` or `https:` URL, parsed; `None` for anything else.
 #[must_use]
 pub fn parse_http(text: &str) -> Option<Url> {
-    Url::parse(text)
+    parse(text)
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
 }
@@ -31,17 +33,15 @@ pub fn path(text: &str) -> String {
 /// `location` resolved against the URL it answered, as a browser follows a redirect.
 #[must_use]
 pub fn resolve(base: &str, location: &str) -> Option<String> {
-    Url::parse(base)
-        .ok()?
-        .join(location)
-        .ok()
-        .map(|u| u.to_string())
+    parse(base).ok()?.join(location).ok().map(|u| u.to_string())
 }
 
-/// True for any absolute URL a browser's URL parser accepts.
-#[must_use]
-pub fn is_valid(text: &str) -> bool {
-    Url::parse(text).is_ok()
+/// Any absolute URL, parsed as a browser's URL parser parses it.
+///
+/// # Errors
+/// Why the parser rejects it.
+pub fn parse(text: &str) -> Result<Url, url::ParseError> {
+    Url::parse(text)
 }
 
 /// The path a request's route is matched on, and what was removed to get it.
@@ -123,7 +123,7 @@ pub fn route_path(url: &Url, stage: Option<&str>) -> Result<RoutePath, String> {
     if execute_api && segments.first().is_some_and(|s| !s.is_empty()) {
         let stage = segments[0];
         return Ok(RoutePath {
-            removed: Some(stage.to_string()),
+            removed: Some(format!("/{stage}")),
             inferred: true,
             ..own(&full[stage.len() + 1..])
         });
@@ -187,7 +187,7 @@ mod tests {
         let api = url("https://abc123.execute-api.us-east-1.amazonaws.com/prod/admin/users/1");
         let inferred = route_path(&api, None).unwrap();
         assert_eq!(inferred.path, "/admin/users/1");
-        assert_eq!(inferred.removed.as_deref(), Some("prod"));
+        assert_eq!(inferred.removed.as_deref(), Some("/prod"));
         assert!(inferred.inferred);
         assert!(inferred.note().contains("--stage '$default'"));
         assert_eq!(

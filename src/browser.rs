@@ -342,8 +342,8 @@ fn encode_hint(hint: &str) -> String {
     out
 }
 
-/// Where Chromium and the Fetch standard (and so Firefox and Safari) disagree, or where an
-/// allowed exchange still depends on a detail worth knowing.
+/// Where what browsers do and the Fetch standard part ways, or where an allowed exchange still
+/// depends on a detail worth knowing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Note {
@@ -692,7 +692,7 @@ pub fn check_access(
     if acao != origin {
         let error = if acao.contains([' ', ',']) {
             CorsError::MultipleAllowOriginValues
-        } else if acao == "null" || crate::address::is_valid(&acao) {
+        } else if acao == "null" || crate::address::parse(&acao).is_ok() {
             CorsError::AllowOriginMismatch
         } else {
             CorsError::InvalidAllowOriginValue
@@ -906,7 +906,7 @@ pub fn check_redirect(
     response: &Response,
     location: &str,
 ) -> Result<(), Blocked> {
-    let target = url::Url::parse(location).ok();
+    let target = crate::address::parse(location).ok();
     if !target
         .as_ref()
         .is_some_and(|t| matches!(t.scheme(), "http" | "https"))

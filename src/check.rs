@@ -391,15 +391,39 @@ pub fn policy_fixes(
                         location: None,
                     }];
                 }
+                if let Some(dotless) = trailing_dot_origin(&request.origin) {
+                    return vec![Fix {
+                        message: format!(
+                            "the page was loaded from a host with a trailing dot, which browsers treat as another origin: link to {dotless} instead (no policy should list the dotted form)"
+                        ),
+                        location: None,
+                    }];
+                }
                 if let AllowedOrigins::List(list) = &rule.origins {
                     if let Some(allowed) = list.lookalike(&request.origin) {
                         return vec![Fix {
                             message: format!(
-                                "{} only looks like the allowed {allowed}: it is another site, and the browser is right to block it; never allowlist it",
+                                "{} only looks like the allowed {allowed}: it is another site; never allowlist it",
                                 request.origin
                             ),
                             location: None,
                         }];
+                    }
+                    let https = request.origin.replacen("http://", "https://", 1);
+                    if request.origin.starts_with("http://") && list.exact.contains(&https) {
+                        return vec![Fix {
+                            message: format!(
+                                "the page is served over plain http, and the policy allows {https}: serve the page over https"
+                            ),
+                            location: None,
+                        }];
+                    }
+                    let insecure =
+                        crate::origin::parse_origin(&request.origin).is_ok_and(|o| o.is_insecure());
+                    if insecure && rule.credentials {
+                        let mut fix = place.origin_fix(&path, &request.origin);
+                        fix.message.push_str(" and allow-insecure-origins = true (credentials then travel unencrypted; better: serve the page over https)");
+                        return vec![fix];
                     }
                 }
                 let elsewhere = place.envs_allowing(&path, &request.origin);
@@ -460,6 +484,17 @@ pub fn policy_fixes(
             }
             let quoted = format!("add \"{method}\"");
             vec![place.fix(&path, Field::Methods, &quoted, &format!("allow {quoted}"))]
+        }
+        E::HeaderDisallowedByPreflightResponse
+            if crate::validate::is_response_only_header(&blocked.hint) =>
+        {
+            vec![Fix {
+                message: format!(
+                    "{} is a response header: the script must not send it (the server sends it); remove it from the request",
+                    blocked.hint
+                ),
+                location: None,
+            }]
         }
         E::HeaderDisallowedByPreflightResponse => {
             let written = request
@@ -542,11 +577,7 @@ pub fn target(
         Some(url) => url.to_string(),
         None => format!("https://api.example{}", explicit.as_deref().unwrap_or("/")),
     };
-    let parsed = crate::address::parse_http(&url).ok_or_else(|| {
-        Failure::usage(format!(
-            "`{url}` is not an absolute http:// or https:// URL"
-        ))
-    })?;
+    let parsed = http_url(&url)?;
     let route = match explicit {
         Some(path) => RoutePath {
             path,
@@ -556,6 +587,44 @@ pub fn target(
         None => crate::address::route_path(&parsed, stage).map_err(Failure::usage)?,
     };
     Ok(Target { url, route })
+}
+
+/// `https://example.com` for `https://example.com.` (a host with a trailing dot, port kept).
+fn trailing_dot_origin(origin: &str) -> Option<String> {
+    let url = crate::address::parse_http(origin)?;
+    let host = url.host_str()?.strip_suffix('.')?;
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    Some(format!("{}://{host}{port}", url.scheme()))
+}
+
+/// The URL a page fetches, parsed; a usage failure for anything but an absolute http(s) URL.
+fn http_url(url: &str) -> Result<url::Url, Failure> {
+    crate::address::parse_http(url).ok_or_else(|| {
+        Failure::usage(format!(
+            "`{url}` is not an absolute http:// or https:// URL"
+        ))
+    })
+}
+
+/// The target of one captured request: its route matched on the path after `stage` (see
+/// [`crate::address::route_path`]).
+///
+/// # Errors
+/// A usage failure when `stage` names a segment the URL's path does not start with.
+pub fn capture_target(url: &str, stage: Option<&str>) -> Result<Target, Failure> {
+    let route = match crate::address::parse_http(url) {
+        Some(parsed) => crate::address::route_path(&parsed, stage)
+            .map_err(|why| Failure::usage(format!("{url}: {why}")))?,
+        None => RoutePath {
+            path: crate::address::path(url),
+            removed: None,
+            inferred: false,
+        },
+    };
+    Ok(Target {
+        url: url.to_string(),
+        route,
+    })
 }
 
 /// The exchange for people: each request and response, the verdict, the message and the fixes.
@@ -623,11 +692,12 @@ pub fn human(exchange: &Exchange, answered_by: &str) -> String {
     for fix in &exchange.fixes {
         out.push_str(&format!("fix: {fix}\n"));
     }
-    out
+    // URLs, origins and live headers never reach the terminal as controls.
+    crate::report::printable(&out).into_owned()
 }
 
 fn push_leg(out: &mut String, leg: &Leg) {
-    // A live server's headers are printed as received, but never as terminal controls.
+    // One line per header, whatever a value holds.
     let line = crate::report::printable_line;
     out.push_str(&format!("  > {} {}\n", line(&leg.method), line(&leg.url)));
     for (name, value) in &leg.request_headers {
@@ -675,7 +745,12 @@ pub fn fetch_request(
     credentials: bool,
     xhr: bool,
 ) -> Result<FetchRequest, Failure> {
-    if origin != "null" {
+    // What a browser puts in `Origin` is its URL parser's serialization; a host with a
+    // trailing dot (`https://example.com.`) is one, though no policy should list it.
+    let serialized = origin != "null"
+        && !origin.contains('*')
+        && crate::address::origin(origin).as_deref() == Some(origin);
+    if origin != "null" && !serialized {
         match crate::origin::parse_origin(origin) {
             Ok(crate::origin::OriginSpec::Exact(exact)) if exact == origin => {}
             Ok(_) => {
@@ -695,11 +770,7 @@ pub fn fetch_request(
             }
         }
     }
-    if crate::address::origin(url).is_none() {
-        return Err(Failure::usage(format!(
-            "`{url}` is not an absolute http:// or https:// URL"
-        )));
-    }
+    http_url(url)?;
     if !crate::browser::is_token(method) {
         return Err(Failure::usage(format!(
             "--method `{method}` is not an HTTP method"

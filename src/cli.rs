@@ -12,8 +12,8 @@ Exit codes:
      (a forbidden method too); doctor: failures found
   2  usage error (bad arguments, unknown --env, an origin no browser sends)
   3  invalid input: the policy has errors or is not UTF-8; doctor: a malformed or truncated HAR
-  4  emit refused files it does not own (nothing written); I/O or internal error (probe:
-     connection refused, timeout, TLS failure)
+  4  emit refused files it will not touch (nothing written); I/O or internal error (probe:
+     connection refused, timeout, TLS failure; a closed stdout)
 With --format json, stdout holds exactly one JSON document (with schema_version) in every case.";
 
 /// Validate a CORS policy against the Fetch standard and what browsers enforce, then generate
@@ -97,7 +97,7 @@ pub(crate) enum Command {
         #[arg(long)]
         url: Option<String>,
         /// The stage segment to remove from --url's path (`$default` has none).
-        #[arg(long, value_name = "NAME", conflicts_with = "path")]
+        #[arg(long, value_name = "NAME", requires = "url", conflicts_with = "path")]
         stage: Option<String>,
         /// Apply the [env.NAME] overlay.
         #[arg(long, value_name = "NAME")]

@@ -16,7 +16,9 @@ use crate::address;
 use crate::browser::{
     is_safelisted_method, Blocked, CorsError, Credentials, FetchRequest, Initiator, Note, Response,
 };
-use crate::check::{policy_fixes, simulate, Exchange, Fix, Leg, PolicyPlace, Target};
+use crate::check::{
+    capture_target, policy_fixes, simulate, Exchange, Fix, Leg, PolicyPlace, Target,
+};
 use crate::Failure;
 
 /// A HAR file that cannot be used, with where and why: bad input, exit 3.
@@ -169,15 +171,11 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Capture, BadHar> {
             .get("request")
             .ok_or_else(|| bad(&at("request"), "missing"))?;
         let string = |v: &Value, field: &str| -> Result<String, BadHar> {
-            v.get(field)
+            let found = v.get(field);
+            found
                 .and_then(Value::as_str)
                 .map(str::to_string)
-                .ok_or_else(|| {
-                    bad(
-                        &at(&format!("request.{field}")),
-                        "missing (expected a string)",
-                    )
-                })
+                .ok_or_else(|| bad(&at(&format!("request.{field}")), &wrong(found, "a string")))
         };
         let method = string(request, "method")?;
         let url = string(request, "url")?;
@@ -192,10 +190,10 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Capture, BadHar> {
         let response = entry
             .get("response")
             .ok_or_else(|| bad(&at("response"), "missing"))?;
-        let status = response
-            .get("status")
+        let found = response.get("status");
+        let status = found
             .and_then(Value::as_i64)
-            .ok_or_else(|| bad(&at("response.status"), "missing (expected a number)"))?;
+            .ok_or_else(|| bad(&at("response.status"), &wrong(found, "a number")))?;
         let response_headers = headers(response, &at("response.headers"), bad)?;
         let error = ["_error", "_failureText"]
             .iter()
@@ -269,6 +267,19 @@ fn headers(
         .collect()
 }
 
+/// What is wrong with a HAR field that is not the `expected` kind of JSON value.
+fn wrong(found: Option<&Value>, expected: &str) -> String {
+    let kind = match found {
+        None | Some(Value::Null) => return format!("missing (expected {expected})"),
+        Some(Value::Bool(_)) => "true or false",
+        Some(Value::Number(_)) => "a number",
+        Some(Value::String(_)) => "a string",
+        Some(Value::Array(_)) => "a list",
+        Some(Value::Object(_)) => "an object",
+    };
+    format!("expected {expected}, found {kind}")
+}
+
 /// One failing request, explained.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
@@ -331,13 +342,17 @@ pub struct Report {
 /// Finds and explains every failing cross-origin request. With a policy, each request's route
 /// is matched on its URL's path without the stage (`stage` names it; see
 /// [`address::route_path`]).
-#[must_use]
+///
+/// # Errors
+/// A usage failure when `stage` names a segment a cross-origin request's URL does not have:
+/// its route would be matched on the wrong path, and the fix would be wrong.
 pub fn diagnose(
     capture: &Capture,
     policy: Option<&PolicyPlace<'_>>,
     stage: Option<&str>,
-) -> Report {
+) -> Result<Report, Failure> {
     let mut used_preflights: Vec<usize> = Vec::new();
+    let mut stage_misses = 0;
     let mut report = Report {
         file: capture.path.clone(),
         creator: capture.creator.clone(),
@@ -377,17 +392,12 @@ pub fn diagnose(
         if let Some(p) = preflight {
             used_preflights.push(p.index);
         }
-        let target = Target {
-            url: entry.url.clone(),
-            route: address::parse_http(&entry.url)
-                .and_then(|u| address::route_path(&u, stage).ok())
-                .unwrap_or_else(|| address::RoutePath {
-                    path: address::path(&entry.url),
-                    removed: None,
-                    inferred: false,
-                }),
-        };
-        match examine(entry, preflight, origin, policy, &target) {
+        // A request whose URL lacks the given stage gets no policy fix: its route is unknown.
+        let target = capture_target(&entry.url, stage);
+        if target.is_err() {
+            stage_misses += 1;
+        }
+        match examine(entry, preflight, origin, policy, target) {
             Some(Ok(finding)) => report.findings.push(finding),
             Some(Err(advisory)) => report.advisories.push(advisory),
             None => {
@@ -401,7 +411,15 @@ pub fn diagnose(
             }
         }
     }
-    report
+    if let (Some(stage), true) = (stage, policy.is_some()) {
+        if report.cross_origin > 0 && stage_misses == report.cross_origin {
+            return Err(Failure::usage(format!(
+                "no cross-origin request in {} has the stage segment /{stage} (--stage); give the stage its URLs have, '$default' for none, or leave --stage out",
+                capture.path
+            )));
+        }
+    }
+    Ok(report)
 }
 
 /// A failing request's finding, an allowed one's advisory, or nothing.
@@ -410,7 +428,7 @@ fn examine(
     preflight: Option<&Entry>,
     origin: String,
     policy: Option<&PolicyPlace<'_>>,
-    target: &Target,
+    target: Result<Target, Failure>,
 ) -> Option<Result<Finding, Advisory>> {
     // The script's headers: the unsafe names the preflight announced (their values from the
     // request when recorded), and none otherwise: the browser adds the rest itself.
@@ -536,14 +554,19 @@ fn examine(
     );
     let mut fixes = Vec::new();
     let mut differences = Vec::new();
-    if let Some(place) = policy {
-        let path = target.route.path.as_str();
-        let expected = simulate(place.policy, exchange.request.clone(), path);
-        match &expected.verdict.blocked {
-            Some(blocked) => fixes = policy_fixes(place, &expected.request, blocked, path),
-            None => {
-                differences = crate::probe::differences(place.policy, &exchange, target);
-                fixes.push(Fix {
+    match (policy, &target) {
+        (Some(_), Err(why)) => fixes.push(Fix {
+            message: format!("no policy fix: {why}"),
+            location: None,
+        }),
+        (Some(place), Ok(target)) => {
+            let path = target.route.path.as_str();
+            let expected = simulate(place.policy, exchange.request.clone(), path);
+            match &expected.verdict.blocked {
+                Some(blocked) => fixes = policy_fixes(place, &expected.request, blocked, path),
+                None => {
+                    differences = crate::probe::differences(place.policy, &exchange, target);
+                    fixes.push(Fix {
                     message: format!(
                         "the policy allows this request ({}{}); the deployed API does not answer as the policy's artifacts do: deploy them (`corsgen emit`) and remove CORS handling elsewhere",
                         place.rule_name(path),
@@ -551,8 +574,10 @@ fn examine(
                     ),
                     location: None,
                 });
+                }
             }
         }
+        (None, _) => {}
     }
     exchange.fixes.clear();
     Some(Ok(Finding {
@@ -734,7 +759,8 @@ pub fn human(report: &Report) -> String {
             "\n[entry {entry}] {url} failed with {error}, which is not a CORS failure\n"
         ));
     }
-    out
+    // A capture's text (URLs, headers, errors) never reaches the terminal as controls.
+    crate::report::printable(&out).into_owned()
 }
 
 /// The report as one JSON document.

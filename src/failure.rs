@@ -17,7 +17,7 @@ pub enum FailureKind {
     Usage,
     /// Invalid input: a policy with errors (or not UTF-8), a malformed HAR file.
     Invalid,
-    /// `emit` refused to touch files it does not own; nothing was written.
+    /// `emit` refused files it will not touch without `--force`; nothing was written.
     Refused,
     /// I/O or internal: an unreadable file, a failed write, a network failure in `probe`.
     Io,

@@ -69,11 +69,16 @@ pub fn load(path: &Path, env: Option<&str>) -> Result<Loaded, Failure> {
     match String::from_utf8(bytes) {
         Ok(text) => load_source(PolicySource::new(name, &text), env),
         Err(error) => {
-            let at = error.utf8_error().valid_up_to();
-            let byte = error.as_bytes()[at];
+            let valid = error.utf8_error().valid_up_to();
+            let byte = error.as_bytes()[valid];
             let source = PolicySource::new(name, &String::from_utf8_lossy(error.as_bytes()));
-            // The text before `at` is unchanged by the lossy conversion, so `at` is the place
-            // of the replacement character.
+            // The valid prefix survives the lossy conversion except for its CRLFs, which the
+            // source reads as LF: the replacement character sits that much earlier.
+            let crlf = error.as_bytes()[..valid]
+                .windows(2)
+                .filter(|w| w == b"\r\n")
+                .count();
+            let at = valid - crlf;
             let diagnostic = Diagnostic::new(
                 diagnostic::Code::InvalidEncoding,
                 at..at + '\u{fffd}'.len_utf8(),
@@ -129,15 +134,16 @@ fn unknown_env(name: &str, available: &[String]) -> String {
         message.push_str(" (it defines no [env.*] tables)");
         return message;
     }
+    let lower = name.to_ascii_lowercase();
     let best = available
         .iter()
-        .map(|a| (strsim::jaro_winkler(name, a), a))
+        .map(|a| (strsim::jaro_winkler(&lower, &a.to_ascii_lowercase()), a))
         .filter(|(score, _)| *score > 0.7)
         .max_by(|a, b| a.0.total_cmp(&b.0));
     if let Some((_, guess)) = best {
         message.push_str(&format!("; did you mean `{guess}`?"));
     }
-    message.push_str(&format!(" Defined: {}", available.join(", ")));
+    message.push_str(&format!(" (the policy defines: {})", available.join(", ")));
     message
 }
 

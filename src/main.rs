@@ -53,13 +53,34 @@ fn main() -> ExitCode {
         Err(failure) => {
             if !failure.reported {
                 match format {
-                    Format::Human => eprintln!("error: {failure}"),
-                    Format::Json => print!("{}", report::failure_json(&failure)),
+                    Format::Human => err(&format!(
+                        "error: {}\n",
+                        report::printable_line(&failure.to_string())
+                    )),
+                    // A stdout that cannot be written to has nowhere to report that either.
+                    Format::Json => {
+                        let _ = out(&report::failure_json(&failure));
+                    }
                 }
             }
             ExitCode::from(exit_code(failure.kind))
         }
     }
+}
+
+/// Writes `text` to stdout. A closed or full stdout (`| head`, `> /dev/full`) is an I/O
+/// failure, never a panic.
+fn out(text: &str) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| Failure::io(anyhow::Error::new(e).context("cannot write to stdout")))
+}
+
+/// Writes `text` to stderr; there is nowhere left to report a failure to.
+fn err(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 /// `--format json` anywhere on the command line, so that even arguments clap rejects get their
@@ -83,17 +104,15 @@ fn print_diagnostics(
     format: Format,
     always: bool,
     emit: Option<report::EmitOutcome<'_>>,
-) {
+) -> Result<(), Failure> {
     match format {
         Format::Human => {
             if always || !loaded.diagnostics.is_empty() {
-                eprint!("{}", report::human(&loaded.source, &loaded.diagnostics));
+                err(&report::human(&loaded.source, &loaded.diagnostics));
             }
+            Ok(())
         }
-        Format::Json => print!(
-            "{}",
-            report::json(&loaded.source, &loaded.diagnostics, emit)
-        ),
+        Format::Json => out(&report::json(&loaded.source, &loaded.diagnostics, emit)),
     }
 }
 
@@ -129,7 +148,7 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
             let mut loaded = corsgen::load(&policy, env.as_deref())?;
             // Limits that only the rendered artifacts show are part of validity too.
             let files = generate(&mut loaded)?;
-            print_diagnostics(&loaded, format, true, None);
+            print_diagnostics(&loaded, format, true, None)?;
             match files {
                 Some(_) => Ok(false),
                 None => Err(invalid(&loaded)),
@@ -137,7 +156,7 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
         }
         Command::Emit {
             policy,
-            out,
+            out: out_dir,
             env,
             check,
             force,
@@ -148,38 +167,40 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
             // Everything is rendered in memory before the first byte is written.
             let (Some(files), Some(valid)) = (generate(&mut loaded)?, loaded.policy.as_ref())
             else {
-                print_diagnostics(&loaded, format, false, None);
+                print_diagnostics(&loaded, format, false, None)?;
                 return Err(invalid(&loaded));
             };
             let options = corsgen::write::Options { force, full_diff };
+            let owner = corsgen::write::Owner::of(valid);
             let result = if check {
-                corsgen::write::check(&out, &files, &valid.name, options)?
+                corsgen::write::check(&out_dir, &files, owner, options)?
             } else {
-                corsgen::write::write(&out, &files, &valid.name, options)?
+                corsgen::write::write(&out_dir, &files, owner, options)?
             };
             let outcome = report::EmitOutcome {
-                out: &out,
+                out: &out_dir,
                 files: &result,
             };
             match format {
-                Format::Json => print_diagnostics(&loaded, format, false, Some(outcome)),
+                Format::Json => print_diagnostics(&loaded, format, false, Some(outcome))?,
                 Format::Human => {
-                    print_diagnostics(&loaded, format, false, None);
+                    print_diagnostics(&loaded, format, false, None)?;
                     let regenerate = format!(
-                        "corsgen emit {} --out {}{}",
+                        "corsgen emit {} --out {}{}{}",
                         policy.display(),
-                        out.display(),
-                        env.map(|e| format!(" --env {e}")).unwrap_or_default()
+                        out_dir.display(),
+                        env.map(|e| format!(" --env {e}")).unwrap_or_default(),
+                        if force { " --force" } else { "" }
                     );
                     let (diff, summary) = report::emit_human(&outcome, &regenerate);
-                    print!("{diff}");
-                    eprint!("{summary}");
+                    out(&diff)?;
+                    err(&summary);
                 }
             }
             if result.refused() && !check {
                 return Err(Failure::refused(format!(
-                    "{}: refused to touch files corsgen does not own",
-                    out.display()
+                    "{}: refused files corsgen will not touch without --force; nothing was written",
+                    out_dir.display()
                 ))
                 .reported());
             }
@@ -205,7 +226,7 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
                 place.rule_name(&target.route.path),
                 target.note()
             );
-            print_exchange(&exchange, &by, format, &[]);
+            print_exchange(&exchange, &by, format, &[])?;
             Ok(!exchange.verdict.allowed())
         }
         Command::Probe {
@@ -238,7 +259,7 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
                 exchange.fixes =
                     corsgen::check::check(&place, exchange.request.clone(), &target).fixes;
             }
-            print_exchange(&exchange, &url, format, &differences);
+            print_exchange(&exchange, &url, format, &differences)?;
             Ok(!exchange.verdict.allowed())
         }
         Command::Doctor {
@@ -257,29 +278,24 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
                 None => None,
             };
             let capture = corsgen::doctor::read(&har)?;
-            let report = corsgen::doctor::diagnose(&capture, place.as_ref(), stage.as_deref());
+            let report = corsgen::doctor::diagnose(&capture, place.as_ref(), stage.as_deref())?;
             match format {
-                Format::Human => print!("{}", corsgen::doctor::human(&report)),
-                Format::Json => print!("{}", corsgen::doctor::json(&report)),
+                Format::Human => out(&corsgen::doctor::human(&report))?,
+                Format::Json => out(&corsgen::doctor::json(&report))?,
             }
             Ok(!report.findings.is_empty())
         }
         Command::Schema => {
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(corsgen::schema::policy_schema().as_bytes())
-                .map_err(|e| {
-                    Failure::io(anyhow::Error::new(e).context("cannot print the schema"))
-                })?;
+            out(&corsgen::schema::policy_schema())?;
             Ok(false)
         }
         Command::Init { path } => {
             corsgen::init::init(&path)?;
-            eprintln!(
-                "wrote {}; check it with `corsgen validate {}` (`corsgen schema > policy.schema.json` gives editors completion)",
+            err(&format!(
+                "wrote {}; check it with `corsgen validate {}` (`corsgen schema > policy.schema.json` gives editors completion)\n",
                 path.display(),
                 path.display()
-            );
+            ));
             Ok(false)
         }
     }
@@ -290,7 +306,7 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
 fn load_valid(path: &Path, env: Option<&str>, format: Format) -> Result<Loaded, Failure> {
     let loaded = corsgen::load(path, env)?;
     if loaded.policy.is_none() {
-        print_diagnostics(&loaded, format, false, None);
+        print_diagnostics(&loaded, format, false, None)?;
         return Err(invalid(&loaded));
     }
     Ok(loaded)
@@ -316,14 +332,15 @@ fn print_exchange(
     answered_by: &str,
     format: Format,
     differences: &[corsgen::probe::Difference],
-) {
+) -> Result<(), Failure> {
     match format {
         Format::Human => {
-            print!("{}", corsgen::check::human(exchange, answered_by));
+            let mut text = corsgen::check::human(exchange, answered_by);
             for difference in differences {
-                println!("differs from the policy: {difference}");
+                text.push_str(&format!("differs from the policy: {difference}\n"));
             }
+            out(&text)
         }
-        Format::Json => print!("{}", corsgen::check::json(exchange, differences)),
+        Format::Json => out(&corsgen::check::json(exchange, differences)),
     }
 }

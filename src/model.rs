@@ -116,36 +116,71 @@ pub struct OriginList {
     pub wildcards: Vec<WildcardOrigin>,
 }
 
+/// The domain name of an origin (`None` for IP addresses).
+fn domain_of(origin: &str) -> Option<String> {
+    match crate::address::parse_http(origin)?.host()? {
+        url::Host::Domain(d) => Some(d.to_string()),
+        _ => None,
+    }
+}
+
+/// A host's registrable domain (`example.co.uk`) and its name without the public suffix
+/// (`example`).
+fn site_and_name(host: &str) -> (&str, &str) {
+    let site = psl::domain_str(host).unwrap_or(host);
+    let suffix = psl::suffix_str(host).unwrap_or("");
+    let name = site
+        .strip_suffix(suffix)
+        .map_or(site, |n| n.trim_end_matches('.'));
+    (site, name)
+}
+
 impl OriginList {
-    /// The allowed entry that `origin` imitates, when it does: another site whose host
-    /// contains the registrable domain of an allowed host (`https://www.example.com.evil.com`
-    /// and `https://evilexample.com` for `https://www.example.com`). Allowing such an origin is
-    /// never the fix.
+    /// The allowed entry that `origin` imitates, when it does: another site (another
+    /// registrable domain) that carries an allowed host on a label boundary
+    /// (`https://www.example.com.evil.com`), the allowed site's name under another public suffix
+    /// (`https://www.example.co`), inside a longer name (`https://evilexample.com`) or one or two
+    /// characters away from it (`https://www.examp1e.com`). Names of three characters or fewer
+    /// only count when carried whole. Allowing such an origin is never the fix.
     #[must_use]
     pub fn lookalike(&self, origin: &str) -> Option<String> {
-        let domain = |text: &str| match crate::address::parse_http(text)?.host()? {
-            url::Host::Domain(d) => Some(d.to_string()),
-            _ => None,
-        };
-        let site = |host: &str| psl::domain_str(host).unwrap_or(host).to_string();
-        let host = domain(origin)?;
-        let own_site = site(&host);
+        let host = domain_of(origin)?;
+        let (own_site, own_name) = site_and_name(&host);
         let allowed = self
             .exact
             .iter()
-            .filter_map(|o| Some((domain(o)?, o.clone())))
+            .filter_map(|o| Some((domain_of(o)?, o.clone())))
             .chain(self.wildcards.iter().map(|w| {
                 let base = w.suffix.trim_start_matches('.');
                 let base = base.split(':').next().unwrap_or(base);
                 (base.to_string(), w.pattern())
             }));
+        let dotted = format!(".{host}.");
+        let mut best: Option<(u8, String)> = None;
         for (allowed_host, entry) in allowed {
-            let allowed_site = site(&allowed_host);
-            if allowed_site != own_site && host.contains(allowed_site.as_str()) {
-                return Some(entry);
+            let (site, name) = site_and_name(&allowed_host);
+            if site == own_site {
+                continue;
+            }
+            // The strongest resemblance wins: the whole allowed host, then its site, then the
+            // site's name.
+            let strength = if dotted.contains(&format!(".{allowed_host}.")) {
+                3
+            } else if dotted.contains(&format!(".{site}.")) {
+                2
+            } else if name == own_name
+                || (name.len() > 3
+                    && (own_name.contains(name) || strsim::levenshtein(name, own_name) <= 2))
+            {
+                1
+            } else {
+                continue;
+            };
+            if best.as_ref().is_none_or(|(b, _)| strength > *b) {
+                best = Some((strength, entry));
             }
         }
-        None
+        best.map(|(_, entry)| entry)
     }
 
     /// Every entry as written in a policy: exact origins, then wildcard patterns.
@@ -317,7 +352,46 @@ impl Policy {
 
 #[cfg(test)]
 mod tests {
-    use super::{path_segments, RoutePattern, Segment};
+    use super::{path_segments, OriginList, RoutePattern, Segment};
+
+    #[test]
+    fn lookalikes_are_other_sites_that_imitate_an_allowed_one() {
+        let list = OriginList {
+            exact: vec![
+                "https://www.example.com".into(),
+                "https://sp.example.com".into(),
+                "https://x.com".into(),
+            ],
+            wildcards: Vec::new(),
+        };
+        for (origin, imitated) in [
+            (
+                "https://www.example.com.evil.com",
+                "https://www.example.com",
+            ),
+            ("https://sp.example.com.evil.com", "https://sp.example.com"),
+            ("https://example.com.evil.com", "https://www.example.com"),
+            ("https://evilexample.com", "https://www.example.com"),
+            ("https://www.examp1e.com", "https://www.example.com"),
+            ("https://www.example.co", "https://www.example.com"),
+            ("https://x.com.evil.com", "https://x.com"),
+        ] {
+            assert_eq!(
+                list.lookalike(origin).as_deref(),
+                Some(imitated),
+                "{origin}"
+            );
+        }
+        for origin in [
+            "https://app.example.com",
+            "https://dropbox.com",
+            "https://netflix.com",
+            "https://unrelated.org",
+            "https://127.0.0.1",
+        ] {
+            assert_eq!(list.lookalike(origin), None, "{origin}");
+        }
+    }
 
     fn pattern(segments: &[Segment]) -> RoutePattern {
         RoutePattern {

@@ -184,7 +184,7 @@ fn as_browsers_serialize(spec: OriginSpec, problems: &mut Problems) -> Option<Or
         OriginSpec::Exact(o) => o.clone(),
         OriginSpec::Wildcard(w) => format!("{}{PROBE_LABEL}{}", w.prefix, w.suffix),
     };
-    let serialized = match url::Url::parse(&text) {
+    let serialized = match crate::address::parse(&text) {
         Ok(url) => url.origin().ascii_serialization(),
         Err(error) => {
             let why = match error {
@@ -240,6 +240,15 @@ fn split_scheme<'a>(text: &'a str, problems: &mut Problems) -> (String, &'a str)
     }
     if let Some((scheme, rest)) = text.split_once(":/") {
         if is_scheme(scheme) && matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") {
+            problems.add(
+                Code::OriginMissingScheme,
+                "needs two slashes after the scheme",
+            );
+            return (scheme.to_string(), rest);
+        }
+    }
+    if let Some((scheme, rest)) = text.split_once(':') {
+        if matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") {
             problems.add(
                 Code::OriginMissingScheme,
                 "needs two slashes after the scheme",
@@ -465,9 +474,12 @@ fn check_host(host: &str, problems: &mut Problems) -> Option<String> {
 }
 
 fn check_wildcard_base(base: &str, problems: &mut Problems) {
-    let is_suffix = !base.contains('.')
-        || psl::suffix(base.as_bytes()).is_some_and(|s| s.as_bytes() == base.as_bytes());
-    if is_suffix {
+    let is_suffix = |name: &str| psl::suffix_str(name) == Some(name);
+    // The base itself a public suffix (`*.co.uk`), or every name directly below it one (a
+    // wildcard rule of the list, `*.kawasaki.jp`, `*.compute.amazonaws.com`): anyone can
+    // register a site the pattern matches.
+    let probe = format!("corsgen-probe.{base}");
+    if !base.contains('.') || is_suffix(base) || is_suffix(&probe) {
         problems.fatal(
             Code::WildcardPublicSuffix,
             format!("puts a wildcard over the public suffix `{base}`, which anyone can register names under"),
@@ -505,6 +517,11 @@ mod tests {
         let cases = [
             (
                 "https:/example.com",
+                Code::OriginMissingScheme,
+                "https://example.com",
+            ),
+            (
+                "https:example.com",
                 Code::OriginMissingScheme,
                 "https://example.com",
             ),
@@ -611,6 +628,11 @@ mod tests {
             ("https://*.com", Code::WildcardPublicSuffix),
             ("https://*.co.uk", Code::WildcardPublicSuffix),
             ("https://*.github.io", Code::WildcardPublicSuffix),
+            ("https://*.kawasaki.jp", Code::WildcardPublicSuffix),
+            (
+                "https://*.compute.amazonaws.com",
+                Code::WildcardPublicSuffix,
+            ),
             ("https://*.", Code::OriginMalformed),
             ("https://*", Code::WildcardMisplaced),
             ("https://**.example.com", Code::WildcardMisplaced),

@@ -29,14 +29,20 @@ struct Document<'a, T: Serialize> {
     body: &'a T,
 }
 
-/// `body` (a struct or map) as one pretty JSON document with `schema_version` first.
+/// `body` (a struct or map) as one pretty JSON document with `schema_version` first. Should
+/// the body not serialize (a bug), the document says so, as an error document.
 #[must_use]
 pub fn document<T: Serialize>(body: &T) -> String {
-    let mut text = serde_json::to_string_pretty(&Document {
+    let serialized = serde_json::to_string_pretty(&Document {
         schema_version: SCHEMA_VERSION,
         body,
-    })
-    .unwrap_or_default();
+    });
+    let mut text = serialized.unwrap_or_else(|e| {
+        format!(
+            "{{\"schema_version\": {SCHEMA_VERSION}, \"error\": {{\"kind\": \"io\", \"message\": {}}}}}",
+            serde_json::Value::String(format!("bug: the report does not serialize: {e}"))
+        )
+    });
     text.push('\n');
     text
 }
@@ -201,11 +207,16 @@ struct JsonReport<'a> {
 /// What `emit` did, for the reports.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct EmitOutcome<'a> {
-    /// The out directory.
+    /// The out directory (shown lossily when it is not UTF-8).
+    #[serde(serialize_with = "lossy_path")]
     pub out: &'a Path,
     /// Every file and what happened to it; the diff in check mode.
     #[serde(flatten)]
     pub files: &'a EmitReport,
+}
+
+fn lossy_path<S: serde::Serializer>(path: &&Path, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&path.to_string_lossy())
 }
 
 /// What `emit` did, for people: what goes to stdout (under `--check`: the files it would remove
@@ -232,7 +243,7 @@ pub fn emit_human(outcome: &EmitOutcome<'_>, regenerate: &str) -> (String, Strin
             };
             stdout.push_str(&line(f, word));
         }
-        stdout.push_str(&report.diff);
+        stdout.push_str(&printable(&report.diff));
         if report.diff_lines_omitted > 0 {
             let _ = writeln!(
                 stdout,
@@ -267,7 +278,7 @@ pub fn emit_human(outcome: &EmitOutcome<'_>, regenerate: &str) -> (String, Strin
     if report.refused() {
         let _ = writeln!(
             stderr,
-            "{out}: refused {} file(s) corsgen does not own; nothing was written",
+            "{out}: refused {} file(s) corsgen will not touch; nothing was written",
             count(Action::Refused)
         );
         for f in report.with(Action::Refused) {

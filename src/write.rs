@@ -1,26 +1,29 @@
 //! WRITE: rendered files → disk, all or nothing, touching only files corsgen owns; or `--check`:
 //! the same survey, a diff, nothing written.
 //!
-//! Input: every rendered file (complete in memory), the out directory, the policy's name and the
-//! options. Output: a [`Report`] naming every file created, updated, left unchanged, removed,
-//! left in place or refused.
+//! Input: every rendered file (complete in memory), the out directory, who owns the output
+//! (the policy's name and environment) and the options. Output: a [`Report`] naming every file
+//! created, updated, left unchanged, removed, left in place or refused.
 //!
 //! Ownership: emit owns exactly the files recorded in the out directory's manifest
-//! ([`MANIFEST`]: sorted paths and SHA-256 digests of their LF-normalized bytes, no timestamps).
-//! A file at a generated path that the manifest does not list (or that changed since corsgen
-//! wrote it), an orphan changed by hand, and a symbolic link at or above a generated path are
-//! refused: nothing at all is written, and each refused file is named with what to do. `--force`
-//! takes over refused files at generated paths and removes hand-edited orphans of the manifest;
-//! nothing outside the manifest is ever deleted. A directory without a manifest (written by an
-//! earlier corsgen) is adopted file by file: a file counts as corsgen's only when its generated
-//! header names corsgen and this policy; no orphan is removed from such a directory.
+//! ([`MANIFEST`]: the policy and environment it holds, sorted paths and SHA-256 digests of their
+//! LF-normalized bytes, no timestamps). A file at a generated path that the manifest does not
+//! list (or that changed since corsgen wrote it), an orphan changed by hand, a symbolic link at
+//! or above a generated path, anything that is not a regular file, and another policy's or
+//! environment's output are refused: nothing at all is written, and each refused file is named
+//! with what to do. `--force` takes over refused files at generated paths (replacing a link,
+//! never writing through one) and removes hand-edited orphans of the manifest; nothing outside
+//! the manifest is ever deleted. A directory without a manifest (written by an earlier corsgen)
+//! is adopted file by file: a file counts as corsgen's only when its generated header, laid out
+//! as corsgen lays out that file's header, names corsgen and this policy; no orphan is removed
+//! from such a directory.
 //!
-//! All or nothing: every check runs before the first rename. New contents are staged in
-//! temporary files next to their targets; then the manifest is rewritten with the new digests
-//! listed as pending next to the old ones, the temporary files are renamed into place, orphans
-//! are removed, and the final manifest is written last. Whenever a run stops, the manifest on
-//! disk describes every file it lists. New files get the umask's mode (0644 under 022);
-//! rewritten files keep theirs.
+//! All or nothing: every check runs before anything is touched. New contents are staged in
+//! temporary files next to their targets; then the manifest is rewritten as a journal that
+//! accepts both what each listed file holds now and what it is about to hold, the temporary
+//! files are renamed into place, orphans are removed, and the final manifest is written last.
+//! Whenever a run stops, the manifest on disk describes every file it lists. New files get the
+//! umask's mode (0644 under 022); rewritten files keep theirs.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -46,19 +49,41 @@ const MANIFEST_VERSION: u32 = 1;
 /// Diff lines `--check` prints unless `--full-diff` is given.
 const MAX_DIFF_LINES: usize = 200;
 
+/// Lines at the top of a file in which its generated header starts.
+const HEADER_LINES: usize = 4;
+
 /// How emit may treat files it does not own.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Options {
-    /// Take over refused files at generated paths and remove hand-edited orphans of the
-    /// manifest.
+    /// Take over refused files at generated paths and another output's manifest, and remove
+    /// hand-edited orphans of the manifest.
     pub force: bool,
     /// `--check`: print the whole diff instead of the first 200 lines.
     pub full_diff: bool,
 }
 
+/// Whose output a directory holds: the policy's name and the environment applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Owner<'a> {
+    /// The policy's `name`.
+    pub policy: &'a str,
+    /// The `--env` applied, if any.
+    pub env: Option<&'a str>,
+}
+
+impl<'a> Owner<'a> {
+    /// The owner of `policy`'s output.
+    #[must_use]
+    pub fn of(policy: &'a crate::model::Policy) -> Self {
+        Owner {
+            policy: &policy.name,
+            env: policy.env.as_deref(),
+        }
+    }
+}
+
 /// What emit did (or, under `--check`, would do) with one file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Action {
     /// A new file.
     Created,
@@ -76,7 +101,7 @@ pub enum Action {
 }
 
 impl Action {
-    /// The word shown in human output.
+    /// The word shown in human output and JSON.
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
@@ -87,6 +112,12 @@ impl Action {
             Action::Left => "left",
             Action::Refused => "refused",
         }
+    }
+}
+
+impl Serialize for Action {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
@@ -153,6 +184,7 @@ struct Manifest {
     schema_version: u32,
     generator: String,
     policy: String,
+    env: Option<String>,
     files: Vec<Entry>,
     /// Digests of a run in progress: the files it is replacing may already hold these.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -160,11 +192,12 @@ struct Manifest {
 }
 
 impl Manifest {
-    fn new(policy: &str, files: Vec<Entry>) -> Self {
+    fn new(owner: Owner<'_>, files: Vec<Entry>) -> Self {
         Manifest {
             schema_version: MANIFEST_VERSION,
             generator: "corsgen".to_string(),
-            policy: policy.to_string(),
+            policy: owner.policy.to_string(),
+            env: owner.env.map(str::to_string),
             files,
             pending: Vec::new(),
         }
@@ -184,16 +217,32 @@ impl Manifest {
             .filter(move |e| e.path == path)
             .map(|e| e.sha256.as_str())
     }
+
+    /// Every path the manifest lists, a run in progress included.
+    fn paths(&self) -> BTreeSet<&str> {
+        self.files
+            .iter()
+            .chain(&self.pending)
+            .map(|e| e.path.as_str())
+            .collect()
+    }
+
+    fn owner(&self) -> Owner<'_> {
+        Owner {
+            policy: &self.policy,
+            env: self.env.as_deref(),
+        }
+    }
 }
 
 /// The manifest text emit writes for `files` (what the golden files pin).
 #[must_use]
-pub fn manifest_text(policy: &str, files: &[RenderedFile]) -> String {
-    manifest_for(policy, files).text()
+pub fn manifest_text(owner: Owner<'_>, files: &[RenderedFile]) -> String {
+    manifest_for(owner, files).text()
 }
 
 /// The manifest that records `files` as written.
-fn manifest_for(policy: &str, files: &[RenderedFile]) -> Manifest {
+fn manifest_for(owner: Owner<'_>, files: &[RenderedFile]) -> Manifest {
     let mut entries: Vec<Entry> = files
         .iter()
         .map(|f| Entry {
@@ -202,7 +251,7 @@ fn manifest_for(policy: &str, files: &[RenderedFile]) -> Manifest {
         })
         .collect();
     entries.sort_by(|a, b| a.path.cmp(&b.path));
-    Manifest::new(policy, entries)
+    Manifest::new(owner, entries)
 }
 
 /// SHA-256 of `bytes` with CRLF line endings read as LF, in hex.
@@ -225,24 +274,53 @@ fn normalized(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).replace("\r\n", "\n")
 }
 
-/// The part of a generated header that names the generator and the policy: the `policy "…"`
-/// line up to its digest, without an environment. `None` when there is no corsgen header.
-fn header_identity(text: &str) -> Option<&str> {
-    let head = &text[..crate::source::floor_char_boundary(text, text.len().min(2048))];
-    let after = &head[head.find(MARKER)?..];
-    let line = after[after.find("policy ")?..].lines().next()?;
-    let mut identity = &line[..line.rfind(", sha256 ")?];
-    if let Some(at) = identity.rfind(", env ") {
-        let env = identity[at + ", env ".len()..].trim_matches(['"', '\\']);
-        if !env.is_empty()
-            && env
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            identity = &identity[..at];
+/// A generated header with what may differ between two runs of the same policy blanked out
+/// (the policy file's name, the environment, the digest): the header as corsgen lays it out
+/// for this kind of file, naming corsgen and the policy. `None` when the file does not start
+/// with a corsgen header (its marker within the first lines, the `policy` line right after).
+fn header_shape(text: &str) -> Option<String> {
+    let lines: Vec<&str> = text.lines().take(HEADER_LINES + 1).collect();
+    let at = lines
+        .iter()
+        .take(HEADER_LINES)
+        .position(|l| l.contains(MARKER))?;
+    let policy_line = [lines.get(at), lines.get(at + 1)]
+        .into_iter()
+        .flatten()
+        .position(|l| l.contains("policy "))?;
+    let head = &lines[..=at + policy_line];
+    let mut shape = head.join("\n");
+    // `from NAME.toml;` → `from _;`
+    if let Some(from) = shape.find(" from ") {
+        if let Some(end) = shape[from..].find(';') {
+            shape.replace_range(from + 6..from + end, "_");
         }
     }
-    Some(identity)
+    // `, sha256 0123abcd…` → `, sha256 _`
+    let sha = shape.rfind(", sha256 ")? + ", sha256 ".len();
+    let hex = shape[sha..]
+        .find(|c: char| !c.is_ascii_hexdigit())
+        .map_or(shape.len(), |n| sha + n);
+    shape.replace_range(sha..hex, "_");
+    // `, env "dev"` (quoted as the file's language quotes it) → nothing
+    if let Some(env) = shape.rfind(", env ") {
+        if let Some(end) = shape[env..].find(", sha256 ") {
+            shape.replace_range(env..env + end, "");
+        }
+    }
+    Some(shape)
+}
+
+/// The policy digest a generated header names (`sha256 0123abcd…`).
+fn header_digest(text: &str) -> Option<&str> {
+    let head = &text[..crate::source::floor_char_boundary(text, text.len().min(2048))];
+    let start = head.find(", sha256 ")? + ", sha256 ".len();
+    let rest = &head[start..];
+    Some(
+        &rest[..rest
+            .find(|c: char| !c.is_ascii_hexdigit())
+            .unwrap_or(rest.len())],
+    )
 }
 
 /// A manifest path must stay inside the out directory: relative, `/`-separated, no `..`.
@@ -258,31 +336,36 @@ fn safe_relative(path: &str) -> bool {
 enum Previous {
     /// No manifest: a directory written by an earlier corsgen, or a new one.
     None,
-    /// A manifest this corsgen can read.
-    Read(Manifest),
+    /// A manifest this corsgen can read, and its text.
+    Read(Manifest, String),
     /// A file at the manifest's path that cannot be used, and why.
     Unusable(String),
 }
 
 fn read_manifest(out: &Path) -> anyhow::Result<Previous> {
     let path = out.join(MANIFEST);
-    let meta = match fs::symlink_metadata(&path) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Previous::None),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    let bytes = match look(&path)? {
+        Found::Nothing => return Ok(Previous::None),
+        Found::File(bytes, _) => bytes,
+        Found::Link | Found::Directory | Found::Special => {
+            return Ok(Previous::Unusable(
+                "is not a regular file (a link, a directory or a special file)".into(),
+            ))
+        }
     };
-    if !meta.is_file() {
-        return Ok(Previous::Unusable(
-            "is not a regular file (a link or a directory)".into(),
-        ));
-    }
-    let bytes = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
     let manifest: Manifest = match serde_json::from_slice(&bytes) {
         Ok(m) => m,
         Err(e) => {
+            let what = if e.is_data() {
+                "JSON, but not the fields corsgen writes"
+            } else {
+                "not valid JSON"
+            };
             return Ok(Previous::Unusable(format!(
-                "is not a manifest corsgen wrote ({e})"
-            )))
+                "is not a manifest corsgen can read ({what}, at line {}, column {})",
+                e.line(),
+                e.column()
+            )));
         }
     };
     if manifest.generator != "corsgen" {
@@ -301,14 +384,14 @@ fn read_manifest(out: &Path) -> anyhow::Result<Previous> {
         .files
         .iter()
         .chain(&manifest.pending)
-        .find(|e| !safe_relative(&e.path))
+        .find(|e| !safe_relative(&e.path) || e.path == MANIFEST)
     {
         return Ok(Previous::Unusable(format!(
-            "lists {:?}, a path outside the out directory",
+            "lists {:?}, a path outside the out directory or the manifest itself",
             bad.path
         )));
     }
-    Ok(Previous::Read(manifest))
+    Ok(Previous::Read(manifest, normalized(&bytes)))
 }
 
 /// What stands at a path, without following a link.
@@ -317,6 +400,8 @@ enum Found {
     File(Vec<u8>, fs::Permissions),
     Link,
     Directory,
+    /// A FIFO, socket or device: never read (a FIFO would block), never replaced.
+    Special,
 }
 
 fn look(path: &Path) -> anyhow::Result<Found> {
@@ -325,6 +410,7 @@ fn look(path: &Path) -> anyhow::Result<Found> {
         Err(e) => Err(e).with_context(|| format!("cannot inspect {}", path.display())),
         Ok(meta) if meta.file_type().is_symlink() => Ok(Found::Link),
         Ok(meta) if meta.is_dir() => Ok(Found::Directory),
+        Ok(meta) if !meta.is_file() => Ok(Found::Special),
         Ok(meta) => {
             let bytes =
                 fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -369,138 +455,220 @@ struct Step<'a> {
     permissions: Option<fs::Permissions>,
     /// The current bytes, normalized, for the diff.
     old: Option<String>,
+    /// The digest of the current bytes, when a file is there.
+    current: Option<String>,
 }
 
 /// Everything emit would do, decided before anything is touched.
 struct Survey<'a> {
     steps: Vec<Step<'a>>,
-    orphans: Vec<FileOutcome>,
+    /// Orphans and manifest problems.
+    others: Vec<FileOutcome>,
     previous: Option<Manifest>,
     manifest: Manifest,
     manifest_changed: bool,
 }
 
+/// Why a file that is not corsgen's, or no longer holds what corsgen wrote, is in the way.
+enum InTheWay {
+    Edited,
+    NotListed,
+    NoHeader,
+}
+
+impl InTheWay {
+    fn why(&self) -> &'static str {
+        match self {
+            InTheWay::Edited => "was changed by hand since corsgen wrote it",
+            InTheWay::NotListed => "exists, but corsgen did not write it (it is not in .corsgen-manifest.json)",
+            InTheWay::NoHeader => "exists, but corsgen did not write it (this directory has no .corsgen-manifest.json, and the file does not start with corsgen's header for this policy)",
+        }
+    }
+
+    fn fix(&self) -> &'static str {
+        match self {
+            InTheWay::Edited => "move your change into the policy (or copy the file elsewhere), then run again; --force overwrites it",
+            InTheWay::NotListed | InTheWay::NoHeader => "move it away, or pass --force to replace it",
+        }
+    }
+}
+
 fn survey<'a>(
     out: &Path,
     files: &'a [RenderedFile],
-    policy: &str,
+    owner: Owner<'_>,
     options: Options,
 ) -> anyhow::Result<Survey<'a>> {
-    let manifest_name = format!("{}/{MANIFEST}", out.display());
-    let (previous, mut manifest_problem) = match read_manifest(out)? {
+    let mut others = Vec::new();
+    let (previous, on_disk) = match read_manifest(out)? {
         Previous::None => (None, None),
-        Previous::Read(m) => (Some(m), None),
-        Previous::Unusable(why) => (None, Some(why)),
+        Previous::Read(m, text) => (Some(m), Some(text)),
+        Previous::Unusable(why) => {
+            others.push(FileOutcome {
+                path: MANIFEST.to_string(),
+                action: if options.force {
+                    Action::Updated
+                } else {
+                    Action::Refused
+                },
+                reason: Some(if options.force {
+                    format!("replaced with --force: it {why}; no orphan is removed this time")
+                } else {
+                    format!("{why}: move it away, or pass --force to replace it (no orphan is removed then)")
+                }),
+            });
+            (None, None)
+        }
     };
-    let had_manifest = previous.is_some();
-    let force_note = |why: &str| Some(format!("taken over with --force: {why}"));
+    if let Some(previous) = &previous {
+        let theirs = previous.owner();
+        if theirs != owner {
+            let name = |o: Owner<'_>| match o.env {
+                Some(env) => format!("policy \"{}\" with --env {env}", o.policy),
+                None => format!("policy \"{}\" without --env", o.policy),
+            };
+            others.push(FileOutcome {
+                path: MANIFEST.to_string(),
+                action: if options.force {
+                    Action::Updated
+                } else {
+                    Action::Refused
+                },
+                reason: Some(if options.force {
+                    format!(
+                        "taken over with --force: it held the output of {}",
+                        name(theirs)
+                    )
+                } else {
+                    format!(
+                        "this directory holds the output of {}, and this run emits {}: choose another --out, or pass --force to replace that output",
+                        name(theirs),
+                        name(owner)
+                    )
+                }),
+            });
+        }
+    }
     let mut steps = Vec::new();
     for file in files {
-        let target = out.join(&file.path);
-        let mut step = Step {
-            file,
-            action: Action::Refused,
-            reason: None,
-            permissions: None,
-            old: None,
-        };
-        if let Some((dir, link)) = blocked_parent(out, &file.path)? {
-            step.reason = Some(if link {
-                format!("{dir} is a symbolic link, and corsgen never writes through links: replace it with a real directory, or choose another --out")
-            } else {
-                format!("{dir} is a file where corsgen needs a directory: move it away")
-            });
-            steps.push(step);
-            continue;
-        }
-        match look(&target)? {
-            Found::Nothing => step.action = Action::Created,
-            Found::Directory => {
-                step.reason =
-                    Some("is a directory where corsgen writes a file: move it away".to_string());
-            }
-            Found::Link if options.force => {
-                step.action = Action::Updated;
-                step.reason =
-                    force_note("the symbolic link itself is replaced; its target is left alone");
-            }
-            Found::Link => {
-                step.reason = Some("is a symbolic link, and corsgen never writes through links: remove it, or pass --force to replace the link (not its target) with the file".to_string());
-            }
-            Found::File(bytes, permissions) => {
-                let old = normalized(&bytes);
-                step.permissions = Some(permissions);
-                if old == file.contents {
-                    step.action = Action::Unchanged;
-                } else {
-                    let sha = digest(&bytes);
-                    let recorded: Vec<&str> = previous
-                        .as_ref()
-                        .map(|m| m.digests(&file.path).collect())
-                        .unwrap_or_default();
-                    let identity = header_identity(&file.contents);
-                    let why = if recorded.contains(&sha.as_str()) {
-                        None
-                    } else if !recorded.is_empty() {
-                        Some("was changed by hand since corsgen wrote it: move your change into the policy (or copy the file elsewhere), then run again; --force overwrites it")
-                    } else if had_manifest {
-                        Some("exists, but corsgen did not write it (it is not in .corsgen-manifest.json): move it away, or pass --force to replace it")
-                    } else if identity.is_some() && header_identity(&old) == identity {
-                        step.reason = Some(
-                            "adopted: its header names corsgen and this policy (written before corsgen kept a manifest)".to_string(),
-                        );
-                        None
-                    } else {
-                        Some("exists, but corsgen did not write it (this directory has no .corsgen-manifest.json, and the file's header does not name corsgen and this policy): move it away, or pass --force to replace it")
-                    };
-                    step.action = Action::Updated;
-                    if let Some(why) = why {
-                        if options.force {
-                            step.reason = force_note(why.split(':').next().unwrap_or(why));
-                        } else {
-                            step.action = Action::Refused;
-                            step.reason = Some(why.to_string());
-                        }
-                    }
-                }
-                step.old = Some(old);
-            }
-        }
-        steps.push(step);
+        steps.push(step(out, file, previous.as_ref(), options)?);
     }
-
-    let mut orphans = match &previous {
-        Some(previous) => orphans(out, files, previous, options)?,
-        None => Vec::new(),
-    };
-
-    if let Some(why) = manifest_problem.take() {
-        let outcome = FileOutcome {
-            path: MANIFEST.to_string(),
-            action: if options.force {
-                Action::Updated
-            } else {
-                Action::Refused
-            },
-            reason: Some(if options.force {
-                format!("replaced with --force: it {why}; no orphan is removed this time")
-            } else {
-                format!("{manifest_name} {why}: move it away, or pass --force to replace it (no orphan is removed then)")
-            }),
-        };
-        orphans.push(outcome);
+    if let Some(previous) = &previous {
+        others.extend(orphans(out, files, previous, options)?);
     }
-
-    let manifest = manifest_for(policy, files);
-    let on_disk = fs::read(out.join(MANIFEST)).ok().map(|b| normalized(&b));
+    let manifest = manifest_for(owner, files);
     let manifest_changed = on_disk.as_deref() != Some(manifest.text().as_str());
     Ok(Survey {
         steps,
-        orphans,
+        others,
         previous,
         manifest,
         manifest_changed,
     })
+}
+
+/// What emit will do with one generated file, given what stands at its path.
+fn step<'a>(
+    out: &Path,
+    file: &'a RenderedFile,
+    previous: Option<&Manifest>,
+    options: Options,
+) -> anyhow::Result<Step<'a>> {
+    let mut step = Step {
+        file,
+        action: Action::Refused,
+        reason: None,
+        permissions: None,
+        old: None,
+        current: None,
+    };
+    if let Some((dir, link)) = blocked_parent(out, &file.path)? {
+        step.reason = Some(if link {
+            format!("{dir} is a symbolic link, and corsgen never writes through links: replace it with a real directory, or choose another --out")
+        } else {
+            format!("{dir} is a file where corsgen needs a directory: move it away")
+        });
+        return Ok(step);
+    }
+    let bytes = match look(&out.join(&file.path))? {
+        Found::Nothing => {
+            step.action = Action::Created;
+            return Ok(step);
+        }
+        Found::Directory => {
+            step.reason = Some("is a directory where corsgen writes a file: move it away".into());
+            return Ok(step);
+        }
+        Found::Special => {
+            step.reason =
+                Some("is not a regular file (a FIFO, socket or device): move it away".into());
+            return Ok(step);
+        }
+        Found::Link if options.force => {
+            step.action = Action::Updated;
+            step.reason = Some(
+                "taken over with --force: the symbolic link itself is replaced; its target is left alone"
+                    .into(),
+            );
+            return Ok(step);
+        }
+        Found::Link => {
+            step.reason = Some("is a symbolic link, and corsgen never writes through links: remove it, or pass --force to replace the link (not its target) with the file".into());
+            return Ok(step);
+        }
+        Found::File(bytes, permissions) => {
+            step.permissions = Some(permissions);
+            bytes
+        }
+    };
+    let old = normalized(&bytes);
+    let sha = digest(&bytes);
+    let recorded: Vec<&str> = previous
+        .map(|m| m.digests(&file.path).collect())
+        .unwrap_or_default();
+    let owned = recorded.contains(&sha.as_str());
+    let in_the_way = if owned {
+        None
+    } else if !recorded.is_empty() {
+        Some(InTheWay::Edited)
+    } else if previous.is_some() {
+        Some(InTheWay::NotListed)
+    } else if header_shape(&old).is_some() && header_shape(&old) == header_shape(&file.contents) {
+        if header_digest(&old) == header_digest(&file.contents) && old != file.contents {
+            // Generated from this very policy text, and yet different: edited by hand.
+            Some(InTheWay::Edited)
+        } else {
+            step.reason = Some(
+                "adopted: it starts with corsgen's header for this policy (written before corsgen kept a manifest)"
+                    .into(),
+            );
+            None
+        }
+    } else {
+        Some(InTheWay::NoHeader)
+    };
+    step.action = if old == file.contents {
+        Action::Unchanged
+    } else {
+        Action::Updated
+    };
+    match in_the_way {
+        // Identical bytes are taken into the manifest: nothing is lost, nothing is written.
+        Some(_) if step.action == Action::Unchanged => {
+            step.reason = Some("adopted: it already holds exactly what corsgen generates".into());
+        }
+        Some(problem) if options.force => {
+            step.reason = Some(format!("taken over with --force: it {}", problem.why()));
+        }
+        Some(problem) => {
+            step.action = Action::Refused;
+            step.reason = Some(format!("{}: {}", problem.why(), problem.fix()));
+        }
+        None => {}
+    }
+    step.old = Some(old);
+    step.current = Some(sha);
+    Ok(step)
 }
 
 /// What becomes of the files `previous` lists that the policy no longer produces: removed when
@@ -513,9 +681,8 @@ fn orphans(
     options: Options,
 ) -> anyhow::Result<Vec<FileOutcome>> {
     let generated: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    let listed: BTreeSet<&str> = previous.files.iter().map(|e| e.path.as_str()).collect();
     let mut found = Vec::new();
-    for path in listed.difference(&generated) {
+    for path in previous.paths().difference(&generated) {
         let outcome = |action, reason: Option<&str>| FileOutcome {
             path: (*path).to_string(),
             action,
@@ -527,9 +694,9 @@ fn orphans(
         }
         match look(&out.join(path))? {
             Found::Nothing => {}
-            Found::Link | Found::Directory => found.push(outcome(
+            Found::Link | Found::Directory | Found::Special => found.push(outcome(
                 Action::Left,
-                Some("no longer generated; left in place because a link or a directory now stands there"),
+                Some("no longer generated; left in place because something other than corsgen's file now stands there"),
             )),
             Found::File(bytes, _) => {
                 if previous.digests(path).any(|d| d == digest(&bytes)) {
@@ -558,7 +725,7 @@ impl Survey<'_> {
                 action: s.action,
                 reason: s.reason.clone(),
             })
-            .chain(self.orphans.iter().cloned())
+            .chain(self.others.iter().cloned())
             .collect();
         files.sort_by(|a, b| a.path.cmp(&b.path));
         Report {
@@ -568,6 +735,28 @@ impl Survey<'_> {
             diff: String::new(),
             diff_lines_omitted: 0,
         }
+    }
+
+    /// The manifest written before the first rename: every digest the old manifest accepts,
+    /// what each file about to be replaced holds now (an adopted or forced file too), and, as
+    /// pending, what the new files will hold.
+    fn journal(&self) -> Manifest {
+        let mut journal = self
+            .previous
+            .clone()
+            .unwrap_or_else(|| Manifest::new(self.manifest.owner(), Vec::new()));
+        for step in &self.steps {
+            if let (Action::Updated, Some(current)) = (step.action, &step.current) {
+                if !journal.digests(&step.file.path).any(|d| d == current) {
+                    journal.files.push(Entry {
+                        path: step.file.path.clone(),
+                        sha256: current.clone(),
+                    });
+                }
+            }
+        }
+        journal.pending.clone_from(&self.manifest.files);
+        journal
     }
 }
 
@@ -579,10 +768,10 @@ impl Survey<'_> {
 pub fn write(
     out: &Path,
     files: &[RenderedFile],
-    policy: &str,
+    owner: Owner<'_>,
     options: Options,
 ) -> anyhow::Result<Report> {
-    let survey = survey(out, files, policy, options)?;
+    let survey = survey(out, files, owner, options)?;
     let mut report = survey.report(false);
     if report.refused() {
         // Nothing is written: the report names only what stopped it.
@@ -593,61 +782,131 @@ pub fn write(
     if report.is_clean() {
         return Ok(report);
     }
-    fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let mut staged = Vec::new();
-    let result = stage_and_commit(out, &survey, &mut staged);
-    for (temp, _) in &staged {
-        // Whatever was not renamed is discarded; a missing file is fine.
-        let _ = fs::remove_file(temp);
-    }
-    result.map(|()| report)
+    let mut made = Made::default();
+    let result = make_dir(out, &mut made).and_then(|()| commit(out, &survey, &mut made));
+    let renamed = made.renamed;
+    made.discard();
+    result.map(|()| report).with_context(|| {
+        if renamed {
+            format!("{}: emit stopped part-way; {MANIFEST} still describes every file it lists, so run it again", out.display())
+        } else {
+            format!("{}: emit stopped; nothing was changed", out.display())
+        }
+    })
 }
 
-fn stage_and_commit(
-    out: &Path,
-    survey: &Survey<'_>,
-    staged: &mut Vec<(PathBuf, PathBuf)>,
-) -> anyhow::Result<()> {
+/// What a run did on its way, to take back when it fails: the temporary files not yet renamed,
+/// the orphans moved aside (put back), and, when nothing was renamed yet, the directories it
+/// created.
+#[derive(Default)]
+struct Made {
+    temps: Vec<(PathBuf, PathBuf)>,
+    /// Orphans moved aside: where they were, where they are.
+    aside: Vec<(PathBuf, PathBuf)>,
+    dirs: Vec<PathBuf>,
+    renamed: bool,
+}
+
+impl Made {
+    fn discard(self) {
+        for (temp, _) in &self.temps {
+            // Renamed ones are gone already; the rest are this run's own files.
+            let _ = fs::remove_file(temp);
+        }
+        for (original, aside) in &self.aside {
+            // Deleted ones are gone already; the rest go back where they were.
+            let _ = fs::rename(aside, original);
+        }
+        if !self.renamed {
+            for dir in self.dirs.iter().rev() {
+                // Only empty ones go: this run created them and put nothing else there.
+                let _ = fs::remove_dir(dir);
+            }
+        }
+    }
+}
+
+/// Creates `dir` and its missing parents, recording the ones it created.
+fn make_dir(dir: &Path, made: &mut Made) -> anyhow::Result<()> {
+    let missing: Vec<PathBuf> = dir
+        .ancestors()
+        .take_while(|d| !d.as_os_str().is_empty() && fs::symlink_metadata(d).is_err())
+        .map(Path::to_path_buf)
+        .collect();
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    made.dirs.extend(missing.into_iter().rev());
+    Ok(())
+}
+
+/// Stages every new file and moves every orphan aside (each step undoable, so a failure there
+/// changes nothing), then writes the journal, renames the new files into place, deletes the
+/// orphans and writes the final manifest.
+fn commit(out: &Path, survey: &Survey<'_>, made: &mut Made) -> anyhow::Result<()> {
     for step in &survey.steps {
         if !matches!(step.action, Action::Created | Action::Updated) {
             continue;
         }
         let target = out.join(&step.file.path);
+        if let Some(parent) = target.parent() {
+            make_dir(parent, made)?;
+        }
         let temp = stage(
             &target,
             step.file.contents.as_bytes(),
             step.permissions.as_ref(),
         )?;
-        staged.push((temp, target));
+        made.temps.push((temp, target));
     }
     let removals: Vec<&FileOutcome> = survey
-        .orphans
+        .others
         .iter()
         .filter(|o| o.action == Action::Removed)
         .collect();
-    let journaled = !staged.is_empty() || !removals.is_empty();
-    if journaled {
-        // The journal: the old digests and the new ones, so that whenever this run stops the
-        // manifest on disk accepts what every listed file holds.
-        let mut journal = survey
-            .previous
-            .clone()
-            .unwrap_or_else(|| Manifest::new(&survey.manifest.policy, Vec::new()));
-        journal.pending = survey.manifest.files.clone();
-        replace(&out.join(MANIFEST), journal.text().as_bytes())?;
+    for orphan in &removals {
+        let path = out.join(&orphan.path);
+        let aside = free_name(&path, "removed");
+        fs::rename(&path, &aside).with_context(|| format!("cannot remove {}", path.display()))?;
+        made.aside.push((path, aside));
     }
-    for (temp, target) in staged.iter() {
+    let journaled = !made.temps.is_empty() || !removals.is_empty();
+    if journaled {
+        // From here on, whenever this run stops, the manifest on disk accepts what every
+        // listed file holds.
+        replace(&out.join(MANIFEST), survey.journal().text().as_bytes())?;
+    }
+    made.renamed = true;
+    for (temp, target) in &made.temps {
         fs::rename(temp, target).with_context(|| format!("cannot replace {}", target.display()))?;
     }
-    for orphan in removals {
-        let path = out.join(&orphan.path);
-        fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+    for orphan in &removals {
+        let (_, aside) = made.aside.remove(0);
+        fs::remove_file(&aside).with_context(|| format!("cannot remove {}", aside.display()))?;
         remove_empty_parents(out, &orphan.path);
     }
     if journaled || survey.manifest_changed {
         replace(&out.join(MANIFEST), survey.manifest.text().as_bytes())?;
     }
     Ok(())
+}
+
+/// A name next to `target` that nothing uses: `.NAME.corsgen-PID-N.KIND`.
+fn free_name(target: &Path, kind: &str) -> PathBuf {
+    let parent = target.parent().unwrap_or_else(|| Path::new("."));
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let mut attempt = 0u32;
+    loop {
+        let candidate = parent.join(format!(
+            ".{name}.corsgen-{}-{attempt}.{kind}",
+            std::process::id()
+        ));
+        if fs::symlink_metadata(&candidate).is_err() || attempt >= 100 {
+            return candidate;
+        }
+        attempt += 1;
+    }
 }
 
 /// Writes `bytes` to a new temporary file next to `target` and returns its path. The file gets
@@ -658,48 +917,26 @@ fn stage(
     bytes: &[u8],
     permissions: Option<&fs::Permissions>,
 ) -> anyhow::Result<PathBuf> {
-    let parent = target.parent().unwrap_or_else(|| Path::new("."));
-    fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let mut attempt = 0u32;
-    loop {
-        let temp = parent.join(format!(
-            ".{name}.corsgen-{}-{attempt}.tmp",
-            std::process::id()
-        ));
-        // `create_new` with the default mode 0o666: the kernel applies the umask, so a new file
-        // gets exactly the mode any other program's new file would.
-        match fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)
-        {
-            Ok(mut file) => {
-                let written = file
-                    .write_all(bytes)
-                    .and_then(|()| match permissions {
-                        Some(p) => file.set_permissions(p.clone()),
-                        None => Ok(()),
-                    })
-                    .and_then(|()| file.sync_all());
-                if let Err(e) = written {
-                    let _ = fs::remove_file(&temp);
-                    return Err(e).with_context(|| format!("cannot write {}", temp.display()));
-                }
-                return Ok(temp);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
-                attempt += 1;
-            }
-            Err(e) => {
-                return Err(e)
-                    .with_context(|| format!("cannot create a file in {}", parent.display()))
-            }
-        }
+    let temp = free_name(target, "tmp");
+    // `create_new` with the default mode 0o666: the kernel applies the umask, so a new file gets
+    // exactly the mode any other program's new file would; it never opens an existing file.
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp)
+        .with_context(|| format!("cannot create {}", temp.display()))?;
+    let written = file
+        .write_all(bytes)
+        .and_then(|()| match permissions {
+            Some(p) => file.set_permissions(p.clone()),
+            None => Ok(()),
+        })
+        .and_then(|()| file.sync_all());
+    if let Err(e) = written {
+        let _ = fs::remove_file(&temp);
+        return Err(e).with_context(|| format!("cannot write {}", temp.display()));
     }
+    Ok(temp)
 }
 
 /// Replaces `target` atomically with `bytes` (keeping its mode when it exists).
@@ -733,10 +970,10 @@ fn remove_empty_parents(out: &Path, relative: &str) {
 pub fn check(
     out: &Path,
     files: &[RenderedFile],
-    policy: &str,
+    owner: Owner<'_>,
     options: Options,
 ) -> anyhow::Result<Report> {
-    let survey = survey(out, files, policy, options)?;
+    let survey = survey(out, files, owner, options)?;
     let mut report = survey.report(true);
     let mut diff = String::new();
     for step in &survey.steps {
@@ -771,8 +1008,15 @@ pub fn check(
 mod tests {
     use std::fs;
 
-    use super::{check, digest, header_identity, write, Action, Options, MANIFEST, MARKER};
+    use super::{
+        check, digest, header_shape, manifest_text, write, Action, Options, Owner, MANIFEST, MARKER,
+    };
     use crate::render::RenderedFile;
+
+    const P: Owner<'static> = Owner {
+        policy: "p",
+        env: None,
+    };
 
     fn file(path: &str, body: &str) -> RenderedFile {
         RenderedFile {
@@ -795,7 +1039,7 @@ mod tests {
     fn writes_changes_only_and_records_them_in_the_manifest() {
         let dir = tempfile::tempdir().unwrap();
         let files = vec![file("a/x.py", "1"), file("y.md", "2")];
-        let first = write(dir.path(), &files, "p", Options::default()).unwrap();
+        let first = write(dir.path(), &files, P, Options::default()).unwrap();
         assert_eq!(
             actions(&first),
             [
@@ -805,11 +1049,11 @@ mod tests {
         );
         assert!(first.manifest_changed);
         let manifest = fs::read_to_string(dir.path().join(MANIFEST)).unwrap();
-        assert_eq!(manifest, super::manifest_text("p", &files));
+        assert_eq!(manifest, manifest_text(P, &files));
         assert!(manifest.contains(&digest(files[0].contents.as_bytes())));
-        let second = write(dir.path(), &files, "p", Options::default()).unwrap();
+        let second = write(dir.path(), &files, P, Options::default()).unwrap();
         assert!(second.is_clean(), "{second:?}");
-        assert!(check(dir.path(), &files, "p", Options::default())
+        assert!(check(dir.path(), &files, P, Options::default())
             .unwrap()
             .is_clean());
     }
@@ -820,22 +1064,22 @@ mod tests {
         assert_ne!(digest(b"a\rb"), digest(b"a\nb"));
         let dir = tempfile::tempdir().unwrap();
         let files = vec![file("x.py", "1")];
-        write(dir.path(), &files, "p", Options::default()).unwrap();
+        write(dir.path(), &files, P, Options::default()).unwrap();
         let crlf = files[0].contents.replace('\n', "\r\n");
         fs::write(dir.path().join("x.py"), crlf).unwrap();
-        assert!(check(dir.path(), &files, "p", Options::default())
+        assert!(check(dir.path(), &files, P, Options::default())
             .unwrap()
             .is_clean());
         // A policy change rewrites it: the CRLF copy counts as corsgen's, not as an edit.
         let changed = vec![file("x.py", "2")];
-        let report = write(dir.path(), &changed, "p", Options::default()).unwrap();
+        let report = write(dir.path(), &changed, P, Options::default()).unwrap();
         assert_eq!(actions(&report), [("x.py".into(), Action::Updated)]);
     }
 
     #[test]
     fn refuses_foreign_and_edited_files_and_writes_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), &[file("mine.py", "1")], "p", Options::default()).unwrap();
+        write(dir.path(), &[file("mine.py", "1")], P, Options::default()).unwrap();
         fs::write(dir.path().join("foreign.md"), "hand written\n").unwrap();
         fs::write(dir.path().join("mine.py"), "edited\n").unwrap();
         let before = fs::read(dir.path().join(MANIFEST)).unwrap();
@@ -844,7 +1088,7 @@ mod tests {
             file("foreign.md", "x"),
             file("new.js", "n"),
         ];
-        let report = write(dir.path(), &next, "p", Options::default()).unwrap();
+        let report = write(dir.path(), &next, P, Options::default()).unwrap();
         assert!(report.refused());
         assert_eq!(
             actions(&report),
@@ -862,7 +1106,7 @@ mod tests {
         let forced = write(
             dir.path(),
             &next,
-            "p",
+            P,
             Options {
                 force: true,
                 full_diff: false,
@@ -884,18 +1128,18 @@ mod tests {
             file("old.js", "2"),
             file("edited.js", "3"),
         ];
-        write(dir.path(), &both, "p", Options::default()).unwrap();
+        write(dir.path(), &both, P, Options::default()).unwrap();
         fs::write(dir.path().join("edited.js"), "mine now\n").unwrap();
         fs::write(dir.path().join("stray.js"), format!("// {MARKER}\n")).unwrap();
         let now = vec![file("keep.py", "1")];
-        let refused = write(dir.path(), &now, "p", Options::default()).unwrap();
+        let refused = write(dir.path(), &now, P, Options::default()).unwrap();
         assert_eq!(actions(&refused), [("edited.js".into(), Action::Refused)]);
         assert!(
             dir.path().join("old.js").exists(),
             "refusal writes and removes nothing"
         );
         fs::remove_file(dir.path().join("edited.js")).unwrap();
-        let report = write(dir.path(), &now, "p", Options::default()).unwrap();
+        let report = write(dir.path(), &now, P, Options::default()).unwrap();
         assert_eq!(
             actions(&report),
             [
@@ -914,22 +1158,22 @@ mod tests {
     fn a_run_that_stopped_after_the_journal_is_taken_up_again() {
         let dir = tempfile::tempdir().unwrap();
         let old = vec![file("a.py", "1"), file("b.py", "1")];
-        write(dir.path(), &old, "p", Options::default()).unwrap();
+        write(dir.path(), &old, P, Options::default()).unwrap();
         let new = vec![file("a.py", "2"), file("b.py", "2")];
         // What an interrupted run leaves: the journal (old digests plus pending new ones), one
         // file renamed, the other not.
         let mut journal: super::Manifest =
             serde_json::from_slice(&fs::read(dir.path().join(MANIFEST)).unwrap()).unwrap();
-        journal.pending = serde_json::from_str::<super::Manifest>(&super::manifest_text("p", &new))
+        journal.pending = serde_json::from_str::<super::Manifest>(&manifest_text(P, &new))
             .unwrap()
             .files;
         fs::write(dir.path().join(MANIFEST), journal.text()).unwrap();
         fs::write(dir.path().join("a.py"), &new[0].contents).unwrap();
-        let report = write(dir.path(), &new, "p", Options::default()).unwrap();
+        let report = write(dir.path(), &new, P, Options::default()).unwrap();
         assert!(!report.refused(), "{report:?}");
         assert_eq!(
             fs::read_to_string(dir.path().join(MANIFEST)).unwrap(),
-            super::manifest_text("p", &new)
+            manifest_text(P, &new)
         );
     }
 
@@ -945,12 +1189,12 @@ mod tests {
             digest(b"precious\n")
         );
         fs::write(out.join(MANIFEST), evil).unwrap();
-        let report = write(&out, &[file("x.py", "1")], "p", Options::default()).unwrap();
+        let report = write(&out, &[file("x.py", "1")], P, Options::default()).unwrap();
         assert_eq!(actions(&report), [(MANIFEST.into(), Action::Refused)]);
         let forced = write(
             &out,
             &[file("x.py", "1")],
-            "p",
+            P,
             Options {
                 force: true,
                 full_diff: false,
@@ -969,7 +1213,7 @@ mod tests {
         std::os::unix::fs::symlink(elsewhere.path(), out.join("lambda")).unwrap();
         std::os::unix::fs::symlink(elsewhere.path().join("t"), out.join("x.py")).unwrap();
         let files = vec![file("lambda/cors.py", "1"), file("x.py", "1")];
-        let report = write(out, &files, "p", Options::default()).unwrap();
+        let report = write(out, &files, P, Options::default()).unwrap();
         assert_eq!(
             actions(&report),
             [
@@ -981,7 +1225,7 @@ mod tests {
         let forced = write(
             out,
             &files,
-            "p",
+            P,
             Options {
                 force: true,
                 full_diff: false,
@@ -996,11 +1240,140 @@ mod tests {
     }
 
     #[test]
-    fn headers_name_generator_and_policy_whatever_the_environment() {
-        let py = "# @generated by corsgen from a.toml; do not edit by hand.\n# policy \"orders\", env \"dev\", sha256 0b34\n";
-        let json = "{\n  \"x\": [\"@generated by corsgen from a.toml\", \"policy \\\"orders\\\", sha256 0b34\"]";
-        assert_eq!(header_identity(py), Some("policy \"orders\""));
-        assert_eq!(header_identity(json), Some("policy \\\"orders\\\""));
-        assert_eq!(header_identity("# policy \"orders\", sha256 1\n"), None);
+    fn header_shapes_ignore_file_name_environment_and_digest_only() {
+        let py = "# @generated by corsgen from a.toml; do not edit by hand.\n# policy \"orders\", env \"dev\", sha256 0b34\n# regenerate\n";
+        let same = "# @generated by corsgen from b.toml; do not edit by hand.\n# policy \"orders\", sha256 99aa\nother\n";
+        assert_eq!(header_shape(py), header_shape(same));
+        assert!(header_shape(py).is_some());
+        let other_policy = same.replace("orders", "billing");
+        assert_ne!(header_shape(py), header_shape(&other_policy));
+        // Another file kind's header layout is another shape: a JavaScript copy at a README path.
+        let js = same.replace("# ", "// ");
+        assert_ne!(header_shape(&js), header_shape(same));
+        let json = "{\n  \"x\": [\n    \"@generated by corsgen from a.toml; do not edit by hand.\",\n    \"policy \\\"orders\\\", sha256 0b34\",\n";
+        assert!(header_shape(json).is_some());
+        // A header quoted further down a hand-written file is not a header.
+        let quoted = format!("# Notes\n\nline\nline\nline\n{same}");
+        assert_eq!(header_shape(&quoted), None);
+        assert_eq!(header_shape("# policy \"orders\", sha256 1\n"), None);
+    }
+
+    #[test]
+    fn another_policy_or_environment_is_refused_until_forced() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = vec![file("x.py", "1")];
+        write(dir.path(), &files, P, Options::default()).unwrap();
+        let dev = Owner {
+            policy: "p",
+            env: Some("dev"),
+        };
+        let report = write(dir.path(), &files, dev, Options::default()).unwrap();
+        assert_eq!(actions(&report), [(MANIFEST.into(), Action::Refused)]);
+        assert!(report.files[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("policy \"p\" without --env"));
+        let forced = write(
+            dir.path(),
+            &files,
+            dev,
+            Options {
+                force: true,
+                full_diff: false,
+            },
+        )
+        .unwrap();
+        assert!(!forced.refused());
+        assert!(fs::read_to_string(dir.path().join(MANIFEST))
+            .unwrap()
+            .contains("\"env\": \"dev\""));
+    }
+
+    #[test]
+    fn an_interrupted_first_run_leaves_every_file_accepted() {
+        // No manifest yet: one adopted file (old header), one new one.
+        let dir = tempfile::tempdir().unwrap();
+        // Written by an earlier corsgen from an earlier version of the policy.
+        let mut old = file("a.py", "old");
+        old.contents = old.contents.replace("sha256 00", "sha256 11");
+        fs::write(dir.path().join("a.py"), &old.contents).unwrap();
+        let new = vec![file("a.py", "new"), file("b.py", "new")];
+        let survey = super::survey(dir.path(), &new, P, Options::default()).unwrap();
+        let journal = survey.journal();
+        fs::write(dir.path().join(MANIFEST), journal.text()).unwrap();
+        // Stopped before any rename: a.py still holds the old bytes, b.py does not exist.
+        let again = write(dir.path(), &new, P, Options::default()).unwrap();
+        assert!(!again.refused(), "{again:?}");
+        // Stopped after b.py was renamed, and the next run no longer produces it: it is an
+        // orphan of the manifest, removed.
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(MANIFEST), journal.text()).unwrap();
+        fs::write(dir.path().join("a.py"), &old.contents).unwrap();
+        fs::write(dir.path().join("b.py"), &new[1].contents).unwrap();
+        let fewer = write(dir.path(), &new[..1], P, Options::default()).unwrap();
+        assert_eq!(
+            actions(&fewer),
+            [
+                ("a.py".into(), Action::Updated),
+                ("b.py".into(), Action::Removed)
+            ]
+        );
+    }
+
+    #[test]
+    fn without_a_manifest_a_file_from_the_same_policy_text_that_differs_was_edited() {
+        let dir = tempfile::tempdir().unwrap();
+        let generated = file("a.py", "1");
+        fs::write(
+            dir.path().join("a.py"),
+            format!("{}# mine\n", generated.contents),
+        )
+        .unwrap();
+        let report = write(dir.path(), &[generated], P, Options::default()).unwrap();
+        assert_eq!(actions(&report), [("a.py".into(), Action::Refused)]);
+        assert!(report.files[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .starts_with("was changed by hand"));
+    }
+
+    #[test]
+    fn an_orphan_put_aside_comes_back_when_the_run_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let orphan = dir.path().join("old.js");
+        fs::write(&orphan, "mine\n").unwrap();
+        let aside = super::free_name(&orphan, "removed");
+        fs::rename(&orphan, &aside).unwrap();
+        let made = super::Made {
+            aside: vec![(orphan.clone(), aside.clone())],
+            ..super::Made::default()
+        };
+        made.discard();
+        assert_eq!(fs::read_to_string(&orphan).unwrap(), "mine\n");
+        assert!(!aside.exists());
+    }
+
+    #[test]
+    fn special_files_are_refused_never_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("x.py");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
+        let report = write(
+            dir.path(),
+            &[file("x.py", "1")],
+            P,
+            Options {
+                force: true,
+                full_diff: false,
+            },
+        )
+        .unwrap();
+        assert_eq!(actions(&report), [("x.py".into(), Action::Refused)]);
     }
 }

@@ -294,8 +294,10 @@ pub struct RawPolicy {
     /// Policy format version. Always `1`.
     #[schemars(with = "i64", extend("const" = 1))]
     pub version: Spanned<i64>,
-    /// A name for the policy, shown in generated files. Default: the file name without `.toml`.
-    pub name: Option<String>,
+    /// A name for the policy, shown in generated files: printable text on one line. Default:
+    /// the file name without `.toml`.
+    #[schemars(with = "Option<String>")]
+    pub name: Option<Spanned<String>>,
     /// The CORS rule for every route, unless an environment or a route overrides a field.
     #[schemars(with = "RawCors")]
     pub cors: Spanned<RawCors>,
@@ -326,8 +328,13 @@ pub struct RawPolicy {
 /// The diagnostics that make the file unreadable as a policy.
 pub fn parse(source: &PolicySource) -> Result<RawPolicy, Vec<Diagnostic>> {
     let (tree, errors) = toml::de::DeTable::parse_recoverable(&source.text);
-    if !errors.is_empty() {
-        return Err(errors.iter().map(syntax_error).collect());
+    // After the first syntax error the parser's recovery guesses; what it reports next is
+    // mostly the first error seen again. The first one is the one to fix.
+    if let Some(first) = errors
+        .iter()
+        .min_by_key(|e| e.span().map_or(0, |s| s.start))
+    {
+        return Err(vec![syntax_error(first)]);
     }
     let problems = shape::check(&tree);
     if !problems.is_empty() {
@@ -346,8 +353,9 @@ fn syntax_error(error: &toml::de::Error) -> Diagnostic {
         .next()
         .unwrap_or("")
         .to_string();
-    Diagnostic::new(Code::TomlSyntax, span, first_line)
-        .help("fix the TOML syntax; see https://toml.io/en/v1.0.0")
+    Diagnostic::new(Code::TomlSyntax, span, first_line).help(
+        "fix the TOML syntax here, then run again (what follows is checked once this parses); see https://toml.io/en/v1.0.0",
+    )
 }
 
 fn type_error(error: &toml::de::Error) -> Diagnostic {

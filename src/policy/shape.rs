@@ -121,7 +121,14 @@ impl<'s> Walker<'s> {
         }
         let required = schema.get("required").and_then(Value::as_array);
         for field in required.into_iter().flatten().filter_map(Value::as_str) {
-            if !table.iter().any(|(k, _)| k.get_ref() == field) {
+            let misspelled = self.out.iter().any(|d| {
+                d.code == Code::UnknownKey && d.suggestion.as_deref() == Some(field) && {
+                    let span = d.span.clone().unwrap_or_default();
+                    table.iter().any(|(k, _)| k.span() == span)
+                }
+            });
+            // `[cosr]` is one mistake: the unknown key says "did you mean `cors`?".
+            if !misspelled && !table.iter().any(|(k, _)| k.get_ref() == field) {
                 self.out.push(missing(field, span.clone(), path));
             }
         }
@@ -174,7 +181,7 @@ impl<'s> Walker<'s> {
             | (Expect::Scalar("boolean", _), DeValue::Boolean(_)) => {}
             _ => self
                 .out
-                .push(wrong_type(&expect, found, value.span(), path, key)),
+                .push(self.wrong_type(&expect, found, value.span(), path, key)),
         }
     }
 }
@@ -208,8 +215,32 @@ fn range_help(key: &str) -> String {
     }
 }
 
+impl Walker<'_> {
+    fn wrong_type(
+        &self,
+        expect: &Expect<'_>,
+        found: &DeValue<'_>,
+        span: std::ops::Range<usize>,
+        path: &str,
+        key: &str,
+    ) -> Diagnostic {
+        let list_of_tables =
+            matches!(expect, Expect::List(items) if matches!(self.expect(items), Expect::Table(_)));
+        wrong_type(expect, list_of_tables, found, span, path, key)
+    }
+}
+
+/// An example value for a key, for help texts.
+fn example(key: &str) -> &'static str {
+    match key {
+        "version" => "1",
+        _ => "600",
+    }
+}
+
 fn wrong_type(
     expect: &Expect<'_>,
+    list_of_tables: bool,
     found: &DeValue<'_>,
     span: std::ops::Range<usize>,
     path: &str,
@@ -219,6 +250,10 @@ fn wrong_type(
         Expect::Table(_) => (
             "a table",
             format!("write it as a table: [{path}] on its own line, then its keys"),
+        ),
+        Expect::List(_) if list_of_tables => (
+            "a list of tables",
+            format!("write each one as its own [[{key}]] table (two brackets), its keys below it"),
         ),
         Expect::List(_) => (
             "a list",
@@ -233,8 +268,13 @@ fn wrong_type(
         Expect::Scalar("integer", _) => (
             "an integer",
             match found {
-                DeValue::String(_) => format!("write the number without quotes, e.g. {key} = 600"),
-                _ => format!("write a whole number, e.g. {key} = 600"),
+                DeValue::String(_) => {
+                    format!(
+                        "write the number without quotes, e.g. {key} = {}",
+                        example(key)
+                    )
+                }
+                _ => format!("write a whole number, e.g. {key} = {}", example(key)),
             },
         ),
         Expect::Scalar("boolean", _) => (

@@ -298,6 +298,10 @@ fn http_api_problems(
 ) -> Vec<(Range<usize>, String)> {
     let mut problems = Vec::new();
     for site in std::iter::once(default).chain(routes) {
+        if !site.origins_complete {
+            // A rejected origin already has its diagnostic; the rule is not settled yet.
+            continue;
+        }
         if let AllowedOrigins::List(list) = &site.rule.origins {
             if let Some(w) = list.wildcards.first() {
                 problems.push((

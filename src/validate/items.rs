@@ -245,6 +245,11 @@ fn check_header_names(
     accepted
 }
 
+/// A response header a request never sends (`Access-Control-*`, `Vary`), by lowercase name.
+pub(crate) fn is_response_only_header(lower: &str) -> bool {
+    lower.starts_with("access-control-") || lower == "vary"
+}
+
 pub(super) fn check_request_headers(list: &SpannedList) -> Checked {
     let mut out = Checked::default();
     for (name, lower, span) in check_header_names(list, &mut out, "allow-headers") {
@@ -262,7 +267,7 @@ pub(super) fn check_request_headers(list: &SpannedList) -> Checked {
             );
             continue;
         }
-        if lower.starts_with("access-control-") || lower == "vary" {
+        if is_response_only_header(&lower) {
             out.diagnostics.push(
                 Diagnostic::new(Code::HeaderResponseOnly, span, format!("{name} is a response header, not something a request sends"))
                     .label("belongs in the response, not in allow-headers")

@@ -24,6 +24,7 @@ use crate::origin::OriginSpec;
 use crate::policy::{LambdaLanguage, RawEnv, RawPolicy, RuleFields, SpannedList};
 use crate::source::PolicySource;
 
+pub(crate) use items::is_response_only_header;
 use items::Checked;
 
 /// A resolved rule and where its origins are written, to point diagnostics at.
@@ -35,8 +36,9 @@ struct RuleSite<'a> {
     /// False when an origin of the rule was rejected: rules about the list as a whole say
     /// nothing then (the rejected value already has its diagnostic).
     origins_complete: bool,
-    /// The one exact origin the rule's own allow-origins names before an environment's
-    /// extra-origins are added, when it names exactly one (and extra-origins add more).
+    /// For the default rule: the one exact origin its own allow-origins names before an
+    /// environment's extra-origins are added, when it names exactly one (and extra-origins add
+    /// more). `None` for routes.
     sole_origin: Option<String>,
 }
 
@@ -80,6 +82,18 @@ pub fn validate(raw: &RawPolicy, source: &PolicySource, env: Option<&str>) -> Va
             )
             .help("this corsgen reads `version = 1`"),
         );
+    }
+    if let Some(name) = &raw.name {
+        if name.get_ref().is_empty() || name.get_ref().chars().any(char::is_control) {
+            v.push(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    name.span(),
+                    "name must be printable text on one line: it appears in every generated file's header",
+                )
+                .help("remove line breaks, tabs and control characters, e.g. name = \"orders-api\""),
+            );
+        }
     }
     for name in raw.env.keys() {
         let valid = !name.get_ref().is_empty()
@@ -164,7 +178,10 @@ pub fn validate(raw: &RawPolicy, source: &PolicySource, env: Option<&str>) -> Va
                         rule,
                         route: Some(raw_route.path.get_ref()),
                         span: raw_route.path.span(),
-                        origins_complete: true,
+                        origins_complete: with_env
+                            .overlay(raw_route.rule())
+                            .allow_origins
+                            .is_some_and(|l| v.merged_origins(l, extras).complete),
                         sole_origin: None,
                     })
                     .collect();
@@ -239,10 +256,14 @@ fn build_policy(
         .unwrap_or_else(|| vec![LambdaLanguage::Python, LambdaLanguage::Node]);
     lambda_languages.sort();
     lambda_languages.dedup();
-    let name = raw.name.clone().unwrap_or_else(|| {
-        let file = source.file_name();
-        file.strip_suffix(".toml").unwrap_or(file).to_string()
-    });
+    let name = raw
+        .name
+        .as_ref()
+        .map(|n| n.get_ref().clone())
+        .unwrap_or_else(|| {
+            let file = source.file_name();
+            file.strip_suffix(".toml").unwrap_or(file).to_string()
+        });
     Some(Policy {
         name,
         env: env.map(str::to_string),
@@ -270,6 +291,16 @@ struct Validator {
 
 impl Validator {
     fn push(&mut self, diagnostic: Diagnostic) {
+        // One key fixes these in every environment at once: say so once, for the first scope.
+        const ONCE: [Code; 2] = [
+            Code::GatewayResponseOriginRequired,
+            Code::GatewayResponseOriginDefaulted,
+        ];
+        if ONCE.contains(&diagnostic.code)
+            && self.diagnostics.iter().any(|d| d.code == diagnostic.code)
+        {
+            return;
+        }
         let key = (
             diagnostic.code,
             diagnostic.span.as_ref().map(|s| (s.start, s.end)),

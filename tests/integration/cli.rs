@@ -135,7 +135,7 @@ fn exit_codes() {
     let unknown_env = corsgen(&r, &["validate", "policies/multi-env.toml", "--env", "qa"]);
     assert_eq!(unknown_env.status.code(), Some(2));
     assert!(
-        stderr(&unknown_env).contains("Defined: dev, prod, stage"),
+        stderr(&unknown_env).contains("(the policy defines: dev, prod, stage)"),
         "{}",
         stderr(&unknown_env)
     );
@@ -529,4 +529,19 @@ fn diagnostics_never_show_a_backtrace_even_for_binary_garbage() {
     assert_eq!(report["diagnostics"][0]["code"], "invalid-encoding");
     assert_eq!(report["diagnostics"][0]["line"], 3);
     assert_eq!(report["diagnostics"][0]["column"], 32);
+    // The same file saved with CRLF line endings: the same place.
+    std::fs::write(
+        dir.path().join("crlf.toml"),
+        b"version = 1\r\n[cors]\r\nallow-origins = [\"https://a.com\xe9\"]\r\n",
+    )
+    .unwrap();
+    let crlf = corsgen(dir.path(), &["validate", "crlf.toml", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&crlf)).unwrap();
+    assert_eq!(
+        (
+            report["diagnostics"][0]["line"].clone(),
+            report["diagnostics"][0]["column"].clone()
+        ),
+        (3.into(), 32.into())
+    );
 }

@@ -45,7 +45,7 @@ fn emit_variant(policy: &Policy, label: &str, out: &Path) {
     corsgen::write::write(
         out,
         &files,
-        &policy.name,
+        corsgen::write::Owner::of(policy),
         corsgen::write::Options::default(),
     )
     .expect("write");

@@ -211,6 +211,47 @@ fn check_never_misleads_its_fixes_are_the_right_change() {
         only_fix(&["policies/multi-env.toml", "--env", "dev", "--origin", "https://new.example.com"]),
         "add \"https://new.example.com\" to allow-origins of [env.dev] at policies/multi-env.toml:16:17"
     );
+    // A page served over http whose https origin is allowed: serve it over https. Another
+    // http origin, with credentials: the key, and the opt-in validation requires.
+    assert_eq!(
+        only_fix(&["policies/example.toml", "--origin", "http://www.example.com"]),
+        "the page is served over plain http, and the policy allows https://www.example.com: serve the page over https"
+    );
+    let insecure = only_fix(&[
+        "policies/example.toml",
+        "--origin",
+        "http://new.example.com",
+    ]);
+    assert!(
+        insecure.contains("allow-insecure-origins = true"),
+        "{insecure}"
+    );
+    // A response header the script sends is not to be allowed: it is not to be sent.
+    let response_only = only_fix(&[
+        "policies/example.toml",
+        "--origin",
+        "https://www.example.com",
+        "-H",
+        "Access-Control-Allow-Origin: *",
+    ]);
+    assert!(
+        response_only.starts_with("access-control-allow-origin is a response header"),
+        "{response_only}"
+    );
+    // A typo look-alike is a look-alike too.
+    assert!(only_fix(&[
+        "policies/example.toml",
+        "--origin",
+        "https://www.examp1e.com"
+    ])
+    .contains("only looks like the allowed https://www.example.com"));
+    // A trailing-dot host is what a browser sends for such a page: an origin, refused, and
+    // never to be listed.
+    assert_eq!(
+        only_fix(&["policies/example.toml", "--origin", "https://www.example.com."]),
+        "the page was loaded from a host with a trailing dot, which browsers treat as another origin: link to https://www.example.com instead (no policy should list the dotted form)"
+    );
+
     // Without an environment, the key in effect.
     assert_eq!(
         only_fix(&[
@@ -318,7 +359,7 @@ fn check_matches_routes_on_the_path_after_the_stage() {
     );
     assert!(
         String::from_utf8_lossy(&human.stdout)
-            .contains("matched on /admin/users/1 after the stage segment `prod`"),
+            .contains("matched on /admin/users/1 after the stage segment `/prod`"),
         "{}",
         String::from_utf8_lossy(&human.stdout)
     );
@@ -588,6 +629,17 @@ fn doctor_matches_routes_on_the_path_after_the_stage() {
     );
     assert_eq!(admin["location"], "policies/per-route.toml:25:17");
     assert_eq!(fix(&["--stage", "prod"]), admin);
+    // A stage no captured request has is a usage error, never a fix for the wrong route.
+    let (code, _, stderr) = run(&[
+        "doctor",
+        har.to_str().unwrap(),
+        "--policy",
+        "policies/per-route.toml",
+        "--stage",
+        "dev",
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("has the stage segment /dev"), "{stderr}");
     // With no stage segment the path is /prod/admin/users/1, which [cors] covers.
     let default = fix(&["--stage", "$default"]);
     assert!(

@@ -274,11 +274,24 @@ fn an_output_directory_from_before_manifests_is_adopted_safely() {
     let refused = corsgen(dir, &["emit", "corsgen.toml", "--out", "gen"]);
     assert_eq!(refused.status.code(), Some(4), "{}", stderr(&refused));
     assert!(stderr(&refused).contains("README.md: exists, but corsgen did not write it (this directory has no .corsgen-manifest.json"));
+    // A copy of a generated file at another generated path is not that file: the Python
+    // snippet's header where the Node snippet goes.
+    let node = dir.join("gen/lambda/node/cors.mjs");
+    let node_bytes = std::fs::read(&node).unwrap();
+    std::fs::copy(dir.join("gen/lambda/python/cors.py"), &node).unwrap();
+    let copied = corsgen(dir, &["emit", "corsgen.toml", "--out", "gen"]);
+    assert!(
+        stderr(&copied)
+            .contains("refused   lambda/node/cors.mjs: exists, but corsgen did not write it"),
+        "{}",
+        stderr(&copied)
+    );
+    std::fs::write(&node, node_bytes).unwrap();
     std::fs::remove_file(&readme).unwrap();
     let adopted = corsgen(dir, &["emit", "corsgen.toml", "--out", "gen"]);
     assert_eq!(adopted.status.code(), Some(0), "{}", stderr(&adopted));
     assert!(
-        stderr(&adopted).contains("adopted: its header names corsgen and this policy"),
+        stderr(&adopted).contains("adopted: it starts with corsgen's header for this policy"),
         "{}",
         stderr(&adopted)
     );
@@ -613,5 +626,106 @@ fn for_any_tree_emit_refuses_and_changes_nothing_or_changes_only_its_own_files()
     assert!(
         refusals.get() >= 5 && writes.get() >= 5,
         "both outcomes are exercised"
+    );
+}
+
+#[test]
+fn another_policy_or_environment_never_silently_takes_over_a_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    example_policy(dir);
+    std::fs::copy(
+        root().join("policies/public-api.toml"),
+        dir.join("public.toml"),
+    )
+    .unwrap();
+    assert_eq!(
+        corsgen(dir, &["emit", "corsgen.toml", "--out", "gen"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let before = snapshot(&dir.join("gen"));
+    for args in [
+        &["emit", "public.toml", "--out", "gen"][..],
+        &["emit", "corsgen.toml", "--out", "gen", "--env", "dev"],
+    ] {
+        let other = corsgen(dir, args);
+        assert_eq!(other.status.code(), Some(4), "{args:?}: {}", stderr(&other));
+        assert!(
+            stderr(&other)
+                .contains("this directory holds the output of policy \"orders-api\" without --env"),
+            "{}",
+            stderr(&other)
+        );
+        assert_eq!(snapshot(&dir.join("gen")), before);
+    }
+    let forced = corsgen(
+        dir,
+        &[
+            "emit",
+            "corsgen.toml",
+            "--out",
+            "gen",
+            "--env",
+            "dev",
+            "--force",
+        ],
+    );
+    assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
+    let manifest = std::fs::read_to_string(dir.join("gen").join(corsgen::write::MANIFEST)).unwrap();
+    assert!(manifest.contains("\"env\": \"dev\""), "{manifest}");
+}
+
+#[test]
+fn control_characters_in_files_never_reach_the_terminal_and_a_full_stdout_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    example_policy(dir);
+    assert_eq!(
+        corsgen(dir, &["emit", "corsgen.toml", "--out", "gen"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let readme = dir.join("gen/README.md");
+    let mut text = std::fs::read_to_string(&readme).unwrap();
+    text.push_str("\u{1b}[31mred\u{7}\n");
+    std::fs::write(&readme, text).unwrap();
+    let check = corsgen(
+        dir,
+        &["emit", "corsgen.toml", "--out", "gen", "--check", "--force"],
+    );
+    assert_eq!(check.status.code(), Some(1));
+    let shown = stdout(&check);
+    assert!(shown.contains("-\u{241b}[31mred\u{2407}"), "{shown}");
+    assert!(!shown.contains('\u{1b}') && !shown.contains('\u{7}'));
+    assert!(
+        stderr(&check).contains("--force`"),
+        "the repair command keeps --force: {}",
+        stderr(&check)
+    );
+
+    // stdout that cannot be written to: exit 4, no panic.
+    let full = Command::new(env!("CARGO_BIN_EXE_corsgen"))
+        .args([
+            "emit",
+            "corsgen.toml",
+            "--out",
+            "gen",
+            "--check",
+            "--full-diff",
+            "--force",
+        ])
+        .current_dir(dir)
+        .stdout(std::fs::File::create("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(full.status.code(), Some(4));
+    assert!(!stderr(&full).contains("panicked"), "{}", stderr(&full));
+    assert!(
+        stderr(&full).contains("cannot write to stdout"),
+        "{}",
+        stderr(&full)
     );
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use corsgen::write::{Options, MANIFEST};
+use corsgen::write::{Options, Owner, MANIFEST};
 
 use crate::support::{example_policies, root};
 
@@ -63,14 +63,14 @@ fn emit_output_matches_golden_files_for_every_example_policy() {
         let files = corsgen::generate(loaded.policy.as_ref().unwrap(), &loaded.source)
             .unwrap()
             .unwrap();
-        let name = &loaded.policy.as_ref().unwrap().name;
+        let owner = Owner::of(loaded.policy.as_ref().unwrap());
         if update {
             let _ = std::fs::remove_dir_all(&expected_dir);
-            corsgen::write::write(&expected_dir, &files, name, Options::default()).unwrap();
+            corsgen::write::write(&expected_dir, &files, owner, Options::default()).unwrap();
             continue;
         }
         // The manifest is pinned too: sorted paths and digests, nothing that changes by itself.
-        let manifest = corsgen::write::manifest_text(name, &files);
+        let manifest = corsgen::write::manifest_text(owner, &files);
         match std::fs::read_to_string(expected_dir.join(MANIFEST)) {
             Ok(expected) if expected == manifest => {}
             _ => failures.push(format!(

@@ -80,7 +80,7 @@ pub(crate) fn emit_into(text: &str, env: Option<&str>, dir: &Path) -> corsgen::m
     corsgen::write::write(
         dir,
         &files,
-        &policy.name,
+        corsgen::write::Owner::of(&policy),
         corsgen::write::Options::default(),
     )
     .expect("write");
