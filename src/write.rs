@@ -29,7 +29,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::fs;
 use std::io::Write as _;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
@@ -189,6 +189,10 @@ struct Manifest {
     /// Digests of a run in progress: the files it is replacing may already hold these.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pending: Vec<Entry>,
+    /// A run in progress's own temporary files (new contents, orphans moved aside): whatever
+    /// of them a stopped run left, the next run deletes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    scratch: Vec<String>,
 }
 
 impl Manifest {
@@ -200,6 +204,7 @@ impl Manifest {
             env: owner.env.map(str::to_string),
             files,
             pending: Vec::new(),
+            scratch: Vec::new(),
         }
     }
 
@@ -311,35 +316,23 @@ fn header_shape(text: &str) -> Option<String> {
     Some(shape)
 }
 
-/// The policy digest a generated header names (`sha256 0123abcd…`).
-fn header_digest(text: &str) -> Option<&str> {
-    let head = &text[..crate::source::floor_char_boundary(text, text.len().min(2048))];
-    let start = head.find(", sha256 ")? + ", sha256 ".len();
-    let rest = &head[start..];
-    Some(
-        &rest[..rest
-            .find(|c: char| !c.is_ascii_hexdigit())
-            .unwrap_or(rest.len())],
-    )
-}
-
 /// A manifest path must stay inside the out directory: relative, `/`-separated, no `..`.
 fn safe_relative(path: &str) -> bool {
-    !path.is_empty()
-        && !path.contains('\\')
-        && Path::new(path)
-            .components()
-            .all(|c| matches!(c, Component::Normal(_)))
+    !path.contains('\\')
+        && path
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..")
 }
 
 /// The previous manifest, as far as it can be trusted.
 enum Previous {
     /// No manifest: a directory written by an earlier corsgen, or a new one.
     None,
-    /// A manifest this corsgen can read, and its text.
-    Read(Manifest, String),
-    /// A file at the manifest's path that cannot be used, and why.
-    Unusable(String),
+    /// A manifest this corsgen can read, and its bytes.
+    Read(Manifest, Vec<u8>),
+    /// A file at the manifest's path that cannot be used, why, and whether `--force` can
+    /// replace it (a directory cannot be).
+    Unusable(String, bool),
 }
 
 fn read_manifest(out: &Path) -> anyhow::Result<Previous> {
@@ -347,9 +340,13 @@ fn read_manifest(out: &Path) -> anyhow::Result<Previous> {
     let bytes = match look(&path)? {
         Found::Nothing => return Ok(Previous::None),
         Found::File(bytes, _) => bytes,
-        Found::Link | Found::Directory | Found::Special => {
+        Found::Directory => {
+            return Ok(Previous::Unusable("is a directory".into(), false));
+        }
+        Found::Link | Found::Special => {
             return Ok(Previous::Unusable(
-                "is not a regular file (a link, a directory or a special file)".into(),
+                "is not a regular file (a link or a special file)".into(),
+                true,
             ))
         }
     };
@@ -361,37 +358,48 @@ fn read_manifest(out: &Path) -> anyhow::Result<Previous> {
             } else {
                 "not valid JSON"
             };
-            return Ok(Previous::Unusable(format!(
-                "is not a manifest corsgen can read ({what}, at line {}, column {})",
-                e.line(),
-                e.column()
-            )));
+            return Ok(Previous::Unusable(
+                format!(
+                    "is not a manifest corsgen can read ({what}, at line {}, column {})",
+                    e.line(),
+                    e.column()
+                ),
+                true,
+            ));
         }
     };
     if manifest.generator != "corsgen" {
-        return Ok(Previous::Unusable(format!(
-            "names the generator {:?}, not corsgen",
-            manifest.generator
-        )));
+        return Ok(Previous::Unusable(
+            format!("names the generator {:?}, not corsgen", manifest.generator),
+            true,
+        ));
     }
     if manifest.schema_version != MANIFEST_VERSION {
-        return Ok(Previous::Unusable(format!(
+        return Ok(Previous::Unusable(
+            format!(
             "has schema_version {}, which this corsgen does not read (a newer corsgen wrote it?)",
             manifest.schema_version
-        )));
+        ),
+            true,
+        ));
     }
     if let Some(bad) = manifest
         .files
         .iter()
         .chain(&manifest.pending)
-        .find(|e| !safe_relative(&e.path) || e.path == MANIFEST)
+        .map(|e| &e.path)
+        .chain(&manifest.scratch)
+        .find(|path| !safe_relative(path) || *path == MANIFEST)
     {
-        return Ok(Previous::Unusable(format!(
-            "lists {:?}, a path outside the out directory or the manifest itself",
-            bad.path
-        )));
+        return Ok(Previous::Unusable(
+            format!(
+                "lists {:?}, a path outside the out directory or the manifest itself",
+                bad
+            ),
+            true,
+        ));
     }
-    Ok(Previous::Read(manifest, normalized(&bytes)))
+    Ok(Previous::Read(manifest, bytes))
 }
 
 /// What stands at a path, without following a link.
@@ -465,6 +473,8 @@ struct Survey<'a> {
     /// Orphans and manifest problems.
     others: Vec<FileOutcome>,
     previous: Option<Manifest>,
+    /// The previous manifest's bytes, to put back when a run fails before its first rename.
+    previous_bytes: Option<Vec<u8>>,
     manifest: Manifest,
     manifest_changed: bool,
 }
@@ -500,18 +510,19 @@ fn survey<'a>(
     options: Options,
 ) -> anyhow::Result<Survey<'a>> {
     let mut others = Vec::new();
-    let (previous, on_disk) = match read_manifest(out)? {
+    let (previous, previous_bytes) = match read_manifest(out)? {
         Previous::None => (None, None),
-        Previous::Read(m, text) => (Some(m), Some(text)),
-        Previous::Unusable(why) => {
+        Previous::Read(m, bytes) => (Some(m), Some(bytes)),
+        Previous::Unusable(why, replaceable) => {
+            let force = options.force && replaceable;
             others.push(FileOutcome {
                 path: MANIFEST.to_string(),
-                action: if options.force {
+                action: if force {
                     Action::Updated
                 } else {
                     Action::Refused
                 },
-                reason: Some(if options.force {
+                reason: Some(if force {
                     format!("replaced with --force: it {why}; no orphan is removed this time")
                 } else {
                     format!("{why}: move it away, or pass --force to replace it (no orphan is removed then)")
@@ -557,11 +568,13 @@ fn survey<'a>(
         others.extend(orphans(out, files, previous, options)?);
     }
     let manifest = manifest_for(owner, files);
-    let manifest_changed = on_disk.as_deref() != Some(manifest.text().as_str());
+    let manifest_changed =
+        previous_bytes.as_deref().map(normalized).as_deref() != Some(manifest.text().as_str());
     Ok(Survey {
         steps,
         others,
         previous,
+        previous_bytes,
         manifest,
         manifest_changed,
     })
@@ -634,16 +647,12 @@ fn step<'a>(
     } else if previous.is_some() {
         Some(InTheWay::NotListed)
     } else if header_shape(&old).is_some() && header_shape(&old) == header_shape(&file.contents) {
-        if header_digest(&old) == header_digest(&file.contents) && old != file.contents {
-            // Generated from this very policy text, and yet different: edited by hand.
-            Some(InTheWay::Edited)
-        } else {
-            step.reason = Some(
-                "adopted: it starts with corsgen's header for this policy (written before corsgen kept a manifest)"
-                    .into(),
-            );
-            None
-        }
+        // Its bytes may differ: the policy, the environment or corsgen's templates changed.
+        step.reason = Some(
+            "adopted: it starts with corsgen's header for this policy (written before corsgen kept a manifest)"
+                .into(),
+        );
+        None
     } else {
         Some(InTheWay::NoHeader)
     };
@@ -653,10 +662,6 @@ fn step<'a>(
         Action::Updated
     };
     match in_the_way {
-        // Identical bytes are taken into the manifest: nothing is lost, nothing is written.
-        Some(_) if step.action == Action::Unchanged => {
-            step.reason = Some("adopted: it already holds exactly what corsgen generates".into());
-        }
         Some(problem) if options.force => {
             step.reason = Some(format!("taken over with --force: it {}", problem.why()));
         }
@@ -737,25 +742,34 @@ impl Survey<'_> {
         }
     }
 
-    /// The manifest written before the first rename: every digest the old manifest accepts,
-    /// what each file about to be replaced holds now (an adopted or forced file too), and, as
-    /// pending, what the new files will hold.
-    fn journal(&self) -> Manifest {
-        let mut journal = self
+    /// The manifest written before this run touches anything else: every digest the old
+    /// manifest accepts (a stopped run's pending ones included), what each file about to be
+    /// replaced holds now (an adopted or forced file too), as pending what the new files will
+    /// hold, and the run's own temporary files as scratch. Its owner is this run's.
+    fn journal(&self, scratch: Vec<String>) -> Manifest {
+        let mut journal = self.manifest.clone();
+        journal.files = self
             .previous
-            .clone()
-            .unwrap_or_else(|| Manifest::new(self.manifest.owner(), Vec::new()));
+            .as_ref()
+            .map(|p| p.files.iter().chain(&p.pending).cloned().collect())
+            .unwrap_or_default();
         for step in &self.steps {
             if let (Action::Updated, Some(current)) = (step.action, &step.current) {
-                if !journal.digests(&step.file.path).any(|d| d == current) {
+                let path = &step.file.path;
+                if !journal
+                    .files
+                    .iter()
+                    .any(|e| &e.path == path && &e.sha256 == current)
+                {
                     journal.files.push(Entry {
-                        path: step.file.path.clone(),
+                        path: path.clone(),
                         sha256: current.clone(),
                     });
                 }
             }
         }
         journal.pending.clone_from(&self.manifest.files);
+        journal.scratch = scratch;
         journal
     }
 }
@@ -771,6 +785,7 @@ pub fn write(
     owner: Owner<'_>,
     options: Options,
 ) -> anyhow::Result<Report> {
+    clean_scratch(out)?;
     let survey = survey(out, files, owner, options)?;
     let mut report = survey.report(false);
     if report.refused() {
@@ -785,7 +800,7 @@ pub fn write(
     let mut made = Made::default();
     let result = make_dir(out, &mut made).and_then(|()| commit(out, &survey, &mut made));
     let renamed = made.renamed;
-    made.discard();
+    made.discard(out, survey.previous_bytes.as_deref());
     result.map(|()| report).with_context(|| {
         if renamed {
             format!("{}: emit stopped part-way; {MANIFEST} still describes every file it lists, so run it again", out.display())
@@ -795,20 +810,37 @@ pub fn write(
     })
 }
 
+/// The temporary files a stopped run left, as its journal lists them, deleted (they are
+/// corsgen's own: new contents never renamed, orphans moved aside and never deleted).
+fn clean_scratch(out: &Path) -> anyhow::Result<()> {
+    if let Previous::Read(manifest, _) = read_manifest(out)? {
+        for relative in &manifest.scratch {
+            let path = out.join(relative);
+            let regular = fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
+            if regular && blocked_parent(out, relative)?.is_none() {
+                fs::remove_file(&path)
+                    .with_context(|| format!("cannot remove {}", path.display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// What a run did on its way, to take back when it fails: the temporary files not yet renamed,
-/// the orphans moved aside (put back), and, when nothing was renamed yet, the directories it
-/// created.
+/// the orphans moved aside (put back), and, when nothing was renamed yet, the journal (the
+/// previous manifest comes back) and the directories it created.
 #[derive(Default)]
 struct Made {
     temps: Vec<(PathBuf, PathBuf)>,
     /// Orphans moved aside: where they were, where they are.
     aside: Vec<(PathBuf, PathBuf)>,
     dirs: Vec<PathBuf>,
+    journaled: bool,
     renamed: bool,
 }
 
 impl Made {
-    fn discard(self) {
+    fn discard(self, out: &Path, previous: Option<&[u8]>) {
         for (temp, _) in &self.temps {
             // Renamed ones are gone already; the rest are this run's own files.
             let _ = fs::remove_file(temp);
@@ -817,11 +849,19 @@ impl Made {
             // Deleted ones are gone already; the rest go back where they were.
             let _ = fs::rename(aside, original);
         }
-        if !self.renamed {
-            for dir in self.dirs.iter().rev() {
-                // Only empty ones go: this run created them and put nothing else there.
-                let _ = fs::remove_dir(dir);
-            }
+        if self.renamed {
+            return;
+        }
+        if self.journaled {
+            let manifest = out.join(MANIFEST);
+            let _ = match previous {
+                Some(bytes) => replace(&manifest, bytes),
+                None => fs::remove_file(&manifest).map_err(anyhow::Error::from),
+            };
+        }
+        for dir in self.dirs.iter().rev() {
+            // Only empty ones go: this run created them and put nothing else there.
+            let _ = fs::remove_dir(dir);
         }
     }
 }
@@ -838,86 +878,100 @@ fn make_dir(dir: &Path, made: &mut Made) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Stages every new file and moves every orphan aside (each step undoable, so a failure there
-/// changes nothing), then writes the journal, renames the new files into place, deletes the
-/// orphans and writes the final manifest.
+/// Names the run's temporary files and writes the journal listing them, stages every new file
+/// and moves every orphan aside (a failure up to here puts everything back), then renames the
+/// new files into place, deletes the orphans and writes the final manifest.
 fn commit(out: &Path, survey: &Survey<'_>, made: &mut Made) -> anyhow::Result<()> {
+    let mut writes = Vec::new();
     for step in &survey.steps {
-        if !matches!(step.action, Action::Created | Action::Updated) {
-            continue;
+        if matches!(step.action, Action::Created | Action::Updated) {
+            let target = out.join(&step.file.path);
+            if let Some(parent) = target.parent() {
+                make_dir(parent, made)?;
+            }
+            let temp = free_name(&target, "tmp")?;
+            writes.push((step, temp, target));
         }
-        let target = out.join(&step.file.path);
-        if let Some(parent) = target.parent() {
-            make_dir(parent, made)?;
-        }
-        let temp = stage(
-            &target,
+    }
+    let mut removals = Vec::new();
+    for orphan in survey.others.iter().filter(|o| o.action == Action::Removed) {
+        let path = out.join(&orphan.path);
+        let aside = free_name(&path, "removed")?;
+        removals.push((orphan, path, aside));
+    }
+    let scratch = writes
+        .iter()
+        .map(|(_, temp, _)| temp)
+        .chain(removals.iter().map(|(_, _, aside)| aside))
+        .map(|p| slash(p.strip_prefix(out).unwrap_or(p)))
+        .collect();
+    // From here on, whenever this run stops, the manifest on disk accepts what every listed
+    // file holds, and names the run's own temporary files for the next run to delete.
+    replace(
+        &out.join(MANIFEST),
+        survey.journal(scratch).text().as_bytes(),
+    )?;
+    made.journaled = true;
+    sync_dir(out);
+    for (step, temp, target) in writes {
+        stage(
+            temp.clone(),
             step.file.contents.as_bytes(),
             step.permissions.as_ref(),
         )?;
         made.temps.push((temp, target));
     }
-    let removals: Vec<&FileOutcome> = survey
-        .others
-        .iter()
-        .filter(|o| o.action == Action::Removed)
-        .collect();
-    for orphan in &removals {
-        let path = out.join(&orphan.path);
-        let aside = free_name(&path, "removed");
-        fs::rename(&path, &aside).with_context(|| format!("cannot remove {}", path.display()))?;
-        made.aside.push((path, aside));
-    }
-    let journaled = !made.temps.is_empty() || !removals.is_empty();
-    if journaled {
-        // From here on, whenever this run stops, the manifest on disk accepts what every
-        // listed file holds.
-        replace(&out.join(MANIFEST), survey.journal().text().as_bytes())?;
+    for (_, path, aside) in &removals {
+        fs::rename(path, aside).with_context(|| format!("cannot remove {}", path.display()))?;
+        made.aside.push((path.clone(), aside.clone()));
     }
     made.renamed = true;
     for (temp, target) in &made.temps {
         fs::rename(temp, target).with_context(|| format!("cannot replace {}", target.display()))?;
     }
-    for orphan in &removals {
-        let (_, aside) = made.aside.remove(0);
-        fs::remove_file(&aside).with_context(|| format!("cannot remove {}", aside.display()))?;
+    for (orphan, _, aside) in &removals {
+        fs::remove_file(aside).with_context(|| format!("cannot remove {}", aside.display()))?;
+        made.aside.retain(|(_, a)| a != aside);
         remove_empty_parents(out, &orphan.path);
     }
-    if journaled || survey.manifest_changed {
-        replace(&out.join(MANIFEST), survey.manifest.text().as_bytes())?;
-    }
+    replace(&out.join(MANIFEST), survey.manifest.text().as_bytes())?;
+    sync_dir(out);
     Ok(())
 }
 
+/// Asks the file system to make `dir`'s entries (renames) durable; best effort.
+fn sync_dir(dir: &Path) {
+    if let Ok(handle) = fs::File::open(dir) {
+        let _ = handle.sync_all();
+    }
+}
+
 /// A name next to `target` that nothing uses: `.NAME.corsgen-PID-N.KIND`.
-fn free_name(target: &Path, kind: &str) -> PathBuf {
+///
+/// # Errors
+/// When a hundred candidates are all taken.
+fn free_name(target: &Path, kind: &str) -> anyhow::Result<PathBuf> {
     let parent = target.parent().unwrap_or_else(|| Path::new("."));
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    let mut attempt = 0u32;
-    loop {
+    for attempt in 0..100 {
         let candidate = parent.join(format!(
             ".{name}.corsgen-{}-{attempt}.{kind}",
             std::process::id()
         ));
-        if fs::symlink_metadata(&candidate).is_err() || attempt >= 100 {
-            return candidate;
+        if fs::symlink_metadata(&candidate).is_err() {
+            return Ok(candidate);
         }
-        attempt += 1;
     }
+    anyhow::bail!("no free temporary name next to {}", target.display())
 }
 
-/// Writes `bytes` to a new temporary file next to `target` and returns its path. The file gets
-/// `permissions` when given (the file it replaces keeps its mode), otherwise the mode a new
-/// file gets under the process's umask.
-fn stage(
-    target: &Path,
-    bytes: &[u8],
-    permissions: Option<&fs::Permissions>,
-) -> anyhow::Result<PathBuf> {
-    let temp = free_name(target, "tmp");
+/// Writes `bytes` to the new file `temp` (never an existing one). The file gets `permissions`
+/// when given (the file it replaces keeps its mode), otherwise the mode a new file gets under
+/// the process's umask.
+fn stage(temp: PathBuf, bytes: &[u8], permissions: Option<&fs::Permissions>) -> anyhow::Result<()> {
     // `create_new` with the default mode 0o666: the kernel applies the umask, so a new file gets
     // exactly the mode any other program's new file would; it never opens an existing file.
     let mut file = fs::OpenOptions::new()
@@ -936,7 +990,7 @@ fn stage(
         let _ = fs::remove_file(&temp);
         return Err(e).with_context(|| format!("cannot write {}", temp.display()));
     }
-    Ok(temp)
+    Ok(())
 }
 
 /// Replaces `target` atomically with `bytes` (keeping its mode when it exists).
@@ -945,7 +999,8 @@ fn replace(target: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .ok()
         .filter(fs::Metadata::is_file)
         .map(|m| m.permissions());
-    let temp = stage(target, bytes, permissions.as_ref())?;
+    let temp = free_name(target, "tmp")?;
+    stage(temp.clone(), bytes, permissions.as_ref())?;
     fs::rename(&temp, target).with_context(|| {
         let _ = fs::remove_file(&temp);
         format!("cannot replace {}", target.display())
@@ -1300,7 +1355,7 @@ mod tests {
         fs::write(dir.path().join("a.py"), &old.contents).unwrap();
         let new = vec![file("a.py", "new"), file("b.py", "new")];
         let survey = super::survey(dir.path(), &new, P, Options::default()).unwrap();
-        let journal = survey.journal();
+        let journal = survey.journal(Vec::new());
         fs::write(dir.path().join(MANIFEST), journal.text()).unwrap();
         // Stopped before any rename: a.py still holds the old bytes, b.py does not exist.
         let again = write(dir.path(), &new, P, Options::default()).unwrap();
@@ -1322,37 +1377,116 @@ mod tests {
     }
 
     #[test]
-    fn without_a_manifest_a_file_from_the_same_policy_text_that_differs_was_edited() {
-        let dir = tempfile::tempdir().unwrap();
-        let generated = file("a.py", "1");
-        fs::write(
-            dir.path().join("a.py"),
-            format!("{}# mine\n", generated.contents),
-        )
-        .unwrap();
-        let report = write(dir.path(), &[generated], P, Options::default()).unwrap();
-        assert_eq!(actions(&report), [("a.py".into(), Action::Refused)]);
-        assert!(report.files[0]
-            .reason
-            .as_deref()
-            .unwrap()
-            .starts_with("was changed by hand"));
-    }
-
-    #[test]
     fn an_orphan_put_aside_comes_back_when_the_run_fails() {
         let dir = tempfile::tempdir().unwrap();
         let orphan = dir.path().join("old.js");
         fs::write(&orphan, "mine\n").unwrap();
-        let aside = super::free_name(&orphan, "removed");
+        let aside = super::free_name(&orphan, "removed").unwrap();
         fs::rename(&orphan, &aside).unwrap();
         let made = super::Made {
             aside: vec![(orphan.clone(), aside.clone())],
             ..super::Made::default()
         };
-        made.discard();
+        made.discard(dir.path(), None);
         assert_eq!(fs::read_to_string(&orphan).unwrap(), "mine\n");
         assert!(!aside.exists());
+    }
+
+    #[test]
+    fn two_stopped_runs_in_a_row_keep_every_file_accepted() {
+        let dir = tempfile::tempdir().unwrap();
+        let v0 = vec![file("a.py", "0"), file("b.py", "0")];
+        write(dir.path(), &v0, P, Options::default()).unwrap();
+        // Run 1 (v1) stops after renaming a.py; run 2 (v2, which drops b.py) stops after its
+        // journal. Run 3 finds a.py holding v1's bytes and b.py v0's: both still corsgen's.
+        let v1 = vec![file("a.py", "1"), file("b.py", "1")];
+        let j1 = super::survey(dir.path(), &v1, P, Options::default())
+            .unwrap()
+            .journal(Vec::new());
+        fs::write(dir.path().join(MANIFEST), j1.text()).unwrap();
+        fs::write(dir.path().join("a.py"), &v1[0].contents).unwrap();
+        let v2 = vec![file("a.py", "2")];
+        let j2 = super::survey(dir.path(), &v2, P, Options::default())
+            .unwrap()
+            .journal(Vec::new());
+        fs::write(dir.path().join(MANIFEST), j2.text()).unwrap();
+        let v3 = vec![file("a.py", "3")];
+        let report = write(dir.path(), &v3, P, Options::default()).unwrap();
+        assert_eq!(
+            actions(&report),
+            [
+                ("a.py".into(), Action::Updated),
+                ("b.py".into(), Action::Removed)
+            ]
+        );
+    }
+
+    #[test]
+    fn what_a_stopped_run_staged_is_deleted_by_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let v0 = vec![file("a.py", "0")];
+        write(dir.path(), &v0, P, Options::default()).unwrap();
+        let temp = ".a.py.corsgen-1-0.tmp";
+        let survey = super::survey(dir.path(), &v0, P, Options::default()).unwrap();
+        fs::write(
+            dir.path().join(MANIFEST),
+            survey.journal(vec![temp.into()]).text(),
+        )
+        .unwrap();
+        fs::write(dir.path().join(temp), "half").unwrap();
+        fs::write(dir.path().join("keep.tmp"), "mine").unwrap();
+        let report = write(dir.path(), &v0, P, Options::default()).unwrap();
+        assert!(!report.refused());
+        assert!(!dir.path().join(temp).exists());
+        assert!(dir.path().join("keep.tmp").exists());
+        assert_eq!(
+            fs::read_to_string(dir.path().join(MANIFEST)).unwrap(),
+            manifest_text(P, &v0)
+        );
+    }
+
+    #[test]
+    fn manifest_paths_are_plain_relative_paths() {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../x",
+            "a/./x",
+            "a//x",
+            "a/",
+            ".",
+            "a\\b",
+        ] {
+            assert!(!super::safe_relative(bad), "{bad:?}");
+        }
+        assert!(super::safe_relative("lambda/python/cors.py"));
+        assert!(super::safe_relative(".hidden/x"));
+    }
+
+    #[test]
+    fn with_a_manifest_a_file_it_does_not_list_is_refused_even_when_identical() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), &[file("a.py", "1")], P, Options::default()).unwrap();
+        let copy = file("b.py", "1");
+        fs::write(dir.path().join("b.py"), &copy.contents).unwrap();
+        let files = vec![file("a.py", "1"), copy];
+        let report = write(dir.path(), &files, P, Options::default()).unwrap();
+        assert_eq!(actions(&report), [("b.py".into(), Action::Refused)]);
+        // A directory at the manifest's path cannot be replaced, --force or not.
+        let other = tempfile::tempdir().unwrap();
+        fs::create_dir(other.path().join(MANIFEST)).unwrap();
+        let forced = write(
+            other.path(),
+            &files,
+            P,
+            Options {
+                force: true,
+                full_diff: false,
+            },
+        )
+        .unwrap();
+        assert_eq!(actions(&forced), [(MANIFEST.into(), Action::Refused)]);
     }
 
     #[test]
