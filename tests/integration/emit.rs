@@ -102,6 +102,15 @@ const ONLY_PYTHON: (&str, &str) = (
 );
 const MAX_AGE_300: (&str, &str) = ("max-age = 600", "max-age = 300");
 
+/// A folder with the example policy as `corsgen.toml`, emitted into `gen/`.
+fn emitted_example() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    example_policy(tmp.path());
+    let first = corsgen(tmp.path(), &["emit", "corsgen.toml", "--out", "gen"]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    tmp
+}
+
 fn example_policy(dir: &Path) -> PathBuf {
     let path = dir.join("corsgen.toml");
     std::fs::copy(root().join("policies/example.toml"), &path).unwrap();
@@ -204,15 +213,8 @@ fn in_a_real_repository_emit_never_touches_what_it_does_not_own() {
 
 #[test]
 fn hand_edits_are_refused_until_forced_and_orphans_edited_by_hand_too() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = emitted_example();
     let dir = tmp.path();
-    example_policy(dir);
-    assert_eq!(
-        corsgen(dir, &["emit", "corsgen.toml", "--out", "gen"])
-            .status
-            .code(),
-        Some(0)
-    );
     let snippet = dir.join("gen/lambda/python/cors.py");
     let mut edited = std::fs::read_to_string(&snippet).unwrap();
     edited.push_str("# my change\n");
@@ -248,15 +250,8 @@ fn hand_edits_are_refused_until_forced_and_orphans_edited_by_hand_too() {
 
 #[test]
 fn an_output_directory_from_before_manifests_is_adopted_safely() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = emitted_example();
     let dir = tmp.path();
-    example_policy(dir);
-    assert_eq!(
-        corsgen(dir, &["emit", "corsgen.toml", "--out", "gen"])
-            .status
-            .code(),
-        Some(0)
-    );
     // What an earlier corsgen left: no manifest, a file another policy generated at one of
     // our paths, and a generated file the policy no longer produces.
     std::fs::remove_file(dir.join("gen").join(corsgen::write::MANIFEST)).unwrap();
@@ -335,15 +330,8 @@ fn new_files_get_the_umask_mode_and_rewrites_keep_a_changed_mode() {
 
 #[test]
 fn check_lists_before_the_diff_and_full_diff_shows_all_of_it() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = emitted_example();
     let dir = tmp.path();
-    example_policy(dir);
-    assert_eq!(
-        corsgen(dir, &["emit", "corsgen.toml", "--out", "gen"])
-            .status
-            .code(),
-        Some(0)
-    );
     let again = corsgen(dir, &["emit", "corsgen.toml", "--out", "gen"]);
     assert!(
         stderr(&again).contains("0 created, 0 updated, 16 unchanged, 0 removed\n"),
@@ -679,15 +667,8 @@ fn another_policy_or_environment_never_silently_takes_over_a_directory() {
 
 #[test]
 fn control_characters_in_files_never_reach_the_terminal_and_a_full_stdout_is_an_error() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = emitted_example();
     let dir = tmp.path();
-    example_policy(dir);
-    assert_eq!(
-        corsgen(dir, &["emit", "corsgen.toml", "--out", "gen"])
-            .status
-            .code(),
-        Some(0)
-    );
     let readme = dir.join("gen/README.md");
     let mut text = std::fs::read_to_string(&readme).unwrap();
     text.push_str("\u{1b}[31mred\u{7}\n");
