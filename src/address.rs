@@ -56,6 +56,16 @@ pub struct RoutePath {
 }
 
 impl RoutePath {
+    /// `path` as it is, nothing removed (`/` for an empty path).
+    #[must_use]
+    pub fn as_is(path: &str) -> Self {
+        RoutePath {
+            path: if path.is_empty() { "/" } else { path }.to_string(),
+            removed: None,
+            inferred: false,
+        }
+    }
+
     /// A sentence for people saying how the path was found, empty when it is the URL's own.
     #[must_use]
     pub fn note(&self) -> String {
@@ -85,15 +95,7 @@ pub const DEFAULT_STAGE: &str = "$default";
 /// A sentence for people when `stage` names a segment the URL's path does not start with.
 pub fn route_path(url: &Url, stage: Option<&str>) -> Result<RoutePath, String> {
     let full = url.path();
-    let own = |path: &str| RoutePath {
-        path: if path.is_empty() {
-            "/".into()
-        } else {
-            path.into()
-        },
-        removed: None,
-        inferred: false,
-    };
+    let own = RoutePath::as_is;
     if let Some(stage) = stage {
         if stage == DEFAULT_STAGE {
             return Ok(own(full));

@@ -369,18 +369,17 @@ impl PolicyPlace<'_> {
 }
 
 /// The policy changes that make `request` pass, given why the engine's answer was blocked;
-/// `route_path` selects the rule. Empty when the block is not something the policy decides
+/// `path` (the route path) selects the rule. Empty when the block is not something the policy decides
 /// (or must not decide: a look-alike of an allowed origin).
 #[must_use]
 pub fn policy_fixes(
     place: &PolicyPlace<'_>,
     request: &FetchRequest,
     blocked: &Blocked,
-    route_path: &str,
+    path: &str,
 ) -> Vec<Fix> {
     use CorsError as E;
-    let path = route_path.to_string();
-    let rule = place.policy.rule_for(&path);
+    let rule = place.policy.rule_for(path);
     let include = request.credentials == Credentials::Include;
     match blocked.error {
         E::MissingAllowOriginHeader | E::PreflightMissingAllowOriginHeader => {
@@ -421,12 +420,12 @@ pub fn policy_fixes(
                     let insecure =
                         crate::origin::parse_origin(&request.origin).is_ok_and(|o| o.is_insecure());
                     if insecure && rule.credentials {
-                        let mut fix = place.origin_fix(&path, &request.origin);
+                        let mut fix = place.origin_fix(path, &request.origin);
                         fix.message.push_str(" and allow-insecure-origins = true (credentials then travel unencrypted; better: serve the page over https)");
                         return vec![fix];
                     }
                 }
-                let elsewhere = place.envs_allowing(&path, &request.origin);
+                let elsewhere = place.envs_allowing(path, &request.origin);
                 if !elsewhere.is_empty() {
                     return elsewhere
                         .into_iter()
@@ -439,12 +438,12 @@ pub fn policy_fixes(
                         })
                         .collect();
                 }
-                return vec![place.origin_fix(&path, &request.origin)];
+                return vec![place.origin_fix(path, &request.origin)];
             }
             Vec::new()
         }
         E::WildcardOriginNotAllowed | E::PreflightWildcardOriginNotAllowed => {
-            let (location, _) = place.field_location(&path, Field::Origins);
+            let (location, _) = place.field_location(path, Field::Origins);
             vec![Fix {
                 message: format!(
                     "credentialed requests need the exact origin: replace [\"*\"] in allow-origins with the sites that send credentials (e.g. \"{}\") and set allow-credentials = true, or call fetch without credentials: 'include'",
@@ -456,7 +455,7 @@ pub fn policy_fixes(
         E::InvalidAllowCredentials | E::PreflightInvalidAllowCredentials
             if include && !rule.credentials =>
         {
-            let (location, exists) = place.field_location(&path, Field::Credentials);
+            let (location, exists) = place.field_location(path, Field::Credentials);
             vec![Fix {
                 message: if exists {
                     "set allow-credentials = true, or call fetch without credentials: 'include'"
@@ -483,7 +482,7 @@ pub fn policy_fixes(
                 return Vec::new();
             }
             let quoted = format!("add \"{method}\"");
-            vec![place.fix(&path, Field::Methods, &quoted, &format!("allow {quoted}"))]
+            vec![place.fix(path, Field::Methods, &quoted, &format!("allow {quoted}"))]
         }
         E::HeaderDisallowedByPreflightResponse
             if crate::validate::is_response_only_header(&blocked.hint) =>
@@ -504,7 +503,7 @@ pub fn policy_fixes(
                 .find(|n| n.eq_ignore_ascii_case(&blocked.hint))
                 .unwrap_or(&blocked.hint);
             let quoted = format!("add \"{written}\"");
-            vec![place.fix(&path, Field::Headers, &quoted, &format!("allow {quoted}"))]
+            vec![place.fix(path, Field::Headers, &quoted, &format!("allow {quoted}"))]
         }
         _ => Vec::new(),
     }
@@ -579,11 +578,7 @@ pub fn target(
     };
     let parsed = http_url(&url)?;
     let route = match explicit {
-        Some(path) => RoutePath {
-            path,
-            removed: None,
-            inferred: false,
-        },
+        Some(path) => RoutePath::as_is(&path),
         None => crate::address::route_path(&parsed, stage).map_err(Failure::usage)?,
     };
     Ok(Target { url, route })
@@ -615,11 +610,7 @@ pub fn capture_target(url: &str, stage: Option<&str>) -> Result<Target, Failure>
     let route = match crate::address::parse_http(url) {
         Some(parsed) => crate::address::route_path(&parsed, stage)
             .map_err(|why| Failure::usage(format!("{url}: {why}")))?,
-        None => RoutePath {
-            path: crate::address::path(url),
-            removed: None,
-            inferred: false,
-        },
+        None => RoutePath::as_is(&crate::address::path(url)),
     };
     Ok(Target {
         url: url.to_string(),

@@ -344,8 +344,9 @@ pub struct Report {
 /// [`address::route_path`]).
 ///
 /// # Errors
-/// A usage failure when `stage` names a segment a cross-origin request's URL does not have:
-/// its route would be matched on the wrong path, and the fix would be wrong.
+/// A usage failure when, with a policy, `stage` names a segment no cross-origin request's URL
+/// has (the stage is wrong). A request whose URL alone lacks it gets no policy fix, and says
+/// why: its route would be matched on the wrong path.
 pub fn diagnose(
     capture: &Capture,
     policy: Option<&PolicyPlace<'_>>,

@@ -137,7 +137,6 @@ fn generate(loaded: &mut Loaded) -> Result<Option<Vec<corsgen::render::RenderedF
     }
 }
 
-#[allow(clippy::too_many_lines)] // One arm per command, each short.
 fn run(cli: Cli) -> Result<Finding, Failure> {
     match cli.command {
         Command::Validate {
@@ -249,12 +248,12 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
                 Some(path) => Some(load_valid(path, env.as_deref(), format)?),
                 None => None,
             };
-            let target = corsgen::check::target(Some(&url), None, stage.as_deref())?;
             let mut exchange =
                 corsgen::probe::probe(fetch, std::time::Duration::from_secs_f64(timeout))?;
             let mut differences = Vec::new();
             if let Some(loaded) = &loaded {
                 let place = place(loaded, env.as_deref())?;
+                let target = corsgen::check::target(Some(&url), None, stage.as_deref())?;
                 differences = corsgen::probe::differences(place.policy, &exchange, &target);
                 exchange.fixes =
                     corsgen::check::check(&place, exchange.request.clone(), &target).fixes;

@@ -187,21 +187,11 @@ fn as_browsers_serialize(spec: OriginSpec, problems: &mut Problems) -> Option<Or
     let serialized = match crate::address::parse(&text) {
         Ok(url) => url.origin().ascii_serialization(),
         Err(error) => {
-            let why = match error {
-                url::ParseError::InvalidIpv4Address => "has a host that looks like an IPv4 address but is not one (a part above 255, or too many parts), so browsers reject it".to_string(),
-                url::ParseError::InvalidIpv6Address => "has an invalid IPv6 address, so browsers reject it".to_string(),
-                url::ParseError::IdnaError => "has a host that is not a valid internationalized (punycode) domain name, so browsers reject it".to_string(),
-                other => format!("is not a URL browsers accept ({other})"),
-            };
-            let code = if matches!(
-                error,
-                url::ParseError::InvalidIpv4Address
-                    | url::ParseError::InvalidIpv6Address
-                    | url::ParseError::IdnaError
-            ) {
-                Code::OriginHostForm
-            } else {
-                Code::OriginMalformed
+            let (code, why) = match error {
+                url::ParseError::InvalidIpv4Address => (Code::OriginHostForm, "has a host that looks like an IPv4 address but is not one (a part above 255, or too many parts), so browsers reject it".to_string()),
+                url::ParseError::InvalidIpv6Address => (Code::OriginHostForm, "has an invalid IPv6 address, so browsers reject it".to_string()),
+                url::ParseError::IdnaError => (Code::OriginHostForm, "has a host that is not a valid internationalized (punycode) domain name, so browsers reject it".to_string()),
+                other => (Code::OriginMalformed, format!("is not a URL browsers accept ({other})")),
             };
             problems.fatal(code, why);
             return None;

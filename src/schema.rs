@@ -8,21 +8,19 @@ use serde_json::Value;
 
 use crate::policy::RawPolicy;
 
-/// The schema as a JSON value (built once per process).
-pub fn policy_schema_value() -> Value {
+/// The schema as a JSON value (built once per process, never copied: every parse walks it).
+pub fn policy_schema_value() -> &'static Value {
     static SCHEMA: OnceLock<Value> = OnceLock::new();
-    SCHEMA
-        .get_or_init(|| {
-            serde_json::to_value(schemars::schema_for!(RawPolicy)).unwrap_or(Value::Null)
-        })
-        .clone()
+    SCHEMA.get_or_init(|| {
+        serde_json::to_value(schemars::schema_for!(RawPolicy)).unwrap_or(Value::Null)
+    })
 }
 
 /// The schema as pretty JSON with a trailing newline: what `corsgen schema` prints and what
 /// `policy.schema.json` holds.
 #[must_use]
 pub fn policy_schema() -> String {
-    let mut text = serde_json::to_string_pretty(&policy_schema_value()).unwrap_or_default();
+    let mut text = serde_json::to_string_pretty(policy_schema_value()).unwrap_or_default();
     text.push('\n');
     text
 }
@@ -44,7 +42,7 @@ pub fn reference_markdown() -> String {
     ];
     for (title, def) in sections {
         let schema = match def {
-            None => &root,
+            None => root,
             Some(name) => &root["$defs"][name],
         };
         let _ = writeln!(out, "#### `{title}`\n");
@@ -59,7 +57,7 @@ pub fn reference_markdown() -> String {
                 .map(|r| r.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default();
             for (key, property) in properties {
-                let mut kind = type_name(property, &root);
+                let mut kind = type_name(property, root);
                 if required.contains(&key.as_str()) {
                     kind.push_str(", required");
                 }

@@ -330,76 +330,67 @@ enum Previous {
     None,
     /// A manifest this corsgen can read, and its bytes.
     Read(Manifest, Vec<u8>),
-    /// A file at the manifest's path that cannot be used, why, and whether `--force` can
-    /// replace it (a directory cannot be).
-    Unusable(String, bool),
+    /// A file at the manifest's path that cannot be used, why, whether `--force` can replace
+    /// it (a directory cannot be), and its bytes when it is a regular file.
+    Unusable(String, bool, Option<Vec<u8>>),
 }
 
 fn read_manifest(out: &Path) -> anyhow::Result<Previous> {
-    let path = out.join(MANIFEST);
-    let bytes = match look(&path)? {
-        Found::Nothing => return Ok(Previous::None),
-        Found::File(bytes, _) => bytes,
-        Found::Directory => {
-            return Ok(Previous::Unusable("is a directory".into(), false));
-        }
-        Found::Link | Found::Special => {
-            return Ok(Previous::Unusable(
-                "is not a regular file (a link or a special file)".into(),
-                true,
-            ))
-        }
-    };
-    let manifest: Manifest = match serde_json::from_slice(&bytes) {
-        Ok(m) => m,
-        Err(e) => {
-            let what = if e.is_data() {
-                "JSON, but not the fields corsgen writes"
-            } else {
-                "not valid JSON"
-            };
-            return Ok(Previous::Unusable(
-                format!(
-                    "is not a manifest corsgen can read ({what}, at line {}, column {})",
-                    e.line(),
-                    e.column()
-                ),
-                true,
-            ));
-        }
-    };
-    if manifest.generator != "corsgen" {
-        return Ok(Previous::Unusable(
-            format!("names the generator {:?}, not corsgen", manifest.generator),
+    Ok(match look(&out.join(MANIFEST))? {
+        Found::Nothing => Previous::None,
+        Found::Directory => Previous::Unusable("is a directory".into(), false, None),
+        Found::Link | Found::Special => Previous::Unusable(
+            "is not a regular file (a link or a special file)".into(),
             true,
+            None,
+        ),
+        Found::File(bytes, _) => match parse_manifest(&bytes) {
+            Ok(manifest) => Previous::Read(manifest, bytes),
+            Err(why) => Previous::Unusable(why, true, Some(bytes)),
+        },
+    })
+}
+
+/// A manifest this corsgen wrote, or why `bytes` are not one it can trust.
+fn parse_manifest(bytes: &[u8]) -> Result<Manifest, String> {
+    let manifest: Manifest = serde_json::from_slice(bytes).map_err(|e| {
+        let what = if e.is_data() {
+            "JSON, but not the fields corsgen writes"
+        } else {
+            "not valid JSON"
+        };
+        format!(
+            "is not a manifest corsgen can read ({what}, at line {}, column {})",
+            e.line(),
+            e.column()
+        )
+    })?;
+    if manifest.generator != "corsgen" {
+        return Err(format!(
+            "names the generator {:?}, not corsgen",
+            manifest.generator
         ));
     }
     if manifest.schema_version != MANIFEST_VERSION {
-        return Ok(Previous::Unusable(
-            format!(
+        return Err(format!(
             "has schema_version {}, which this corsgen does not read (a newer corsgen wrote it?)",
             manifest.schema_version
-        ),
-            true,
         ));
     }
-    if let Some(bad) = manifest
+    let paths = manifest
         .files
         .iter()
         .chain(&manifest.pending)
-        .map(|e| &e.path)
+        .map(|e| &e.path);
+    if let Some(bad) = paths
         .chain(&manifest.scratch)
         .find(|path| !safe_relative(path) || *path == MANIFEST)
     {
-        return Ok(Previous::Unusable(
-            format!(
-                "lists {:?}, a path outside the out directory or the manifest itself",
-                bad
-            ),
-            true,
+        return Err(format!(
+            "lists {bad:?}, a path outside the out directory or the manifest itself"
         ));
     }
-    Ok(Previous::Read(manifest, bytes))
+    Ok(manifest)
 }
 
 /// What stands at a path, without following a link.
@@ -473,8 +464,11 @@ struct Survey<'a> {
     /// Orphans and manifest problems.
     others: Vec<FileOutcome>,
     previous: Option<Manifest>,
-    /// The previous manifest's bytes, to put back when a run fails before its first rename.
+    /// The bytes at the manifest's path before this run, to put back when it fails before its
+    /// first rename.
     previous_bytes: Option<Vec<u8>>,
+    /// Whether anything stood at the manifest's path before this run.
+    had_manifest_path: bool,
     manifest: Manifest,
     manifest_changed: bool,
 }
@@ -510,25 +504,18 @@ fn survey<'a>(
     options: Options,
 ) -> anyhow::Result<Survey<'a>> {
     let mut others = Vec::new();
-    let (previous, previous_bytes) = match read_manifest(out)? {
+    let found = read_manifest(out)?;
+    let had_manifest_path = !matches!(found, Previous::None);
+    let (previous, previous_bytes) = match found {
         Previous::None => (None, None),
         Previous::Read(m, bytes) => (Some(m), Some(bytes)),
-        Previous::Unusable(why, replaceable) => {
-            let force = options.force && replaceable;
-            others.push(FileOutcome {
-                path: MANIFEST.to_string(),
-                action: if force {
-                    Action::Updated
-                } else {
-                    Action::Refused
-                },
-                reason: Some(if force {
-                    format!("replaced with --force: it {why}; no orphan is removed this time")
-                } else {
-                    format!("{why}: move it away, or pass --force to replace it (no orphan is removed then)")
-                }),
-            });
-            (None, None)
+        Previous::Unusable(why, replaceable, unusable_bytes) => {
+            others.push(manifest_outcome(
+                options.force && replaceable,
+                format!("replaced with --force: it {why}; no orphan is removed this time"),
+                format!("{why}: move it away, or pass --force to replace it (no orphan is removed then)"),
+            ));
+            (None, unusable_bytes)
         }
     };
     if let Some(previous) = &previous {
@@ -538,26 +525,15 @@ fn survey<'a>(
                 Some(env) => format!("policy \"{}\" with --env {env}", o.policy),
                 None => format!("policy \"{}\" without --env", o.policy),
             };
-            others.push(FileOutcome {
-                path: MANIFEST.to_string(),
-                action: if options.force {
-                    Action::Updated
-                } else {
-                    Action::Refused
-                },
-                reason: Some(if options.force {
-                    format!(
-                        "taken over with --force: it held the output of {}",
-                        name(theirs)
-                    )
-                } else {
-                    format!(
-                        "this directory holds the output of {}, and this run emits {}: choose another --out, or pass --force to replace that output",
-                        name(theirs),
-                        name(owner)
-                    )
-                }),
-            });
+            others.push(manifest_outcome(
+                options.force,
+                format!("taken over with --force: it held the output of {}", name(theirs)),
+                format!(
+                    "this directory holds the output of {}, and this run emits {}: choose another --out, or pass --force to replace that output",
+                    name(theirs),
+                    name(owner)
+                ),
+            ));
         }
     }
     let mut steps = Vec::new();
@@ -568,16 +544,34 @@ fn survey<'a>(
         others.extend(orphans(out, files, previous, options)?);
     }
     let manifest = manifest_for(owner, files);
-    let manifest_changed =
-        previous_bytes.as_deref().map(normalized).as_deref() != Some(manifest.text().as_str());
+    let manifest_changed = previous
+        .as_ref()
+        .and(previous_bytes.as_deref())
+        .map(normalized)
+        .as_deref()
+        != Some(manifest.text().as_str());
     Ok(Survey {
         steps,
         others,
         previous,
         previous_bytes,
+        had_manifest_path,
         manifest,
         manifest_changed,
     })
+}
+
+/// The manifest's own line in the report: taken over (`forced`) or refused, and why.
+fn manifest_outcome(force: bool, forced: String, refused: String) -> FileOutcome {
+    FileOutcome {
+        path: MANIFEST.to_string(),
+        action: if force {
+            Action::Updated
+        } else {
+            Action::Refused
+        },
+        reason: Some(if force { forced } else { refused }),
+    }
 }
 
 /// What emit will do with one generated file, given what stands at its path.
@@ -646,7 +640,7 @@ fn step<'a>(
         Some(InTheWay::Edited)
     } else if previous.is_some() {
         Some(InTheWay::NotListed)
-    } else if header_shape(&old).is_some() && header_shape(&old) == header_shape(&file.contents) {
+    } else if header_shape(&old).is_some_and(|shape| Some(shape) == header_shape(&file.contents)) {
         // Its bytes may differ: the policy, the environment or corsgen's templates changed.
         step.reason = Some(
             "adopted: it starts with corsgen's header for this policy (written before corsgen kept a manifest)"
@@ -785,7 +779,6 @@ pub fn write(
     owner: Owner<'_>,
     options: Options,
 ) -> anyhow::Result<Report> {
-    clean_scratch(out)?;
     let survey = survey(out, files, owner, options)?;
     let mut report = survey.report(false);
     if report.refused() {
@@ -800,7 +793,12 @@ pub fn write(
     let mut made = Made::default();
     let result = make_dir(out, &mut made).and_then(|()| commit(out, &survey, &mut made));
     let renamed = made.renamed;
-    made.discard(out, survey.previous_bytes.as_deref());
+    let before = match (&survey.previous_bytes, survey.had_manifest_path) {
+        (Some(bytes), _) => Before::Bytes(bytes),
+        (None, false) => Before::Nothing,
+        (None, true) => Before::Unrestorable,
+    };
+    made.discard(out, before);
     result.map(|()| report).with_context(|| {
         if renamed {
             format!("{}: emit stopped part-way; {MANIFEST} still describes every file it lists, so run it again", out.display())
@@ -812,15 +810,12 @@ pub fn write(
 
 /// The temporary files a stopped run left, as its journal lists them, deleted (they are
 /// corsgen's own: new contents never renamed, orphans moved aside and never deleted).
-fn clean_scratch(out: &Path) -> anyhow::Result<()> {
-    if let Previous::Read(manifest, _) = read_manifest(out)? {
-        for relative in &manifest.scratch {
-            let path = out.join(relative);
-            let regular = fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
-            if regular && blocked_parent(out, relative)?.is_none() {
-                fs::remove_file(&path)
-                    .with_context(|| format!("cannot remove {}", path.display()))?;
-            }
+fn clean_scratch(out: &Path, previous: Option<&Manifest>) -> anyhow::Result<()> {
+    for relative in previous.map_or(&[][..], |m| &m.scratch) {
+        let path = out.join(relative);
+        let regular = fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
+        if regular && blocked_parent(out, relative)?.is_none() {
+            fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
         }
     }
     Ok(())
@@ -839,8 +834,18 @@ struct Made {
     renamed: bool,
 }
 
+/// What stood at the manifest's path before a run.
+enum Before<'a> {
+    Nothing,
+    Bytes(&'a [u8]),
+    /// A link or special file, replaced with --force: not restorable from bytes; the journal
+    /// stays, and it describes every file.
+    Unrestorable,
+}
+
 impl Made {
-    fn discard(self, out: &Path, previous: Option<&[u8]>) {
+    /// Takes back what the run did, putting `before` back at the manifest's path.
+    fn discard(self, out: &Path, before: Before<'_>) {
         for (temp, _) in &self.temps {
             // Renamed ones are gone already; the rest are this run's own files.
             let _ = fs::remove_file(temp);
@@ -854,9 +859,10 @@ impl Made {
         }
         if self.journaled {
             let manifest = out.join(MANIFEST);
-            let _ = match previous {
-                Some(bytes) => replace(&manifest, bytes),
-                None => fs::remove_file(&manifest).map_err(anyhow::Error::from),
+            let _ = match before {
+                Before::Bytes(bytes) => replace(&manifest, bytes),
+                Before::Nothing => fs::remove_file(&manifest).map_err(anyhow::Error::from),
+                Before::Unrestorable => Ok(()),
             };
         }
         for dir in self.dirs.iter().rev() {
@@ -882,6 +888,7 @@ fn make_dir(dir: &Path, made: &mut Made) -> anyhow::Result<()> {
 /// and moves every orphan aside (a failure up to here puts everything back), then renames the
 /// new files into place, deletes the orphans and writes the final manifest.
 fn commit(out: &Path, survey: &Survey<'_>, made: &mut Made) -> anyhow::Result<()> {
+    clean_scratch(out, survey.previous.as_ref())?;
     let mut writes = Vec::new();
     for step in &survey.steps {
         if matches!(step.action, Action::Created | Action::Updated) {
@@ -915,7 +922,7 @@ fn commit(out: &Path, survey: &Survey<'_>, made: &mut Made) -> anyhow::Result<()
     sync_dir(out);
     for (step, temp, target) in writes {
         stage(
-            temp.clone(),
+            &temp,
             step.file.contents.as_bytes(),
             step.permissions.as_ref(),
         )?;
@@ -971,13 +978,13 @@ fn free_name(target: &Path, kind: &str) -> anyhow::Result<PathBuf> {
 /// Writes `bytes` to the new file `temp` (never an existing one). The file gets `permissions`
 /// when given (the file it replaces keeps its mode), otherwise the mode a new file gets under
 /// the process's umask.
-fn stage(temp: PathBuf, bytes: &[u8], permissions: Option<&fs::Permissions>) -> anyhow::Result<()> {
+fn stage(temp: &Path, bytes: &[u8], permissions: Option<&fs::Permissions>) -> anyhow::Result<()> {
     // `create_new` with the default mode 0o666: the kernel applies the umask, so a new file gets
     // exactly the mode any other program's new file would; it never opens an existing file.
     let mut file = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
-        .open(&temp)
+        .open(temp)
         .with_context(|| format!("cannot create {}", temp.display()))?;
     let written = file
         .write_all(bytes)
@@ -987,7 +994,7 @@ fn stage(temp: PathBuf, bytes: &[u8], permissions: Option<&fs::Permissions>) -> 
         })
         .and_then(|()| file.sync_all());
     if let Err(e) = written {
-        let _ = fs::remove_file(&temp);
+        let _ = fs::remove_file(temp);
         return Err(e).with_context(|| format!("cannot write {}", temp.display()));
     }
     Ok(())
@@ -1000,7 +1007,7 @@ fn replace(target: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .filter(fs::Metadata::is_file)
         .map(|m| m.permissions());
     let temp = free_name(target, "tmp")?;
-    stage(temp.clone(), bytes, permissions.as_ref())?;
+    stage(&temp, bytes, permissions.as_ref())?;
     fs::rename(&temp, target).with_context(|| {
         let _ = fs::remove_file(&temp);
         format!("cannot replace {}", target.display())
@@ -1387,7 +1394,7 @@ mod tests {
             aside: vec![(orphan.clone(), aside.clone())],
             ..super::Made::default()
         };
-        made.discard(dir.path(), None);
+        made.discard(dir.path(), super::Before::Nothing);
         assert_eq!(fs::read_to_string(&orphan).unwrap(), "mine\n");
         assert!(!aside.exists());
     }

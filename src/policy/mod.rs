@@ -321,8 +321,9 @@ pub struct RawPolicy {
     pub cloudfront: Option<Spanned<RawCloudFront>>,
 }
 
-/// Parses policy text. Returns every syntax error, or else every problem of shape (unknown
-/// keys, values of the wrong type, missing keys) found in one pass, in file order.
+/// Parses policy text. Returns the first syntax error (what the parser reports after it is
+/// mostly that error again), or else every problem of shape (unknown keys, values of the wrong
+/// type, missing keys) found in one pass, in file order.
 ///
 /// # Errors
 /// The diagnostics that make the file unreadable as a policy.
@@ -344,24 +345,22 @@ pub fn parse(source: &PolicySource) -> Result<RawPolicy, Vec<Diagnostic>> {
     toml::from_str::<RawPolicy>(&source.text).map_err(|e| vec![type_error(&e)])
 }
 
+/// Where a TOML error is and the first line of what it says.
+fn located(error: &toml::de::Error) -> (std::ops::Range<usize>, String) {
+    let first_line = error.message().trim().lines().next().unwrap_or("");
+    (error.span().unwrap_or(0..0), first_line.to_string())
+}
+
 fn syntax_error(error: &toml::de::Error) -> Diagnostic {
-    let span = error.span().unwrap_or(0..0);
-    let first_line = error
-        .message()
-        .trim()
-        .lines()
-        .next()
-        .unwrap_or("")
-        .to_string();
-    Diagnostic::new(Code::TomlSyntax, span, first_line).help(
+    let (span, message) = located(error);
+    Diagnostic::new(Code::TomlSyntax, span, message).help(
         "fix the TOML syntax here, then run again (what follows is checked once this parses); see https://toml.io/en/v1.0.0",
     )
 }
 
 fn type_error(error: &toml::de::Error) -> Diagnostic {
-    let span = error.span().unwrap_or(0..0);
-    let first_line = error.message().trim().lines().next().unwrap_or("");
-    Diagnostic::new(Code::InvalidValue, span, without_rust_types(first_line))
+    let (span, message) = located(error);
+    Diagnostic::new(Code::InvalidValue, span, without_rust_types(&message))
         .help("use the type the policy reference gives for this field (`corsgen schema`)")
 }
 

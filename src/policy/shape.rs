@@ -15,10 +15,10 @@ use crate::diagnostic::{Code, Diagnostic};
 pub(super) fn check(tree: &Spanned<DeTable<'_>>) -> Vec<Diagnostic> {
     let schema = crate::schema::policy_schema_value();
     let mut walker = Walker {
-        root: &schema,
+        root: schema,
         out: Vec::new(),
     };
-    walker.table(tree.get_ref(), tree.span(), &schema, "");
+    walker.table(tree.get_ref(), tree.span(), schema, "");
     let mut out = walker.out;
     out.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
     out
