@@ -147,9 +147,20 @@ pub enum CorsError {
     HeaderDisallowedByPreflightResponse,
     RedirectContainsCredentials,
     CorsDisabledScheme,
-    /// Not a CORS error: `fetch()` (or XHR's `open()`) throws before any request is made,
-    /// because the method is CONNECT, TRACE or TRACK.
+    // Not CORS errors: the script's call throws before any request is made (see
+    // [`CorsError::is_script_exception`]); `hint` is the method, name or value at fault.
+    /// A header name or value holds a character above U+00FF (WebIDL `ByteString`).
+    NonLatin1Header,
+    /// The method holds a character above U+00FF.
+    NonLatin1Method,
+    /// The method is not an HTTP token.
+    InvalidMethod,
+    /// The method is CONNECT, TRACE or TRACK.
     ForbiddenMethod,
+    /// A header name is not an HTTP token.
+    InvalidHeaderName,
+    /// A header value holds NUL, CR or LF.
+    InvalidHeaderValue,
 }
 
 const PREFLIGHT_PREFIX: &str = "Response to preflight request doesn't pass access control check: ";
@@ -186,6 +197,22 @@ impl CorsError {
                     | E::MethodDisallowedByPreflightResponse
                     | E::HeaderDisallowedByPreflightResponse
             )
+    }
+
+    /// True when the script's `fetch()` (or XHR's `open()`/`setRequestHeader()`) throws, so
+    /// nothing is sent.
+    #[must_use]
+    pub fn is_script_exception(self) -> bool {
+        use CorsError as E;
+        matches!(
+            self,
+            E::NonLatin1Header
+                | E::NonLatin1Method
+                | E::InvalidMethod
+                | E::ForbiddenMethod
+                | E::InvalidHeaderName
+                | E::InvalidHeaderValue
+        )
     }
 
     /// The same check failing on the preflight response (`kX` → `kPreflightX`).
@@ -277,7 +304,23 @@ impl Blocked {
             E::CorsDisabledScheme => format!(
                 "Cross origin requests are only supported for protocol schemes: {CORS_ENABLED_SCHEMES}."
             ),
+            E::NonLatin1Header | E::NonLatin1Method => {
+                "String contains non ISO-8859-1 code point.".to_string()
+            }
+            E::InvalidMethod => format!("'{}' is not a valid HTTP method.", self.hint),
             E::ForbiddenMethod => format!("'{}' HTTP method is unsupported.", self.hint),
+            E::InvalidHeaderName => match initiator {
+                Initiator::Fetch => "Invalid name".to_string(),
+                Initiator::XmlHttpRequest => {
+                    format!("'{}' is not a valid HTTP header field name.", self.hint)
+                }
+            },
+            E::InvalidHeaderValue => match initiator {
+                Initiator::Fetch => "Invalid value".to_string(),
+                Initiator::XmlHttpRequest => {
+                    format!("'{}' is not a valid HTTP header field value.", self.hint)
+                }
+            },
         };
         if self.error.has_preflight_prefix() {
             format!("{PREFLIGHT_PREFIX}{body}")
@@ -296,18 +339,9 @@ impl Blocked {
         origin: &str,
         initiator: Initiator,
     ) -> String {
-        if self.error == CorsError::ForbiddenMethod {
+        if self.error.is_script_exception() {
             // The script's call throws; the console shows the exception, not a CORS line.
-            return match initiator {
-                Initiator::Fetch => format!(
-                    "TypeError: Failed to execute 'fetch' on 'Window': {}",
-                    self.text(initiator)
-                ),
-                Initiator::XmlHttpRequest => format!(
-                    "SecurityError: Failed to execute 'open' on 'XMLHttpRequest': {}",
-                    self.text(initiator)
-                ),
-            };
+            return self.exception(initiator);
         }
         let redirected = if url == initial {
             String::new()
@@ -319,6 +353,38 @@ impl Blocked {
             initiator.kind(),
             self.text(initiator)
         )
+    }
+
+    /// The exception a script exception throws, as Chromium prints it: its type, the call
+    /// (`fetch`, or XHR's `open` for the method and `setRequestHeader` for a header) and the
+    /// text.
+    fn exception(&self, initiator: Initiator) -> String {
+        use CorsError as E;
+        let text = self.text(initiator);
+        match initiator {
+            Initiator::Fetch => {
+                let property = match self.error {
+                    E::NonLatin1Header => {
+                        "Failed to read the 'headers' property from 'RequestInit': "
+                    }
+                    E::NonLatin1Method => {
+                        "Failed to read the 'method' property from 'RequestInit': "
+                    }
+                    _ => "",
+                };
+                format!("TypeError: Failed to execute 'fetch' on 'Window': {property}{text}")
+            }
+            Initiator::XmlHttpRequest => {
+                let (kind, call) = match self.error {
+                    E::NonLatin1Method => ("TypeError", "open"),
+                    E::InvalidMethod => ("SyntaxError", "open"),
+                    E::ForbiddenMethod => ("SecurityError", "open"),
+                    E::NonLatin1Header => ("TypeError", "setRequestHeader"),
+                    _ => ("SyntaxError", "setRequestHeader"),
+                };
+                format!("{kind}: Failed to execute '{call}' on 'XMLHttpRequest': {text}")
+            }
+        }
     }
 }
 
@@ -359,6 +425,12 @@ pub enum Note {
         /// The name.
         name: String,
     },
+    /// Headers Chromium sends without a preflight (`Intervention`, legacy client hints such as
+    /// `DPR` or `Save-Data: on`) that the Fetch standard does not safelist.
+    SafelistedByChromiumOnly {
+        /// The lowercase names.
+        names: Vec<String>,
+    },
 }
 
 impl std::fmt::Display for Note {
@@ -371,6 +443,13 @@ impl std::fmt::Display for Note {
             Note::ForbiddenHeaderDropped { name } => write!(
                 f,
                 "scripts cannot set the forbidden header {name}; the browser drops it"
+            ),
+            Note::SafelistedByChromiumOnly { names } => write!(
+                f,
+                "Chromium sends {} without a preflight, but the Fetch standard does not safelist {}: an engine that follows it preflights this request, so list {} in allow-headers if those browsers matter",
+                names.join(", "),
+                if names.len() == 1 { "it" } else { "them" },
+                if names.len() == 1 { "it" } else { "them" }
             ),
         }
     }
@@ -392,6 +471,13 @@ pub fn normalize_method(method: &str) -> String {
 #[must_use]
 pub fn is_safelisted_method(method: &str) -> bool {
     matches!(method, "GET" | "HEAD" | "POST")
+}
+
+/// CONNECT, TRACE and TRACK, in any case: `fetch()` and XHR refuse them.
+fn is_forbidden_method(method: &str) -> bool {
+    ["CONNECT", "TRACE", "TRACK"]
+        .iter()
+        .any(|m| m.eq_ignore_ascii_case(method))
 }
 
 const FORBIDDEN_REQUEST_HEADERS: [&str; 21] = [
@@ -431,76 +517,123 @@ pub fn is_forbidden_request_header(name: &str, value: &str) -> bool {
     matches!(
         lower.as_str(),
         "x-http-method" | "x-http-method-override" | "x-method-override"
-    ) && value.split(',').map(str::trim).any(|m| {
-        ["CONNECT", "TRACE", "TRACK"]
-            .iter()
-            .any(|f| f.eq_ignore_ascii_case(m))
-    })
+    ) && value.split(',').map(str::trim).any(is_forbidden_method)
 }
 
-fn has_unsafe_byte(value: &str) -> bool {
-    value.bytes().any(|b| {
-        (b < 0x20 && b != b'\t')
-            || matches!(
-                b,
-                b'"' | b'('
-                    | b')'
-                    | b':'
-                    | b'<'
-                    | b'>'
-                    | b'?'
-                    | b'@'
-                    | b'['
-                    | b'\\'
-                    | b']'
-                    | b'{'
-                    | b'}'
-                    | 0x7f
-            )
-    })
+/// A header value as `Headers` stores it: leading and trailing HTTP whitespace removed.
+#[must_use]
+pub fn normalize_header_value(value: &str) -> &str {
+    value.trim_matches([' ', '\t', '\r', '\n'])
 }
 
-/// Why `(name, value)` is not a CORS-safelisted request header, or `None` when it is.
+/// True when every character fits a WebIDL `ByteString` (U+0000..=U+00FF): the browser sends
+/// each as one byte (ISO-8859-1).
+#[must_use]
+pub fn is_latin1(text: &str) -> bool {
+    text.chars().all(|c| u32::from(c) <= 0xFF)
+}
+
+/// The bytes the browser puts on the wire for a `ByteString` (each character one byte); `None`
+/// when a character does not fit.
+#[must_use]
+pub fn latin1_bytes(text: &str) -> Option<Vec<u8>> {
+    text.chars()
+        .map(|c| u8::try_from(u32::from(c)).ok())
+        .collect()
+}
+
+/// Fetch's CORS-unsafe request-header byte, for a `ByteString` character.
+fn is_unsafe_byte(c: char) -> bool {
+    let b = u32::from(c);
+    (b < 0x20 && b != 0x09)
+        || matches!(
+            c,
+            '"' | '(' | ')' | ':' | '<' | '>' | '?' | '@' | '[' | '\\' | ']' | '{' | '}' | '\u{7f}'
+        )
+}
+
+/// Headers Chromium safelists beyond the Fetch standard's five (`IsCorsSafelistedHeader`:
+/// `Intervention` and the legacy client hints), with their value checks.
+const CHROMIUM_ONLY_SAFELISTED: [&str; 9] = [
+    "device-memory",
+    "downlink",
+    "dpr",
+    "ect",
+    "intervention",
+    "rtt",
+    "save-data",
+    "viewport-width",
+    "width",
+];
+
+/// `1*DIGIT [ "." 1*DIGIT ]`.
+fn is_decimal(value: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    match value.split_once('.') {
+        Some((whole, fraction)) => digits(whole) && digits(fraction),
+        None => digits(value),
+    }
+}
+
+/// Why `(name, value)` (a normalized value) is not a CORS-safelisted request header in
+/// Chromium, or `None` when it is.
 fn unsafe_because(name: &str, value: &str) -> Option<String> {
     let lower = name.to_ascii_lowercase();
-    if value.len() > 128 {
+    let known = matches!(
+        lower.as_str(),
+        "accept" | "accept-language" | "content-language" | "content-type" | "range"
+    ) || CHROMIUM_ONLY_SAFELISTED.contains(&lower.as_str());
+    if !known {
+        return Some("is not a CORS-safelisted header".to_string());
+    }
+    // A `ByteString`'s length in bytes: one per character.
+    if value.chars().count() > 128 {
         return Some("has a value longer than 128 bytes".to_string());
     }
     let ok = match lower.as_str() {
-        "accept" => !has_unsafe_byte(value),
+        "accept" => !value.chars().any(is_unsafe_byte),
         "accept-language" | "content-language" => value
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b" *,-.;=".contains(&b)),
         "content-type" => {
-            if has_unsafe_byte(value) {
+            let essence = value
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim_matches([' ', '\t'])
+                .to_ascii_lowercase();
+            if value.chars().any(is_unsafe_byte) {
                 false
+            } else if matches!(
+                essence.as_str(),
+                "application/x-www-form-urlencoded" | "multipart/form-data" | "text/plain"
+            ) {
+                true
             } else {
-                let essence = value
-                    .split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase();
-                if matches!(
-                    essence.as_str(),
-                    "application/x-www-form-urlencoded" | "multipart/form-data" | "text/plain"
-                ) {
-                    true
-                } else {
-                    return Some(format!(
-                        "has the value `{value}`, and only application/x-www-form-urlencoded, multipart/form-data and text/plain are safelisted"
-                    ));
-                }
+                return Some(format!(
+                    "has the value `{value}`, and only application/x-www-form-urlencoded, multipart/form-data and text/plain are safelisted"
+                ));
             }
         }
         "range" => is_simple_range(value),
-        _ => return Some("is not a CORS-safelisted header".to_string()),
+        "device-memory" | "dpr" | "downlink" => is_decimal(value),
+        "width" | "viewport-width" | "rtt" => {
+            !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())
+        }
+        "ect" => matches!(value, "slow-2g" | "2g" | "3g" | "4g"),
+        "save-data" => value.eq_ignore_ascii_case("on"),
+        _ => true, // intervention: any value
     };
     (!ok).then(|| format!("has a value (`{value}`) the browser does not safelist"))
 }
 
+/// A simple range, `bytes=N-[M]` with N ≤ M: one range, no suffix, no whitespace.
 fn is_simple_range(value: &str) -> bool {
-    let Some(rest) = value.strip_prefix("bytes=") else {
+    let Some(rest) = value
+        .get(..6)
+        .filter(|unit| unit.eq_ignore_ascii_case("bytes="))
+        .and_then(|_| value.get(6..))
+    else {
         return false;
     };
     let Some((start, end)) = rest.split_once('-') else {
@@ -512,24 +645,64 @@ fn is_simple_range(value: &str) -> bool {
 }
 
 impl FetchRequest {
-    /// True for CONNECT, TRACE and TRACK in any case: `fetch()` throws a TypeError and sends
-    /// nothing.
+    /// Why the script's call throws before anything is sent, in the order Chromium checks:
+    /// for `fetch()` the `RequestInit` conversion (headers, then the method, as `ByteString`s),
+    /// the method, then each header's name and value; for XHR `open()`'s method, then each
+    /// `setRequestHeader()` in turn.
     #[must_use]
-    pub fn forbidden_method(&self) -> bool {
-        ["CONNECT", "TRACE", "TRACK"]
-            .iter()
-            .any(|m| m.eq_ignore_ascii_case(&self.method))
+    pub fn script_exception(&self) -> Option<Blocked> {
+        let method = || {
+            if !is_latin1(&self.method) {
+                Some(Blocked::new(CorsError::NonLatin1Method, &self.method))
+            } else if !is_token(&self.method) {
+                Some(Blocked::new(CorsError::InvalidMethod, &self.method))
+            } else if is_forbidden_method(&self.method) {
+                Some(Blocked::new(CorsError::ForbiddenMethod, &self.method))
+            } else {
+                None
+            }
+        };
+        let header = |name: &str, value: &str| {
+            let value = normalize_header_value(value);
+            if !is_token(name) {
+                Some(Blocked::new(CorsError::InvalidHeaderName, name))
+            } else if value.contains(['\0', '\r', '\n']) {
+                Some(Blocked::new(CorsError::InvalidHeaderValue, value))
+            } else {
+                None
+            }
+        };
+        let not_latin1 = |(name, value): &(String, String)| !is_latin1(name) || !is_latin1(value);
+        match self.initiator {
+            Initiator::Fetch => {
+                if let Some((name, _)) = self.headers.iter().find(|h| not_latin1(h)) {
+                    return Some(Blocked::new(CorsError::NonLatin1Header, name));
+                }
+                method().or_else(|| self.headers.iter().find_map(|(n, v)| header(n, v)))
+            }
+            Initiator::XmlHttpRequest => method().or_else(|| {
+                self.headers.iter().find_map(|h| {
+                    if not_latin1(h) {
+                        Some(Blocked::new(CorsError::NonLatin1Header, &h.0))
+                    } else {
+                        header(&h.0, &h.1)
+                    }
+                })
+            }),
+        }
     }
 
-    /// The verdict on a request with a forbidden method, which is never sent.
+    /// True when the script's call throws and nothing is sent.
     #[must_use]
-    pub fn forbidden_method_verdict(&self) -> Option<Verdict> {
-        self.forbidden_method().then(|| {
-            blocked_verdict(
-                Blocked::new(CorsError::ForbiddenMethod, self.method.clone()),
-                Vec::new(),
-            )
-        })
+    pub fn throws(&self) -> bool {
+        self.script_exception().is_some()
+    }
+
+    /// The verdict on a request the script's call refuses (nothing is sent).
+    #[must_use]
+    pub fn exception_verdict(&self) -> Option<Verdict> {
+        self.script_exception()
+            .map(|blocked| blocked_verdict(blocked, Vec::new()))
     }
 
     /// The method as sent on the wire.
@@ -538,24 +711,54 @@ impl FetchRequest {
         normalize_method(&self.method)
     }
 
-    /// The headers the browser sends from the script's list (forbidden ones dropped).
+    /// The headers the browser sends from the script's list: values normalized, forbidden
+    /// ones dropped, and a name set twice sent once, its values joined with `, ` under the
+    /// first spelling (as Chromium's header map combines them).
     #[must_use]
     pub fn sent_headers(&self) -> Vec<(String, String)> {
-        self.headers
-            .iter()
-            .filter(|(n, v)| !is_forbidden_request_header(n, v))
-            .cloned()
-            .collect()
+        let mut sent: Vec<(String, String)> = Vec::new();
+        for (name, value) in &self.headers {
+            let value = normalize_header_value(value);
+            if is_forbidden_request_header(name, value) {
+                continue;
+            }
+            match sent.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                Some((_, joined)) => {
+                    joined.push_str(", ");
+                    joined.push_str(value);
+                }
+                None => sent.push((name.clone(), value.to_string())),
+            }
+        }
+        sent
     }
 
-    /// Notes about the request itself (forbidden headers the browser drops).
+    /// Notes about the request itself: forbidden headers the browser drops, and headers only
+    /// Chromium sends without a preflight.
     #[must_use]
     pub fn request_notes(&self) -> Vec<Note> {
-        self.headers
+        let mut notes: Vec<Note> = Vec::new();
+        for (name, value) in &self.headers {
+            let dropped = Note::ForbiddenHeaderDropped { name: name.clone() };
+            if is_forbidden_request_header(name, normalize_header_value(value))
+                && !notes.contains(&dropped)
+            {
+                notes.push(dropped);
+            }
+        }
+        let unsafe_names = self.unsafe_header_names();
+        let chromium_only: Vec<String> = self
+            .sent_headers()
             .iter()
-            .filter(|(n, v)| is_forbidden_request_header(n, v))
-            .map(|(n, _)| Note::ForbiddenHeaderDropped { name: n.clone() })
-            .collect()
+            .map(|(n, _)| n.to_ascii_lowercase())
+            .filter(|n| CHROMIUM_ONLY_SAFELISTED.contains(&n.as_str()) && !unsafe_names.contains(n))
+            .collect();
+        if !chromium_only.is_empty() {
+            notes.push(Note::SafelistedByChromiumOnly {
+                names: chromium_only,
+            });
+        }
+        notes
     }
 
     /// Every reason the browser preflights this request; empty for a simple request.
@@ -566,15 +769,14 @@ impl FetchRequest {
         if !is_safelisted_method(&method) {
             reasons.push(PreflightReason::Method { method });
         }
-        let sent = self.sent_headers();
         let mut names: Vec<(String, String)> = Vec::new();
         let mut safelisted_bytes = 0;
         let mut safelisted = Vec::new();
-        for (name, value) in &sent {
+        for (name, value) in &self.sent_headers() {
             match unsafe_because(name, value) {
                 Some(why) => names.push((name.to_ascii_lowercase(), why)),
                 None => {
-                    safelisted_bytes += value.len();
+                    safelisted_bytes += value.chars().count();
                     safelisted.push(name.to_ascii_lowercase());
                 }
             }
@@ -583,12 +785,11 @@ impl FetchRequest {
             names.extend(safelisted.into_iter().map(|n| {
                 (
                     n,
-                    "is safelisted, but safelisted values together exceed 1024 bytes".to_string(),
+                    format!("is safelisted, but the safelisted values together are {safelisted_bytes} bytes, more than 1024"),
                 )
             }));
         }
         names.sort();
-        names.dedup_by(|a, b| a.0 == b.0);
         reasons.extend(
             names
                 .into_iter()
@@ -610,10 +811,10 @@ impl FetchRequest {
     }
 
     /// The preflight's request headers, in the order Chromium sends the CORS ones, or `None`
-    /// when the request is not preflighted.
+    /// when the request is not preflighted (or not sent at all).
     #[must_use]
     pub fn preflight_headers(&self) -> Option<Vec<(String, String)>> {
-        if self.preflight_reasons().is_empty() {
+        if self.throws() || self.preflight_reasons().is_empty() {
             return None;
         }
         let mut headers = vec![
@@ -635,11 +836,19 @@ impl FetchRequest {
         Some(headers)
     }
 
-    /// The actual request's headers: the script's (forbidden ones dropped) and `Origin`.
+    /// The actual request's headers with `origin` in `Origin` (the page's, or `null` after a
+    /// cross-origin redirect): the script's as sent, `Accept: */*` unless the script set
+    /// Accept, then `Origin`.
     #[must_use]
-    pub fn actual_headers(&self) -> Vec<(String, String)> {
+    pub fn actual_headers(&self, origin: &str) -> Vec<(String, String)> {
         let mut headers = self.sent_headers();
-        headers.push(("Origin".to_string(), self.origin.clone()));
+        if !headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("accept"))
+        {
+            headers.push(("Accept".to_string(), "*/*".to_string()));
+        }
+        headers.push(("Origin".to_string(), origin.to_string()));
         headers
     }
 
@@ -1527,25 +1736,200 @@ mod tests {
         );
     }
 
-    #[test]
-    fn forbidden_methods_throw_before_any_request() {
-        let blocked = Blocked {
-            error: CorsError::ForbiddenMethod,
-            hint: "CONNECT".into(),
+    /// The exception for `request` made with `fetch()` and with XHR.
+    fn thrown(method: &str, headers: &[(&str, &str)]) -> Option<(String, String)> {
+        let fetch = request(method, headers, Credentials::Omit);
+        let xhr = FetchRequest {
+            initiator: Initiator::XmlHttpRequest,
+            ..fetch.clone()
         };
-        assert_eq!(
-            blocked.console_message(URL, URL, ORIGIN, Initiator::Fetch),
-            "TypeError: Failed to execute 'fetch' on 'Window': 'CONNECT' HTTP method is unsupported."
-        );
-        assert!(blocked
-            .console_message(URL, URL, ORIGIN, Initiator::XmlHttpRequest)
-            .starts_with("SecurityError: Failed to execute 'open' on 'XMLHttpRequest': 'CONNECT'"));
-        for method in ["CONNECT", "trace", "Track"] {
-            assert!(
-                request(method, &[], Credentials::Omit).forbidden_method(),
-                "{method}"
+        let message = |r: &FetchRequest| {
+            r.script_exception()
+                .map(|b| b.console_message(URL, URL, ORIGIN, r.initiator))
+        };
+        Some((message(&fetch)?, message(&xhr)?))
+    }
+
+    #[test]
+    fn scripts_throw_before_any_request_in_chromium_order() {
+        // Chromium 156's exceptions, measured.
+        let fetch = "TypeError: Failed to execute 'fetch' on 'Window': ";
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], String, String);
+        let cases: [Case<'_>; 8] = [
+            (
+                "CONNECT",
+                &[],
+                format!("{fetch}'CONNECT' HTTP method is unsupported."),
+                "SecurityError: Failed to execute 'open' on 'XMLHttpRequest': 'CONNECT' HTTP method is unsupported.".into(),
+            ),
+            (
+                "GE T",
+                &[],
+                format!("{fetch}'GE T' is not a valid HTTP method."),
+                "SyntaxError: Failed to execute 'open' on 'XMLHttpRequest': 'GE T' is not a valid HTTP method.".into(),
+            ),
+            (
+                "",
+                &[],
+                format!("{fetch}'' is not a valid HTTP method."),
+                "SyntaxError: Failed to execute 'open' on 'XMLHttpRequest': '' is not a valid HTTP method.".into(),
+            ),
+            (
+                "G\u{101}T",
+                &[("Bad Name", "1")],
+                format!("{fetch}Failed to read the 'method' property from 'RequestInit': String contains non ISO-8859-1 code point."),
+                "TypeError: Failed to execute 'open' on 'XMLHttpRequest': String contains non ISO-8859-1 code point.".into(),
+            ),
+            (
+                "GET",
+                &[("Bad Name", "x")],
+                format!("{fetch}Invalid name"),
+                "SyntaxError: Failed to execute 'setRequestHeader' on 'XMLHttpRequest': 'Bad Name' is not a valid HTTP header field name.".into(),
+            ),
+            (
+                "GET",
+                &[("X-A", "  a\nb "), ("Bad Name", "1")],
+                format!("{fetch}Invalid value"),
+                "SyntaxError: Failed to execute 'setRequestHeader' on 'XMLHttpRequest': 'a\nb' is not a valid HTTP header field value.".into(),
+            ),
+            (
+                "GET",
+                &[("X-\u{e9}", "1")],
+                format!("{fetch}Invalid name"),
+                "SyntaxError: Failed to execute 'setRequestHeader' on 'XMLHttpRequest': 'X-\u{e9}' is not a valid HTTP header field name.".into(),
+            ),
+            (
+                // fetch() converts the headers before the method; XHR's open() comes first.
+                "CONNECT",
+                &[("X-A", "\u{101}")],
+                format!("{fetch}Failed to read the 'headers' property from 'RequestInit': String contains non ISO-8859-1 code point."),
+                "SecurityError: Failed to execute 'open' on 'XMLHttpRequest': 'CONNECT' HTTP method is unsupported.".into(),
+            ),
+        ];
+        for (method, headers, by_fetch, by_xhr) in cases {
+            assert_eq!(
+                thrown(method, headers),
+                Some((by_fetch, by_xhr)),
+                "{method:?} {headers:?}"
             );
+            let r = request(method, headers, Credentials::Omit);
+            assert!(r.throws() && r.preflight_headers().is_none());
         }
-        assert!(!request("PURGE", &[], Credentials::Omit).forbidden_method());
+        for method in ["trace", "Track", "get", "patch", "PURGE", "M-SEARCH", "x~y"] {
+            let forbidden = method.eq_ignore_ascii_case("trace") || method == "Track";
+            assert_eq!(thrown(method, &[]).is_some(), forbidden, "{method}");
+        }
+        // Latin-1 values and a value the browser trims are fine.
+        assert_eq!(
+            thrown("GET", &[("X-A", "caf\u{e9}"), ("X-B", " v\t")]),
+            None
+        );
+    }
+
+    #[test]
+    fn headers_as_the_browser_sends_them() {
+        // Trimmed, forbidden ones dropped, a repeated name joined under its first spelling.
+        let r = request(
+            "PUT",
+            &[
+                ("X-A", " 1 "),
+                ("Cookie", "a=b"),
+                ("x-a", "2"),
+                ("Accept-Language", "en"),
+                ("accept-language", "fr"),
+            ],
+            Credentials::Omit,
+        );
+        assert_eq!(
+            r.sent_headers(),
+            [
+                ("X-A".to_string(), "1, 2".to_string()),
+                ("Accept-Language".to_string(), "en, fr".to_string())
+            ]
+        );
+        assert_eq!(r.unsafe_header_names(), ["x-a"]);
+        // The actual request adds Accept unless the script set it, then Origin.
+        assert_eq!(
+            r.actual_headers("null")[2..],
+            [
+                ("Accept".to_string(), "*/*".to_string()),
+                ("Origin".to_string(), "null".to_string())
+            ]
+        );
+        // Two values that are each safelisted can make a value that is not.
+        let joined = request(
+            "POST",
+            &[
+                ("Content-Type", "text/plain"),
+                ("Content-Type", "text/plain"),
+            ],
+            Credentials::Omit,
+        );
+        assert_eq!(joined.unsafe_header_names(), ["content-type"]);
+        let accept = request(
+            "GET",
+            &[("Accept", &"a".repeat(100)), ("Accept", &"b".repeat(100))],
+            Credentials::Omit,
+        );
+        assert_eq!(accept.unsafe_header_names(), ["accept"]);
+        // 128 bytes: a Latin-1 character is one byte.
+        let latin1 = "\u{e9}".repeat(128);
+        assert!(request("GET", &[("Accept", &latin1)], Credentials::Omit)
+            .preflight_reasons()
+            .is_empty());
+    }
+
+    #[test]
+    fn chromium_safelists_client_hints_and_counts_the_total() {
+        let simple = |headers: &[(&str, &str)]| {
+            request("GET", headers, Credentials::Omit)
+                .preflight_reasons()
+                .is_empty()
+        };
+        for (name, good, bad) in [
+            ("DPR", "2.5", "2."),
+            ("Device-Memory", "8", "eight"),
+            ("Downlink", "10.25", ".5"),
+            ("Width", "100", "1.5"),
+            ("Viewport-Width", "800", ""),
+            ("RTT", "50", "-1"),
+            ("ECT", "4g", "5g"),
+            ("Save-Data", "ON", "off"),
+            ("Range", "Bytes=0-99", "bytes=-5"),
+            ("Intervention", "<anything>", &"x".repeat(129)),
+        ] {
+            assert!(simple(&[(name, good)]), "{name}: {good}");
+            assert!(!simple(&[(name, bad)]), "{name}: {bad}");
+        }
+        let hinted = request("GET", &[("DPR", "2"), ("Accept", "a")], Credentials::Omit);
+        assert_eq!(
+            hinted.request_notes(),
+            [Note::SafelistedByChromiumOnly {
+                names: vec!["dpr".into()]
+            }]
+        );
+        // Nine safelisted values of 128 bytes pass 1024 together: all nine are then unsafe;
+        // eight (exactly 1024) are not.
+        let digits = "1".repeat(128);
+        let nine: Vec<(&str, &str)> = [
+            "DPR",
+            "Width",
+            "Viewport-Width",
+            "Device-Memory",
+            "RTT",
+            "Downlink",
+            "Intervention",
+            "Accept",
+        ]
+        .iter()
+        .map(|n| (*n, digits.as_str()))
+        .chain([("Content-Language", digits.as_str())])
+        .collect();
+        assert!(simple(&nine[1..]));
+        let all = request("GET", &nine, Credentials::Omit);
+        assert_eq!(all.unsafe_header_names().len(), 9);
+        assert!(all.preflight_reasons()[0]
+            .to_string()
+            .contains("together are 1152 bytes, more than 1024"));
     }
 }

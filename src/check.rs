@@ -98,7 +98,7 @@ impl Exchange {
             .as_ref()
             .map(|b| b.console_message(last, &request.url, &request.origin, request.initiator));
         // A request that is never sent has no preflight either.
-        let sent = !request.forbidden_method();
+        let sent = !request.throws();
         Exchange {
             preflight_reasons: request
                 .preflight_reasons()
@@ -120,7 +120,7 @@ impl Exchange {
 /// then, only if it passed, the actual request. `answer` gives the server's response to each
 /// request it receives (method, URL and headers as the browser sends them).
 pub fn exchange(request: FetchRequest, mut answer: impl FnMut(&Leg) -> Response) -> Exchange {
-    if let Some(verdict) = request.forbidden_method_verdict() {
+    if let Some(verdict) = request.exception_verdict() {
         return Exchange::with_verdict(request, None, Vec::new(), verdict);
     }
     let mut send = |method: String, request_headers: Vec<(String, String)>, url: &str| {
@@ -142,7 +142,7 @@ pub fn exchange(request: FetchRequest, mut answer: impl FnMut(&Leg) -> Response)
     let actual = if passed {
         vec![send(
             request.wire_method(),
-            request.actual_headers(),
+            request.actual_headers(&request.origin),
             &request.url,
         )]
     } else {
@@ -634,8 +634,8 @@ pub fn human(exchange: &Exchange, answered_by: &str) -> String {
         r.origin
     ));
     out.push_str(&format!("answered by: {answered_by}\n\n"));
-    if r.forbidden_method() {
-        out.push_str("nothing is sent: browsers refuse CONNECT, TRACE and TRACK in fetch() and XMLHttpRequest\n");
+    if r.throws() {
+        out.push_str("nothing is sent: the script's call throws before any request is made\n");
     } else if exchange.preflight_reasons.is_empty() {
         out.push_str("preflight: none (a simple request)\n");
     } else {
@@ -647,7 +647,7 @@ pub fn human(exchange: &Exchange, answered_by: &str) -> String {
     if let Some(leg) = &exchange.preflight {
         push_leg(&mut out, leg);
     }
-    if exchange.actual.is_empty() && !r.forbidden_method() {
+    if exchange.actual.is_empty() && !r.throws() {
         out.push_str("\nactual request: not sent\n");
     }
     for (i, leg) in exchange.actual.iter().enumerate() {
@@ -726,8 +726,9 @@ pub fn json(exchange: &Exchange, differences: &[crate::probe::Difference]) -> St
 /// Builds the request a page makes from command-line values.
 ///
 /// # Errors
-/// A usage [`Failure`] for an origin no browser sends, a URL that is not absolute http(s), or a
-/// header that is not `NAME[: VALUE]` with a token name.
+/// A usage [`Failure`] for an origin no browser sends or a URL that is not absolute http(s).
+/// A method or header the browser itself refuses is not an error here: the request's
+/// [`FetchRequest::script_exception`] reports it as the browser does.
 pub fn fetch_request(
     url: &str,
     origin: &str,
@@ -761,27 +762,19 @@ pub fn fetch_request(
             }
         }
     }
-    http_url(url)?;
-    if !crate::browser::is_token(method) {
-        return Err(Failure::usage(format!(
-            "--method `{method}` is not an HTTP method"
-        )));
-    }
-    let mut parsed = Vec::new();
-    for header in headers {
-        let (name, value) = match header.split_once(':') {
-            Some((n, v)) => (n.trim(), v.trim()),
-            None => (header.trim(), "1"),
-        };
-        if !crate::browser::is_token(name) {
-            return Err(Failure::usage(format!(
-                "--header `{header}`: expected NAME: VALUE with a header name such as X-Api-Key"
-            )));
-        }
-        parsed.push((name.to_string(), value.to_string()));
-    }
+    // The URL as the browser's parser serializes it (lowercase host, percent-encoded path).
+    let url = http_url(url)?.to_string();
+    // A name or value the browser refuses is the script's error, reported as the browser
+    // reports it (see `FetchRequest::script_exception`), not a usage error.
+    let parsed = headers
+        .iter()
+        .map(|header| match header.split_once(':') {
+            Some((name, value)) => (name.trim().to_string(), value.to_string()),
+            None => (header.trim().to_string(), "1".to_string()),
+        })
+        .collect();
     Ok(FetchRequest {
-        url: url.to_string(),
+        url,
         origin: origin.to_string(),
         method: method.to_string(),
         headers: parsed,

@@ -8,12 +8,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success (warnings allowed); check/probe: the request is allowed; doctor: no failure found
-  1  emit --check: files out of date or refused; check/probe: the browser blocks the request
-     (a forbidden method too); doctor: failures found
+  1  emit --check: files out of date or refused; check/probe: the browser blocks the request,
+     or the script's call throws (a forbidden or malformed method or header); doctor: failures
+     found
   2  usage error (bad arguments, unknown --env, an origin no browser sends)
   3  invalid input: the policy has errors or is not UTF-8; doctor: a malformed or truncated HAR
   4  emit refused files it will not touch (nothing written); I/O or internal error (probe:
-     connection refused, timeout, TLS failure; a closed stdout)
+     connection refused, DNS, timeout, TLS failure, an answer that is not HTTP; a closed stdout)
 With --format json, stdout holds exactly one JSON document (with schema_version) in every case.";
 
 /// Validate a CORS policy against the Fetch standard and what browsers enforce, then generate
@@ -169,10 +170,12 @@ pub(crate) struct RequestArgs {
     /// The page's origin, exactly as a browser sends it (`https://app.example.com`, `null`).
     #[arg(long)]
     pub(crate) origin: String,
-    /// The method the script uses (as written: `patch` stays lowercase, as in browsers).
-    #[arg(long, default_value = "GET")]
+    /// The method the script uses, as written: the browser upper-cases only get, head, post,
+    /// put, delete and options; `patch`, PURGE, PROPFIND and every other token go as written.
+    #[arg(long, default_value = "GET", allow_hyphen_values = true)]
     pub(crate) method: String,
-    /// A header the script sets, `NAME: VALUE` (a bare `NAME` sends the value `1`). Repeatable.
+    /// A header the script sets, `NAME: VALUE` (a bare `NAME` sends the value `1`). Repeatable;
+    /// a name given twice is sent once, its values joined with `, `, as browsers do.
     #[arg(long = "header", short = 'H', value_name = "NAME[: VALUE]")]
     pub(crate) headers: Vec<String>,
     /// The request is made with `credentials: 'include'` (cookies, HTTP auth).

@@ -697,8 +697,13 @@ fn likely_layer(
         E::RedirectContainsCredentials | E::CorsDisabledScheme => {
             "the response redirects to a URL the browser refuses to follow cross-origin".to_string()
         }
-        E::ForbiddenMethod => {
-            "the script: browsers never send CONNECT, TRACE or TRACK".to_string()
+        E::NonLatin1Header
+        | E::NonLatin1Method
+        | E::InvalidMethod
+        | E::ForbiddenMethod
+        | E::InvalidHeaderName
+        | E::InvalidHeaderValue => {
+            "the script: its fetch() or XMLHttpRequest call throws before any request is made".to_string()
         }
     }
 }

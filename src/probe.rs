@@ -18,6 +18,7 @@ use crate::browser::{check_redirect, evaluate, FetchRequest, Response, Verdict};
 use crate::check::{engine_answer, Exchange, Leg, Target};
 use crate::engine::{self, Request};
 use crate::model::Policy;
+use crate::Failure;
 
 /// The most redirects the browser follows (Fetch: 20).
 const MAX_REDIRECTS: usize = 20;
@@ -62,16 +63,32 @@ impl std::fmt::Display for Difference {
     }
 }
 
-/// Sends `request` for real and judges the answers. A request a browser never sends (a
-/// forbidden method) is not sent either: its verdict is the script's exception.
+/// Sends `request` for real and judges the answers. A request the browser never sends (the
+/// script's call throws: a forbidden or malformed method, an invalid header) is not sent either:
+/// its verdict is the script's exception.
 ///
 /// # Errors
-/// A network failure (connection refused, DNS, timeout, TLS), naming the request that failed.
-pub fn probe(request: FetchRequest, timeout: Duration) -> anyhow::Result<Exchange> {
+/// A usage failure for a header value with a control character other than tab (browsers send
+/// it; the HTTP client cannot); an I/O failure naming the request and its cause for a network
+/// failure (connection refused, DNS, time-out, TLS, an answer that is not HTTP).
+pub fn probe(request: FetchRequest, timeout: Duration) -> Result<Exchange, Failure> {
+    if !request.throws() {
+        if let Some((name, _)) = request.sent_headers().into_iter().find(|(_, value)| {
+            value
+                .chars()
+                .any(|c| c != '\t' && (c < ' ' || c == '\u{7f}'))
+        }) {
+            return Err(Failure::usage(format!(
+                "--header `{name}`: its value holds a control character; browsers send it, but probe's HTTP client cannot (`corsgen check` models the request)"
+            )));
+        }
+    }
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(timeout))
         .max_redirects(0)
         .http_status_as_error(false)
+        // Browsers send any token method that is not forbidden: PURGE, PROPFIND, `patch`.
+        .allow_non_standard_methods(true)
         .user_agent("corsgen-probe")
         .tls_config(
             ureq::tls::TlsConfig::builder()
@@ -80,7 +97,7 @@ pub fn probe(request: FetchRequest, timeout: Duration) -> anyhow::Result<Exchang
         )
         .build()
         .into();
-    follow(request, |leg| send(&agent, leg, timeout))
+    follow(request, |leg| send(&agent, leg, timeout)).map_err(Failure::io)
 }
 
 /// Runs `request` the way the browser does against a server that may redirect: the preflight
@@ -96,7 +113,7 @@ pub fn follow(
     request: FetchRequest,
     mut answer: impl FnMut(&Leg) -> anyhow::Result<Response>,
 ) -> anyhow::Result<Exchange> {
-    if let Some(verdict) = request.forbidden_method_verdict() {
+    if let Some(verdict) = request.exception_verdict() {
         return Ok(Exchange::with_verdict(request, None, Vec::new(), verdict));
     }
     let mut send = |method: &str, url: &str, request_headers: Vec<(String, String)>| {
@@ -130,9 +147,7 @@ pub fn follow(
     let mut url = request.url.clone();
     let mut origin = request.origin.clone();
     loop {
-        let mut headers = request.sent_headers();
-        headers.push(("Origin".to_string(), origin.clone()));
-        let leg = send(&method, &url, headers)?;
+        let leg = send(&method, &url, request.actual_headers(&origin))?;
         let Some(location) = leg.response.redirect_location() else {
             hops.push(leg);
             break;
@@ -189,11 +204,24 @@ fn verdict_with(
 
 fn send(agent: &ureq::Agent, leg: &Leg, timeout: Duration) -> anyhow::Result<Response> {
     let (method, url) = (&leg.method, &leg.url);
+    // The fragment stays in the browser; the request line never carries it.
+    let wire_url = url.split('#').next().unwrap_or(url);
     let mut builder = ureq::http::Request::builder()
         .method(method.as_str())
-        .uri(url.as_str());
+        .uri(wire_url);
     for (name, value) in &leg.request_headers {
-        builder = builder.header(name.as_str(), value.as_str());
+        // Each character of a header value is one byte on the wire (ISO-8859-1), as browsers
+        // send it.
+        let bytes = crate::browser::latin1_bytes(value)
+            .with_context(|| format!("{method} {url}: header {name} is not ISO-8859-1"))?;
+        let value = ureq::http::HeaderValue::from_bytes(&bytes)
+            .with_context(|| format!("{method} {url}: header {name} cannot be sent"))?;
+        builder = builder.header(name.as_str(), value);
+    }
+    // No body, framed as browsers frame it: a length of 0 where a body may follow, never
+    // chunked.
+    if !matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS") {
+        builder = builder.header("content-length", "0");
     }
     let http_request = builder
         .body(())
@@ -207,8 +235,13 @@ fn send(agent: &ureq::Agent, leg: &Leg, timeout: Duration) -> anyhow::Result<Res
                 format!("cannot connect: {error}")
             }
             ureq::Error::HostNotFound => "host not found".to_string(),
-            ureq::Error::Rustls(_) | ureq::Error::Tls(_) => format!("TLS failed: {error}"),
-            other => other.to_string(),
+            ureq::Error::Rustls(_) | ureq::Error::Tls(_) | ureq::Error::TlsRequired => {
+                format!("TLS failed: {error}")
+            }
+            ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..) => {
+                format!("HTTP/1.1 protocol error: {error}")
+            }
+            other => format!("the request failed: {other}"),
         };
         anyhow::anyhow!("{method} {url}: {why}")
     })?;

@@ -19,7 +19,18 @@ struct Server {
     seen: Arc<Mutex<Vec<String>>>,
 }
 
-fn answer(method: &str, path: &str, base: &str) -> (u16, Vec<(&'static str, String)>) {
+fn answer(
+    method: &str,
+    path: &str,
+    base: &str,
+    request_headers: &[(String, String)],
+) -> (u16, Vec<(&'static str, String)>) {
+    let header = |name: &str| {
+        request_headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
     let cors = |extra: &[(&'static str, &str)]| {
         let mut h = vec![
             ("Access-Control-Allow-Origin", ORIGIN.to_string()),
@@ -30,6 +41,24 @@ fn answer(method: &str, path: &str, base: &str) -> (u16, Vec<(&'static str, Stri
     };
     let preflight = method == "OPTIONS";
     match path {
+        // Allows whatever is asked: the origin, the method and the headers the preflight names.
+        "/echo" => {
+            let mut h = vec![
+                (
+                    "Access-Control-Allow-Origin",
+                    header("origin").unwrap_or_default(),
+                ),
+                ("Vary", "Origin".to_string()),
+            ];
+            if let (true, Some(asked)) = (preflight, header("access-control-request-method")) {
+                h.push(("Access-Control-Allow-Methods", asked));
+                if let Some(names) = header("access-control-request-headers") {
+                    h.push(("Access-Control-Allow-Headers", names));
+                }
+                return (204, h);
+            }
+            (200, h)
+        }
         "/allowed" if preflight => (
             204,
             cors(&[
@@ -83,27 +112,46 @@ impl Server {
 }
 
 fn serve(mut stream: TcpStream, record: &Mutex<Vec<String>>, base: &str) {
+    // A TLS handshake (first byte 0x16) gets a plain-HTTP answer at once, as a plain server
+    // would give it.
+    let mut first = [0u8; 1];
+    if stream.peek(&mut first).is_ok_and(|n| n == 1) && first[0] == 0x16 {
+        let _ = stream.write_all(b"HTTP/1.1 400 X\r\nConnection: close\r\n\r\n");
+        return;
+    }
     let mut reader = BufReader::new(stream.try_clone().unwrap());
+    // Header bytes are ISO-8859-1 on the wire: each byte one character.
     let mut head = String::new();
     loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+        let mut line = Vec::new();
+        if reader.read_until(b'\n', &mut line).unwrap_or(0) == 0 || line == b"\r\n" {
             break;
         }
-        head.push_str(&line);
+        head.extend(line.iter().map(|b| char::from(*b)));
     }
     record.lock().unwrap().push(head.clone());
-    let mut parts = head.split_whitespace();
-    let method = parts.next().unwrap_or("").to_string();
-    let path = parts.next().unwrap_or("").to_string();
+    let (method, path, headers) = parse_head(&head);
     let path = path.split('?').next().unwrap_or_default();
-    let (status, headers) = answer(&method, path, base);
+    let (status, headers) = answer(&method, path, base, &headers);
     let mut text = format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n");
     for (name, value) in headers {
         text.push_str(&format!("{name}: {value}\r\n"));
     }
     text.push_str("\r\n");
     let _ = stream.write_all(text.as_bytes());
+}
+
+/// A recorded request head: method, request target and header lines.
+fn parse_head(head: &str) -> (String, String, Vec<(String, String)>) {
+    let mut lines = head.split("\r\n");
+    let mut start = lines.next().unwrap_or_default().split(' ');
+    let method = start.next().unwrap_or_default().to_string();
+    let target = start.next().unwrap_or_default().to_string();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.to_string(), v.trim_matches([' ', '\t']).to_string()))
+        .collect();
+    (method, target, headers)
 }
 
 fn probe(args: &[&str]) -> (Option<i32>, Value, String) {
@@ -211,21 +259,410 @@ fn probe_follows_redirects_as_a_browser_does() {
         .any(|r| r.starts_with("GET /blocked?x=1 ")));
 }
 
-#[test]
-fn a_forbidden_method_is_never_sent() {
-    let server = Server::start();
-    let url = format!("{}/allowed", server.base);
-    for method in ["CONNECT", "trace", "Track"] {
-        let (code, report, stderr) = probe(&[&url, "--origin", ORIGIN, "--method", method]);
-        assert_eq!(code, Some(1), "{stderr}");
-        assert_eq!(
-            report["message"],
-            format!("TypeError: Failed to execute 'fetch' on 'Window': '{method}' HTTP method is unsupported.")
-        );
-        assert_eq!(report["preflight"], Value::Null);
-        assert_eq!(report["fixes"], serde_json::json!([]));
+/// What the server receives for one request a script makes, or the exception the script's
+/// call throws (then nothing is sent).
+enum Expect {
+    Sent {
+        /// The method on the wire.
+        method: &'static str,
+        /// `None`: no preflight; `Some(names)`: a preflight whose Access-Control-Request-Headers
+        /// is `names` (empty: none sent).
+        preflight: Option<String>,
+        /// The script's headers on the actual request, as sent.
+        headers: Vec<(String, String)>,
+    },
+    Throws(String),
+}
+
+/// One row: the Fetch class it stands for, `--method`, the `-H` arguments, `--xhr`, and what
+/// must happen.
+struct Row {
+    class: &'static str,
+    method: &'static str,
+    headers: Vec<String>,
+    xhr: bool,
+    expect: Expect,
+}
+
+/// `NAME: VALUE` arguments as (name, value) pairs.
+fn pairs(headers: &[String]) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|h| {
+            let (n, v) = h.split_once(": ").unwrap();
+            (n.to_string(), v.to_string())
+        })
+        .collect()
+}
+
+impl Row {
+    fn new(class: &'static str, method: &'static str, headers: &[&str]) -> Self {
+        Row {
+            class,
+            method,
+            headers: headers.iter().map(|h| (*h).to_string()).collect(),
+            xhr: false,
+            expect: Expect::Throws(String::new()),
+        }
     }
-    assert!(server.requests().is_empty(), "{:?}", server.requests());
+
+    /// The server receives `method`, after a preflight naming `preflight` when one is due, with
+    /// the script's headers as they were given.
+    fn sends_as_given(self, method: &'static str, preflight: Option<&str>) -> Self {
+        let headers = pairs(&self.headers);
+        self.sends(method, preflight, headers)
+    }
+
+    fn sends(
+        mut self,
+        method: &'static str,
+        preflight: Option<&str>,
+        headers: Vec<(String, String)>,
+    ) -> Self {
+        self.expect = Expect::Sent {
+            method,
+            preflight: preflight.map(str::to_string),
+            headers,
+        };
+        self
+    }
+
+    fn throws(mut self, message: String) -> Self {
+        self.expect = Expect::Throws(message);
+        self
+    }
+}
+
+/// Every class of request the Fetch standard distinguishes, and what Chromium does with each
+/// (measured in Chromium 156; the browser test runs the same classes in the real browser).
+fn rows() -> Vec<Row> {
+    let fetch = "TypeError: Failed to execute 'fetch' on 'Window': ";
+    let digits = "1".repeat(128);
+    let nine: Vec<String> = [
+        "DPR",
+        "Width",
+        "Viewport-Width",
+        "Device-Memory",
+        "RTT",
+        "Downlink",
+        "Intervention",
+        "Accept",
+        "Content-Language",
+    ]
+    .iter()
+    .map(|n| format!("{n}: {digits}"))
+    .collect();
+    let nine: Vec<&str> = nine.iter().map(String::as_str).collect();
+    let long = format!("Accept: {}", "a".repeat(129));
+    let none = None;
+    let empty = Some("");
+    let mut rows = vec![
+        // Methods.
+        Row::new("safelisted method", "GET", &[]).sends_as_given("GET", none),
+        Row::new("safelisted method", "HEAD", &[]).sends_as_given("HEAD", none),
+        Row::new("safelisted method", "POST", &[]).sends_as_given("POST", none),
+        Row::new("normalized method", "get", &[]).sends_as_given("GET", none),
+        Row::new("normalized method", "post", &[]).sends_as_given("POST", none),
+        Row::new("normalized method", "put", &[]).sends_as_given("PUT", empty),
+        Row::new("normalized method", "delete", &[]).sends_as_given("DELETE", empty),
+        Row::new("normalized method", "Options", &[]).sends_as_given("OPTIONS", empty),
+        Row::new("not normalized", "patch", &[]).sends_as_given("patch", empty),
+        Row::new("not normalized", "Patch", &[]).sends_as_given("Patch", empty),
+        Row::new("extension method", "PURGE", &[]).sends_as_given("PURGE", empty),
+        Row::new("extension method", "purge", &[]).sends_as_given("purge", empty),
+        Row::new("extension method", "PROPFIND", &[]).sends_as_given("PROPFIND", empty),
+        Row::new("extension method", "MKCOL", &[]).sends_as_given("MKCOL", empty),
+        Row::new("extension method", "REPORT", &[]).sends_as_given("REPORT", empty),
+        Row::new("extension method", "M-SEARCH", &[]).sends_as_given("M-SEARCH", empty),
+        Row::new("extension method", "X~VERB!", &[]).sends_as_given("X~VERB!", empty),
+        Row::new("forbidden method", "CONNECT", &[])
+            .throws(format!("{fetch}'CONNECT' HTTP method is unsupported.")),
+        Row::new("forbidden method", "trace", &[])
+            .throws(format!("{fetch}'trace' HTTP method is unsupported.")),
+        Row::new("forbidden method", "Track", &[])
+            .throws(format!("{fetch}'Track' HTTP method is unsupported.")),
+        Row::new("not a method", "GE T", &[])
+            .throws(format!("{fetch}'GE T' is not a valid HTTP method.")),
+        Row::new("not a method", "G\u{c9}T", &[])
+            .throws(format!("{fetch}'G\u{c9}T' is not a valid HTTP method.")),
+        Row::new("not a method", "G\u{101}T", &[]).throws(format!(
+            "{fetch}Failed to read the 'method' property from 'RequestInit': String contains non ISO-8859-1 code point."
+        )),
+        // Safelisted request headers.
+        Row::new("safelisted header", "GET", &["Accept: application/json"])
+            .sends_as_given("GET", none),
+        Row::new("safelisted header", "GET", &["Accept-Language: de-CH, en;q=0.5"])
+            .sends_as_given("GET", none),
+        Row::new("safelisted header", "GET", &["Content-Language: de"]).sends_as_given("GET", none),
+        Row::new("safelisted header", "POST", &["Content-Type: text/plain;charset=UTF-8"])
+            .sends_as_given("POST", none),
+        Row::new("safelisted header", "GET", &["Range: bytes=0-99"]).sends_as_given("GET", none),
+        Row::new("safelisted by Chromium only", "GET", &["DPR: 2", "Save-Data: on"])
+            .sends_as_given("GET", none),
+        // Safelisted names whose values make them non-safelisted.
+        Row::new("unsafe value", "POST", &["Content-Type: application/json"])
+            .sends_as_given("POST", Some("content-type")),
+        Row::new("unsafe value", "GET", &["Range: bytes=-500"]).sends_as_given("GET", Some("range")),
+        Row::new("unsafe value", "GET", &["Accept-Language: en!"])
+            .sends_as_given("GET", Some("accept-language")),
+        Row::new("unsafe value", "GET", &["Save-Data: off"]).sends_as_given("GET", Some("save-data")),
+        Row::new("value over 128 bytes", "GET", &[long.as_str()]).sends_as_given("GET", Some("accept")),
+        Row::new("safelisted values over 1,024 bytes together", "GET", &nine).sends_as_given(
+            "GET",
+            Some("accept,content-language,device-memory,downlink,dpr,intervention,rtt,viewport-width,width"),
+        ),
+        Row::new("safelisted values of exactly 1,024 bytes", "GET", &nine[1..])
+            .sends_as_given("GET", none),
+        Row::new(
+            "repeated name, joined",
+            "GET",
+            &["Content-Type: text/plain", "content-type: text/plain"],
+        )
+        .sends(
+            "GET",
+            Some("content-type"),
+            vec![("Content-Type".into(), "text/plain, text/plain".into())],
+        ),
+        // Non-safelisted request headers.
+        Row::new("non-safelisted header", "GET", &["X-Api-Key: k"])
+            .sends_as_given("GET", Some("x-api-key")),
+        Row::new(
+            "non-safelisted header",
+            "PUT",
+            &["Authorization: Bearer t", "X-B: 1", "x-a: 2"],
+        )
+        .sends_as_given("PUT", Some("authorization,x-a,x-b")),
+        Row::new("value trimmed, ISO-8859-1 on the wire", "GET", &["X-Name:   caf\u{e9}\t"])
+            .sends("GET", Some("x-name"), vec![("X-Name".into(), "caf\u{e9}".into())]),
+        Row::new("method override", "GET", &["X-HTTP-Method-Override: PATCH"])
+            .sends_as_given("GET", Some("x-http-method-override")),
+        // Forbidden request headers: dropped, never sent.
+        Row::new(
+            "forbidden header",
+            "GET",
+            &[
+                "Cookie: a=1",
+                "Origin: https://evil.example",
+                "Sec-Fetch-Site: none",
+                "Proxy-Authorization: x",
+                "Host: evil.example",
+                "X-HTTP-Method-Override: TRACE",
+            ],
+        )
+        .sends("GET", none, Vec::new()),
+        // Headers the browser refuses: the script's call throws.
+        Row::new("invalid header name", "GET", &["Bad Name: 1"]).throws(format!("{fetch}Invalid name")),
+        Row::new("invalid header name", "GET", &["X-\u{e9}: 1"]).throws(format!("{fetch}Invalid name")),
+        Row::new("header not ISO-8859-1", "PURGE", &["X-A: \u{101}"]).throws(format!(
+            "{fetch}Failed to read the 'headers' property from 'RequestInit': String contains non ISO-8859-1 code point."
+        )),
+    ];
+    let mut xhr = Row::new("invalid header name (XHR)", "GET", &["Bad Name: 1"]).throws(
+        "SyntaxError: Failed to execute 'setRequestHeader' on 'XMLHttpRequest': 'Bad Name' is not a valid HTTP header field name.".into(),
+    );
+    xhr.xhr = true;
+    rows.push(xhr);
+    rows
+}
+
+/// Header names the HTTP client adds for the transport; the browser adds its own, and neither
+/// is part of what CORS decides.
+const TRANSPORT: [&str; 4] = ["host", "user-agent", "content-length", "connection"];
+
+/// `[[name, value]]` from a leg of the JSON report, names lowercased, sorted.
+fn leg_headers(leg: &Value) -> Vec<(String, String)> {
+    let mut headers: Vec<(String, String)> = leg["request_headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p[0].as_str().unwrap().to_ascii_lowercase(),
+                p[1].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    headers.sort();
+    headers
+}
+
+/// What the server received: (method, target, headers without the transport ones, lowercased
+/// and sorted).
+fn received(head: &str) -> (String, String, Vec<(String, String)>) {
+    let (method, target, headers) = parse_head(head);
+    let mut headers: Vec<(String, String)> = headers
+        .into_iter()
+        .map(|(n, v)| (n.to_ascii_lowercase(), v))
+        .filter(|(n, _)| !TRANSPORT.contains(&n.as_str()))
+        .collect();
+    headers.sort();
+    (method, target, headers)
+}
+
+fn sorted(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(n, v)| (n.to_ascii_lowercase(), (*v).to_string()))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn every_request_a_browser_can_make_is_sent_as_the_browser_sends_it() {
+    let server = Server::start();
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("open.toml");
+    // Allows every method and header the rows send, so `check` simulates both requests.
+    std::fs::write(
+        &policy,
+        format!("version = 1\n[cors]\nallow-origins = [\"{ORIGIN}\"]\nallow-methods = [\"*\"]\nallow-headers = [\"*\", \"Authorization\"]\n"),
+    )
+    .unwrap();
+    let policy = policy.to_str().unwrap().to_string();
+    let mut classes = std::collections::BTreeSet::new();
+    for (i, r) in rows().iter().enumerate() {
+        classes.insert(r.class);
+        let url = format!("{}/echo?row={i}", server.base);
+        let mut args: Vec<&str> = vec!["--origin", ORIGIN, "--method", r.method];
+        for h in &r.headers {
+            args.extend(["-H", h.as_str()]);
+        }
+        if r.xhr {
+            args.push("--xhr");
+        }
+        let what = format!("row {i} ({}): {} {:?}", r.class, r.method, r.headers);
+        let before = server.requests().len();
+        let mut probe_args = vec![url.as_str()];
+        probe_args.extend(&args);
+        let (code, report, stderr) = probe(&probe_args);
+        let seen: Vec<_> = server.requests()[before..]
+            .iter()
+            .map(|h| received(h))
+            .collect();
+        match &r.expect {
+            Expect::Throws(message) => {
+                assert_eq!(code, Some(1), "{what}: {stderr}");
+                assert_eq!(report["message"], *message, "{what}");
+                assert!(seen.is_empty(), "{what}: nothing is sent, got {seen:?}");
+                assert_eq!(report["preflight"], Value::Null, "{what}");
+                assert_eq!(report["actual"], serde_json::json!([]), "{what}");
+                assert_eq!(report["fixes"], serde_json::json!([]), "{what}");
+            }
+            Expect::Sent {
+                method,
+                preflight,
+                headers,
+            } => {
+                assert_eq!(code, Some(0), "{what}: {stderr}");
+                let target = format!("/echo?row={i}");
+                let mut expected = Vec::new();
+                if let Some(names) = preflight {
+                    let mut h = vec![
+                        ("Accept", "*/*"),
+                        ("Origin", ORIGIN),
+                        ("Access-Control-Request-Method", method),
+                    ];
+                    if !names.is_empty() {
+                        h.push(("Access-Control-Request-Headers", names.as_str()));
+                    }
+                    expected.push(("OPTIONS".to_string(), target.clone(), sorted(&h)));
+                }
+                let mut h: Vec<(&str, &str)> = headers
+                    .iter()
+                    .map(|(n, v)| (n.as_str(), v.as_str()))
+                    .collect();
+                if !headers
+                    .iter()
+                    .any(|(n, _)| n.eq_ignore_ascii_case("accept"))
+                {
+                    h.push(("Accept", "*/*"));
+                }
+                h.push(("Origin", ORIGIN));
+                expected.push(((*method).to_string(), target, sorted(&h)));
+                assert_eq!(seen, expected, "{what}: what the server received");
+                // What probe reports it sent is what the server received.
+                let mut legs: Vec<&Value> = report["preflight"]
+                    .as_object()
+                    .map(|_| &report["preflight"])
+                    .into_iter()
+                    .collect();
+                legs.extend(report["actual"].as_array().unwrap());
+                let reported: Vec<_> = legs
+                    .iter()
+                    .map(|l| {
+                        (
+                            l["method"].as_str().unwrap().to_string(),
+                            l["url"].as_str().unwrap().to_string(),
+                            leg_headers(l),
+                        )
+                    })
+                    .collect();
+                let on_the_wire: Vec<_> = seen
+                    .iter()
+                    .map(|(m, _, h)| (m.clone(), url.clone(), h.clone()))
+                    .collect();
+                assert_eq!(reported, on_the_wire, "{what}: probe's report");
+            }
+        }
+        // check simulates exactly the requests probe sent, with the same verdict.
+        let mut check_args = vec!["check", policy.as_str(), "--url", url.as_str()];
+        check_args.extend(&args);
+        check_args.extend(["--format", "json"]);
+        let out = corsgen(&crate::support::root(), &check_args);
+        let simulated: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{what}: check JSON: {e}"));
+        assert_eq!(out.status.code(), code, "{what}: check's exit code");
+        for key in ["preflight", "actual", "message", "preflight_reasons"] {
+            let strip = |v: &Value| -> Value {
+                let mut v = v.clone();
+                // The responses differ (the echo server, the policy's artifacts); the requests
+                // must not.
+                let legs = match v.as_array_mut() {
+                    Some(legs) => legs.iter_mut().collect(),
+                    None => vec![&mut v],
+                };
+                for leg in legs {
+                    if let Some(leg) = leg.as_object_mut() {
+                        leg.remove("response");
+                    }
+                }
+                v
+            };
+            assert_eq!(
+                strip(&simulated[key]),
+                strip(&report[key]),
+                "{what}: check's {key} and probe's"
+            );
+        }
+    }
+    assert!(classes.len() >= 15, "{classes:?}");
+}
+
+#[test]
+fn a_value_probe_cannot_send_is_a_usage_error_and_check_models_it() {
+    let server = Server::start();
+    let url = format!("{}/echo", server.base);
+    let (code, report, stderr) = probe(&[&url, "--origin", ORIGIN, "-H", "X-A: a\u{1}b"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("control character"), "{stderr}");
+    assert_eq!(report["error"]["kind"], "usage");
+    assert!(server.requests().is_empty());
+    let out = corsgen(
+        &crate::support::root(),
+        &[
+            "check",
+            "policies/example.toml",
+            "--origin",
+            "https://www.example.com",
+            "-H",
+            "X-A: a\u{1}b",
+            "--format",
+            "json",
+        ],
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["preflight"]["request_headers"][3][1], "x-a");
 }
 
 #[test]
