@@ -9,10 +9,13 @@
 //   "server": {"kind": "lambda-node", "module": path} | {"kind": "cloudfront", "dir": path}
 //           | {"kind": "fixed", "preflight": {"status", "headers"}, "actual": {"status", "headers"},
 //              "redirect": null | {"status", "headers"} (the first actual request's answer;
-//              the request its Location leads to carries `hop=1` and gets "actual")}}]}
+//              the request its Location leads to carries `hop=1` and gets "actual")}
+//           | {"kind": "echo"} (allows the request's origin, and on a preflight the method and
+//              headers it asks for)}]}
 // stdout: {"chromium": version, "results": [{"id", "url", "verdict": "allowed"|"blocked",
 //   "messages": [console texts that name the URL, then the exception the call threw when it
-//   is not the plain "Failed to fetch"]}]}.
+//   is not the plain "Failed to fetch"], "received": [{"method", "headers": [[n, v]]}]: every
+//   request the API received for the scenario, raw header lines, values ISO-8859-1 decoded}]}.
 // The HAR written to input.har is built from Chromium's own DevTools-protocol network events
 // (the source DevTools' "Save all as HAR" uses): preflights included, raw headers, `_error`.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -84,6 +87,14 @@ function requestPairs(req) {
 async function answer(req, url, scenario) {
   const server = scenario.server;
   const preflight = req.method === "OPTIONS" && req.headers["access-control-request-method"] !== undefined;
+  if (server.kind === "echo") {
+    const headers = [["Access-Control-Allow-Origin", req.headers.origin || ""], ["Vary", "Origin"]];
+    if (!preflight) return { status: 200, headers };
+    headers.push(["Access-Control-Allow-Methods", req.headers["access-control-request-method"]]);
+    const names = req.headers["access-control-request-headers"];
+    if (names !== undefined) headers.push(["Access-Control-Allow-Headers", names]);
+    return { status: 204, headers };
+  }
   if (server.kind === "fixed") {
     if (preflight) return server.preflight;
     return server.redirect && !url.searchParams.has("hop") ? server.redirect : server.actual;
@@ -133,6 +144,7 @@ async function answer(req, url, scenario) {
   throw new Error(`unknown server kind ${server.kind}`);
 }
 
+const received = new Map();
 const api = http.createServer(async (req, res) => {
   try {
     const url = new URL(req.url, `http://127.0.0.1:${input.api_port}`);
@@ -141,6 +153,8 @@ const api = http.createServer(async (req, res) => {
       res.writeHead(404);
       return res.end();
     }
+    if (!received.has(scenario.id)) received.set(scenario.id, []);
+    received.get(scenario.id).push({ method: req.method, headers: requestPairs(req) });
     const { status, headers } = await answer(req, url, scenario);
     const grouped = new Map();
     for (const [name, value] of headers) {
@@ -170,7 +184,11 @@ async function one(s, base) {
         return resolve({ url, verdict: "blocked", error: String(e) });
       }
       x.withCredentials = s.credentials === "include";
-      for (const [n, v] of s.headers) x.setRequestHeader(n, v);
+      try {
+        for (const [n, v] of s.headers) x.setRequestHeader(n, v);
+      } catch (e) {
+        return resolve({ url, verdict: "blocked", error: String(e) });
+      }
       x.onload = () => resolve({ url, verdict: "allowed", status: x.status });
       x.onerror = () => resolve({ url, verdict: "blocked" });
       x.send();
@@ -230,6 +248,7 @@ try {
     // After a redirect the message names the final URL first, then "(redirected from 'URL')".
     r.messages = messages.filter((m) => m.includes(`'${r.url}'`));
     if (r.error && !r.error.endsWith("Failed to fetch")) r.messages.push(r.error);
+    r.received = received.get(r.id) || [];
   }
 
   // CDP joins repeated header lines with "\n"; HAR keeps one {name, value} per line.

@@ -636,6 +636,7 @@ fn every_request_a_browser_can_make_is_sent_as_the_browser_sends_it() {
             );
         }
     }
+    eprintln!("{} requests in {} classes", rows().len(), classes.len());
     assert!(classes.len() >= 15, "{classes:?}");
 }
 
