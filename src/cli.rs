@@ -176,7 +176,12 @@ pub(crate) struct RequestArgs {
     pub(crate) method: String,
     /// A header the script sets, `NAME: VALUE` (a bare `NAME` sends the value `1`). Repeatable;
     /// a name given twice is sent once, its values joined with `, `, as browsers do.
-    #[arg(long = "header", short = 'H', value_name = "NAME[: VALUE]")]
+    #[arg(
+        long = "header",
+        short = 'H',
+        value_name = "NAME[: VALUE]",
+        allow_hyphen_values = true
+    )]
     pub(crate) headers: Vec<String>,
     /// The request is made with `credentials: 'include'` (cookies, HTTP auth).
     #[arg(long)]

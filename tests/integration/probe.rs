@@ -641,6 +641,79 @@ fn every_request_a_browser_can_make_is_sent_as_the_browser_sends_it() {
 }
 
 #[test]
+fn no_request_a_page_can_make_ends_in_exit_4() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    let server = Server::start();
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("open.toml");
+    std::fs::write(
+        &policy,
+        format!("version = 1\n[cors]\nallow-origins = [\"{ORIGIN}\"]\nallow-methods = [\"*\"]\nallow-headers = [\"*\", \"Authorization\"]\n"),
+    )
+    .unwrap();
+    let policy = policy.to_str().unwrap().to_string();
+    // Tokens mostly, then anything a script could pass (ISO-8859-1 and beyond, controls).
+    let method = prop_oneof![
+        4 => "[!#$%&'*+.^_`|~0-9A-Za-z-]{1,10}",
+        1 => "[ -~\u{80}-\u{ff}\u{100}]{0,6}",
+    ];
+    let name = prop_oneof![
+        4 => "[!#$%&'*+.^_`|~0-9A-Za-z-]{1,10}",
+        1 => prop::sample::select(vec!["Content-Type", "Accept", "Range", "DPR", "Cookie", "Sec-X", "Authorization"]).prop_map(str::to_string),
+        1 => "[ -~\u{e9}\u{101}]{0,6}",
+    ];
+    let value = "[\t -~\u{80}-\u{ff}\u{101}\u{1}\u{7f}\r\n]{0,12}";
+    let case = (
+        method,
+        prop::collection::vec((name, value), 0..4),
+        any::<bool>(),
+    );
+    let codes = std::cell::RefCell::new(std::collections::BTreeMap::new());
+    let mut runner = TestRunner::new(Config {
+        cases: 96,
+        ..Config::default()
+    });
+    runner
+        .run(&case, |(method, headers, xhr)| {
+            let url = format!("{}/echo", server.base);
+            let header_args: Vec<String> =
+                headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
+            let mut args = vec!["--origin", ORIGIN, "--method", method.as_str()];
+            for h in &header_args {
+                args.extend(["-H", h.as_str()]);
+            }
+            if xhr {
+                args.push("--xhr");
+            }
+            let mut probe_args = vec![url.as_str()];
+            probe_args.extend(&args);
+            let (code, report, stderr) = probe(&probe_args);
+            *codes.borrow_mut().entry(code).or_insert(0) += 1;
+            prop_assert!(
+                matches!(code, Some(0..=2)),
+                "exit {code:?} for {method:?} {header_args:?}: {stderr}"
+            );
+            if code == Some(2) {
+                prop_assert!(stderr.contains("control character"), "{stderr}");
+                return Ok(());
+            }
+            // check, with a policy that allows everything, reaches the same verdict.
+            let mut check_args = vec!["check", policy.as_str(), "--url", url.as_str()];
+            check_args.extend(&args);
+            check_args.extend(["--format", "json"]);
+            let out = corsgen(&crate::support::root(), &check_args);
+            let simulated: Value = serde_json::from_slice(&out.stdout).unwrap();
+            prop_assert_eq!(out.status.code(), code);
+            prop_assert_eq!(&simulated["message"], &report["message"]);
+            Ok(())
+        })
+        .unwrap();
+    eprintln!("exit codes of random requests: {:?}", codes.borrow());
+}
+
+#[test]
 fn a_value_probe_cannot_send_is_a_usage_error_and_check_models_it() {
     let server = Server::start();
     let url = format!("{}/echo", server.base);
