@@ -153,6 +153,8 @@ pub enum CorsError {
     NonLatin1Header,
     /// The method holds a character above U+00FF.
     NonLatin1Method,
+    /// `fetch()` of a URL with a user name or password.
+    UrlWithCredentials,
     /// The method is not an HTTP token.
     InvalidMethod,
     /// The method is CONNECT, TRACE or TRACK.
@@ -208,6 +210,7 @@ impl CorsError {
             self,
             E::NonLatin1Header
                 | E::NonLatin1Method
+                | E::UrlWithCredentials
                 | E::InvalidMethod
                 | E::ForbiddenMethod
                 | E::InvalidHeaderName
@@ -307,6 +310,10 @@ impl Blocked {
             E::NonLatin1Header | E::NonLatin1Method => {
                 "String contains non ISO-8859-1 code point.".to_string()
             }
+            E::UrlWithCredentials => format!(
+                "Request cannot be constructed from a URL that includes credentials: {}",
+                self.hint
+            ),
             E::InvalidMethod => format!("'{}' is not a valid HTTP method.", self.hint),
             E::ForbiddenMethod => format!("'{}' HTTP method is unsupported.", self.hint),
             E::InvalidHeaderName => match initiator {
@@ -647,8 +654,8 @@ fn is_simple_range(value: &str) -> bool {
 impl FetchRequest {
     /// Why the script's call throws before anything is sent, in the order Chromium checks:
     /// for `fetch()` the `RequestInit` conversion (headers, then the method, as `ByteString`s),
-    /// the method, then each header's name and value; for XHR `open()`'s method, then each
-    /// `setRequestHeader()` in turn.
+    /// a URL with credentials, the method, then each header's name and value; for XHR `open()`'s
+    /// method, then each `setRequestHeader()` in turn (XHR drops a URL's credentials instead).
     #[must_use]
     pub fn script_exception(&self) -> Option<Blocked> {
         let method = || {
@@ -677,6 +684,14 @@ impl FetchRequest {
             Initiator::Fetch => {
                 if let Some((name, _)) = self.headers.iter().find(|h| not_latin1(h)) {
                     return Some(Blocked::new(CorsError::NonLatin1Header, name));
+                }
+                if !is_latin1(&self.method) {
+                    return method();
+                }
+                let credentials = crate::address::parse(&self.url)
+                    .is_ok_and(|u| !u.username().is_empty() || u.password().is_some());
+                if credentials {
+                    return Some(Blocked::new(CorsError::UrlWithCredentials, &self.url));
                 }
                 method().or_else(|| self.headers.iter().find_map(|(n, v)| header(n, v)))
             }
@@ -1815,6 +1830,14 @@ mod tests {
             let r = request(method, headers, Credentials::Omit);
             assert!(r.throws() && r.preflight_headers().is_none());
         }
+        let with_credentials = FetchRequest {
+            url: "https://u:p@api.invalid/orders".into(),
+            ..request("GE T", &[], Credentials::Omit)
+        };
+        assert_eq!(
+            with_credentials.script_exception().map(|b| b.console_message(URL, URL, ORIGIN, Initiator::Fetch)),
+            Some(format!("{fetch}Request cannot be constructed from a URL that includes credentials: https://u:p@api.invalid/orders"))
+        );
         for method in ["trace", "Track", "get", "patch", "PURGE", "M-SEARCH", "x~y"] {
             let forbidden = method.eq_ignore_ascii_case("trace") || method == "Track";
             assert_eq!(thrown(method, &[]).is_some(), forbidden, "{method}");

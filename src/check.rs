@@ -762,8 +762,15 @@ pub fn fetch_request(
             }
         }
     }
-    // The URL as the browser's parser serializes it (lowercase host, percent-encoded path).
-    let url = http_url(url)?.to_string();
+    // The URL as the browser's parser serializes it (lowercase host, percent-encoded path);
+    // XHR drops a user name and password (fetch() refuses them: a script exception).
+    let mut parsed_url = http_url(url)?;
+    if xhr {
+        // Infallible for an http(s) URL with a host.
+        let _ = parsed_url.set_username("");
+        let _ = parsed_url.set_password(None);
+    }
+    let url = parsed_url.to_string();
     // A name or value the browser refuses is the script's error, reported as the browser
     // reports it (see `FetchRequest::script_exception`), not a usage error.
     let parsed = headers

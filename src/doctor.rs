@@ -699,6 +699,7 @@ fn likely_layer(
         }
         E::NonLatin1Header
         | E::NonLatin1Method
+        | E::UrlWithCredentials
         | E::InvalidMethod
         | E::ForbiddenMethod
         | E::InvalidHeaderName

@@ -856,3 +856,27 @@ fn with_a_policy_probe_names_where_the_live_answer_differs() {
         "{fix}"
     );
 }
+
+#[test]
+fn a_url_with_credentials_throws_in_fetch_and_loses_them_in_xhr() {
+    let server = Server::start();
+    let url = format!("{}/echo", server.base.replace("http://", "http://u:p@"));
+    let (code, report, stderr) = probe(&[&url, "--origin", ORIGIN]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(
+        report["message"],
+        format!("TypeError: Failed to execute 'fetch' on 'Window': Request cannot be constructed from a URL that includes credentials: {url}")
+    );
+    assert!(server.requests().is_empty());
+    // XHR sends the request without them, and without an Authorization header (measured in
+    // Chromium 156).
+    let (code, report, stderr) = probe(&[&url, "--origin", ORIGIN, "--xhr"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(report["actual"][0]["url"], format!("{}/echo", server.base));
+    let seen = server.requests();
+    assert_eq!(seen.len(), 1);
+    assert!(
+        !seen[0].to_ascii_lowercase().contains("authorization"),
+        "{seen:?}"
+    );
+}
