@@ -147,6 +147,9 @@ pub enum CorsError {
     HeaderDisallowedByPreflightResponse,
     RedirectContainsCredentials,
     CorsDisabledScheme,
+    /// Not a CORS error: the network error after the 20th redirect (the script sees
+    /// `TypeError: Failed to fetch`).
+    TooManyRedirects,
     // Not CORS errors: the script's call throws before any request is made (see
     // [`CorsError::is_script_exception`]); `hint` is the method, name or value at fault.
     /// A header name or value holds a character above U+00FF (WebIDL `ByteString`).
@@ -310,6 +313,7 @@ impl Blocked {
             E::NonLatin1Header | E::NonLatin1Method => {
                 "String contains non ISO-8859-1 code point.".to_string()
             }
+            E::TooManyRedirects => "net::ERR_TOO_MANY_REDIRECTS".to_string(),
             E::UrlWithCredentials => format!(
                 "Request cannot be constructed from a URL that includes credentials: {}",
                 self.hint
@@ -349,6 +353,9 @@ impl Blocked {
         if self.error.is_script_exception() {
             // The script's call throws; the console shows the exception, not a CORS line.
             return self.exception(initiator);
+        }
+        if self.error == CorsError::TooManyRedirects {
+            return format!("Failed to load resource: {}", self.text(initiator));
         }
         let redirected = if url == initial {
             String::new()

@@ -3,16 +3,18 @@
 //!
 //! Input: a validated policy, its raw form (for locations) and a [`FetchRequest`]. Output: an
 //! [`Exchange`]: the preflight and actual request with the engine's responses, the
-//! [`Verdict`], and [`Fix`]es that name the key to change at `file:line:col`. The same
-//! [`Exchange`] shape carries `probe`'s live answers, and [`policy_fixes`] serves `probe
-//! --policy` and `doctor --policy` too.
+//! [`Verdict`], and [`Fix`]es that name the key to change at `file:line:col`. The same driver
+//! ([`exchange`]) runs `probe`'s live requests, so what `check` simulates is what `probe` sends;
+//! [`policy_fixes`] serves `probe --policy` and `doctor --policy` too.
 
 use std::ops::Range;
 
 use serde::Serialize;
 
 use crate::address::RoutePath;
-use crate::browser::{evaluate, Blocked, CorsError, Credentials, FetchRequest, Response, Verdict};
+use crate::browser::{
+    check_redirect, evaluate, Blocked, CorsError, Credentials, FetchRequest, Response, Verdict,
+};
 use crate::engine::{self, Request};
 use crate::model::{AllowedOrigins, Policy, Route};
 use crate::policy::{RawPolicy, RuleFields};
@@ -116,53 +118,117 @@ impl Exchange {
     }
 }
 
-/// Runs `request` the way the browser does against a server: the preflight when one is needed,
-/// then, only if it passed, the actual request. `answer` gives the server's response to each
-/// request it receives (method, URL and headers as the browser sends them).
-pub fn exchange(request: FetchRequest, mut answer: impl FnMut(&Leg) -> Response) -> Exchange {
+/// The most redirects the browser follows (Fetch: 20).
+const MAX_REDIRECTS: usize = 20;
+
+/// Runs `request` the way the browser does against a server that may redirect: the preflight
+/// when one is needed (a redirected preflight fails), then, only if it passed, the actual
+/// request, following each redirect only when the redirect response itself passes the CORS
+/// check, with Fetch's `Origin: null` taint once the chain leaves the API's origin; after 20
+/// redirects, the network error Chromium reports. `answer` gives the server's response to each
+/// request it receives (method, URL and headers as the browser sends them); nothing is asked
+/// for a request the script's call refuses. `check` answers with the engine, `probe` with the
+/// network, the browser test with fixed responses.
+///
+/// # Errors
+/// What `answer` fails with.
+pub fn exchange<E>(
+    request: FetchRequest,
+    mut answer: impl FnMut(&Leg) -> Result<Response, E>,
+) -> Result<Exchange, E> {
     if let Some(verdict) = request.exception_verdict() {
-        return Exchange::with_verdict(request, None, Vec::new(), verdict);
+        return Ok(Exchange::with_verdict(request, None, Vec::new(), verdict));
     }
-    let mut send = |method: String, request_headers: Vec<(String, String)>, url: &str| {
+    let mut send = |method: &str, url: &str, request_headers: Vec<(String, String)>| {
         let mut leg = Leg {
-            method,
+            method: method.to_string(),
             url: url.to_string(),
             request_headers,
             response: Response::default(),
         };
-        leg.response = answer(&leg);
-        leg
+        leg.response = answer(&leg)?;
+        Ok(leg)
     };
-    let preflight = request
-        .preflight_headers()
-        .map(|headers| send("OPTIONS".to_string(), headers, &request.url));
-    let passed = preflight
-        .as_ref()
-        .is_none_or(|leg| evaluate(&request, Some(&leg.response), None).allowed());
-    let actual = if passed {
-        vec![send(
-            request.wire_method(),
-            request.actual_headers(&request.origin),
-            &request.url,
-        )]
-    } else {
-        Vec::new()
+    let preflight = match request.preflight_headers() {
+        Some(headers) => Some(send("OPTIONS", &request.url, headers)?),
+        None => None,
     };
-    Exchange::new(request, preflight, actual)
+    if let Some(leg) = &preflight {
+        let verdict = evaluate(&request, Some(&leg.response), None);
+        if !verdict.allowed() {
+            return Ok(Exchange::with_verdict(
+                request,
+                preflight,
+                Vec::new(),
+                verdict,
+            ));
+        }
+    }
+
+    let method = request.wire_method();
+    let mut hops: Vec<Leg> = Vec::new();
+    let mut url = request.url.clone();
+    let mut origin = request.origin.clone();
+    loop {
+        let leg = send(&method, &url, request.actual_headers(&origin))?;
+        let Some(location) = leg.response.redirect_location() else {
+            hops.push(leg);
+            break;
+        };
+        let as_sent = FetchRequest {
+            origin: origin.clone(),
+            ..request.clone()
+        };
+        let target = crate::address::resolve(&url, &location).unwrap_or(location);
+        let checked = check_redirect(&as_sent, &leg.response, &target);
+        hops.push(leg);
+        let blocked = match checked {
+            Err(blocked) => Some(blocked),
+            Ok(()) if hops.len() > MAX_REDIRECTS => Some(Blocked {
+                error: CorsError::TooManyRedirects,
+                hint: String::new(),
+            }),
+            Ok(()) => None,
+        };
+        if let Some(blocked) = blocked {
+            let mut verdict = evaluate(&request, preflight.as_ref().map(|l| &l.response), None);
+            verdict.blocked = Some(blocked);
+            verdict.readable_headers.clear();
+            return Ok(Exchange::with_verdict(request, preflight, hops, verdict));
+        }
+        // Fetch's redirect-taint: once the chain leaves the API's origin for another one, the
+        // browser sends `Origin: null`.
+        if crate::address::origin(&target) != crate::address::origin(&url)
+            && crate::address::origin(&url).as_deref() != Some(&origin)
+        {
+            origin = "null".to_string();
+        }
+        url = target;
+    }
+    let final_request = FetchRequest {
+        origin,
+        ..request.clone()
+    };
+    let verdict = evaluate(
+        &final_request,
+        preflight.as_ref().map(|l| &l.response),
+        hops.last().map(|l| &l.response),
+    );
+    Ok(Exchange::with_verdict(request, preflight, hops, verdict))
 }
 
 /// The engine's answers to `request`, whose route is matched on `route_path`: the preflight
 /// (204 or 403) and the actual request's headers on a handler's 200.
 #[must_use]
 pub fn simulate(policy: &Policy, request: FetchRequest, route_path: &str) -> Exchange {
-    exchange(request, |leg| {
+    let answered = exchange(request, |leg| {
         let header = |name: &str| {
             leg.request_headers
                 .iter()
                 .find(|(n, _)| n == name)
                 .map(|(_, v)| v.as_str())
         };
-        engine_answer(
+        Ok::<_, std::convert::Infallible>(engine_answer(
             policy,
             &Request {
                 method: &leg.method,
@@ -170,8 +236,10 @@ pub fn simulate(policy: &Policy, request: FetchRequest, route_path: &str) -> Exc
                 origin: header("Origin"),
                 request_method: header("Access-Control-Request-Method"),
             },
-        )
-    })
+        ))
+    });
+    let Ok(exchange) = answered;
+    exchange
 }
 
 /// What the generated artifacts answer to one request: a preflight's 204 or 403, or a

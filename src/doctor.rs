@@ -694,6 +694,9 @@ fn likely_layer(
         E::InvalidAllowMethodsPreflightResponse | E::InvalidAllowHeadersPreflightResponse => {
             "a list header of the preflight answer has an element that is not a token (quotes, spaces, or a stray character)".to_string()
         }
+        E::TooManyRedirects => {
+            "the URL redirects more than 20 times (a loop between CloudFront, the gateway or the origin, for example http↔https or a trailing slash): fix the redirect, or call the final URL".to_string()
+        }
         E::RedirectContainsCredentials | E::CorsDisabledScheme => {
             "the response redirects to a URL the browser refuses to follow cross-origin".to_string()
         }

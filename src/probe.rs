@@ -2,26 +2,25 @@
 //! model; with a policy, where the live answers differ from what the policy requires.
 //!
 //! Input: a [`FetchRequest`] (its URL is the endpoint) and a timeout. Output: an [`Exchange`]
-//! built from what the server really answered, redirects followed the way the browser follows
-//! them (and refused where it refuses them), plus [`Difference`]s from the engine's answers.
-//! Guarantee: the requests carry exactly the headers a browser sends for CORS (`Origin`, the
-//! preflight's `Access-Control-Request-*`, the script's headers); network failures (refused,
-//! timed out, TLS) are errors naming the request, never a verdict.
+//! built from what the server really answered, by the same driver `check` runs on the engine
+//! ([`crate::check::exchange`]: redirects followed the way the browser follows them, and
+//! refused where it refuses them), plus [`Difference`]s from the engine's answers.
+//! Guarantee: the requests are the ones a browser sends (any token method, as normalized;
+//! `Origin`, the preflight's `Access-Control-Request-*`, the script's headers as ISO-8859-1
+//! bytes, framing without chunks); a request the script's call refuses is never sent; network
+//! failures (refused, DNS, timed out, TLS, not HTTP) are errors naming the request and the
+//! cause, never a verdict.
 
 use std::time::Duration;
 
 use anyhow::Context as _;
 use serde::Serialize;
 
-use crate::address;
-use crate::browser::{check_redirect, evaluate, FetchRequest, Response, Verdict};
+use crate::browser::{FetchRequest, Response};
 use crate::check::{engine_answer, Exchange, Leg, Target};
 use crate::engine::{self, Request};
 use crate::model::Policy;
 use crate::Failure;
-
-/// The most redirects the browser follows (Fetch: 20).
-const MAX_REDIRECTS: usize = 20;
 
 /// The CORS headers compared between the live answer and the policy's.
 const COMPARED: [&str; 6] = [
@@ -97,109 +96,7 @@ pub fn probe(request: FetchRequest, timeout: Duration) -> Result<Exchange, Failu
         )
         .build()
         .into();
-    follow(request, |leg| send(&agent, leg, timeout)).map_err(Failure::io)
-}
-
-/// Runs `request` the way the browser does against a server that may redirect: the preflight
-/// when one is needed (a redirected preflight fails), then, only if it passed, the actual
-/// request, following each redirect only when the redirect response itself passes the CORS
-/// check, with Fetch's `Origin: null` taint once the chain leaves the API's origin. `answer`
-/// gives the server's response to each request it receives; nothing is asked for a forbidden
-/// method, which the script's call refuses.
-///
-/// # Errors
-/// What `answer` fails with, and a chain of more than 20 redirects.
-pub fn follow(
-    request: FetchRequest,
-    mut answer: impl FnMut(&Leg) -> anyhow::Result<Response>,
-) -> anyhow::Result<Exchange> {
-    if let Some(verdict) = request.exception_verdict() {
-        return Ok(Exchange::with_verdict(request, None, Vec::new(), verdict));
-    }
-    let mut send = |method: &str, url: &str, request_headers: Vec<(String, String)>| {
-        let mut leg = Leg {
-            method: method.to_string(),
-            url: url.to_string(),
-            request_headers,
-            response: Response::default(),
-        };
-        leg.response = answer(&leg)?;
-        anyhow::Ok(leg)
-    };
-    let preflight = match request.preflight_headers() {
-        Some(headers) => Some(send("OPTIONS", &request.url, headers)?),
-        None => None,
-    };
-    if let Some(leg) = &preflight {
-        let verdict = evaluate(&request, Some(&leg.response), None);
-        if !verdict.allowed() {
-            return Ok(Exchange::with_verdict(
-                request,
-                preflight,
-                Vec::new(),
-                verdict,
-            ));
-        }
-    }
-
-    let method = request.wire_method();
-    let mut hops: Vec<Leg> = Vec::new();
-    let mut url = request.url.clone();
-    let mut origin = request.origin.clone();
-    loop {
-        let leg = send(&method, &url, request.actual_headers(&origin))?;
-        let Some(location) = leg.response.redirect_location() else {
-            hops.push(leg);
-            break;
-        };
-        let as_sent = FetchRequest {
-            origin: origin.clone(),
-            ..request.clone()
-        };
-        let target = address::resolve(&url, &location).unwrap_or(location);
-        let checked = check_redirect(&as_sent, &leg.response, &target);
-        hops.push(leg);
-        if let Err(blocked) = checked {
-            let verdict = verdict_with(&request, preflight.as_ref(), blocked);
-            return Ok(Exchange::with_verdict(request, preflight, hops, verdict));
-        }
-        if hops.len() > MAX_REDIRECTS {
-            anyhow::bail!(
-                "{} {}: more than {MAX_REDIRECTS} redirects",
-                method,
-                request.url
-            );
-        }
-        // Fetch's redirect-taint: once the chain leaves the API's origin for another one, the
-        // browser sends `Origin: null`.
-        if address::origin(&target) != address::origin(&url)
-            && address::origin(&url).as_deref() != Some(&origin)
-        {
-            origin = "null".to_string();
-        }
-        url = target;
-    }
-    let final_request = FetchRequest {
-        origin,
-        ..request.clone()
-    };
-    let verdict = evaluate(
-        &final_request,
-        preflight.as_ref().map(|l| &l.response),
-        hops.last().map(|l| &l.response),
-    );
-    Ok(Exchange::with_verdict(request, preflight, hops, verdict))
-}
-
-fn verdict_with(
-    request: &FetchRequest,
-    preflight: Option<&Leg>,
-    blocked: crate::browser::Blocked,
-) -> Verdict {
-    let mut verdict = evaluate(request, preflight.map(|l| &l.response), None);
-    verdict.blocked = Some(blocked);
-    verdict.readable_headers.clear();
-    verdict
+    crate::check::exchange(request, |leg| send(&agent, leg, timeout)).map_err(Failure::io)
 }
 
 fn send(agent: &ureq::Agent, leg: &Leg, timeout: Duration) -> anyhow::Result<Response> {

@@ -9,12 +9,13 @@
 //! HAR of that same run with Chromium's own message.
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
 use std::net::TcpListener;
 use std::path::Path;
 
 use corsgen::browser::Response;
+use corsgen::check::exchange;
 use corsgen::check::fetch_request;
-use corsgen::probe::follow;
 use serde_json::{json, Value};
 
 use crate::support::{corsgen, emit_into, require_tool, root};
@@ -1004,19 +1005,21 @@ fn chromium_agrees_with_check_and_doctor_explains_its_har() {
             }
             Answer::Fixed(preflight, actual, redirect) => {
                 // The same driver `probe` runs over the network, answered by the fixed responses.
-                let result = follow(request, |leg| {
-                    Ok(if leg.method == "OPTIONS" {
+                let Ok(result) = exchange(request, |leg| {
+                    Ok::<_, Infallible>(if leg.method == "OPTIONS" {
                         preflight.clone()
                     } else if leg.url.contains("hop=1") {
                         actual.clone()
                     } else {
                         redirect.clone().unwrap_or_else(|| actual.clone())
                     })
-                })
-                .unwrap();
+                });
                 Outcome::of(&result)
             }
-            Answer::Echo => Outcome::of(&follow(request, |leg| Ok(echo(leg))).unwrap()),
+            Answer::Echo => {
+                let Ok(result) = exchange(request, |leg| Ok::<_, Infallible>(echo(leg)));
+                Outcome::of(&result)
+            }
         };
         // doctor reads the HAR: a request the page could not send is not in it, and redirect
         // chains are not followed there (yet), so those two are left out of its count.

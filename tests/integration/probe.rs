@@ -77,6 +77,12 @@ fn answer(
             h
         }),
         "/redirect-bare" => (301, vec![("Location", format!("{base}/allowed"))]),
+        // Redirects to itself for ever, each answer passing the CORS check.
+        "/loop" => (302, {
+            let mut h = cors(&[]);
+            h.push(("Location", "/loop".to_string()));
+            h
+        }),
         // Relative, with `..`, a query and a fragment: resolved as a browser does.
         "/dir/redirect-relative" => (302, {
             let mut h = cors(&[]);
@@ -737,6 +743,23 @@ fn a_value_probe_cannot_send_is_a_usage_error_and_check_models_it() {
     );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["preflight"]["request_headers"][3][1], "x-a");
+}
+
+#[test]
+fn a_redirect_loop_fails_as_in_chromium() {
+    // Chromium 156 sends 21 requests (20 redirects followed), then fails the fetch with a
+    // network error: the console says `net::ERR_TOO_MANY_REDIRECTS`, the script sees
+    // `TypeError: Failed to fetch`. A verdict (exit 1), not a probe failure.
+    let server = Server::start();
+    let url = format!("{}/loop", server.base);
+    let (code, report, stderr) = probe(&[&url, "--origin", ORIGIN]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(
+        report["message"],
+        "Failed to load resource: net::ERR_TOO_MANY_REDIRECTS"
+    );
+    assert_eq!(report["actual"].as_array().unwrap().len(), 21);
+    assert_eq!(server.requests().len(), 21);
 }
 
 #[test]
