@@ -830,22 +830,27 @@ pub fn fetch_request(
             }
         }
     }
-    // The URL as the browser's parser serializes it (lowercase host, percent-encoded path);
-    // XHR drops a user name and password (fetch() refuses them: a script exception).
+    // The URL as the browser's parser serializes it (lowercase host, percent-encoded path).
+    // A user name or password: XHR drops them; fetch() refuses the URL (a script exception
+    // that quotes it as the script wrote it, so it stays as given).
     let mut parsed_url = http_url(url)?;
-    if xhr {
+    let userinfo = !parsed_url.username().is_empty() || parsed_url.password().is_some();
+    let url = if userinfo && !xhr {
+        url.to_string()
+    } else {
         // Infallible for an http(s) URL with a host.
         let _ = parsed_url.set_username("");
         let _ = parsed_url.set_password(None);
-    }
-    let url = parsed_url.to_string();
-    // A name or value the browser refuses is the script's error, reported as the browser
-    // reports it (see `FetchRequest::script_exception`), not a usage error.
+        parsed_url.to_string()
+    };
+    // The name is everything before the first colon, as the script would write it: a name or
+    // value the browser refuses is the script's error, reported as the browser reports it (see
+    // `FetchRequest::script_exception`), not a usage error.
     let parsed = headers
         .iter()
         .map(|header| match header.split_once(':') {
-            Some((name, value)) => (name.trim().to_string(), value.to_string()),
-            None => (header.trim().to_string(), "1".to_string()),
+            Some((name, value)) => (name.to_string(), value.to_string()),
+            None => (header.clone(), "1".to_string()),
         })
         .collect();
     Ok(FetchRequest {

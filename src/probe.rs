@@ -72,11 +72,11 @@ impl std::fmt::Display for Difference {
 /// failure (connection refused, DNS, time-out, TLS, an answer that is not HTTP).
 pub fn probe(request: FetchRequest, timeout: Duration) -> Result<Exchange, Failure> {
     if !request.throws() {
-        if let Some((name, _)) = request.sent_headers().into_iter().find(|(_, value)| {
-            value
-                .chars()
-                .any(|c| c != '\t' && (c < ' ' || c == '\u{7f}'))
-        }) {
+        if let Some((name, _)) = request
+            .sent_headers()
+            .into_iter()
+            .find(|(_, value)| wire_value(value).is_none())
+        {
             return Err(Failure::usage(format!(
                 "--header `{name}`: its value holds a control character; browsers send it, but probe's HTTP client cannot (`corsgen check` models the request)"
             )));
@@ -107,41 +107,22 @@ fn send(agent: &ureq::Agent, leg: &Leg, timeout: Duration) -> anyhow::Result<Res
         .method(method.as_str())
         .uri(wire_url);
     for (name, value) in &leg.request_headers {
-        // Each character of a header value is one byte on the wire (ISO-8859-1), as browsers
-        // send it.
-        let bytes = crate::browser::latin1_bytes(value)
-            .with_context(|| format!("{method} {url}: header {name} is not ISO-8859-1"))?;
-        let value = ureq::http::HeaderValue::from_bytes(&bytes)
+        // `probe` refused the values this cannot send before the first request.
+        let value = wire_value(value)
             .with_context(|| format!("{method} {url}: header {name} cannot be sent"))?;
         builder = builder.header(name.as_str(), value);
     }
-    // No body, framed as browsers frame it: a length of 0 where a body may follow, never
-    // chunked.
-    if !matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS") {
+    // No body, framed as Chromium frames it: a length of 0 for POST and PUT, otherwise nothing
+    // (never chunked).
+    if crate::browser::sends_empty_content_length(method) {
         builder = builder.header("content-length", "0");
     }
     let http_request = builder
         .body(())
         .with_context(|| format!("{method} {url}: cannot build the request"))?;
-    let response = agent.run(http_request).map_err(|error| {
-        let why = match &error {
-            ureq::Error::Timeout(_) => {
-                format!("no answer within {} s (--timeout)", timeout.as_secs_f64())
-            }
-            ureq::Error::ConnectionFailed | ureq::Error::Io(_) => {
-                format!("cannot connect: {error}")
-            }
-            ureq::Error::HostNotFound => "host not found".to_string(),
-            ureq::Error::Rustls(_) | ureq::Error::Tls(_) | ureq::Error::TlsRequired => {
-                format!("TLS failed: {error}")
-            }
-            ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..) => {
-                format!("HTTP/1.1 protocol error: {error}")
-            }
-            other => format!("the request failed: {other}"),
-        };
-        anyhow::anyhow!("{method} {url}: {why}")
-    })?;
+    let response = agent
+        .run(http_request)
+        .map_err(|error| anyhow::anyhow!("{method} {url}: {}", cause(&error, url, timeout)))?;
     let mut headers = Vec::new();
     for (name, value) in response.headers() {
         headers.push((
@@ -153,6 +134,57 @@ fn send(agent: &ureq::Agent, leg: &Leg, timeout: Duration) -> anyhow::Result<Res
         status: response.status().as_u16(),
         headers,
     })
+}
+
+/// A header value as the browser puts it on the wire, each character one byte (ISO-8859-1);
+/// `None` for what the HTTP client cannot send (a control character other than tab, DEL).
+fn wire_value(value: &str) -> Option<ureq::http::HeaderValue> {
+    crate::browser::latin1_bytes(value)
+        .and_then(|bytes| ureq::http::HeaderValue::from_bytes(&bytes).ok())
+}
+
+/// Why a request got no answer, in words: the time-out, DNS, the connection, TLS, or an
+/// answer that is not HTTP/1.1.
+fn cause(error: &ureq::Error, url: &str, timeout: Duration) -> String {
+    match error {
+        ureq::Error::Timeout(_) => {
+            format!("no answer within {} s (--timeout)", timeout.as_secs_f64())
+        }
+        ureq::Error::HostNotFound => "host not found (DNS)".to_string(),
+        ureq::Error::Io(io) => {
+            use std::io::ErrorKind as K;
+            // The resolver's failure reaches here as an I/O error with std's wording.
+            if io
+                .to_string()
+                .starts_with("failed to lookup address information")
+            {
+                format!("host not found (DNS): {io}")
+            } else if io.kind() == K::InvalidData && url.starts_with("https:") {
+                format!("TLS failed: {io}")
+            } else if matches!(
+                io.kind(),
+                K::ConnectionRefused
+                    | K::ConnectionReset
+                    | K::ConnectionAborted
+                    | K::NotConnected
+                    | K::AddrNotAvailable
+                    | K::NetworkUnreachable
+                    | K::HostUnreachable
+            ) {
+                format!("cannot connect: {io}")
+            } else {
+                format!("network error: {io}")
+            }
+        }
+        ureq::Error::ConnectionFailed => format!("cannot connect: {error}"),
+        ureq::Error::Rustls(_) | ureq::Error::Tls(_) | ureq::Error::TlsRequired => {
+            format!("TLS failed: {error}")
+        }
+        ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..) => {
+            format!("HTTP/1.1 protocol error: {error}")
+        }
+        other => format!("the request failed: {other}"),
+    }
 }
 
 /// `access-control-allow-origin` → `Access-Control-Allow-Origin`, for display (HTTP/2 and the

@@ -155,7 +155,9 @@ fn parse_head(head: &str) -> (String, String, Vec<(String, String)>) {
     let target = start.next().unwrap_or_default().to_string();
     let headers = lines
         .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.to_string(), v.trim_matches([' ', '\t']).to_string()))
+        // Only the one space after the colon the client writes: any other whitespace is part of
+        // what was sent, so an untrimmed value would show.
+        .map(|(n, v)| (n.to_string(), v.strip_prefix(' ').unwrap_or(v).to_string()))
         .collect();
     (method, target, headers)
 }
@@ -359,6 +361,11 @@ fn rows() -> Vec<Row> {
     .map(|n| format!("{n}: {digits}"))
     .collect();
     let nine: Vec<&str> = nine.iter().map(String::as_str).collect();
+    let eight: Vec<&str> = nine
+        .iter()
+        .copied()
+        .filter(|h| !h.starts_with("Accept:"))
+        .collect();
     let long = format!("Accept: {}", "a".repeat(129));
     let none = None;
     let empty = Some("");
@@ -419,6 +426,12 @@ fn rows() -> Vec<Row> {
         ),
         Row::new("safelisted values of exactly 1,024 bytes", "GET", &nine[1..])
             .sends_as_given("GET", none),
+        // The browser's own `Accept: */*` counts: 8 × 128 + 3 bytes.
+        Row::new("safelisted values over 1,024 bytes with the browser's Accept", "GET", &eight)
+            .sends_as_given(
+                "GET",
+                Some("accept,content-language,device-memory,downlink,dpr,intervention,rtt,viewport-width,width"),
+            ),
         Row::new(
             "repeated name, joined",
             "GET",
@@ -587,6 +600,17 @@ fn every_request_a_browser_can_make_is_sent_as_the_browser_sends_it() {
                 h.push(("Origin", ORIGIN));
                 expected.push(((*method).to_string(), target, sorted(&h)));
                 assert_eq!(seen, expected, "{what}: what the server received");
+                // Framed as Chromium frames a request without a body: `Content-Length: 0` for
+                // POST and PUT only, never chunked (transfer-encoding is compared above).
+                for (head, (m, _, _)) in server.requests()[before..].iter().zip(&seen) {
+                    let length = parse_head(head)
+                        .2
+                        .into_iter()
+                        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+                        .map(|(_, v)| v);
+                    let expected = matches!(m.as_str(), "POST" | "PUT").then(|| "0".to_string());
+                    assert_eq!(length, expected, "{what}: Content-Length of {m}");
+                }
                 // What probe reports it sent is what the server received.
                 let mut legs: Vec<&Value> = report["preflight"]
                     .as_object()
@@ -782,14 +806,34 @@ fn network_failures_are_errors_not_verdicts() {
     assert_eq!(code, Some(4));
     assert!(stderr.contains("cannot connect"), "{stderr}");
 
+    // `.invalid` never resolves (RFC 6761).
+    let (code, _, stderr) = probe(&[
+        "http://corsgen-test.invalid/x",
+        "--origin",
+        ORIGIN,
+        "--timeout",
+        "5",
+    ]);
+    assert_eq!(code, Some(4));
+    assert!(stderr.contains("host not found (DNS)"), "{stderr}");
+
+    // An answer that is not HTTP.
+    let garbage = TcpListener::bind("127.0.0.1:0").unwrap();
+    let at = garbage.local_addr().unwrap();
+    std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = garbage.accept() {
+            let _ = stream.write_all(b"SSH-2.0-OpenSSH_9.2\r\n\r\n");
+        }
+    });
+    let (code, _, stderr) = probe(&[&format!("http://{at}/x"), "--origin", ORIGIN]);
+    assert_eq!(code, Some(4));
+    assert!(stderr.contains("HTTP/1.1 protocol error"), "{stderr}");
+
     // TLS to a plain-HTTP server fails the handshake.
     let url = format!("{}/allowed", server.base.replace("http://", "https://"));
     let (code, _, stderr) = probe(&[&url, "--origin", ORIGIN, "--timeout", "5"]);
     assert_eq!(code, Some(4));
-    assert!(
-        stderr.contains("TLS failed") || stderr.contains("cannot connect"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("TLS failed"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 
     // Usage errors: an origin no browser sends, a relative URL.
@@ -883,7 +927,8 @@ fn with_a_policy_probe_names_where_the_live_answer_differs() {
 #[test]
 fn a_url_with_credentials_throws_in_fetch_and_loses_them_in_xhr() {
     let server = Server::start();
-    let url = format!("{}/echo", server.base.replace("http://", "http://u:p@"));
+    // Quoted as the script wrote it, not as the URL parser serializes it.
+    let url = format!("{}/echo", server.base.replace("http://", "HTTP://u:p@"));
     let (code, report, stderr) = probe(&[&url, "--origin", ORIGIN]);
     assert_eq!(code, Some(1), "{stderr}");
     assert_eq!(

@@ -192,8 +192,10 @@ pub(crate) fn random_toml() -> impl Strategy<Value = String> {
 fn valid_random_policies_render_snippets_that_run_in_python_and_node() {
     let dir = tempfile::tempdir().unwrap();
     let valid = RefCell::new(Vec::new());
+    // Random tables validate about one time in ten; enough cases that 50 valid ones are all but
+    // certain, and the runtimes then run at most 80 of them.
     let mut runner = TestRunner::new(Config {
-        cases: 600,
+        cases: 2000,
         ..Config::default()
     });
     runner
@@ -203,7 +205,7 @@ fn valid_random_policies_render_snippets_that_run_in_python_and_node() {
             let loaded =
                 corsgen::load_source(corsgen::source::PolicySource::new("p.toml", &text), None)
                     .unwrap();
-            if loaded.policy.is_some() {
+            if loaded.policy.is_some() && valid.borrow().len() < 80 {
                 let mut valid = valid.borrow_mut();
                 let out = dir.path().join(format!("v{}", valid.len()));
                 let policy = emit_into(&text, None, &out);
@@ -213,6 +215,7 @@ fn valid_random_policies_render_snippets_that_run_in_python_and_node() {
         })
         .unwrap();
     let valid = valid.into_inner();
+    eprintln!("{} valid random policies", valid.len());
     assert!(
         valid.len() >= 50,
         "only {} of the random policies validated; the generator needs tuning",
