@@ -66,7 +66,7 @@ pub struct FetchRequest {
 pub struct Response {
     /// The status code.
     pub status: u16,
-    /// Header lines in order.
+    /// Header lines in order; a value holds one character per byte received (ISO-8859-1).
     pub headers: Vec<(String, String)>,
 }
 
@@ -84,13 +84,24 @@ impl Response {
         (!values.is_empty()).then(|| values.join(", "))
     }
 
-    /// True for a redirect the browser would follow: a 301, 302, 303, 307 or 308 with a
-    /// `Location`.
+    /// The `Location` of a redirect the browser would follow (a 301, 302, 303, 307 or 308 with
+    /// one), ready for the URL parser: header values are bytes (one character each, as
+    /// ISO-8859-1), and Chromium percent-encodes each byte above 0x7F on its own (`caf\xE9`
+    /// becomes `caf%E9`, the UTF-8 `caf\xC3\xA9` becomes `caf%C3%A9`; measured).
     #[must_use]
     pub fn redirect_location(&self) -> Option<String> {
-        matches!(self.status, 301 | 302 | 303 | 307 | 308)
+        let location = matches!(self.status, 301 | 302 | 303 | 307 | 308)
             .then(|| self.header("location"))
-            .flatten()
+            .flatten()?;
+        Some(
+            location
+                .chars()
+                .map(|c| match u8::try_from(u32::from(c)) {
+                    Ok(byte) if byte > 0x7F => format!("%{byte:02X}"),
+                    _ => c.to_string(),
+                })
+                .collect(),
+        )
     }
 }
 

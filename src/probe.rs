@@ -127,7 +127,8 @@ fn send(agent: &ureq::Agent, leg: &Leg, timeout: Duration) -> anyhow::Result<Res
     for (name, value) in response.headers() {
         headers.push((
             canonical_name(name.as_str()),
-            String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            // Header bytes as the browser reads them: one character each (ISO-8859-1).
+            value.as_bytes().iter().copied().map(char::from).collect(),
         ));
     }
     Ok(Response {

@@ -14,8 +14,9 @@
 //              headers it asks for)}]}
 // stdout: {"chromium": version, "results": [{"id", "url", "verdict": "allowed"|"blocked",
 //   "messages": [console texts that name the URL, then the exception the call threw when it
-//   is not the plain "Failed to fetch"], "received": [{"method", "headers": [[n, v]]}]: every
-//   request the API received for the scenario, raw header lines, values ISO-8859-1 decoded}]}.
+//   is not the plain "Failed to fetch"], "received": [{"method", "url", "headers": [[n, v]]}]:
+//   every request the API received for the scenario (the request target as sent, raw header
+//   lines with values ISO-8859-1 decoded)}]}.
 // The HAR written to input.har is built from Chromium's own DevTools-protocol network events
 // (the source DevTools' "Save all as HAR" uses): preflights included, raw headers, `_error`.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -154,7 +155,7 @@ const api = http.createServer(async (req, res) => {
       return res.end();
     }
     if (!received.has(scenario.id)) received.set(scenario.id, []);
-    received.get(scenario.id).push({ method: req.method, headers: requestPairs(req) });
+    received.get(scenario.id).push({ method: req.method, url: req.url, headers: requestPairs(req) });
     const { status, headers } = await answer(req, url, scenario);
     const grouped = new Map();
     for (const [name, value] of headers) {

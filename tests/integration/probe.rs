@@ -77,6 +77,19 @@ fn answer(
             h
         }),
         "/redirect-bare" => (301, vec![("Location", format!("{base}/allowed"))]),
+        // Header values are bytes: the server sends each character as one byte.
+        "/acao-bytes" => (
+            200,
+            vec![(
+                "Access-Control-Allow-Origin",
+                "http://b\u{c3}\u{bc}cher.example".to_string(),
+            )],
+        ),
+        "/redirect-bytes" => (302, {
+            let mut h = cors(&[]);
+            h.push(("Location", "/caf\u{e9}?x".to_string()));
+            h
+        }),
         // Redirects to itself for ever, each answer passing the CORS check.
         "/loop" => (302, {
             let mut h = cors(&[]);
@@ -144,7 +157,11 @@ fn serve(mut stream: TcpStream, record: &Mutex<Vec<String>>, base: &str) {
         text.push_str(&format!("{name}: {value}\r\n"));
     }
     text.push_str("\r\n");
-    let _ = stream.write_all(text.as_bytes());
+    let bytes: Vec<u8> = text
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).expect("ISO-8859-1 test headers"))
+        .collect();
+    let _ = stream.write_all(&bytes);
 }
 
 /// A recorded request head: method, request target and header lines.
@@ -767,6 +784,31 @@ fn a_value_probe_cannot_send_is_a_usage_error_and_check_models_it() {
     );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["preflight"]["request_headers"][3][1], "x-a");
+}
+
+#[test]
+fn response_header_bytes_are_read_as_chromium_reads_them() {
+    // Measured in Chromium 156: the hint quotes each byte (`\u00C3\u00BC` for UTF-8 `ü`), and
+    // a Location byte above 0x7F is percent-encoded on its own.
+    let server = Server::start();
+    let url = format!("{}/acao-bytes", server.base);
+    let (code, report, stderr) = probe(&[&url, "--origin", ORIGIN]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(
+        report["message"],
+        format!("Access to fetch at '{url}' from origin '{ORIGIN}' has been blocked by CORS policy: The 'Access-Control-Allow-Origin' header has a value 'http://b\\u00C3\\u00BCcher.example' that is not equal to the supplied origin. Have the server send the header with a valid value.")
+    );
+    let url = format!("{}/redirect-bytes", server.base);
+    let (_, report, stderr) = probe(&[&url, "--origin", ORIGIN]);
+    assert_eq!(
+        report["actual"][1]["url"],
+        format!("{}/caf%E9?x", server.base),
+        "{stderr}"
+    );
+    assert!(server
+        .requests()
+        .iter()
+        .any(|r| r.starts_with("GET /caf%E9?x ")));
 }
 
 #[test]
