@@ -888,13 +888,56 @@ impl FetchRequest {
         Some(headers)
     }
 
-    /// The actual request's headers with `origin` in `Origin` (the page's, or `null` after a
-    /// cross-origin redirect): the ones sent, then `Origin`.
+    /// True when `url` is not on the page's origin: the browser then runs CORS (an opaque
+    /// `null` page is cross-origin to everything).
     #[must_use]
-    pub fn actual_headers(&self, origin: &str) -> Vec<(String, String)> {
+    pub fn is_cross_origin(&self, url: &str) -> bool {
+        self.origin == "null"
+            || crate::address::origin(url).as_deref() != Some(self.origin.as_str())
+    }
+
+    /// The headers of the (non-preflight) request to `url`: the ones sent, then `Origin`
+    /// (this request's, which a redirect may have tainted to `null`) unless the request is a
+    /// same-origin GET or HEAD, which carries none.
+    #[must_use]
+    pub fn actual_headers(&self, url: &str) -> Vec<(String, String)> {
         let mut headers = self.sent_headers();
-        headers.push(("Origin".to_string(), origin.to_string()));
+        if self.is_cross_origin(url) || !matches!(self.wire_method().as_str(), "GET" | "HEAD") {
+            headers.push(("Origin".to_string(), self.origin.clone()));
+        }
         headers
+    }
+
+    /// The request a redirect with `status` leads to: a 301 or 302 turns POST into GET, a 303
+    /// turns every method but GET and HEAD into GET, and a request changed to GET loses its
+    /// body and the headers that describe it (`Content-Type`, `Content-Language`,
+    /// `Content-Encoding`, `Content-Location`).
+    #[must_use]
+    pub fn redirected(&self, status: u16) -> FetchRequest {
+        let method = self.wire_method();
+        let to_get = (matches!(status, 301 | 302) && method == "POST")
+            || (status == 303 && !matches!(method.as_str(), "GET" | "HEAD"));
+        if !to_get {
+            return self.clone();
+        }
+        FetchRequest {
+            method: "GET".to_string(),
+            headers: self
+                .headers
+                .iter()
+                .filter(|(n, _)| {
+                    !matches!(
+                        n.to_ascii_lowercase().as_str(),
+                        "content-type"
+                            | "content-language"
+                            | "content-encoding"
+                            | "content-location"
+                    )
+                })
+                .cloned()
+                .collect(),
+            ..self.clone()
+        }
     }
 
     fn include(&self) -> bool {
@@ -1149,14 +1192,15 @@ fn blocked_verdict(blocked: Blocked, notes: Vec<Note>) -> Verdict {
     }
 }
 
-/// Checks a redirect of the actual request before the browser follows it: the redirect
-/// response must itself pass the CORS check, and the target may carry no credentials and must
-/// be http(s).
+/// Checks a redirect of the actual request from `url` before the browser follows it: the
+/// target must be http(s), may carry no credentials when it is cross-origin or the hop was, and
+/// a cross-origin hop's redirect response must itself pass the CORS check.
 ///
 /// # Errors
 /// The [`CorsError`] Chromium reports for the redirect.
 pub fn check_redirect(
     request: &FetchRequest,
+    url: &str,
     response: &Response,
     location: &str,
 ) -> Result<(), Blocked> {
@@ -1167,16 +1211,42 @@ pub fn check_redirect(
     {
         return Err(Blocked::new(CorsError::CorsDisabledScheme, ""));
     }
+    let cors = request.is_cross_origin(url);
     if target
         .as_ref()
         .is_some_and(|t| !t.username().is_empty() || t.password().is_some())
+        && (cors || request.is_cross_origin(location))
     {
         return Err(Blocked::new(
             CorsError::RedirectContainsCredentials,
             location,
         ));
     }
-    check_access(&request.origin, request.credentials, response)
+    if cors {
+        check_access(&request.origin, request.credentials, response)
+    } else {
+        Ok(())
+    }
+}
+
+/// The verdict on a response the page reads without CORS (a same-origin request): allowed,
+/// every header readable but `Set-Cookie`.
+#[must_use]
+pub fn same_origin_verdict(request: &FetchRequest, response: &Response) -> Verdict {
+    let mut readable: Vec<String> = response
+        .headers
+        .iter()
+        .map(|(n, _)| n.to_ascii_lowercase())
+        .filter(|n| !matches!(n.as_str(), "set-cookie" | "set-cookie2"))
+        .collect();
+    readable.sort();
+    readable.dedup();
+    Verdict {
+        blocked: None,
+        notes: request.request_notes(),
+        readable_headers: readable,
+        preflight_cache_seconds: None,
+    }
 }
 
 #[cfg(test)]
@@ -1748,25 +1818,68 @@ mod tests {
             ],
         );
         assert_eq!(
-            check_redirect(&get, &redirect, "https://u:p@b.example/")
+            check_redirect(&get, URL, &redirect, "https://u:p@b.example/")
                 .unwrap_err()
                 .error,
             CorsError::RedirectContainsCredentials
         );
         assert_eq!(
-            check_redirect(&get, &redirect, "ftp://b.example/")
+            check_redirect(&get, URL, &redirect, "ftp://b.example/")
                 .unwrap_err()
                 .error,
             CorsError::CorsDisabledScheme
         );
-        assert!(check_redirect(&get, &redirect, "https://b.example/x").is_ok());
+        assert!(check_redirect(&get, URL, &redirect, "https://b.example/x").is_ok());
         let bare = response(302, &[("Location", "https://b.example/")]);
         assert_eq!(
-            check_redirect(&get, &bare, "https://b.example/")
+            check_redirect(&get, URL, &bare, "https://b.example/")
                 .unwrap_err()
                 .error,
             CorsError::MissingAllowOriginHeader
         );
+    }
+
+    #[test]
+    fn redirects_rewrite_the_method_as_fetch_does() {
+        let post = request(
+            "post",
+            &[("Content-Type", "text/plain"), ("X-A", "1")],
+            Credentials::Omit,
+        );
+        let to_get = post.redirected(303);
+        assert_eq!(to_get.wire_method(), "GET");
+        assert_eq!(to_get.headers, [("X-A".to_string(), "1".to_string())]);
+        assert_eq!(post.redirected(302).wire_method(), "GET");
+        assert_eq!(post.redirected(301).wire_method(), "GET");
+        assert_eq!(post.redirected(307).wire_method(), "POST");
+        assert_eq!(post.redirected(308).headers.len(), 2);
+        let put = request("PUT", &[], Credentials::Omit);
+        assert_eq!(put.redirected(302).wire_method(), "PUT");
+        assert_eq!(put.redirected(303).wire_method(), "GET");
+        assert_eq!(
+            request("HEAD", &[], Credentials::Omit)
+                .redirected(303)
+                .wire_method(),
+            "HEAD"
+        );
+        // A same-origin GET carries no Origin; any other method does; a cross-origin one always.
+        let page = FetchRequest {
+            origin: "https://api.invalid".into(),
+            ..request("GET", &[], Credentials::Omit)
+        };
+        assert!(!page.actual_headers(URL).iter().any(|(n, _)| n == "Origin"));
+        let delete = FetchRequest {
+            method: "DELETE".into(),
+            ..page.clone()
+        };
+        assert!(delete
+            .actual_headers(URL)
+            .iter()
+            .any(|(n, _)| n == "Origin"));
+        assert!(page
+            .actual_headers("https://other.invalid/")
+            .iter()
+            .any(|(n, _)| n == "Origin"));
     }
 
     #[test]
@@ -1895,7 +2008,11 @@ mod tests {
         );
         // Accept: */* unless the script set Accept; the actual request adds Origin.
         assert_eq!(
-            r.actual_headers("null"),
+            FetchRequest {
+                origin: "null".into(),
+                ..r.clone()
+            }
+            .actual_headers(URL),
             [
                 ("X-A".to_string(), "1, 2".to_string()),
                 ("Accept-Language".to_string(), "en, fr".to_string()),

@@ -34,6 +34,18 @@ pub struct Leg {
     pub response: Response,
 }
 
+impl Leg {
+    /// True for a CORS preflight (an OPTIONS request naming the method it asks for).
+    #[must_use]
+    pub fn is_preflight(&self) -> bool {
+        self.method == "OPTIONS"
+            && self
+                .request_headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("access-control-request-method"))
+    }
+}
+
 /// A request, what the server answered, and the browser's verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Exchange {
@@ -43,7 +55,8 @@ pub struct Exchange {
     pub preflight_reasons: Vec<String>,
     /// The preflight, when one is sent.
     pub preflight: Option<Leg>,
-    /// The actual request and every redirect hop before it, when the browser sends it.
+    /// Every request after the first preflight, in the order sent: the actual request, its
+    /// redirect hops, and the preflight before each cross-origin URL a redirect leads to.
     pub actual: Vec<Leg>,
     /// The verdict.
     pub verdict: Verdict,
@@ -99,8 +112,12 @@ impl Exchange {
             .blocked
             .as_ref()
             .map(|b| b.console_message(last, &request.url, &request.origin, request.initiator));
-        // A request that is never sent has no preflight either.
-        let sent = !request.throws();
+        // A request that is never sent has no preflight either, nor a same-origin one (unless
+        // a redirect took it to another origin).
+        let sent = !request.throws()
+            && (request.is_cross_origin(&request.url)
+                || preflight.is_some()
+                || actual.iter().any(Leg::is_preflight));
         Exchange {
             preflight_reasons: request
                 .preflight_reasons()
@@ -121,14 +138,17 @@ impl Exchange {
 /// The most redirects the browser follows (Fetch: 20).
 const MAX_REDIRECTS: usize = 20;
 
-/// Runs `request` the way the browser does against a server that may redirect: the preflight
-/// when one is needed (a redirected preflight fails), then, only if it passed, the actual
-/// request, following each redirect only when the redirect response itself passes the CORS
-/// check, with Fetch's `Origin: null` taint once the chain leaves the API's origin; after 20
-/// redirects, the network error Chromium reports. `answer` gives the server's response to each
-/// request it receives (method, URL and headers as the browser sends them); nothing is asked
-/// for a request the script's call refuses. `check` answers with the engine, `probe` with the
-/// network, the browser test with fixed responses.
+/// Runs `request` the way the browser does against a server that may redirect. A cross-origin
+/// URL gets a preflight first when the request needs one (one per cross-origin URL the chain
+/// reaches, from the origin the request then carries), and a failed preflight ends the chain;
+/// a same-origin URL is fetched without CORS. A redirect is followed only when its response
+/// passes the CORS check (for a cross-origin hop) and its target is one the browser goes to;
+/// 301/302 turn POST, and 303 every method but GET and HEAD, into GET; `Origin` turns `null`
+/// once the chain leaves the API's origin for another; after 20 redirects comes the network
+/// error Chromium reports. `answer` gives the server's response to each request (method, URL
+/// and headers as the browser sends them); nothing is asked for a request the script's call
+/// refuses. `check` answers with the engine, `probe` with the network, the browser test with
+/// fixed responses.
 ///
 /// # Errors
 /// What `answer` fails with.
@@ -149,72 +169,76 @@ pub fn exchange<E>(
         leg.response = answer(&leg)?;
         Ok(leg)
     };
-    let preflight = match request.preflight_headers() {
-        Some(headers) => Some(send("OPTIONS", &request.url, headers)?),
-        None => None,
+    // The first preflight, then every request after it in order.
+    let mut preflight: Option<Leg> = None;
+    let mut legs: Vec<Leg> = Vec::new();
+    let mut last_preflight: Option<Response> = None;
+    let blocked = |request: FetchRequest, preflight, legs, verdict| {
+        Ok(Exchange::with_verdict(request, preflight, legs, verdict))
     };
-    if let Some(leg) = &preflight {
-        let verdict = evaluate(&request, Some(&leg.response), None);
-        if !verdict.allowed() {
-            return Ok(Exchange::with_verdict(
-                request,
-                preflight,
-                Vec::new(),
-                verdict,
-            ));
-        }
-    }
-
-    let method = request.wire_method();
-    let mut hops: Vec<Leg> = Vec::new();
+    // The request as it goes to `url`: its method and `Origin` change along a redirect chain.
+    let mut hop = request.clone();
     let mut url = request.url.clone();
-    let mut origin = request.origin.clone();
+    let mut redirects = 0;
     loop {
-        let leg = send(&method, &url, request.actual_headers(&origin))?;
-        let Some(location) = leg.response.redirect_location() else {
-            hops.push(leg);
+        let cross = hop.is_cross_origin(&url);
+        if let Some(headers) = cross.then(|| hop.preflight_headers()).flatten() {
+            let at = FetchRequest {
+                url: url.clone(),
+                ..hop.clone()
+            };
+            let leg = send("OPTIONS", &url, headers)?;
+            let verdict = evaluate(&at, Some(&leg.response), None);
+            last_preflight = Some(leg.response.clone());
+            if preflight.is_none() && legs.is_empty() {
+                preflight = Some(leg);
+            } else {
+                legs.push(leg);
+            }
+            if !verdict.allowed() {
+                return blocked(request, preflight, legs, verdict);
+            }
+        }
+        let leg = send(&hop.wire_method(), &url, hop.actual_headers(&url))?;
+        let (status, location) = (leg.response.status, leg.response.redirect_location());
+        legs.push(leg);
+        let Some(location) = location else {
             break;
         };
-        let as_sent = FetchRequest {
-            origin: origin.clone(),
-            ..request.clone()
-        };
         let target = crate::address::resolve(&url, &location).unwrap_or(location);
-        let checked = check_redirect(&as_sent, &leg.response, &target);
-        hops.push(leg);
-        let blocked = match checked {
+        redirects += 1;
+        let response = &legs[legs.len() - 1].response;
+        let failed = match check_redirect(&hop, &url, response, &target) {
             Err(blocked) => Some(blocked),
-            Ok(()) if hops.len() > MAX_REDIRECTS => Some(Blocked {
+            Ok(()) if redirects > MAX_REDIRECTS => Some(Blocked {
                 error: CorsError::TooManyRedirects,
                 hint: String::new(),
             }),
             Ok(()) => None,
         };
-        if let Some(blocked) = blocked {
-            let mut verdict = evaluate(&request, preflight.as_ref().map(|l| &l.response), None);
-            verdict.blocked = Some(blocked);
+        if let Some(failed) = failed {
+            let mut verdict = evaluate(&hop, last_preflight.as_ref(), None);
+            verdict.blocked = Some(failed);
             verdict.readable_headers.clear();
-            return Ok(Exchange::with_verdict(request, preflight, hops, verdict));
+            return blocked(request, preflight, legs, verdict);
         }
         // Fetch's redirect-taint: once the chain leaves the API's origin for another one, the
         // browser sends `Origin: null`.
         if crate::address::origin(&target) != crate::address::origin(&url)
-            && crate::address::origin(&url).as_deref() != Some(&origin)
+            && hop.is_cross_origin(&url)
         {
-            origin = "null".to_string();
+            hop.origin = "null".to_string();
         }
+        hop = hop.redirected(status);
         url = target;
     }
-    let final_request = FetchRequest {
-        origin,
-        ..request.clone()
+    let last = &legs[legs.len() - 1].response;
+    let verdict = if hop.is_cross_origin(&url) {
+        evaluate(&hop, last_preflight.as_ref(), Some(last))
+    } else {
+        crate::browser::same_origin_verdict(&hop, last)
     };
-    let verdict = evaluate(
-        &final_request,
-        preflight.as_ref().map(|l| &l.response),
-        hops.last().map(|l| &l.response),
-    );
-    Ok(Exchange::with_verdict(request, preflight, hops, verdict))
+    Ok(Exchange::with_verdict(request, preflight, legs, verdict))
 }
 
 /// The engine's answers to `request`, whose route is matched on `route_path`: the preflight
@@ -514,7 +538,8 @@ pub fn policy_fixes(
             let (location, _) = place.field_location(path, Field::Origins);
             vec![Fix {
                 message: format!(
-                    "credentialed requests need the exact origin: replace [\"*\"] in allow-origins with the sites that send credentials (e.g. \"{}\") and set allow-credentials = true, or call fetch without credentials: 'include'",
+                    "credentialed requests need the exact origin ({} in the script sends none); otherwise replace [\"*\"] in allow-origins with the sites that send credentials (e.g. \"{}\") and set allow-credentials = true",
+                    without_credentials(request),
                     request.origin
                 ),
                 location: Some(location),
@@ -524,13 +549,16 @@ pub fn policy_fixes(
             if include && !rule.credentials =>
         {
             let (location, exists) = place.field_location(path, Field::Credentials);
+            let change = if exists {
+                "set allow-credentials = true"
+            } else {
+                "add allow-credentials = true to this table"
+            };
             vec![Fix {
-                message: if exists {
-                    "set allow-credentials = true, or call fetch without credentials: 'include'"
-                        .to_string()
-                } else {
-                    "add allow-credentials = true to this table, or call fetch without credentials: 'include'".to_string()
-                },
+                message: format!(
+                    "if the API should receive credentials, {change} (else {} in the script)",
+                    without_credentials(request)
+                ),
                 location: Some(location),
             }]
         }
@@ -574,6 +602,14 @@ pub fn policy_fixes(
             vec![place.fix(path, Field::Headers, &quoted, &format!("allow {quoted}"))]
         }
         _ => Vec::new(),
+    }
+}
+
+/// How the script stops sending credentials, in its own API's words.
+fn without_credentials(request: &FetchRequest) -> &'static str {
+    match request.initiator {
+        crate::browser::Initiator::Fetch => "fetch without credentials: 'include'",
+        crate::browser::Initiator::XmlHttpRequest => "withCredentials left false",
     }
 }
 
@@ -704,6 +740,8 @@ pub fn human(exchange: &Exchange, answered_by: &str) -> String {
     out.push_str(&format!("answered by: {answered_by}\n\n"));
     if r.throws() {
         out.push_str("nothing is sent: the script's call throws before any request is made\n");
+    } else if !r.is_cross_origin(&r.url) && exchange.preflight.is_none() {
+        out.push_str("preflight: none (a same-origin request: the browser runs no CORS check)\n");
     } else if exchange.preflight_reasons.is_empty() {
         out.push_str("preflight: none (a simple request)\n");
     } else {

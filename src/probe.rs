@@ -67,18 +67,18 @@ impl std::fmt::Display for Difference {
 /// its verdict is the script's exception.
 ///
 /// # Errors
-/// A usage failure for a header value with a control character other than tab (browsers send
-/// it; the HTTP client cannot); an I/O failure naming the request and its cause for a network
+/// A usage failure for a header value browsers send and the HTTP client cannot (a control
+/// character other than tab; in `Authorization`, a character outside ASCII); an I/O failure naming the request and its cause for a network
 /// failure (connection refused, DNS, time-out, TLS, an answer that is not HTTP).
 pub fn probe(request: FetchRequest, timeout: Duration) -> Result<Exchange, Failure> {
     if !request.throws() {
         if let Some((name, _)) = request
             .sent_headers()
             .into_iter()
-            .find(|(_, value)| wire_value(value).is_none())
+            .find(|(name, value)| wire_value(name, value).is_none())
         {
             return Err(Failure::usage(format!(
-                "--header `{name}`: its value holds a control character; browsers send it, but probe's HTTP client cannot (`corsgen check` models the request)"
+                "--header `{name}`: browsers send this value, but probe's HTTP client cannot (a control character other than tab, or in Authorization a character outside ASCII); `corsgen check` models the request"
             )));
         }
     }
@@ -108,7 +108,7 @@ fn send(agent: &ureq::Agent, leg: &Leg, timeout: Duration) -> anyhow::Result<Res
         .uri(wire_url);
     for (name, value) in &leg.request_headers {
         // `probe` refused the values this cannot send before the first request.
-        let value = wire_value(value)
+        let value = wire_value(name, value)
             .with_context(|| format!("{method} {url}: header {name} cannot be sent"))?;
         builder = builder.header(name.as_str(), value);
     }
@@ -138,10 +138,12 @@ fn send(agent: &ureq::Agent, leg: &Leg, timeout: Duration) -> anyhow::Result<Res
 }
 
 /// A header value as the browser puts it on the wire, each character one byte (ISO-8859-1);
-/// `None` for what the HTTP client cannot send (a control character other than tab, DEL).
-fn wire_value(value: &str) -> Option<ureq::http::HeaderValue> {
-    crate::browser::latin1_bytes(value)
-        .and_then(|bytes| ureq::http::HeaderValue::from_bytes(&bytes).ok())
+/// `None` for what the HTTP client cannot send: a control character other than tab, DEL, and
+/// in `Authorization` anything but visible ASCII.
+fn wire_value(name: &str, value: &str) -> Option<ureq::http::HeaderValue> {
+    let value = crate::browser::latin1_bytes(value)
+        .and_then(|bytes| ureq::http::HeaderValue::from_bytes(&bytes).ok())?;
+    (!name.eq_ignore_ascii_case("authorization") || value.to_str().is_ok()).then_some(value)
 }
 
 /// Why a request got no answer, in words: the time-out, DNS, the connection, TLS, or an

@@ -6,6 +6,7 @@
 //
 // argv: <input.json>. Input: {"page_port", "api_port", "har", "scenarios": [{"id", "path",
 //   "method", "headers": [[n, v]], "credentials": "omit"|"include", "xhr": bool,
+//   "same_origin": bool (the page fetches its own origin, which answers as the API does),
 //   "server": {"kind": "lambda-node", "module": path} | {"kind": "cloudfront", "dir": path}
 //           | {"kind": "fixed", "preflight": {"status", "headers"}, "actual": {"status", "headers"},
 //              "redirect": null | {"status", "headers"} (the first actual request's answer;
@@ -146,7 +147,7 @@ async function answer(req, url, scenario) {
 }
 
 const received = new Map();
-const api = http.createServer(async (req, res) => {
+const serveApi = async (req, res) => {
   try {
     const url = new URL(req.url, `http://127.0.0.1:${input.api_port}`);
     const scenario = scenarios.get(url.searchParams.get("s"));
@@ -171,11 +172,12 @@ const api = http.createServer(async (req, res) => {
     res.writeHead(599);
     res.end();
   }
-});
+};
+const api = http.createServer(serveApi);
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>corsgen</title><script>
 async function one(s, base) {
-  const url = base + s.path + "?s=" + encodeURIComponent(s.id);
+  const url = (s.same_origin ? location.origin : base) + s.path + "?s=" + encodeURIComponent(s.id);
   if (s.xhr) {
     return new Promise((resolve) => {
       const x = new XMLHttpRequest();
@@ -205,7 +207,9 @@ async function one(s, base) {
 }
 window.runAll = async (list, base) => { const out = []; for (const s of list) out.push({ id: s.id, ...(await one(s, base)) }); return out; };
 </script>`;
+// The page's own origin answers a scenario's requests too, for same-origin scenarios.
 const page = http.createServer((req, res) => {
+  if (req.url !== "/") return serveApi(req, res);
   res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
   res.end(PAGE);
 });

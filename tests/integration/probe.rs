@@ -743,7 +743,7 @@ fn no_request_a_page_can_make_ends_in_exit_4() {
                 "exit {code:?} for {method:?} {header_args:?}: {stderr}"
             );
             if code == Some(2) {
-                prop_assert!(stderr.contains("control character"), "{stderr}");
+                prop_assert!(stderr.contains("probe's HTTP client cannot"), "{stderr}");
                 return Ok(());
             }
             // check, with a policy that allows everything, reaches the same verdict.
@@ -766,8 +766,17 @@ fn a_value_probe_cannot_send_is_a_usage_error_and_check_models_it() {
     let url = format!("{}/echo", server.base);
     let (code, report, stderr) = probe(&[&url, "--origin", ORIGIN, "-H", "X-A: a\u{1}b"]);
     assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.contains("control character"), "{stderr}");
+    assert!(stderr.contains("probe's HTTP client cannot"), "{stderr}");
     assert_eq!(report["error"]["kind"], "usage");
+    // The HTTP client only sends visible ASCII in Authorization (found by the property test).
+    let (code, _, stderr) = probe(&[
+        &url,
+        "--origin",
+        ORIGIN,
+        "-H",
+        "Authorization: Bearer \u{e9}",
+    ]);
+    assert_eq!(code, Some(2), "{stderr}");
     assert!(server.requests().is_empty());
     let out = corsgen(
         &crate::support::root(),
@@ -988,5 +997,57 @@ fn a_url_with_credentials_throws_in_fetch_and_loses_them_in_xhr() {
     assert!(
         !seen[0].to_ascii_lowercase().contains("authorization"),
         "{seen:?}"
+    );
+}
+
+#[test]
+fn a_same_origin_request_runs_no_cors() {
+    // The page's own origin: no preflight, no CORS check, `Origin` only on methods other than
+    // GET and HEAD (measured in Chromium 156).
+    let server = Server::start();
+    let url = format!("{}/blocked", server.base);
+    let (code, report, stderr) = probe(&[
+        &url,
+        "--origin",
+        &server.base,
+        "--method",
+        "DELETE",
+        "-H",
+        "X-Foo: 1",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(report["preflight"], Value::Null);
+    assert_eq!(report["preflight_reasons"], serde_json::json!([]));
+    let seen = server.requests();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert!(seen[0].starts_with("DELETE /blocked "));
+    assert!(
+        seen[0].contains(&format!("origin: {}", server.base)),
+        "{seen:?}"
+    );
+    let (code, _, _) = probe(&[&url, "--origin", &server.base]);
+    assert_eq!(code, Some(0));
+    assert!(!server.requests()[1]
+        .to_ascii_lowercase()
+        .contains("origin:"));
+    // check agrees, and says why.
+    let out = corsgen(
+        &crate::support::root(),
+        &[
+            "check",
+            "policies/example.toml",
+            "--origin",
+            "https://api.example",
+            "--url",
+            "https://api.example/orders",
+            "--method",
+            "PURGE",
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("preflight: none (a same-origin request: the browser runs no CORS check)"),
+        "{text}"
     );
 }
