@@ -826,7 +826,23 @@ impl FetchRequest {
         let mut safelisted = Vec::new();
         for (name, value) in &self.sent_headers() {
             match unsafe_because(name, value) {
-                Some(why) => names.push((name.to_ascii_lowercase(), why)),
+                Some(why) => {
+                    let repeated = self
+                        .headers
+                        .iter()
+                        .filter(|(n, v)| {
+                            n.eq_ignore_ascii_case(name)
+                                && !is_forbidden_request_header(n, normalize_header_value(v))
+                        })
+                        .count()
+                        > 1;
+                    let why = if repeated {
+                        format!("{why} (the script set it more than once, and the browser joins the values with `, `)")
+                    } else {
+                        why
+                    };
+                    names.push((name.to_ascii_lowercase(), why));
+                }
                 None => {
                     safelisted_bytes += value.chars().count();
                     safelisted.push(name.to_ascii_lowercase());
@@ -2031,6 +2047,9 @@ mod tests {
             Credentials::Omit,
         );
         assert_eq!(joined.unsafe_header_names(), ["content-type"]);
+        assert!(joined.preflight_reasons()[0].to_string().ends_with(
+            "(the script set it more than once, and the browser joins the values with `, `)"
+        ));
         let accept = request(
             "GET",
             &[("Accept", &"a".repeat(100)), ("Accept", &"b".repeat(100))],

@@ -699,8 +699,13 @@ fn trailing_dot_origin(origin: &str) -> Option<String> {
 /// The URL a page fetches, parsed; a usage failure for anything but an absolute http(s) URL.
 fn http_url(url: &str) -> Result<url::Url, Failure> {
     crate::address::parse_http(url).ok_or_else(|| {
+        // The URL parser's reason when it has one (an invalid port, an empty host).
+        let why = crate::address::parse(url)
+            .err()
+            .map(|e| format!(" ({e})"))
+            .unwrap_or_default();
         Failure::usage(format!(
-            "`{url}` is not an absolute http:// or https:// URL"
+            "`{url}` is not an absolute http:// or https:// URL{why}"
         ))
     })
 }
@@ -887,7 +892,11 @@ pub fn fetch_request(
     let parsed = headers
         .iter()
         .map(|header| match header.split_once(':') {
-            Some((name, value)) => (name.to_string(), value.to_string()),
+            // The one space after the colon is the option's syntax, not the value's.
+            Some((name, value)) => (
+                name.to_string(),
+                value.strip_prefix(' ').unwrap_or(value).to_string(),
+            ),
             None => (header.clone(), "1".to_string()),
         })
         .collect();

@@ -126,7 +126,12 @@ pub(crate) enum Command {
         #[arg(long, value_name = "NAME", requires = "policy")]
         stage: Option<String>,
         /// Seconds to wait for each response.
-        #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+        #[arg(
+            long,
+            default_value_t = 10.0,
+            value_name = "SECONDS",
+            allow_negative_numbers = true
+        )]
         timeout: f64,
         /// How to print the result.
         #[arg(long, value_enum, default_value_t)]

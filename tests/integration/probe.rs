@@ -896,6 +896,15 @@ fn network_failures_are_errors_not_verdicts() {
     );
     let (code, _, _) = probe(&["/relative", "--origin", ORIGIN]);
     assert_eq!(code, Some(2));
+    let (code, _, stderr) = probe(&["http://127.0.0.1:99999/", "--origin", ORIGIN]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("(invalid port number)"), "{stderr}");
+    let (code, _, stderr) = probe(&[&url, "--origin", ORIGIN, "--timeout", "-1"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("--timeout must be a positive number"),
+        "{stderr}"
+    );
 }
 
 #[test]
