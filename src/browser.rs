@@ -15,6 +15,11 @@
 
 use serde::Serialize;
 
+use crate::fetch::{
+    is_forbidden_method, is_forbidden_request_header, is_forbidden_response_header,
+    is_safelisted_method, is_safelisted_response_header, is_token, normalize_method,
+};
+
 /// How the request treats credentials (cookies, HTTP auth, client certificates).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -480,76 +485,11 @@ impl std::fmt::Display for Note {
     }
 }
 
-/// Methods the browser uppercases (`#concept-method-normalize`); all others are sent as written.
-const NORMALIZED_METHODS: [&str; 6] = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
-
-/// The method as the browser sends it.
-#[must_use]
-pub fn normalize_method(method: &str) -> String {
-    NORMALIZED_METHODS
-        .iter()
-        .find(|m| m.eq_ignore_ascii_case(method))
-        .map_or_else(|| method.to_string(), |m| (*m).to_string())
-}
-
-/// GET, HEAD and POST.
-#[must_use]
-pub fn is_safelisted_method(method: &str) -> bool {
-    matches!(method, "GET" | "HEAD" | "POST")
-}
-
 /// True when Chromium frames a request without a body with `Content-Length: 0`: POST and PUT
 /// (net's `HttpNetworkTransaction`); every other method goes with neither a length nor chunks.
 #[must_use]
 pub fn sends_empty_content_length(wire_method: &str) -> bool {
     matches!(wire_method, "POST" | "PUT")
-}
-
-/// CONNECT, TRACE and TRACK, in any case: `fetch()` and XHR refuse them.
-fn is_forbidden_method(method: &str) -> bool {
-    ["CONNECT", "TRACE", "TRACK"]
-        .iter()
-        .any(|m| m.eq_ignore_ascii_case(method))
-}
-
-const FORBIDDEN_REQUEST_HEADERS: [&str; 21] = [
-    "accept-charset",
-    "accept-encoding",
-    "access-control-request-headers",
-    "access-control-request-method",
-    "connection",
-    "content-length",
-    "cookie",
-    "cookie2",
-    "date",
-    "dnt",
-    "expect",
-    "host",
-    "keep-alive",
-    "origin",
-    "referer",
-    "set-cookie",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "via",
-];
-
-/// True for a header scripts cannot set (Fetch "forbidden request-header").
-#[must_use]
-pub fn is_forbidden_request_header(name: &str, value: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    if FORBIDDEN_REQUEST_HEADERS.contains(&lower.as_str())
-        || lower.starts_with("proxy-")
-        || lower.starts_with("sec-")
-    {
-        return true;
-    }
-    matches!(
-        lower.as_str(),
-        "x-http-method" | "x-http-method-override" | "x-method-override"
-    ) && value.split(',').map(str::trim).any(is_forbidden_method)
 }
 
 /// A header value as `Headers` stores it: leading and trailing HTTP whitespace removed.
@@ -1024,15 +964,6 @@ pub fn check_access(
     Ok(())
 }
 
-/// True for an HTTP token (a method or header name).
-#[must_use]
-pub fn is_token(value: &str) -> bool {
-    !value.is_empty()
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
-
 /// Splits a comma-separated list header as Chromium does: trimmed, empty elements dropped, each
 /// element an HTTP token; `None` when one is not.
 fn parse_list(value: Option<&str>) -> Option<Vec<String>> {
@@ -1130,15 +1061,6 @@ pub fn check_preflight(request: &FetchRequest, response: &Response) -> Result<Ve
 /// Response headers the script may read after the CORS check passed, lowercase and sorted.
 #[must_use]
 pub fn readable_headers(credentials: Credentials, response: &Response) -> Vec<String> {
-    const SAFELISTED: [&str; 7] = [
-        "cache-control",
-        "content-language",
-        "content-length",
-        "content-type",
-        "expires",
-        "last-modified",
-        "pragma",
-    ];
     let exposed: Vec<String> =
         parse_list(response.header("access-control-expose-headers").as_deref())
             .unwrap_or_default()
@@ -1151,8 +1073,8 @@ pub fn readable_headers(credentials: Credentials, response: &Response) -> Vec<St
         .iter()
         .map(|(n, _)| n.to_ascii_lowercase())
         .filter(|n| {
-            !matches!(n.as_str(), "set-cookie" | "set-cookie2")
-                && (all || SAFELISTED.contains(&n.as_str()) || exposed.contains(n))
+            !is_forbidden_response_header(n)
+                && (all || is_safelisted_response_header(n) || exposed.contains(n))
         })
         .collect();
     names.sort();
@@ -1253,7 +1175,7 @@ pub fn same_origin_verdict(request: &FetchRequest, response: &Response) -> Verdi
         .headers
         .iter()
         .map(|(n, _)| n.to_ascii_lowercase())
-        .filter(|n| !matches!(n.as_str(), "set-cookie" | "set-cookie2"))
+        .filter(|n| !is_forbidden_response_header(n))
         .collect();
     readable.sort();
     readable.dedup();

@@ -13,12 +13,11 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::address;
-use crate::browser::{
-    is_safelisted_method, Blocked, CorsError, Credentials, FetchRequest, Initiator, Note, Response,
-};
+use crate::browser::{Blocked, CorsError, Credentials, FetchRequest, Initiator, Note, Response};
 use crate::check::{
     capture_target, policy_fixes, simulate, Exchange, Fix, Leg, PolicyPlace, Target,
 };
+use crate::fetch::{is_safelisted_method, normalize_method};
 use crate::Failure;
 
 /// A HAR file that cannot be used, with where and why: bad input, exit 3.
@@ -507,8 +506,8 @@ fn examine(
             (omit, false)
         }
     };
-    let needs_preflight = !is_safelisted_method(&crate::browser::normalize_method(&entry.method))
-        || !announced.is_empty();
+    let needs_preflight =
+        !is_safelisted_method(&normalize_method(&entry.method)) || !announced.is_empty();
     if preflight_leg.is_none() && actual_leg.is_empty() {
         if !failed {
             return None;

@@ -7,6 +7,9 @@
 //! (only the files its manifest owns, all or nothing; or `--check`). The library never prints;
 //! the binary does, and maps each [`FailureKind`] to its exit code.
 //!
+//! `fetch` holds the Fetch standard's tables (tokens, methods, forbidden and safelisted
+//! headers) that validation and the browser model both read.
+//!
 //! The explain side shares the engine: `browser` (Chromium's checks and messages) ← `check`
 //! (engine + model + fixes) ← `probe` and `doctor`; `address` parses every URL they handle as
 //! browsers do and finds the path a route is matched on.
@@ -19,6 +22,7 @@ pub mod diagnostic;
 pub mod doctor;
 pub mod engine;
 pub mod failure;
+pub mod fetch;
 pub mod init;
 pub mod limits;
 pub mod model;

@@ -5,6 +5,11 @@ use std::ops::Range;
 use toml::Spanned;
 
 use crate::diagnostic::{Code, Diagnostic};
+use crate::fetch::{
+    is_always_safelisted_request_header, is_forbidden_method, is_forbidden_request_header_name,
+    is_forbidden_response_header, is_normalized_method, is_safelisted_method,
+    is_safelisted_response_header, is_token,
+};
 use crate::origin::{parse_origin, OriginSpec};
 use crate::policy::SpannedList;
 
@@ -15,56 +20,6 @@ pub(super) struct Checked {
     pub(super) origins: Vec<(OriginSpec, Range<usize>)>,
     pub(super) diagnostics: Vec<Diagnostic>,
 }
-
-/// RFC 9110 token: what method and header names must be.
-pub(crate) fn is_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
-
-const FORBIDDEN_METHODS: [&str; 3] = ["CONNECT", "TRACE", "TRACK"];
-const SAFELISTED_METHODS: [&str; 3] = ["GET", "HEAD", "POST"];
-const NORMALIZED_METHODS: [&str; 6] = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
-
-/// Fetch "forbidden request-header" names (lowercase); `proxy-` and `sec-` prefixes too.
-const FORBIDDEN_REQUEST_HEADERS: [&str; 21] = [
-    "accept-charset",
-    "accept-encoding",
-    "access-control-request-headers",
-    "access-control-request-method",
-    "connection",
-    "content-length",
-    "cookie",
-    "cookie2",
-    "date",
-    "dnt",
-    "expect",
-    "host",
-    "keep-alive",
-    "origin",
-    "referer",
-    "set-cookie",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "via",
-];
-
-/// Request headers that are always CORS-safelisted whatever their (reasonable) value.
-const SAFELISTED_REQUEST_HEADERS: [&str; 3] = ["accept", "accept-language", "content-language"];
-
-/// Response headers scripts can always read.
-const SAFELISTED_RESPONSE_HEADERS: [&str; 7] = [
-    "cache-control",
-    "content-language",
-    "content-length",
-    "content-type",
-    "expires",
-    "last-modified",
-    "pragma",
-];
 
 fn duplicate(code: Code, span: Range<usize>, what: &str, value: &str) -> Diagnostic {
     Diagnostic::new(code, span, format!("{what} {value:?} is listed twice"))
@@ -161,7 +116,7 @@ pub(super) fn check_methods(list: &SpannedList) -> Checked {
             continue;
         }
         let upper = method.to_ascii_uppercase();
-        if FORBIDDEN_METHODS.contains(&upper.as_str()) {
+        if is_forbidden_method(method) {
             out.diagnostics.push(
                 Diagnostic::new(
                     Code::MethodForbidden,
@@ -187,7 +142,7 @@ pub(super) fn check_methods(list: &SpannedList) -> Checked {
                     "method {method:?} is not uppercase; browsers compare methods case-sensitively"
                 ),
             );
-            d = if NORMALIZED_METHODS.contains(&upper.as_str()) {
+            d = if is_normalized_method(method) {
                 d.help(format!("browsers send {upper} for fetch(url, {{method: {method:?}}}); write \"{upper}\"")).with_suggestion(upper)
             } else {
                 d.help(format!(
@@ -195,7 +150,7 @@ pub(super) fn check_methods(list: &SpannedList) -> Checked {
                 ))
             };
             out.diagnostics.push(d);
-        } else if SAFELISTED_METHODS.contains(&method.as_str()) {
+        } else if is_safelisted_method(method) {
             out.diagnostics.push(
                 Diagnostic::new(Code::MethodSafelisted, span.clone(), format!("{method} is CORS-safelisted and needs no listing"))
                     .help(format!("browsers never check Access-Control-Allow-Methods for {method}; you can remove it")),
@@ -253,10 +208,7 @@ pub(crate) fn is_response_only_header(lower: &str) -> bool {
 pub(super) fn check_request_headers(list: &SpannedList) -> Checked {
     let mut out = Checked::default();
     for (name, lower, span) in check_header_names(list, &mut out, "allow-headers") {
-        if FORBIDDEN_REQUEST_HEADERS.contains(&lower.as_str())
-            || lower.starts_with("proxy-")
-            || lower.starts_with("sec-")
-        {
+        if is_forbidden_request_header_name(&lower) {
             out.diagnostics.push(
                 Diagnostic::new(
                     Code::HeaderForbidden,
@@ -275,7 +227,7 @@ pub(super) fn check_request_headers(list: &SpannedList) -> Checked {
             );
             continue;
         }
-        if SAFELISTED_REQUEST_HEADERS.contains(&lower.as_str()) {
+        if is_always_safelisted_request_header(&lower) {
             out.diagnostics.push(
                 Diagnostic::new(Code::HeaderSafelisted, span.clone(), format!("{name} is a CORS-safelisted request header and needs no listing"))
                     .help("you can remove it; only values with unusual characters or over 128 bytes need it listed"),
@@ -289,7 +241,7 @@ pub(super) fn check_request_headers(list: &SpannedList) -> Checked {
 pub(super) fn check_expose_headers(list: &SpannedList) -> Checked {
     let mut out = Checked::default();
     for (name, lower, span) in check_header_names(list, &mut out, "expose-headers") {
-        if lower == "set-cookie" || lower == "set-cookie2" {
+        if is_forbidden_response_header(&lower) {
             out.diagnostics.push(
                 Diagnostic::new(
                     Code::ExposeSetCookie,
@@ -300,7 +252,7 @@ pub(super) fn check_expose_headers(list: &SpannedList) -> Checked {
             );
             continue;
         }
-        if SAFELISTED_RESPONSE_HEADERS.contains(&lower.as_str()) {
+        if is_safelisted_response_header(&lower) {
             out.diagnostics.push(
                 Diagnostic::new(
                     Code::ExposeSafelisted,
@@ -335,17 +287,4 @@ pub(super) fn check_max_age(value: &Spanned<i64>) -> (Option<u32>, Vec<Diagnosti
         );
     }
     (u32::try_from(seconds).ok(), diagnostics)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_token;
-
-    #[test]
-    fn tokens() {
-        assert!(is_token("X-Request-Id"));
-        assert!(!is_token("X Request"));
-        assert!(!is_token("a:b"));
-        assert!(!is_token(""));
-    }
 }
