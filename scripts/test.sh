@@ -16,6 +16,9 @@ have java || missing+=(default-jre-headless)
 [ -f /usr/share/java/velocity.jar ] || missing+=(velocity)
 # Debian's Chromium: the real browser whose verdicts and console messages `check` must match.
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# groff reads `corsgen man`'s page; bash parses `corsgen completions bash`.
+have groff || missing+=(groff-base)
+have bash || missing+=(bash)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   as_root apt-get update -qq

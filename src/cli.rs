@@ -25,6 +25,24 @@ With --format json, stdout holds exactly one JSON document (with schema_version)
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
+    /// Colour diagnostics: `auto` on a terminal unless NO_COLOR is set, `always`, `never`.
+    #[arg(long, value_enum, default_value_t, global = true, value_name = "WHEN")]
+    pub(crate) color: Color,
+    /// Hide warnings and progress (never a verdict, a finding or an error).
+    #[arg(long, short = 'q', global = true)]
+    pub(crate) quiet: bool,
+}
+
+/// When diagnostics are coloured.
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub(crate) enum Color {
+    /// On a terminal, unless the NO_COLOR environment variable is set (and not empty).
+    #[default]
+    Auto,
+    /// Always, even into a pipe.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// Output format of diagnostics.
@@ -160,6 +178,15 @@ pub(crate) enum Command {
     /// Print the JSON Schema of the policy file.
     #[command(after_help = EXIT_CODES)]
     Schema,
+    /// Print a shell completion script (e.g. `corsgen completions bash > ~/.local/share/bash-completion/completions/corsgen`).
+    #[command(after_help = EXIT_CODES)]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff; e.g. `corsgen man > ~/.local/share/man/man1/corsgen.1`).
+    #[command(after_help = EXIT_CODES)]
+    Man,
     /// Write a starter policy (never overwrites).
     #[command(after_help = EXIT_CODES)]
     Init {

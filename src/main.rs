@@ -6,15 +6,15 @@
 mod cli;
 
 use std::ffi::OsString;
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::Path;
 use std::process::ExitCode;
 
-use clap::Parser as _;
+use clap::{CommandFactory as _, Parser as _};
 use corsgen::check::PolicyPlace;
 use corsgen::{report, Failure, FailureKind, Loaded};
 
-use cli::{Cli, Command, Format, RequestArgs};
+use cli::{Cli, Color, Command, Format, RequestArgs};
 
 /// The exit code of each failure kind: the one mapping in the program.
 fn exit_code(kind: FailureKind) -> u8 {
@@ -83,6 +83,32 @@ fn err(text: &str) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
+/// How human output looks: coloured or not, quiet or not.
+#[derive(Debug, Clone, Copy)]
+struct Ui {
+    color: bool,
+    quiet: bool,
+}
+
+impl Ui {
+    fn of(cli: &Cli) -> Ui {
+        let color = match cli.color {
+            Color::Always => true,
+            Color::Never => false,
+            // https://no-color.org: set and not empty disables colour.
+            Color::Auto => {
+                std::io::stderr().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+            }
+        };
+        Ui {
+            color,
+            quiet: cli.quiet,
+        }
+    }
+}
+
 /// `--format json` anywhere on the command line, so that even arguments clap rejects get their
 /// answer as a JSON document.
 fn requested_format(args: &[OsString]) -> Format {
@@ -102,13 +128,21 @@ fn requested_format(args: &[OsString]) -> Format {
 fn print_diagnostics(
     loaded: &Loaded,
     format: Format,
+    ui: Ui,
     always: bool,
     emit: Option<report::EmitOutcome<'_>>,
 ) -> Result<(), Failure> {
     match format {
         Format::Human => {
-            if always || !loaded.diagnostics.is_empty() {
-                err(&report::human(&loaded.source, &loaded.diagnostics));
+            // --quiet keeps the errors (and their summary) only.
+            let shown: Vec<_> = loaded
+                .diagnostics
+                .iter()
+                .filter(|d| !ui.quiet || d.severity() == corsgen::diagnostic::Severity::Error)
+                .cloned()
+                .collect();
+            if (always && !ui.quiet) || !shown.is_empty() {
+                err(&report::human(&loaded.source, &shown, ui.color));
             }
             Ok(())
         }
@@ -138,6 +172,7 @@ fn generate(loaded: &mut Loaded) -> Result<Option<Vec<corsgen::render::RenderedF
 }
 
 fn run(cli: Cli) -> Result<Finding, Failure> {
+    let ui = Ui::of(&cli);
     match cli.command {
         Command::Validate {
             policy,
@@ -147,7 +182,7 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
             let mut loaded = corsgen::load(&policy, env.as_deref())?;
             // Limits that only the rendered artifacts show are part of validity too.
             let files = generate(&mut loaded)?;
-            print_diagnostics(&loaded, format, true, None)?;
+            print_diagnostics(&loaded, format, ui, true, None)?;
             match files {
                 Some(_) => Ok(false),
                 None => Err(invalid(&loaded)),
@@ -166,7 +201,7 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
             // Everything is rendered in memory before the first byte is written.
             let (Some(files), Some(valid)) = (generate(&mut loaded)?, loaded.policy.as_ref())
             else {
-                print_diagnostics(&loaded, format, false, None)?;
+                print_diagnostics(&loaded, format, ui, false, None)?;
                 return Err(invalid(&loaded));
             };
             let options = corsgen::write::Options { force, full_diff };
@@ -181,9 +216,9 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
                 files: &result,
             };
             match format {
-                Format::Json => print_diagnostics(&loaded, format, false, Some(outcome))?,
+                Format::Json => print_diagnostics(&loaded, format, ui, false, Some(outcome))?,
                 Format::Human => {
-                    print_diagnostics(&loaded, format, false, None)?;
+                    print_diagnostics(&loaded, format, ui, false, None)?;
                     let regenerate = format!(
                         "corsgen emit {} --out {}{}{}",
                         policy.display(),
@@ -193,7 +228,9 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
                     );
                     let (diff, summary) = report::emit_human(&outcome, &regenerate);
                     out(&diff)?;
-                    err(&summary);
+                    if !ui.quiet {
+                        err(&summary);
+                    }
                 }
             }
             if result.refused() && !check {
@@ -214,7 +251,7 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
             env,
             format,
         } => {
-            let loaded = load_valid(&policy, env.as_deref(), format)?;
+            let loaded = load_valid(&policy, env.as_deref(), format, ui)?;
             let place = place(&loaded, env.as_deref())?;
             let target = corsgen::check::target(url.as_deref(), path.as_deref(), stage.as_deref())?;
             let exchange =
@@ -245,7 +282,7 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
             }
             // The policy is read first: a broken one is reported before any request is sent.
             let loaded = match &policy {
-                Some(path) => Some(load_valid(path, env.as_deref(), format)?),
+                Some(path) => Some(load_valid(path, env.as_deref(), format, ui)?),
                 None => None,
             };
             let mut exchange =
@@ -269,7 +306,7 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
             format,
         } => {
             let loaded = match &policy {
-                Some(path) => Some(load_valid(path, env.as_deref(), format)?),
+                Some(path) => Some(load_valid(path, env.as_deref(), format, ui)?),
                 None => None,
             };
             let place = match &loaded {
@@ -288,13 +325,31 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
             out(&corsgen::schema::policy_schema())?;
             Ok(false)
         }
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "corsgen", &mut script);
+            out(&String::from_utf8_lossy(&script))?;
+            Ok(false)
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .map_err(|e| {
+                    Failure::io(anyhow::Error::new(e).context("cannot render the manual page"))
+                })?;
+            out(&String::from_utf8_lossy(&page))?;
+            Ok(false)
+        }
         Command::Init { path } => {
             corsgen::init::init(&path)?;
-            err(&format!(
+            if !ui.quiet {
+                err(&format!(
                 "wrote {}; check it with `corsgen validate {}` (`corsgen schema > policy.schema.json` gives editors completion)\n",
                 path.display(),
                 path.display()
             ));
+            }
             Ok(false)
         }
     }
@@ -302,10 +357,10 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
 
 /// Reads a policy a command judges requests by; prints its diagnostics and fails when it is
 /// invalid.
-fn load_valid(path: &Path, env: Option<&str>, format: Format) -> Result<Loaded, Failure> {
+fn load_valid(path: &Path, env: Option<&str>, format: Format, ui: Ui) -> Result<Loaded, Failure> {
     let loaded = corsgen::load(path, env)?;
     if loaded.policy.is_none() {
-        print_diagnostics(&loaded, format, false, None)?;
+        print_diagnostics(&loaded, format, ui, false, None)?;
         return Err(invalid(&loaded));
     }
     Ok(loaded)

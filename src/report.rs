@@ -112,10 +112,15 @@ fn printable_offset(text: &str, offset: usize) -> usize {
         .sum()
 }
 
-/// Every diagnostic, human-readable, followed by a summary line.
+/// Every diagnostic, human-readable (with ANSI colours when `color`), followed by a summary
+/// line.
 #[must_use]
-pub fn human(source: &PolicySource, diagnostics: &[Diagnostic]) -> String {
-    let renderer = Renderer::plain();
+pub fn human(source: &PolicySource, diagnostics: &[Diagnostic], color: bool) -> String {
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
     let text = printable(&source.text);
     let path = printable_line(&source.path);
     let mut out = String::new();
@@ -366,7 +371,7 @@ mod tests {
     fn human_output_has_location_caret_and_help() {
         let src = PolicySource::new("p.toml", "a = 1\nb = \"https:/x.com\"\n");
         let d = Diagnostic::new(Code::OriginMissingScheme, 10..24, "bad").suggest("https://x.com");
-        let out = human(&src, &[d]);
+        let out = human(&src, &[d], false);
         assert!(out.contains("error[origin-missing-scheme]: bad"), "{out}");
         assert!(out.contains("--> p.toml:2:5"), "{out}");
         assert!(out.contains("    ^^^^^^^^^^^^^^\n"), "{out}");
@@ -388,7 +393,7 @@ mod tests {
         let start = text.find('"').unwrap();
         let d =
             Diagnostic::new(Code::InvalidValue, start..start + 10, "bad\nvalue").label("here\tnow");
-        let out = human(&src, &[d]);
+        let out = human(&src, &[d], false);
         assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
         assert!(
             out.contains("error[invalid-value]: bad\u{240a}value"),
@@ -407,7 +412,7 @@ mod tests {
     fn empty_spans_before_multibyte_characters_render() {
         let src = PolicySource::new("p.toml", "\u{fffd}x");
         let d = Diagnostic::new(Code::TomlSyntax, 0..0, "m");
-        assert!(human(&src, &[d]).contains("^"));
+        assert!(human(&src, &[d], false).contains("^"));
     }
 
     #[test]

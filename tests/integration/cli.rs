@@ -1,5 +1,5 @@
 //! The CLI contract: help text, diagnostics for every invalid case, exit codes, `--check`,
-//! `init`, `schema`.
+//! `init`, `schema`, shell completions, the manual page, `--color` and `--quiet`.
 
 use std::collections::BTreeSet;
 
@@ -24,6 +24,8 @@ fn help_texts() {
         &["doctor", "--help"],
         &["schema", "--help"],
         &["init", "--help"],
+        &["completions", "--help"],
+        &["man", "--help"],
     ] {
         let out = corsgen(&root(), args);
         assert_eq!(out.status.code(), Some(0));
@@ -544,4 +546,146 @@ fn diagnostics_never_show_a_backtrace_even_for_binary_garbage() {
         ),
         (3.into(), 32.into())
     );
+}
+
+#[test]
+fn completions_and_the_manual_page_are_valid_for_their_tools() {
+    // bash parses the script; every other shell's names every command.
+    let out = corsgen(&root(), &["completions", "bash"]);
+    assert_eq!(out.status.code(), Some(0));
+    let script = stdout(&out);
+    let bash = crate::support::run_with_stdin("bash", &["-n"], &script);
+    assert!(bash.is_empty(), "{bash}");
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = corsgen(&root(), &["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = stdout(&out);
+        for command in [
+            "validate",
+            "emit",
+            "check",
+            "probe",
+            "doctor",
+            "completions",
+            "man",
+        ] {
+            assert!(
+                script.contains(command),
+                "{shell} completion lacks {command}"
+            );
+        }
+        assert!(script.contains("quiet"), "{shell}");
+    }
+    let out = corsgen(&root(), &["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(2));
+
+    // groff reads the page without a warning (-ww: all warnings), and it documents the commands.
+    let out = corsgen(&root(), &["man"]);
+    assert_eq!(out.status.code(), Some(0));
+    let page = stdout(&out);
+    assert!(page.contains(".TH corsgen 1"), "{page}");
+    let warnings = std::process::Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-z"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write as _;
+            child.stdin.take().unwrap().write_all(page.as_bytes())?;
+            child.wait_with_output()
+        })
+        .expect("groff is required by this test (Debian package groff-base); run scripts/test.sh");
+    assert!(warnings.status.success());
+    assert_eq!(String::from_utf8_lossy(&warnings.stderr), "");
+    for command in [
+        "validate", "emit", "check", "probe", "doctor", "schema", "init",
+    ] {
+        assert!(page.contains(command), "the manual page lacks {command}");
+    }
+}
+
+#[test]
+fn color_and_quiet() {
+    let warn = "tests/invalid/warn-only.toml";
+    let escape = |o: &std::process::Output| stderr(o).contains("\u{1b}[");
+    // Colour only when asked (or on a terminal without NO_COLOR: a pipe here).
+    let always = corsgen(&root(), &["--color", "always", "validate", warn]);
+    assert!(escape(&always), "{}", stderr(&always));
+    assert!(!escape(&corsgen(&root(), &["validate", warn])));
+    assert!(!escape(&corsgen(
+        &root(),
+        &["validate", warn, "--color", "never"]
+    )));
+    let no_color = std::process::Command::new(env!("CARGO_BIN_EXE_corsgen"))
+        .args(["validate", warn, "--color", "auto"])
+        .env("NO_COLOR", "1")
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(!escape(&no_color));
+    // The same diagnostics, coloured or not.
+    let plain = corsgen(&root(), &["validate", warn]);
+    let stripped: String = {
+        let text = stderr(&always);
+        let mut out = String::new();
+        let mut chars = text.chars();
+        while let Some(c) = chars.next() {
+            if c == '\u{1b}' {
+                for c in chars.by_ref() {
+                    if c == 'm' {
+                        break;
+                    }
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    };
+    assert_eq!(stripped, stderr(&plain));
+
+    // --quiet hides warnings and progress, never errors, verdicts or findings.
+    let quiet = corsgen(&root(), &["validate", warn, "--quiet"]);
+    assert_eq!(
+        (quiet.status.code(), stderr(&quiet)),
+        (Some(0), String::new())
+    );
+    let errors = corsgen(&root(), &["-q", "validate", "tests/invalid/headers.toml"]);
+    assert!(stderr(&corsgen(
+        &root(),
+        &["validate", "tests/invalid/headers.toml"]
+    ))
+    .contains("warning["));
+    assert_eq!(errors.status.code(), Some(3));
+    assert!(stderr(&errors).contains("error["), "{}", stderr(&errors));
+    assert!(!stderr(&errors).contains("warning["), "{}", stderr(&errors));
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let emit = corsgen(
+        &root(),
+        &[
+            "emit",
+            "policies/example.toml",
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ],
+    );
+    assert_eq!(
+        (emit.status.code(), stderr(&emit)),
+        (Some(0), String::new())
+    );
+    assert!(out.join("README.md").exists() && out.join(".corsgen-manifest.json").exists());
+    let check = corsgen(
+        &root(),
+        &[
+            "check",
+            "policies/example.toml",
+            "--origin",
+            "https://evil.example",
+            "-q",
+        ],
+    );
+    assert_eq!(check.status.code(), Some(1));
+    assert!(stdout(&check).contains("verdict: blocked"));
 }

@@ -14,7 +14,7 @@ pub(crate) fn check_no_panic(text: &str) {
     let source = corsgen::source::PolicySource::new("fuzz.toml", text);
     if let Ok(loaded) = corsgen::load_source(source.clone(), None) {
         // Rendering diagnostics must not panic either (spans at odd offsets, odd characters).
-        let _ = corsgen::report::human(&source, &loaded.diagnostics);
+        let _ = corsgen::report::human(&source, &loaded.diagnostics, true);
         let _ = corsgen::report::json(&source, &loaded.diagnostics, None);
     }
 }
