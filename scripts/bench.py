@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Benchmarks whole-process `corsgen emit` (not a test): median wall time and peak RSS.
 
-Usage: scripts/bench.py [RUNS] [--readme]   (builds the release binary first; default 30 runs)
-Prints a Markdown table; with --readme also writes it into README.md's Benchmarks section.
+Usage: scripts/bench.py [RUNS] [--docs]   (builds the release binary first; default 30 runs)
+Prints a Markdown table; with --docs also writes it into docs/benchmarks.md.
 """
 import os
 import statistics
@@ -12,7 +12,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ARGS = [a for a in sys.argv[1:] if a != "--readme"]
+ARGS = [a for a in sys.argv[1:] if a != "--docs"]
 RUNS = int(ARGS[0]) if ARGS else 30
 LINES = []
 
@@ -64,8 +64,8 @@ def main():
     cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
     emit()
     emit(f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores ({cpu or 'unknown CPU'}).")
-    if "--readme" in sys.argv:
-        path = os.path.join(ROOT, "README.md")
+    if "--docs" in sys.argv:
+        path = os.path.join(ROOT, "docs", "benchmarks.md")
         text = open(path, encoding="utf-8").read()
         start, end = "<!-- benchmarks:start -->\n", "<!-- benchmarks:end -->"
         head, rest = text.split(start)

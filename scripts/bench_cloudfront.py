@@ -8,8 +8,8 @@
     do not fit inline, so that one reads a KeyValueStore stand-in), as a ratio to a minimal
     function that only copies Origin into Access-Control-Allow-Origin, in the same run.
 
-Usage: scripts/bench_cloudfront.py [ITERATIONS] [--readme]   (default 5000 per round)
-Prints Markdown; with --readme also writes it into README.md's CloudFront benchmark section.
+Usage: scripts/bench_cloudfront.py [ITERATIONS] [--docs]   (default 5000 per round)
+Prints Markdown; with --docs also writes it into docs/benchmarks.md's CloudFront section.
 """
 import json
 import os
@@ -18,7 +18,7 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ARGS = [a for a in sys.argv[1:] if a != "--readme"]
+ARGS = [a for a in sys.argv[1:] if a != "--docs"]
 ITERATIONS = int(ARGS[0]) if ARGS else 5000
 BINARY = os.path.join(ROOT, "target", "release", "corsgen")
 LINES = []
@@ -122,8 +122,8 @@ def main():
     node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
     emit()
     emit(f"node {node}; {ITERATIONS} invocations per round, 30 alternating rounds, fastest round of each.")
-    if "--readme" in sys.argv:
-        readme = os.path.join(ROOT, "README.md")
+    if "--docs" in sys.argv:
+        readme = os.path.join(ROOT, "docs", "benchmarks.md")
         with open(readme) as f:
             text = f.read()
         start, end = "<!-- cloudfront-bench:start -->", "<!-- cloudfront-bench:end -->"

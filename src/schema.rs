@@ -45,7 +45,7 @@ pub fn reference_markdown() -> String {
             None => root,
             Some(name) => &root["$defs"][name],
         };
-        let _ = writeln!(out, "#### `{title}`\n");
+        let _ = writeln!(out, "### `{title}`\n");
         if let Some(description) = schema.get("description").and_then(Value::as_str) {
             let _ = writeln!(out, "{}\n", one_line(description));
         }

@@ -49,7 +49,7 @@ fn cases() -> Vec<(PathBuf, Option<String>, PathBuf)> {
 
 #[test]
 fn emit_output_matches_golden_files_for_every_example_policy() {
-    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let update = crate::support::updating("UPDATE_GOLDEN");
     let mut failures = Vec::new();
     for (policy, env, expected_dir) in cases() {
         let loaded = corsgen::load(&policy, env.as_deref()).unwrap();

@@ -1,16 +1,16 @@
 //! The one integration-test binary: CLI contract, golden files, differential conformance of the
-//! generated code in its real runtimes, property tests, README sync.
+//! generated code in its real runtimes, property tests, docs sync.
 
 mod apigateway;
 mod browser;
 mod cli;
 mod cloudfront;
 mod conformance;
+mod docs;
 mod doctor;
 mod emit;
 mod fuzz;
 mod golden;
 mod probe;
 mod properties;
-mod readme;
 mod support;

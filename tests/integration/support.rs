@@ -141,3 +141,10 @@ pub(crate) fn run_lambda_harness(
     );
     results
 }
+
+/// True when the tests should rewrite what they check instead of failing: `CORSGEN_UPDATE=1`
+/// (every generated file at once, as `scripts/update.sh` sets it), or the test family's own
+/// variable (`UPDATE_GOLDEN`, `UPDATE_DOCS`).
+pub(crate) fn updating(own: &str) -> bool {
+    std::env::var_os("CORSGEN_UPDATE").is_some() || std::env::var_os(own).is_some()
+}
