@@ -163,6 +163,18 @@ impl TemplateId {
         }
     }
 
+    /// Code that follows the rendered template as it is: the Lambda snippets' runtime, kept
+    /// as real `.py` / `.mjs` files (`templates/lambda/runtime.*`) that only read the data
+    /// tables the template renders above them. Empty for every other template.
+    #[must_use]
+    pub fn runtime(self) -> &'static str {
+        match self {
+            TemplateId::LambdaPython => include_str!("../../templates/lambda/runtime.py"),
+            TemplateId::LambdaNode => include_str!("../../templates/lambda/runtime.mjs"),
+            _ => "",
+        }
+    }
+
     /// What the rendered file is, for the generated README.
     #[must_use]
     pub fn describe(self) -> &'static str {
@@ -271,7 +283,7 @@ impl Renderer {
                 })?;
                 Ok(RenderedFile {
                     path: file.path.clone(),
-                    contents: normalize(&text),
+                    contents: normalize(&(text + file.template.runtime())),
                 })
             })
             .collect()

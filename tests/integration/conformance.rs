@@ -11,7 +11,9 @@ use corsgen::engine::{self, Decision, Request};
 use corsgen::model::{AllowedOrigins, Policy, Rule};
 use serde_json::{json, Value};
 
-use crate::support::{emit_into, example_policies, run_lambda_harness, LAMBDA_RUNTIMES};
+use crate::support::{
+    emit_into, example_policies, require_tool, root, run_lambda_harness, LAMBDA_RUNTIMES,
+};
 
 /// Synthetic policies that stress what the examples do not.
 const EXTRA_POLICIES: &[&str] = &[
@@ -457,4 +459,31 @@ fn lambda_snippets_agree_with_the_engine_in_python_and_node() {
             subjects.len()
         );
     }
+}
+
+/// The snippets' runtime code lives as real source files, which their own tools read as they
+/// are (the data tables a generated snippet puts above them are the only names they expect).
+#[test]
+fn the_lambda_runtimes_are_real_source_files() {
+    let python = root().join("templates/lambda/runtime.py");
+    let parsed = crate::support::run_with_stdin(
+        "python3",
+        &[
+            "-c",
+            "import ast, sys; ast.parse(sys.stdin.read(), 'runtime.py')",
+        ],
+        &std::fs::read_to_string(&python).unwrap(),
+    );
+    assert_eq!(parsed, "");
+    require_tool("node");
+    let node = std::process::Command::new("node")
+        .arg("--check")
+        .arg(root().join("templates/lambda/runtime.mjs"))
+        .output()
+        .unwrap();
+    assert!(
+        node.status.success(),
+        "{}",
+        String::from_utf8_lossy(&node.stderr)
+    );
 }

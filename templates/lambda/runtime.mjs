@@ -1,0 +1,179 @@
+const LABEL_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789-_.";
+
+function isLabelRun(text) {
+  if (text === "" || text[0] === "." || text[text.length - 1] === "." || text.indexOf("..") !== -1) {
+    return false;
+  }
+  for (let i = 0; i < text.length; i++) {
+    if (LABEL_CHARS.indexOf(text[i]) === -1) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function originAllowed(rule, origin) {
+  if (rule.anyOrigin) {
+    return true;
+  }
+  const set = ORIGIN_SETS[rule.originSet];
+  if (set.exact.has(origin)) {
+    return true;
+  }
+  for (const [prefix, suffix] of set.wildcards) {
+    if (
+      origin.length > prefix.length + suffix.length &&
+      origin.startsWith(prefix) &&
+      origin.endsWith(suffix) &&
+      isLabelRun(origin.slice(prefix.length, origin.length - suffix.length))
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
+
+function segmentsOf(path) {
+  if (path.startsWith("/")) path = path.slice(1);
+  if (path.endsWith("/")) path = path.slice(0, -1);
+  return path === "" ? [] : path.split("/");
+}
+
+function routeMatches(segments, parts) {
+  let index = 0;
+  for (const [kind, value] of segments) {
+    if (kind === "greedy") {
+      return parts.length > index && parts.slice(index).every((part) => part !== "");
+    }
+    if (index >= parts.length || parts[index] === "") return false;
+    if (kind === "lit" && parts[index] !== value) return false;
+    index += 1;
+  }
+  return index === parts.length;
+}
+
+function ruleFor(path) {
+  const parts = segmentsOf(path);
+  for (const route of ROUTES) {
+    if (routeMatches(route.segments, parts)) return RULES[route.rule];
+  }
+  return RULES[DEFAULT_RULE];
+}
+
+// Payload 1.0 keeps header names as the client sent them; 2.0 lowercases them.
+function header(event, name) {
+  const headers = event.headers;
+  if (headers && typeof headers === "object") {
+    for (const key of Object.keys(headers)) {
+      if (key.toLowerCase() === name && typeof headers[key] === "string") return headers[key];
+    }
+  }
+  const multi = event.multiValueHeaders;
+  if (multi && typeof multi === "object") {
+    for (const key of Object.keys(multi)) {
+      const values = multi[key];
+      if (key.toLowerCase() === name && Array.isArray(values) && values.length > 0 && typeof values[0] === "string") {
+        return values[0];
+      }
+    }
+  }
+  return null;
+}
+
+function methodAndPath(event) {
+  if (event.version === "2.0") {
+    const http = (event.requestContext && event.requestContext.http) || {};
+    return [http.method || "", event.rawPath || "/"];
+  }
+  return [event.httpMethod || "", event.path || "/"];
+}
+
+function decide(event) {
+  const [method, path] = methodAndPath(event);
+  const origin = header(event, "origin");
+  const preflight =
+    method === "OPTIONS" && origin !== null && header(event, "access-control-request-method") !== null;
+  const rule = ruleFor(path);
+  const allowed = origin !== null && originAllowed(rule, origin);
+  const headers = {};
+  if (allowed) {
+    headers["Access-Control-Allow-Origin"] = rule.anyOrigin ? "*" : origin;
+    for (const [name, value] of preflight ? rule.preflight : rule.actual) headers[name] = value;
+  }
+  headers["Vary"] = "Origin";
+  let status = null;
+  if (preflight) status = allowed ? PREFLIGHT_ALLOWED : PREFLIGHT_REFUSED;
+  return { status, headers };
+}
+
+function mergeVary(values) {
+  const entries = [];
+  for (const value of values) {
+    for (let entry of value.split(",")) {
+      entry = entry.trim();
+      if (entry !== "" && !entries.some((e) => e.toLowerCase() === entry.toLowerCase())) entries.push(entry);
+    }
+  }
+  if (!entries.some((e) => e === "*" || e.toLowerCase() === "origin")) entries.push("Origin");
+  return entries.join(", ");
+}
+
+/** The CORS headers for this request: a preflight's answer headers, or the headers to add to any
+ * other response. Always includes Vary: Origin. */
+export function corsHeaders(event) {
+  return decide(event).headers;
+}
+
+/** The whole answer to a CORS preflight (204, or 403 for an origin the policy does not allow),
+ * or null when the request is not a preflight. */
+export function preflightResponse(event) {
+  const { status, headers } = decide(event);
+  if (status === null) return null;
+  return { statusCode: status, headers, body: "" };
+}
+
+function apply(event, response, headers) {
+  if (event.version === "2.0" && !(response && typeof response === "object" && "statusCode" in response)) {
+    // Payload 2.0 turns a bare value into a 200 JSON response; do it here so the CORS headers
+    // have a response to go on.
+    response = {
+      statusCode: 200,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(response === undefined ? null : response),
+    };
+  }
+  if (!response || typeof response !== "object") return response;
+  const result = { ...response };
+  const vary = [];
+  const out = {};
+  for (const [key, value] of Object.entries(response.headers || {})) {
+    const lower = key.toLowerCase();
+    if (lower === "vary") vary.push(String(value));
+    else if (!lower.startsWith("access-control-")) out[key] = value;
+  }
+  if ("multiValueHeaders" in response) {
+    const multi = {};
+    for (const [key, raw] of Object.entries(response.multiValueHeaders || {})) {
+      const values = Array.isArray(raw) ? raw : [raw];
+      const lower = key.toLowerCase();
+      if (lower === "vary") vary.push(...values.map(String));
+      else if (!lower.startsWith("access-control-")) multi[key] = values;
+    }
+    result.multiValueHeaders = multi;
+  }
+  for (const [name, value] of Object.entries(headers)) {
+    out[name] = name === "Vary" ? mergeVary(vary) : value;
+  }
+  result.headers = out;
+  return result;
+}
+
+/** Wraps an async Lambda handler: answers preflights without calling it, and puts the policy's
+ * CORS headers on everything it returns. */
+export function withCors(handler) {
+  return async function corsHandler(event, context) {
+    const { status, headers } = decide(event);
+    if (status !== null) return { statusCode: status, headers, body: "" };
+    return apply(event, await handler(event, context), headers);
+  };
+}
