@@ -64,6 +64,24 @@ pub struct Exchange {
     pub message: Option<String>,
     /// What to change.
     pub fixes: Vec<Fix>,
+    /// With `check --gateway-response`/`--status`: each API Gateway error simulated (the
+    /// exchange shown is the first one blocked, else the first).
+    pub gateway_responses: Vec<GatewayCase>,
+}
+
+/// One error API Gateway answers itself (a gateway response), as `check` simulated it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GatewayCase {
+    /// The gateway-response type.
+    pub response_type: &'static str,
+    /// The types API Gateway tries, in order: the type, then its default.
+    pub chain: Vec<&'static str>,
+    /// The configured type whose CORS headers the error carries; `None`: none.
+    pub applies: Option<&'static str>,
+    /// The status the browser sees.
+    pub status: u16,
+    /// Whether the page can read the error.
+    pub allowed: bool,
 }
 
 /// A change that makes the request pass, at a place in the policy file when there is one.
@@ -131,6 +149,7 @@ impl Exchange {
             verdict,
             message,
             fixes: Vec::new(),
+            gateway_responses: Vec::new(),
         }
     }
 }
@@ -245,25 +264,29 @@ pub fn exchange<E>(
 /// (204 or 403) and the actual request's headers on a handler's 200.
 #[must_use]
 pub fn simulate(policy: &Policy, request: FetchRequest, route_path: &str) -> Exchange {
-    let answered = exchange(request, |leg| {
-        let header = |name: &str| {
-            leg.request_headers
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v.as_str())
-        };
-        Ok::<_, std::convert::Infallible>(engine_answer(
-            policy,
-            &Request {
-                method: &leg.method,
-                path: route_path,
-                origin: header("Origin"),
-                request_method: header("Access-Control-Request-Method"),
-            },
-        ))
+    let Ok(exchange) = exchange(request, |leg| {
+        Ok::<_, std::convert::Infallible>(artifacts_answer(policy, route_path, leg))
     });
-    let Ok(exchange) = answered;
     exchange
+}
+
+/// What the generated artifacts answer to `leg`, whose route is matched on `route_path`.
+fn artifacts_answer(policy: &Policy, route_path: &str, leg: &Leg) -> Response {
+    let header = |name: &str| {
+        leg.request_headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    engine_answer(
+        policy,
+        &Request {
+            method: &leg.method,
+            path: route_path,
+            origin: header("Origin"),
+            request_method: header("Access-Control-Request-Method"),
+        },
+    )
 }
 
 /// What the generated artifacts answer to one request: a preflight's 204 or 403, or a
@@ -727,6 +750,129 @@ pub fn capture_target(url: &str, stage: Option<&str>) -> Result<Target, Failure>
     })
 }
 
+/// `check --gateway-response`/`--status`: `request` answered by an error API Gateway sends
+/// itself, for each of `types` (its preflight still answered by the OPTIONS method). The
+/// exchange shown is the first one the browser blocks, else the first, with the fix.
+#[must_use]
+pub fn check_gateway_responses(
+    place: &PolicyPlace<'_>,
+    request: &FetchRequest,
+    target: &Target,
+    types: &[&'static str],
+) -> Exchange {
+    let path = target.route.path.as_str();
+    let mut shown: Option<(Exchange, engine::GatewayAnswer)> = None;
+    let mut cases = Vec::new();
+    for kind in types {
+        let Ok(exchange) = exchange(request.clone(), |leg| {
+            Ok::<_, std::convert::Infallible>(if leg.is_preflight() {
+                artifacts_answer(place.policy, path, leg)
+            } else {
+                let origin = leg
+                    .request_headers
+                    .iter()
+                    .find(|(n, _)| n == "Origin")
+                    .map(|(_, v)| v.as_str());
+                engine::gateway_response(place.policy, kind, origin).map_or_else(
+                    Response::default,
+                    |a| Response {
+                        status: a.status,
+                        headers: a
+                            .headers
+                            .into_iter()
+                            .map(|(n, v)| (n.to_string(), v))
+                            .collect(),
+                    },
+                )
+            })
+        });
+        let Some(answer) = engine::gateway_response(place.policy, kind, Some(&request.origin))
+        else {
+            continue;
+        };
+        cases.push(GatewayCase {
+            response_type: answer.response_type,
+            chain: answer.chain.clone(),
+            applies: answer.applies,
+            status: answer.status,
+            allowed: exchange.verdict.allowed(),
+        });
+        let replace = shown
+            .as_ref()
+            .is_none_or(|(s, _)| s.verdict.allowed() && !exchange.verdict.allowed());
+        if replace {
+            shown = Some((exchange, answer));
+        }
+    }
+    let Some((mut exchange, answer)) = shown else {
+        return simulate(place.policy, request.clone(), path);
+    };
+    if let Some(blocked) = exchange.verdict.blocked.clone() {
+        exchange.fixes = gateway_fixes(place, &exchange.request, &blocked, path, &answer);
+    }
+    exchange.gateway_responses = cases;
+    exchange
+}
+
+/// The change that lets the page read an API Gateway error: the policy's own fix when the
+/// preflight or the origin is the problem, else the gateway response to add, or why its one
+/// static origin is not this page's.
+fn gateway_fixes(
+    place: &PolicyPlace<'_>,
+    request: &FetchRequest,
+    blocked: &Blocked,
+    path: &str,
+    answer: &engine::GatewayAnswer,
+) -> Vec<Fix> {
+    let rule = place.policy.rule_for(path);
+    if blocked.error.is_preflight() || !rule.origins.allows(&request.origin) {
+        return policy_fixes(place, request, blocked, path);
+    }
+    let api = place.raw.apigateway.as_ref();
+    let Some(applies) = answer.applies else {
+        let add = answer.chain.last().copied().unwrap_or(answer.response_type);
+        let location = api.map(|a| {
+            a.get_ref()
+                .gateway_responses
+                .as_ref()
+                .map_or_else(|| a.span(), toml::Spanned::span)
+        });
+        return vec![Fix {
+            message: format!(
+                "API Gateway answers {} ({}) itself, and no gateway response of the policy carries CORS headers for it: add \"{add}\" to gateway-responses in [apigateway]",
+                answer.response_type, answer.status
+            ),
+            location: location.map(|span| place.location(&span)),
+        }];
+    };
+    let sent = answer
+        .headers
+        .iter()
+        .find(|(n, _)| *n == engine::ACAO)
+        .map_or_else(String::new, |(_, v)| v.clone());
+    let location = api
+        .and_then(|a| {
+            a.get_ref()
+                .gateway_response_origin
+                .as_ref()
+                .map(toml::Spanned::span)
+        })
+        .or_else(|| api.map(toml::Spanned::span));
+    vec![Fix {
+        message: format!(
+            "{applies} carries one static Access-Control-Allow-Origin (`{sent}`), as every gateway response must (they cannot run a mapping template), so {} sees a CORS error instead of the {}: list it first in allow-origins if it is the site that must read API Gateway's errors{}",
+            request.origin,
+            answer.status,
+            if place.policy.default_rule.credentials {
+                ""
+            } else {
+                ", or choose gateway-response-origin = \"reflect\" if every site may read them"
+            }
+        ),
+        location: location.map(|span| place.location(&span)),
+    }]
+}
+
 /// The exchange for people: each request and response, the verdict, the message and the fixes.
 #[must_use]
 pub fn human(exchange: &Exchange, answered_by: &str) -> String {
@@ -768,6 +914,26 @@ pub fn human(exchange: &Exchange, answered_by: &str) -> String {
             "\nafter the redirect:\n"
         });
         push_leg(&mut out, leg);
+    }
+    if !exchange.gateway_responses.is_empty() {
+        out.push_str("\nAPI Gateway's own errors (gateway responses):\n");
+        for case in &exchange.gateway_responses {
+            let carried = case.applies.map_or_else(
+                || "carries no CORS headers (none of them is in gateway-responses)".to_string(),
+                |t| format!("carries {t}'s CORS headers"),
+            );
+            out.push_str(&format!(
+                "  - {} ({}): API Gateway uses {}; {carried}; {}\n",
+                case.response_type,
+                case.status,
+                case.chain.join(", else "),
+                if case.allowed {
+                    "the page can read it"
+                } else {
+                    "the page sees a CORS error"
+                }
+            ));
+        }
     }
     out.push('\n');
     match &exchange.message {
@@ -831,6 +997,7 @@ pub fn json(exchange: &Exchange, differences: &[crate::probe::Difference]) -> St
         "preflight_cache_seconds": exchange.verdict.preflight_cache_seconds,
         "fixes": exchange.fixes,
         "differences": differences,
+        "gateway_responses": exchange.gateway_responses,
     }))
 }
 

@@ -118,6 +118,14 @@ pub(crate) enum Command {
         /// The stage segment to remove from --url's path (`$default` has none).
         #[arg(long, value_name = "NAME", requires = "url", conflicts_with = "path")]
         stage: Option<String>,
+        /// Answer the request with an error API Gateway sends itself (a gateway response), e.g.
+        /// UNAUTHORIZED for a 401 from an authorizer, THROTTLED, DEFAULT_5XX.
+        #[arg(long, value_name = "TYPE", conflicts_with = "status")]
+        gateway_response: Option<String>,
+        /// The same by status: every gateway-response type API Gateway answers it with, and the
+        /// default each falls back to (401: UNAUTHORIZED → DEFAULT_4XX).
+        #[arg(long, value_name = "CODE")]
+        status: Option<u16>,
         /// Apply the [env.NAME] overlay.
         #[arg(long, value_name = "NAME")]
         env: Option<String>,

@@ -189,6 +189,135 @@ pub fn finalize_response(
     out
 }
 
+/// API Gateway's 21 gateway-response types: each one's default status (`None` for the two
+/// defaults, which take the status of the error they answer) and the default type that answers
+/// for it when it is not configured itself.
+const GATEWAY_RESPONSES: [(&str, Option<u16>, Option<&str>); 21] = [
+    ("ACCESS_DENIED", Some(403), Some("DEFAULT_4XX")),
+    ("API_CONFIGURATION_ERROR", Some(500), Some("DEFAULT_5XX")),
+    (
+        "AUTHORIZER_CONFIGURATION_ERROR",
+        Some(500),
+        Some("DEFAULT_5XX"),
+    ),
+    ("AUTHORIZER_FAILURE", Some(500), Some("DEFAULT_5XX")),
+    ("BAD_REQUEST_PARAMETERS", Some(400), Some("DEFAULT_4XX")),
+    ("BAD_REQUEST_BODY", Some(400), Some("DEFAULT_4XX")),
+    ("DEFAULT_4XX", None, None),
+    ("DEFAULT_5XX", None, None),
+    ("EXPIRED_TOKEN", Some(403), Some("DEFAULT_4XX")),
+    ("INTEGRATION_FAILURE", Some(504), Some("DEFAULT_5XX")),
+    ("INTEGRATION_TIMEOUT", Some(504), Some("DEFAULT_5XX")),
+    ("INVALID_API_KEY", Some(403), Some("DEFAULT_4XX")),
+    ("INVALID_SIGNATURE", Some(403), Some("DEFAULT_4XX")),
+    (
+        "MISSING_AUTHENTICATION_TOKEN",
+        Some(403),
+        Some("DEFAULT_4XX"),
+    ),
+    ("QUOTA_EXCEEDED", Some(429), Some("DEFAULT_4XX")),
+    ("REQUEST_TOO_LARGE", Some(413), Some("DEFAULT_4XX")),
+    ("RESOURCE_NOT_FOUND", Some(404), Some("DEFAULT_4XX")),
+    ("THROTTLED", Some(429), Some("DEFAULT_4XX")),
+    ("UNAUTHORIZED", Some(401), Some("DEFAULT_4XX")),
+    ("UNSUPPORTED_MEDIA_TYPE", Some(415), Some("DEFAULT_4XX")),
+    ("WAF_FILTERED", Some(403), Some("DEFAULT_4XX")),
+];
+
+/// The gateway-response type named `name` (any case), as API Gateway spells it.
+#[must_use]
+pub fn gateway_response_type(name: &str) -> Option<&'static str> {
+    GATEWAY_RESPONSES
+        .iter()
+        .map(|(t, _, _)| *t)
+        .find(|t| t.eq_ignore_ascii_case(name))
+}
+
+/// The gateway-response types API Gateway answers `status` with: the ones whose default status
+/// it is, else the default of its class (`DEFAULT_4XX`, `DEFAULT_5XX`); empty for a status that
+/// is not an error.
+#[must_use]
+pub fn gateway_response_types_for(status: u16) -> Vec<&'static str> {
+    let types: Vec<&'static str> = GATEWAY_RESPONSES
+        .iter()
+        .filter(|(_, default, _)| *default == Some(status))
+        .map(|(t, _, _)| *t)
+        .collect();
+    match (types.is_empty(), status) {
+        (false, _) => types,
+        (true, 400..=499) => vec!["DEFAULT_4XX"],
+        (true, 500..=599) => vec!["DEFAULT_5XX"],
+        _ => Vec::new(),
+    }
+}
+
+/// What an API Gateway error of one gateway-response type carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewayAnswer {
+    /// The type asked about.
+    pub response_type: &'static str,
+    /// The types API Gateway tries, in order: the type itself, then its default.
+    pub chain: Vec<&'static str>,
+    /// The configured type whose headers the error carries; `None`: no CORS headers at all.
+    pub applies: Option<&'static str>,
+    /// The status the browser sees (the type's default status; 400 or 500 for the defaults).
+    pub status: u16,
+    /// The headers, for a request from `origin`.
+    pub headers: Vec<(&'static str, String)>,
+}
+
+/// The CORS headers every configured gateway response carries, with `Access-Control-Allow-Origin`
+/// as the policy's choice (a static value, or the request's `Origin` echoed): what `plan` turns
+/// into response parameters and `check` into an answer. Gateway responses cannot run a mapping
+/// template, so they carry the default rule, whatever the route.
+#[must_use]
+pub fn gateway_response_headers(
+    policy: &Policy,
+) -> Option<(&crate::model::GatewayOrigin, Vec<(&'static str, String)>)> {
+    let api = policy.apigateway.as_ref()?;
+    let mut headers = actual_headers(&policy.default_rule);
+    headers.push((VARY, "Origin".to_string()));
+    Some((&api.gateway_origin, headers))
+}
+
+/// What an error of `response_type` (any case) from API Gateway carries for a request from
+/// `origin`; `None` for an unknown type or a policy without API Gateway artifacts.
+#[must_use]
+pub fn gateway_response(
+    policy: &Policy,
+    response_type: &str,
+    origin: Option<&str>,
+) -> Option<GatewayAnswer> {
+    let (response_type, default_status, fallback) = *GATEWAY_RESPONSES
+        .iter()
+        .find(|(t, _, _)| t.eq_ignore_ascii_case(response_type))?;
+    let (gateway_origin, static_headers) = gateway_response_headers(policy)?;
+    let configured = &policy.apigateway.as_ref()?.gateway_responses;
+    let chain: Vec<&'static str> = std::iter::once(response_type).chain(fallback).collect();
+    let applies = chain.iter().copied().find(|t| configured.contains(t));
+    let status = default_status.unwrap_or(if response_type == "DEFAULT_5XX" {
+        500
+    } else {
+        400
+    });
+    let mut headers = Vec::new();
+    if applies.is_some() {
+        let acao = match gateway_origin {
+            crate::model::GatewayOrigin::Static(value) => Some(value.clone()),
+            crate::model::GatewayOrigin::Reflect => origin.map(str::to_string),
+        };
+        headers.extend(acao.map(|value| (ACAO, value)));
+        headers.extend(static_headers);
+    }
+    Some(GatewayAnswer {
+        response_type,
+        chain,
+        applies,
+        status,
+        headers,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::{
@@ -406,6 +535,76 @@ mod tests {
                 ("Content-Type".to_string(), "text/plain".to_string()),
                 ("Vary".to_string(), "Accept-Encoding, Origin".to_string())
             ]
+        );
+    }
+
+    #[test]
+    fn gateway_responses_fall_back_as_api_gateway_documents() {
+        use super::{gateway_response, gateway_response_type, gateway_response_types_for};
+        use crate::model::{ApiGateway, GatewayOrigin};
+        // The same 21 types the policy accepts, in the same order.
+        let names: Vec<&str> = super::GATEWAY_RESPONSES
+            .iter()
+            .map(|(t, _, _)| *t)
+            .collect();
+        assert_eq!(names, crate::policy::GATEWAY_RESPONSE_TYPES);
+        assert_eq!(gateway_response_type("unauthorized"), Some("UNAUTHORIZED"));
+        assert_eq!(gateway_response_type("NOPE"), None);
+        assert_eq!(gateway_response_types_for(401), ["UNAUTHORIZED"]);
+        assert_eq!(
+            gateway_response_types_for(429),
+            ["QUOTA_EXCEEDED", "THROTTLED"]
+        );
+        assert_eq!(gateway_response_types_for(418), ["DEFAULT_4XX"]);
+        assert_eq!(gateway_response_types_for(503), ["DEFAULT_5XX"]);
+        assert!(gateway_response_types_for(302).is_empty());
+
+        let mut p = policy();
+        assert!(gateway_response(&p, "UNAUTHORIZED", None).is_none());
+        p.apigateway = Some(ApiGateway {
+            resources: vec![],
+            gateway_responses: vec!["DEFAULT_4XX", "AUTHORIZER_FAILURE"],
+            gateway_origin: GatewayOrigin::Static("https://example.com".into()),
+            http_api: false,
+        });
+        let unauthorized =
+            gateway_response(&p, "unauthorized", Some("https://a.example.com")).unwrap();
+        assert_eq!(unauthorized.chain, ["UNAUTHORIZED", "DEFAULT_4XX"]);
+        assert_eq!(unauthorized.applies, Some("DEFAULT_4XX"));
+        assert_eq!(unauthorized.status, 401);
+        // One static origin, whatever the request's, and the default rule's actual headers.
+        assert_eq!(
+            unauthorized.headers,
+            [
+                (ACAO, "https://example.com".to_string()),
+                (ACAC, "true".to_string()),
+                (ACEH, "X-Request-Id".to_string()),
+                (VARY, "Origin".to_string())
+            ]
+        );
+        let timeout = gateway_response(&p, "INTEGRATION_TIMEOUT", None).unwrap();
+        assert_eq!((timeout.applies, timeout.status), (None, 504));
+        assert!(timeout.headers.is_empty());
+        assert_eq!(
+            gateway_response(&p, "AUTHORIZER_FAILURE", None)
+                .unwrap()
+                .applies,
+            Some("AUTHORIZER_FAILURE")
+        );
+        assert_eq!(
+            gateway_response(&p, "DEFAULT_5XX", None).unwrap().status,
+            500
+        );
+        // Reflection echoes the request's Origin, and sends none without one.
+        p.apigateway.as_mut().unwrap().gateway_origin = GatewayOrigin::Reflect;
+        let echoed = gateway_response(&p, "THROTTLED", Some("https://evil.example")).unwrap();
+        assert_eq!(
+            echoed.headers[0],
+            (ACAO, "https://evil.example".to_string())
+        );
+        assert_ne!(
+            gateway_response(&p, "THROTTLED", None).unwrap().headers[0].0,
+            ACAO
         );
     }
 }

@@ -248,16 +248,34 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
             path,
             url,
             stage,
+            gateway_response,
+            status,
             env,
             format,
         } => {
             let loaded = load_valid(&policy, env.as_deref(), format, ui)?;
             let place = place(&loaded, env.as_deref())?;
             let target = corsgen::check::target(url.as_deref(), path.as_deref(), stage.as_deref())?;
-            let exchange =
-                corsgen::check::check(&place, fetch_request(&target.url, &request)?, &target);
+            let fetch = fetch_request(&target.url, &request)?;
+            let errors = gateway_types(gateway_response.as_deref(), status)?;
+            if !errors.is_empty() && place.policy.apigateway.is_none() {
+                return Err(Failure::usage(format!(
+                    "{} emits no API Gateway artifacts ([apigateway] enabled = false): there are no gateway responses to check",
+                    policy.display()
+                )));
+            }
+            let exchange = if errors.is_empty() {
+                corsgen::check::check(&place, fetch, &target)
+            } else {
+                corsgen::check::check_gateway_responses(&place, &fetch, &target, &errors)
+            };
             let by = format!(
-                "the artifacts generated from {} ({}{})",
+                "{} generated from {} ({}{})",
+                if errors.is_empty() {
+                    "the artifacts"
+                } else {
+                    "the OPTIONS method, then API Gateway's own error response, as"
+                },
                 policy.display(),
                 place.rule_name(&target.route.path),
                 target.note()
@@ -351,6 +369,32 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
             ));
             }
             Ok(false)
+        }
+    }
+}
+
+/// The gateway-response types `check` answers with: the one named, or those of a status.
+fn gateway_types(named: Option<&str>, status: Option<u16>) -> Result<Vec<&'static str>, Failure> {
+    if let Some(name) = named {
+        return corsgen::engine::gateway_response_type(name)
+            .map(|t| vec![t])
+            .ok_or_else(|| {
+                Failure::usage(format!(
+                    "--gateway-response `{name}` is not one of API Gateway's gateway-response types (e.g. UNAUTHORIZED, ACCESS_DENIED, THROTTLED, DEFAULT_4XX, DEFAULT_5XX)"
+                ))
+            });
+    }
+    match status {
+        None => Ok(Vec::new()),
+        Some(code) => {
+            let types = corsgen::engine::gateway_response_types_for(code);
+            if types.is_empty() {
+                Err(Failure::usage(format!(
+                    "--status {code} is not an error API Gateway answers itself (4XX or 5XX)"
+                )))
+            } else {
+                Ok(types)
+            }
         }
     }
 }

@@ -311,38 +311,35 @@ pub(super) fn plan(policy: &Policy, api: &ApiGateway, header: &Header) -> ApiGat
         .collect();
 
     let default = &policy.default_rule;
-    let origin_value = match &api.gateway_origin {
+    // What gateway responses carry is the engine's answer; here it becomes response parameters.
+    let (gateway_origin, gateway_headers) =
+        engine::gateway_response_headers(policy).unwrap_or((&api.gateway_origin, Vec::new()));
+    let origin_value = match gateway_origin {
         GatewayOrigin::Static(origin) => static_value(origin),
         GatewayOrigin::Reflect => "method.request.header.Origin".to_string(),
     };
     let mut gateway_taken = Vec::new();
-    let gateway_responses =
-        api.gateway_responses
-            .iter()
-            .map(|kind| {
-                let mut parameters = vec![Entry {
-                    key: format!("gatewayresponse.header.{ACAO}"),
-                    value: origin_value.clone(),
-                }];
-                parameters.extend(engine::actual_headers(default).into_iter().map(
-                    |(name, value)| Entry {
-                        key: format!("gatewayresponse.header.{name}"),
-                        value: static_value(&value),
-                    },
-                ));
-                parameters.push(Entry {
-                    key: format!("gatewayresponse.header.{VARY}"),
-                    value: static_value("Origin"),
-                });
-                let (id, tf_name) = names(kind, &mut gateway_taken);
-                GatewayResponseContext {
-                    response_type: (*kind).to_string(),
-                    id,
-                    tf_name,
-                    parameters,
-                }
-            })
-            .collect();
+    let gateway_responses = api
+        .gateway_responses
+        .iter()
+        .map(|kind| {
+            let mut parameters = vec![Entry {
+                key: format!("gatewayresponse.header.{ACAO}"),
+                value: origin_value.clone(),
+            }];
+            parameters.extend(gateway_headers.iter().map(|(name, value)| Entry {
+                key: format!("gatewayresponse.header.{name}"),
+                value: static_value(value),
+            }));
+            let (id, tf_name) = names(kind, &mut gateway_taken);
+            GatewayResponseContext {
+                response_type: (*kind).to_string(),
+                id,
+                tf_name,
+                parameters,
+            }
+        })
+        .collect();
 
     let http_api = api.http_api.then(|| HttpApiContext {
         allow_origins: match &default.origins {

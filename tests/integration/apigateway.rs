@@ -543,6 +543,16 @@ fn gateway_responses_carry_the_engine_headers_for_their_origin() {
                         (name.clone(), value)
                     })
                     .collect();
+                // Exactly what the engine says such an error carries.
+                let answer = engine::gateway_response(&subject.policy, kind, Some(&origin))
+                    .expect("a configured type");
+                assert_eq!(answer.applies, Some(kind.as_str()));
+                let engine_says: BTreeMap<String, String> = answer
+                    .headers
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect();
+                assert_eq!(headers, engine_says, "{}: {kind}", subject.label);
                 let mut want = BTreeMap::new();
                 if let Some(acao) = engine::allow_origin_value(rule, &origin) {
                     want.insert(engine::ACAO.to_string(), acao);

@@ -657,3 +657,151 @@ fn doctor_matches_routes_on_the_path_after_the_stage() {
         "{default}"
     );
 }
+
+#[test]
+fn check_says_what_api_gateway_errors_carry() {
+    // The example sends the first origin on gateway responses: the PC site reads a 401 from
+    // the authorizer, the smartphone site sees a CORS error, and the fix says why.
+    let (code, report, _) = run(&[
+        "check",
+        "policies/example.toml",
+        "--origin",
+        "https://www.example.com",
+        "--path",
+        "/orders/1",
+        "--status",
+        "401",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, Some(0));
+    assert_eq!(report["actual"][0]["response"]["status"], 401);
+    assert_eq!(
+        report["gateway_responses"],
+        serde_json::json!([{"response_type": "UNAUTHORIZED", "chain": ["UNAUTHORIZED", "DEFAULT_4XX"], "applies": "UNAUTHORIZED", "status": 401, "allowed": true}])
+    );
+    let (code, report, _) = run(&[
+        "check",
+        "policies/example.toml",
+        "--origin",
+        "https://sp.example.com",
+        "--path",
+        "/orders/1",
+        "--gateway-response",
+        "unauthorized",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, Some(1));
+    assert_eq!(report["blocked"]["error"], "AllowOriginMismatch");
+    let fix = &report["fixes"][0];
+    assert!(
+        fix["message"].as_str().unwrap().starts_with("UNAUTHORIZED carries one static Access-Control-Allow-Origin (`https://www.example.com`)"),
+        "{fix}"
+    );
+    assert!(
+        fix["location"]
+            .as_str()
+            .unwrap()
+            .ends_with("example.toml:27:27"),
+        "{fix}"
+    );
+
+    // A status every type of which falls back to an unconfigured default: the fix names it.
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p.toml");
+    std::fs::write(
+        &policy,
+        "version = 1\n[cors]\nallow-origins = [\"https://a.example\"]\n[apigateway]\ngateway-responses = [\"DEFAULT_5XX\"]\n",
+    )
+    .unwrap();
+    let policy = policy.to_str().unwrap();
+    let (code, report, _) = run(&[
+        "check",
+        policy,
+        "--origin",
+        "https://a.example",
+        "--status",
+        "429",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, Some(1));
+    let cases = report["gateway_responses"].as_array().unwrap();
+    assert_eq!(cases.len(), 2, "QUOTA_EXCEEDED and THROTTLED");
+    assert!(cases
+        .iter()
+        .all(|c| c["applies"].is_null() && c["allowed"] == false));
+    assert_eq!(
+        report["fixes"][0]["message"],
+        "API Gateway answers QUOTA_EXCEEDED (429) itself, and no gateway response of the policy carries CORS headers for it: add \"DEFAULT_4XX\" to gateway-responses in [apigateway]"
+    );
+    assert!(report["fixes"][0]["location"]
+        .as_str()
+        .unwrap()
+        .ends_with("p.toml:5:21"));
+    let (code, _, _) = run(&[
+        "check",
+        policy,
+        "--origin",
+        "https://a.example",
+        "--status",
+        "503",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, Some(0), "DEFAULT_5XX carries the headers");
+
+    // Usage errors: not an error status, not a type, no API Gateway artifacts.
+    let (code, _, stderr) = run(&[
+        "check",
+        policy,
+        "--origin",
+        "https://a.example",
+        "--status",
+        "302",
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("not an error API Gateway answers itself"),
+        "{stderr}"
+    );
+    let (code, _, _) = run(&[
+        "check",
+        policy,
+        "--origin",
+        "https://a.example",
+        "--gateway-response",
+        "TEAPOT",
+    ]);
+    assert_eq!(code, Some(2));
+    let (code, _, stderr) = run(&[
+        "check",
+        "policies/example.toml",
+        "--env",
+        "dev",
+        "--origin",
+        "https://a.example",
+        "--status",
+        "401",
+        "--gateway-response",
+        "THROTTLED",
+    ]);
+    assert_eq!(code, Some(2), "the two flags conflict: {stderr}");
+    let without = dir.path().join("no-apigateway.toml");
+    std::fs::write(
+        &without,
+        "version = 1\n[cors]\nallow-origins = [\"https://a.example\"]\n[apigateway]\nenabled = false\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = run(&[
+        "check",
+        without.to_str().unwrap(),
+        "--origin",
+        "https://a.example",
+        "--status",
+        "401",
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("no gateway responses to check"), "{stderr}");
+}
