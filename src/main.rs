@@ -340,7 +340,10 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
             Ok(!report.findings.is_empty())
         }
         Command::Schema => {
-            out(&corsgen::schema::policy_schema())?;
+            let schema = corsgen::schema::policy_schema().map_err(|e| {
+                Failure::io(anyhow::Error::new(e).context("bug: the schema does not serialize"))
+            })?;
+            out(&schema)?;
             Ok(false)
         }
         Command::Completions { shell } => {

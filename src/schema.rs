@@ -18,11 +18,13 @@ pub fn policy_schema_value() -> &'static Value {
 
 /// The schema as pretty JSON with a trailing newline: what `corsgen schema` prints and what
 /// `policy.schema.json` holds.
-#[must_use]
-pub fn policy_schema() -> String {
-    let mut text = serde_json::to_string_pretty(policy_schema_value()).unwrap_or_default();
+///
+/// # Errors
+/// Only on a bug: a schema that does not serialize (never printed as an empty document).
+pub fn policy_schema() -> Result<String, serde_json::Error> {
+    let mut text = serde_json::to_string_pretty(policy_schema_value())?;
     text.push('\n');
-    text
+    Ok(text)
 }
 
 /// The "Policy reference" section of README.md: one table per policy table, one row per key,
@@ -149,7 +151,7 @@ mod tests {
 
     #[test]
     fn schema_forbids_unknown_keys_and_documents_every_field() {
-        let schema: serde_json::Value = serde_json::from_str(&policy_schema()).unwrap();
+        let schema: serde_json::Value = serde_json::from_str(&policy_schema().unwrap()).unwrap();
         let cors = &schema["$defs"]["RawCors"];
         assert_eq!(cors["additionalProperties"], serde_json::Value::Bool(false));
         for (key, property) in cors["properties"].as_object().unwrap() {

@@ -208,10 +208,13 @@ impl Manifest {
         }
     }
 
-    fn text(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+    /// The manifest as written: pretty JSON and a newline. A manifest that did not serialize
+    /// would lose what corsgen owns, so that is an error, never an empty file.
+    fn text(&self) -> anyhow::Result<String> {
+        let mut text =
+            serde_json::to_string_pretty(self).context("bug: the manifest does not serialize")?;
         text.push('\n');
-        text
+        Ok(text)
     }
 
     /// Digests this manifest accepts for `path` as corsgen's own bytes.
@@ -241,8 +244,10 @@ impl Manifest {
 }
 
 /// The manifest text emit writes for `files` (what the golden files pin).
-#[must_use]
-pub fn manifest_text(owner: Owner<'_>, files: &[RenderedFile]) -> String {
+///
+/// # Errors
+/// Only on a bug: a manifest that does not serialize.
+pub fn manifest_text(owner: Owner<'_>, files: &[RenderedFile]) -> anyhow::Result<String> {
     manifest_for(owner, files).text()
 }
 
@@ -549,7 +554,7 @@ fn survey<'a>(
         .and(previous_bytes.as_deref())
         .map(normalized)
         .as_deref()
-        != Some(manifest.text().as_str());
+        != Some(manifest.text()?.as_str());
     Ok(Survey {
         steps,
         others,
@@ -916,7 +921,7 @@ fn commit(out: &Path, survey: &Survey<'_>, made: &mut Made) -> anyhow::Result<()
     // file holds, and names the run's own temporary files for the next run to delete.
     replace(
         &out.join(MANIFEST),
-        survey.journal(scratch).text().as_bytes(),
+        survey.journal(scratch).text()?.as_bytes(),
     )?;
     made.journaled = true;
     sync_dir(out);
@@ -941,7 +946,7 @@ fn commit(out: &Path, survey: &Survey<'_>, made: &mut Made) -> anyhow::Result<()
         made.aside.retain(|(_, a)| a != aside);
         remove_empty_parents(out, &orphan.path);
     }
-    replace(&out.join(MANIFEST), survey.manifest.text().as_bytes())?;
+    replace(&out.join(MANIFEST), survey.manifest.text()?.as_bytes())?;
     sync_dir(out);
     Ok(())
 }
@@ -1111,7 +1116,7 @@ mod tests {
         );
         assert!(first.manifest_changed);
         let manifest = fs::read_to_string(dir.path().join(MANIFEST)).unwrap();
-        assert_eq!(manifest, manifest_text(P, &files));
+        assert_eq!(manifest, manifest_text(P, &files).unwrap());
         assert!(manifest.contains(&digest(files[0].contents.as_bytes())));
         let second = write(dir.path(), &files, P, Options::default()).unwrap();
         assert!(second.is_clean(), "{second:?}");
@@ -1226,16 +1231,16 @@ mod tests {
         // file renamed, the other not.
         let mut journal: super::Manifest =
             serde_json::from_slice(&fs::read(dir.path().join(MANIFEST)).unwrap()).unwrap();
-        journal.pending = serde_json::from_str::<super::Manifest>(&manifest_text(P, &new))
+        journal.pending = serde_json::from_str::<super::Manifest>(&manifest_text(P, &new).unwrap())
             .unwrap()
             .files;
-        fs::write(dir.path().join(MANIFEST), journal.text()).unwrap();
+        fs::write(dir.path().join(MANIFEST), journal.text().unwrap()).unwrap();
         fs::write(dir.path().join("a.py"), &new[0].contents).unwrap();
         let report = write(dir.path(), &new, P, Options::default()).unwrap();
         assert!(!report.refused(), "{report:?}");
         assert_eq!(
             fs::read_to_string(dir.path().join(MANIFEST)).unwrap(),
-            manifest_text(P, &new)
+            manifest_text(P, &new).unwrap()
         );
     }
 
@@ -1363,14 +1368,14 @@ mod tests {
         let new = vec![file("a.py", "new"), file("b.py", "new")];
         let survey = super::survey(dir.path(), &new, P, Options::default()).unwrap();
         let journal = survey.journal(Vec::new());
-        fs::write(dir.path().join(MANIFEST), journal.text()).unwrap();
+        fs::write(dir.path().join(MANIFEST), journal.text().unwrap()).unwrap();
         // Stopped before any rename: a.py still holds the old bytes, b.py does not exist.
         let again = write(dir.path(), &new, P, Options::default()).unwrap();
         assert!(!again.refused(), "{again:?}");
         // Stopped after b.py was renamed, and the next run no longer produces it: it is an
         // orphan of the manifest, removed.
         let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join(MANIFEST), journal.text()).unwrap();
+        fs::write(dir.path().join(MANIFEST), journal.text().unwrap()).unwrap();
         fs::write(dir.path().join("a.py"), &old.contents).unwrap();
         fs::write(dir.path().join("b.py"), &new[1].contents).unwrap();
         let fewer = write(dir.path(), &new[..1], P, Options::default()).unwrap();
@@ -1410,13 +1415,13 @@ mod tests {
         let j1 = super::survey(dir.path(), &v1, P, Options::default())
             .unwrap()
             .journal(Vec::new());
-        fs::write(dir.path().join(MANIFEST), j1.text()).unwrap();
+        fs::write(dir.path().join(MANIFEST), j1.text().unwrap()).unwrap();
         fs::write(dir.path().join("a.py"), &v1[0].contents).unwrap();
         let v2 = vec![file("a.py", "2")];
         let j2 = super::survey(dir.path(), &v2, P, Options::default())
             .unwrap()
             .journal(Vec::new());
-        fs::write(dir.path().join(MANIFEST), j2.text()).unwrap();
+        fs::write(dir.path().join(MANIFEST), j2.text().unwrap()).unwrap();
         let v3 = vec![file("a.py", "3")];
         let report = write(dir.path(), &v3, P, Options::default()).unwrap();
         assert_eq!(
@@ -1437,7 +1442,7 @@ mod tests {
         let survey = super::survey(dir.path(), &v0, P, Options::default()).unwrap();
         fs::write(
             dir.path().join(MANIFEST),
-            survey.journal(vec![temp.into()]).text(),
+            survey.journal(vec![temp.into()]).text().unwrap(),
         )
         .unwrap();
         fs::write(dir.path().join(temp), "half").unwrap();
@@ -1448,7 +1453,7 @@ mod tests {
         assert!(dir.path().join("keep.tmp").exists());
         assert_eq!(
             fs::read_to_string(dir.path().join(MANIFEST)).unwrap(),
-            manifest_text(P, &v0)
+            manifest_text(P, &v0).unwrap()
         );
     }
 

@@ -70,7 +70,7 @@ fn emit_output_matches_golden_files_for_every_example_policy() {
             continue;
         }
         // The manifest is pinned too: sorted paths and digests, nothing that changes by itself.
-        let manifest = corsgen::write::manifest_text(owner, &files);
+        let manifest = corsgen::write::manifest_text(owner, &files).unwrap();
         match std::fs::read_to_string(expected_dir.join(MANIFEST)) {
             Ok(expected) if expected == manifest => {}
             _ => failures.push(format!(
