@@ -14,7 +14,6 @@ pub(super) fn register(registry: &mut Handlebars<'_>) {
     registry.register_helper("comment", Box::new(string_helper(comment_text)));
     registry.register_helper("md", Box::new(string_helper(md_text)));
     registry.register_helper("py_bool", Box::new(py_bool_helper));
-    registry.register_helper("json_str", Box::new(string_helper(json_str)));
     registry.register_helper("yaml_str", Box::new(string_helper(yaml_str)));
     registry.register_helper("hcl_str", Box::new(string_helper(hcl_str)));
     registry.register_helper("vtl_str", Box::new(vtl_str_helper));
@@ -118,11 +117,6 @@ fn utf16_escapes(c: char, out: &mut String) {
     }
 }
 
-/// A JSON string, ASCII only.
-pub(crate) fn json_str(s: &str) -> String {
-    c_style_quoted(s, &[], utf16_escapes)
-}
-
 /// A YAML double-quoted scalar, ASCII only (YAML writes characters beyond U+FFFF as `\U`).
 pub(crate) fn yaml_str(s: &str) -> String {
     c_style_quoted(s, &[], |c, out| {
@@ -206,7 +200,7 @@ pub(crate) fn md_text(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{comment_text, hcl_str, js_str, json_str, md_text, py_str, vtl_str, yaml_str};
+    use super::{comment_text, hcl_str, js_str, md_text, py_str, vtl_str, yaml_str};
 
     #[test]
     fn python_strings_escape_everything_that_could_break_out() {
@@ -229,16 +223,7 @@ mod tests {
     }
 
     #[test]
-    fn json_yaml_and_hcl_strings_are_ascii_and_closed() {
-        for (input, json) in [
-            ("a\"b\\c", r#""a\"b\\c""#),
-            ("x\ny\u{0}", r#""x\ny\u0000""#),
-            ("é😀", r#""\u00e9\ud83d\ude00""#),
-        ] {
-            assert_eq!(json_str(input), json);
-            let parsed: String = serde_json::from_str(&json_str(input)).unwrap();
-            assert_eq!(parsed, input);
-        }
+    fn yaml_and_hcl_strings_are_ascii_and_closed() {
         assert_eq!(yaml_str("😀\u{2028}"), r#""\U0001f600\u2028""#);
         assert_eq!(hcl_str("${var.x} %{if} $x"), r#""$${var.x} %%{if} $x""#);
     }

@@ -5,6 +5,7 @@
 //! normalised to LF with exactly one trailing newline. A render error is a corsgen bug.
 
 mod helpers;
+mod json;
 
 use std::collections::hash_map::{Entry, HashMap};
 use std::sync::Arc;
@@ -25,15 +26,15 @@ pub enum TemplateId {
     LambdaNode,
     /// `templates/readme/README.md.hbs`
     Readme,
-    /// `templates/apigateway/openapi.json.hbs`
+    /// `apigateway/openapi.json`, serialized (`render/json.rs`)
     RestOpenApi,
     /// `templates/apigateway/cloudformation.yaml.hbs`
     RestCloudFormation,
     /// `templates/apigateway/terraform.tf.hbs`
     RestTerraform,
-    /// `templates/apigateway/integration-responses.json.hbs`
+    /// `apigateway/integration-responses.json`, serialized (`render/json.rs`)
     IntegrationResponses,
-    /// `templates/apigateway/http-api.openapi.json.hbs`
+    /// `apigateway/http-api.openapi.json`, serialized (`render/json.rs`)
     HttpApiOpenApi,
     /// `templates/apigateway/http-api.cloudformation.yaml.hbs`
     HttpApiCloudFormation,
@@ -47,7 +48,7 @@ pub enum TemplateId {
     CloudFrontCloudFormation,
     /// `templates/cloudfront/terraform.tf.hbs`
     CloudFrontTerraform,
-    /// `templates/cloudfront/key-value-store.json.hbs`
+    /// `cloudfront/key-value-store.json`, serialized (`render/json.rs`)
     CloudFrontKeyValueStore,
     /// `templates/cloudfront/response-headers-policy.cloudformation.yaml.hbs`
     ResponseHeadersPolicyCloudFormation,
@@ -113,24 +114,21 @@ impl TemplateId {
         }
     }
 
-    fn source(self) -> &'static str {
-        match self {
+    /// The handlebars source; `None` for the JSON files, serialized by [`json`] instead.
+    fn source(self) -> Option<&'static str> {
+        Some(match self {
             TemplateId::LambdaPython => include_str!("../../templates/lambda/cors.py.hbs"),
             TemplateId::LambdaNode => include_str!("../../templates/lambda/cors.mjs.hbs"),
             TemplateId::Readme => include_str!("../../templates/readme/README.md.hbs"),
-            TemplateId::RestOpenApi => include_str!("../../templates/apigateway/openapi.json.hbs"),
+            TemplateId::RestOpenApi => return None,
             TemplateId::RestCloudFormation => {
                 include_str!("../../templates/apigateway/cloudformation.yaml.hbs")
             }
             TemplateId::RestTerraform => {
                 include_str!("../../templates/apigateway/terraform.tf.hbs")
             }
-            TemplateId::IntegrationResponses => {
-                include_str!("../../templates/apigateway/integration-responses.json.hbs")
-            }
-            TemplateId::HttpApiOpenApi => {
-                include_str!("../../templates/apigateway/http-api.openapi.json.hbs")
-            }
+            TemplateId::IntegrationResponses => return None,
+            TemplateId::HttpApiOpenApi => return None,
             TemplateId::HttpApiCloudFormation => {
                 include_str!("../../templates/apigateway/http-api.cloudformation.yaml.hbs")
             }
@@ -149,9 +147,7 @@ impl TemplateId {
             TemplateId::CloudFrontTerraform => {
                 include_str!("../../templates/cloudfront/terraform.tf.hbs")
             }
-            TemplateId::CloudFrontKeyValueStore => {
-                include_str!("../../templates/cloudfront/key-value-store.json.hbs")
-            }
+            TemplateId::CloudFrontKeyValueStore => return None,
             TemplateId::ResponseHeadersPolicyCloudFormation => {
                 include_str!(
                     "../../templates/cloudfront/response-headers-policy.cloudformation.yaml.hbs"
@@ -160,7 +156,7 @@ impl TemplateId {
             TemplateId::ResponseHeadersPolicyTerraform => {
                 include_str!("../../templates/cloudfront/response-headers-policy.tf.hbs")
             }
-        }
+        })
     }
 
     /// Code that follows the rendered template as it is: the Lambda snippets' runtime, kept
@@ -229,9 +225,12 @@ impl Renderer {
                 .register_template_string(name, source)
                 .with_context(|| format!("bug: embedded template {name} does not compile"))?;
         }
-        for id in TemplateId::ALL {
+        for (id, source) in TemplateId::ALL
+            .iter()
+            .filter_map(|id| Some((id, id.source()?)))
+        {
             registry
-                .register_template_string(id.name(), id.source())
+                .register_template_string(id.name(), source)
                 .with_context(|| {
                     format!("bug: embedded template {} does not compile", id.name())
                 })?;
@@ -248,15 +247,20 @@ impl Renderer {
         // embed (mapping templates, function code) is rendered and the model is converted to
         // template data once, not once per file.
         let mut shared = HashMap::new();
+        let mut vtls: HashMap<*const (), Vec<String>> = HashMap::new();
         for file in &plan.files {
             let Some(key) = shared_key(&file.context) else {
                 continue;
             };
             if let Entry::Vacant(slot) = shared.entry(key) {
                 slot.insert(match &file.context {
-                    Context::ApiGateway(c) => self.apigateway_data(c).with_context(|| {
-                        "bug: the API Gateway mapping template failed to render"
-                    })?,
+                    Context::ApiGateway(c) => {
+                        let vtl = self.mapping_templates(c).with_context(|| {
+                            "bug: the API Gateway mapping template failed to render"
+                        })?;
+                        vtls.insert(key, vtl.clone());
+                        with_field(c.as_ref(), "vtl", serde_json::Value::from(vtl))?
+                    }
                     Context::CloudFront(c) => self
                         .cloudfront_data(c)
                         .with_context(|| "bug: a CloudFront Function template failed to render")?,
@@ -268,6 +272,28 @@ impl Renderer {
             .iter()
             .map(|file| {
                 let name = file.template.name();
+                let serialized = match (&file.context, file.template) {
+                    (Context::ApiGateway(c), TemplateId::RestOpenApi) => {
+                        Some(json::rest_openapi(c, vtl_of(&vtls, &file.context)?))
+                    }
+                    (Context::ApiGateway(c), TemplateId::IntegrationResponses) => Some(
+                        json::integration_responses(c, vtl_of(&vtls, &file.context)?),
+                    ),
+                    (Context::ApiGateway(c), TemplateId::HttpApiOpenApi) => {
+                        Some(json::http_api_openapi(c))
+                    }
+                    (Context::CloudFront(c), TemplateId::CloudFrontKeyValueStore) => {
+                        Some(json::key_value_store(c))
+                    }
+                    _ => None,
+                };
+                if let Some(text) = serialized {
+                    let text = text.with_context(|| format!("bug: {name} does not serialize"))?;
+                    return Ok(RenderedFile {
+                        path: file.path.clone(),
+                        contents: normalize(&text),
+                    });
+                }
                 let text = match &file.context {
                     Context::Lambda(c) => self.registry.render(name, c),
                     Context::Readme(c) => self.registry.render(name, c),
@@ -291,21 +317,20 @@ impl Renderer {
 }
 
 impl Renderer {
-    /// The API Gateway files' template data: the view model plus its mapping templates,
-    /// rendered first, as `vtl[index]` (each file escapes them for its own language).
-    fn apigateway_data(
+    /// The API Gateway view model's mapping templates, rendered first (each file embeds them,
+    /// escaped for its own language, as `vtl[index]`).
+    fn mapping_templates(
         &self,
         context: &ApiGatewayContext,
-    ) -> Result<serde_json::Value, handlebars::RenderError> {
-        let vtl = context
+    ) -> Result<Vec<String>, handlebars::RenderError> {
+        context
             .mapping_templates
             .iter()
             .map(|t| {
                 let text = self.registry.render(MAPPING_TEMPLATE.0, t)?;
                 Ok(text.trim_end().to_string())
             })
-            .collect::<Result<Vec<String>, handlebars::RenderError>>()?;
-        with_field(context, "vtl", serde_json::Value::from(vtl))
+            .collect()
     }
 }
 
@@ -325,6 +350,17 @@ impl Renderer {
         });
         with_field(context, "code", code)
     }
+}
+
+/// The rendered mapping templates of an API Gateway file's view model.
+fn vtl_of<'a>(
+    vtls: &'a HashMap<*const (), Vec<String>>,
+    context: &Context,
+) -> anyhow::Result<&'a [String]> {
+    shared_key(context)
+        .and_then(|key| vtls.get(&key))
+        .map(Vec::as_slice)
+        .context("bug: no mapping templates for an API Gateway file")
 }
 
 /// Which shared template data a file renders from: the address of the view model the files of
