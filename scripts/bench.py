@@ -55,12 +55,14 @@ def bench(label, policy, out):
 def main():
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     with tempfile.TemporaryDirectory() as tmp:
-        large = os.path.join(tmp, "large.toml")
-        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gen-large-policy.py"), large], check=True)
         emit("| policy | median wall time | peak memory (max RSS) | output |")
         emit("| --- | --- | --- | --- |")
         bench("policies/example.toml", os.path.join(ROOT, "policies", "example.toml"), os.path.join(tmp, "example"))
-        bench("large: 1,000 origins, 500 routes", large, os.path.join(tmp, "large"))
+        # Twice the origins, about twice the output: time and memory should follow it.
+        for origins in (500, 1000):
+            large = os.path.join(tmp, f"large-{origins}.toml")
+            subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gen-large-policy.py"), large, str(origins)], check=True)
+            bench(f"large: {origins:,} origins, 10 routes", large, os.path.join(tmp, f"large-{origins}"))
     cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
     emit()
     emit(f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores ({cpu or 'unknown CPU'}).")
