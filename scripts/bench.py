@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Benchmarks whole-process `corsgen emit` (not a test): median wall time and peak RSS.
+"""Benchmarks whole-process `corsgen emit` and `validate` (not a test): median wall time and
+peak RSS.
 
 Usage: scripts/bench.py [RUNS] [--docs]   (builds the release binary first; default 30 runs)
 Prints a Markdown table; with --docs also writes it into docs/benchmarks.md.
@@ -52,12 +53,25 @@ def bench(label, policy, out):
     )
 
 
+def bench_validate(policy):
+    binary = os.path.join(ROOT, "target", "release", "corsgen")
+    args = [binary, "validate", policy]
+    run_once(args)
+    times, peaks = [], []
+    for _ in range(RUNS):
+        elapsed, peak = run_once(args)
+        times.append(elapsed)
+        peaks.append(peak)
+    emit(f"| `validate` policies/example.toml | {statistics.median(times) * 1000:.1f} ms | {max(peaks) / 1024:.1f} MiB | none |")
+
+
 def main():
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     with tempfile.TemporaryDirectory() as tmp:
         emit("| policy | median wall time | peak memory (max RSS) | output |")
         emit("| --- | --- | --- | --- |")
         bench("policies/example.toml", os.path.join(ROOT, "policies", "example.toml"), os.path.join(tmp, "example"))
+        bench_validate(os.path.join(ROOT, "policies", "example.toml"))
         # Twice the origins, about twice the output: time and memory should follow it.
         for origins in (500, 1000):
             large = os.path.join(tmp, f"large-{origins}.toml")

@@ -164,12 +164,39 @@ pub fn generate(
     policy: &Policy,
     source: &PolicySource,
 ) -> anyhow::Result<Result<Vec<render::RenderedFile>, Vec<Diagnostic>>> {
-    let renderer = render::Renderer::new()?;
+    rendered(policy, source, |_| true)
+}
+
+/// The platform limits a valid policy's artifacts would break, rendering only the files the
+/// limits read (the CloudFront functions and the KeyValueStore file): what `validate` adds to
+/// the policy's diagnostics, without rendering everything `emit` writes.
+///
+/// # Errors
+/// Only on a bug (a template that fails to render).
+pub fn limit_diagnostics(policy: &Policy, source: &PolicySource) -> anyhow::Result<Vec<Diagnostic>> {
+    match rendered(policy, source, |file| limits::reads(file.template))? {
+        Ok(_) => Ok(Vec::new()),
+        Err(broken) => Ok(broken),
+    }
+}
+
+/// Plans `policy` and renders the planned files `keep` selects, then checks the limits.
+fn rendered(
+    policy: &Policy,
+    source: &PolicySource,
+    keep: impl Fn(&plan::PlannedFile) -> bool,
+) -> anyhow::Result<Result<Vec<render::RenderedFile>, Vec<Diagnostic>>> {
+    let mut renderer = render::Renderer::new()?;
+    let plan_with = |store: bool| {
+        let mut plan = plan::plan(policy, source, store);
+        plan.files.retain(|f| keep(f));
+        plan
+    };
     let store = policy
         .cloudfront
         .as_ref()
         .is_some_and(plan::cloudfront::starts_with_store);
-    let mut plan = plan::plan(policy, source, store);
+    let mut plan = plan_with(store);
     let mut files = renderer.render(&plan)?;
     let Some(settings) = &policy.cloudfront else {
         return Ok(Ok(files));
@@ -178,7 +205,7 @@ pub fn generate(
         && settings.key_value_store == policy::KeyValueStoreChoice::IfNeeded
         && !limits::oversized_functions(&files).is_empty()
     {
-        plan = plan::plan(policy, source, true);
+        plan = plan_with(true);
         files = renderer.render(&plan)?;
     }
     let broken = limits::check(settings, &plan, &files);

@@ -15,6 +15,17 @@ pub const FUNCTION_SIZE_LIMIT: usize = 10_240;
 /// A KeyValueStore import file's maximum size, in bytes.
 pub const STORE_FILE_LIMIT: usize = 5 * 1024 * 1024;
 
+/// True for the files these limits read: the CloudFront functions and the KeyValueStore file.
+#[must_use]
+pub fn reads(template: TemplateId) -> bool {
+    matches!(
+        template,
+        TemplateId::CloudFrontViewerRequest
+            | TemplateId::CloudFrontViewerResponse
+            | TemplateId::CloudFrontKeyValueStore
+    )
+}
+
 /// The CloudFront Functions among `files` that exceed [`FUNCTION_SIZE_LIMIT`]: path and size.
 #[must_use]
 pub fn oversized_functions(files: &[RenderedFile]) -> Vec<(&str, usize)> {

@@ -69,6 +69,8 @@ const CLOUDFRONT_COMMON: (&str, &str) = (
 );
 
 impl TemplateId {
+    /// Every template, for the test that compiles them all.
+    #[cfg(test)]
     const ALL: [TemplateId; 17] = [
         TemplateId::LambdaPython,
         TemplateId::LambdaNode,
@@ -211,38 +213,57 @@ pub struct Renderer {
 }
 
 impl Renderer {
-    /// Registers every embedded template and helper.
+    /// A registry with the helpers; templates are compiled when a plan first needs them
+    /// (compiling is most of a run's time, and `validate` needs only the CloudFront functions).
     ///
     /// # Errors
-    /// Only if an embedded template does not compile (a corsgen bug).
+    /// None today; kept for templates that fail to compile (a corsgen bug) at registration.
     pub fn new() -> anyhow::Result<Self> {
         let mut registry = Handlebars::new();
         registry.set_strict_mode(true);
         registry.register_escape_fn(handlebars::no_escape);
         helpers::register(&mut registry);
-        for (name, source) in [MAPPING_TEMPLATE, CLOUDFRONT_COMMON] {
-            registry
-                .register_template_string(name, source)
-                .with_context(|| format!("bug: embedded template {name} does not compile"))?;
-        }
-        for (id, source) in TemplateId::ALL
-            .iter()
-            .filter_map(|id| Some((id, id.source()?)))
-        {
-            registry
-                .register_template_string(id.name(), source)
-                .with_context(|| {
-                    format!("bug: embedded template {} does not compile", id.name())
-                })?;
-        }
         Ok(Self { registry })
+    }
+
+    /// Compiles the templates `plan`'s files render from, and what they embed, unless
+    /// compiled already.
+    fn prepare(&mut self, plan: &Plan) -> anyhow::Result<()> {
+        let mut needed: Vec<(&'static str, &'static str)> = Vec::new();
+        for file in &plan.files {
+            needed.extend(file.template.source().map(|s| (file.template.name(), s)));
+            match &file.context {
+                // Every API Gateway file embeds the mapping templates.
+                Context::ApiGateway(_) => needed.push(MAPPING_TEMPLATE),
+                // Every CloudFront file embeds both functions, which share code.
+                Context::CloudFront(_) => {
+                    needed.push(CLOUDFRONT_COMMON);
+                    for id in [
+                        TemplateId::CloudFrontViewerRequest,
+                        TemplateId::CloudFrontViewerResponse,
+                    ] {
+                        needed.extend(id.source().map(|s| (id.name(), s)));
+                    }
+                }
+                Context::Lambda(_) | Context::Readme(_) => {}
+            }
+        }
+        for (name, source) in needed {
+            if !self.registry.has_template(name) {
+                self.registry
+                    .register_template_string(name, source)
+                    .with_context(|| format!("bug: embedded template {name} does not compile"))?;
+            }
+        }
+        Ok(())
     }
 
     /// Renders every planned file.
     ///
     /// # Errors
     /// Only on a bug: a view model that does not fit its template.
-    pub fn render(&self, plan: &Plan) -> anyhow::Result<Vec<RenderedFile>> {
+    pub fn render(&mut self, plan: &Plan) -> anyhow::Result<Vec<RenderedFile>> {
+        self.prepare(plan)?;
         // The API Gateway files, and the CloudFront files, each share one view model: what they
         // embed (mapping templates, function code) is rendered and the model is converted to
         // template data once, not once per file.
@@ -405,6 +426,18 @@ fn normalize(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::normalize;
+
+    /// Templates compile when a plan first needs them; each one compiles.
+    #[test]
+    fn every_embedded_template_compiles() {
+        for (name, source) in super::TemplateId::ALL
+            .iter()
+            .filter_map(|id| Some((id.name(), id.source()?)))
+            .chain([super::MAPPING_TEMPLATE, super::CLOUDFRONT_COMMON])
+        {
+            assert!(handlebars::Template::compile(source).is_ok(), "{name}");
+        }
+    }
 
     #[test]
     fn normalize_trims_and_ends_with_one_newline() {
