@@ -173,7 +173,10 @@ pub fn generate(
 ///
 /// # Errors
 /// Only on a bug (a template that fails to render).
-pub fn limit_diagnostics(policy: &Policy, source: &PolicySource) -> anyhow::Result<Vec<Diagnostic>> {
+pub fn limit_diagnostics(
+    policy: &Policy,
+    source: &PolicySource,
+) -> anyhow::Result<Vec<Diagnostic>> {
     match rendered(policy, source, |file| limits::reads(file.template))? {
         Ok(_) => Ok(Vec::new()),
         Err(broken) => Ok(broken),

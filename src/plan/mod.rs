@@ -7,6 +7,7 @@
 pub mod apigateway;
 pub mod cloudfront;
 pub mod lambda;
+pub mod picture;
 
 use std::collections::BTreeMap;
 
@@ -146,6 +147,8 @@ pub struct ReadmeContext {
     pub http_api_skipped: Option<String>,
     /// The CloudFront part, when CloudFront artifacts are emitted.
     pub cloudfront: Option<ReadmeCloudFront>,
+    /// The request path as a Mermaid flowchart, one line each.
+    pub picture: Vec<String>,
 }
 
 /// The CloudFront section of the out directory's README.md.
@@ -309,6 +312,7 @@ pub fn plan(policy: &Policy, source: &PolicySource, cloudfront_store: bool) -> P
             .map(|_| "the policy does not fit HTTP API CORS (wildcard origins or per-route rules), or `http-api = false`".to_string()),
         apigateway: readme_api,
         cloudfront: readme_cloudfront,
+        picture: picture::request_path(policy),
     };
     files.push(PlannedFile {
         path: "README.md".to_string(),

@@ -126,3 +126,93 @@ fn golden_directories_all_belong_to_an_example_policy() {
         }
     }
 }
+
+/// The request-path diagram of a generated README.
+fn diagram(readme: &str) -> String {
+    let start = readme.find("```mermaid\n").expect("a mermaid block") + "```mermaid\n".len();
+    let end = start + readme[start..].find("```").expect("a closed block");
+    readme[start..end].to_string()
+}
+
+/// Every generated README's request-path diagram is one Mermaid's own parser (run in Chromium)
+/// reads as a flowchart, and it shows exactly the layers whose artifacts were emitted.
+#[test]
+fn the_request_path_diagrams_parse_in_mermaid() {
+    crate::support::require_tool("node");
+    assert!(
+        root().join("tests/harness/node_modules/mermaid/package.json").exists(),
+        "mermaid is required by this test; run scripts/test.sh, which installs it (npm ci, cached under ~/.cache/corsgen)"
+    );
+    let mut policies: Vec<(String, String)> = cases()
+        .into_iter()
+        .map(|(policy, env, _)| {
+            let label = format!("{} {}", policy.display(), env.unwrap_or_default());
+            (label, std::fs::read_to_string(&policy).unwrap())
+        })
+        .collect();
+    // And the layers alone or in pairs.
+    let base = "version = 1\n[cors]\nallow-origins = [\"https://a.example\"]\n";
+    for (label, extra) in [
+        ("no CloudFront", "[cloudfront]\nenabled = false\n"),
+        ("no API Gateway", "[apigateway]\nenabled = false\n"),
+        (
+            "Lambda only",
+            "[apigateway]\nenabled = false\n[cloudfront]\nenabled = false\n",
+        ),
+        (
+            "no Lambda",
+            "[lambda]\nlanguages = []\n[apigateway]\ngateway-responses = []\n",
+        ),
+    ] {
+        policies.push((label.to_string(), format!("{base}{extra}")));
+    }
+    let mut inputs = Vec::new();
+    let mut expected = Vec::new();
+    for (label, text) in &policies {
+        let loaded =
+            corsgen::load_source(corsgen::source::PolicySource::new("p.toml", text), None).unwrap();
+        let policy = loaded
+            .policy
+            .as_ref()
+            .unwrap_or_else(|| panic!("{label}: {:?}", loaded.diagnostics));
+        let files = corsgen::generate(policy, &loaded.source).unwrap().unwrap();
+        let readme = &files
+            .iter()
+            .find(|f| f.path == "README.md")
+            .unwrap()
+            .contents;
+        let text = diagram(readme);
+        // The layers shown are the families emitted, in request order.
+        let shown: Vec<&str> = ["cloudfront", "apigateway", "lambda"]
+            .into_iter()
+            .filter(|layer| text.contains(&format!("\n  {layer}[\"")))
+            .collect();
+        let emitted: Vec<&str> = ["cloudfront/", "apigateway/", "lambda/"]
+            .into_iter()
+            .filter(|dir| files.iter().any(|f| f.path.starts_with(dir)))
+            .map(|dir| dir.trim_end_matches('/'))
+            .collect();
+        assert_eq!(shown, emitted, "{label}:\n{text}");
+        expected.push(label.clone());
+        inputs.push(serde_json::json!({"id": label, "text": text}));
+    }
+    let work = tempfile::tempdir().unwrap();
+    let input = work.path().join("diagrams.json");
+    std::fs::write(&input, serde_json::Value::from(inputs).to_string()).unwrap();
+    let out = std::process::Command::new("node")
+        .arg(root().join("tests/harness/mermaid.mjs"))
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let results: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(results.len(), expected.len());
+    for result in &results {
+        assert_eq!(result["ok"], true, "{result}");
+        assert_eq!(result["type"], "flowchart-v2", "{result}");
+    }
+}

@@ -1,0 +1,120 @@
+//! The request path as the policy's artifacts configure it, as a Mermaid flowchart for the
+//! generated README: which layer answers preflights, which sets which header, where errors get
+//! their CORS headers.
+
+use crate::model::Policy;
+use crate::policy::LambdaLanguage;
+
+/// Text for a quoted Mermaid label: `"` and the characters Mermaid reads as markup become
+/// entity codes, and a line break stays a `<br/>` the caller adds itself.
+#[must_use]
+pub fn mermaid_label(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("#quot;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '#' => out.push_str("#35;"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A node: its id and the lines of its label.
+fn node(id: &str, lines: &[String]) -> String {
+    let label: Vec<String> = lines.iter().map(|l| mermaid_label(l)).collect();
+    format!("  {id}[\"{}\"]", label.join("<br/>"))
+}
+
+/// The flowchart's lines, from the page to the last layer the policy's artifacts configure.
+#[must_use]
+pub fn request_path(policy: &Policy) -> Vec<String> {
+    let mut lines = vec!["flowchart LR".to_string()];
+    let mut layers: Vec<&str> = Vec::new();
+    lines.push(node(
+        "page",
+        &[
+            "Browser".to_string(),
+            "a page on an allowed origin".to_string(),
+        ],
+    ));
+    if policy.cloudfront.is_some() {
+        lines.push(node(
+            "cloudfront",
+            &[
+                "CloudFront".to_string(),
+                "viewer-request: answers preflights at the edge (204, or 403 for other origins)"
+                    .to_string(),
+                "viewer-response: Access-Control-Allow-Origin for allowed origins only, Vary: Origin"
+                    .to_string(),
+                "cache policy: Origin in the cache key".to_string(),
+            ],
+        ));
+        layers.push("cloudfront");
+    }
+    if let Some(api) = &policy.apigateway {
+        let mut label = vec![
+            "API Gateway REST API".to_string(),
+            "OPTIONS (MOCK integration): answers the preflights that reach it".to_string(),
+        ];
+        label.push(if api.gateway_responses.is_empty() {
+            "its own errors (401, 403, 429, 5XX): no CORS headers".to_string()
+        } else {
+            format!(
+                "its own errors: CORS headers from the gateway responses {}",
+                api.gateway_responses.join(", ")
+            )
+        });
+        if api.http_api {
+            label.push("or an HTTP API: its corsConfiguration answers instead".to_string());
+        }
+        lines.push(node("apigateway", &label));
+        layers.push("apigateway");
+    }
+    if !policy.lambda_languages.is_empty() {
+        let names: Vec<&str> = policy
+            .lambda_languages
+            .iter()
+            .map(|l| match l {
+                LambdaLanguage::Python => "Python: with_cors",
+                LambdaLanguage::Node => "Node: withCors",
+            })
+            .collect();
+        lines.push(node(
+            "lambda",
+            &[
+                "Lambda (proxy integration)".to_string(),
+                names.join(", "),
+                "CORS headers on every response, errors included".to_string(),
+            ],
+        ));
+        layers.push("lambda");
+    }
+    let mut from = "page";
+    for (i, layer) in layers.iter().enumerate() {
+        let label = if i == 0 {
+            "preflight, then the request"
+        } else {
+            "the request"
+        };
+        lines.push(format!("  {from} -->|{label}| {layer}"));
+        from = layer;
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mermaid_label;
+
+    #[test]
+    fn labels_cannot_break_out_of_their_quotes() {
+        assert_eq!(
+            mermaid_label("a \"b\" <br/> #1\nc"),
+            "a #quot;b#quot; #lt;br/#gt; #35;1 c"
+        );
+    }
+}
