@@ -302,7 +302,7 @@ pub struct Finding {
     /// What to change.
     pub fixes: Vec<Fix>,
     /// With `--policy`: where the captured answers differ from the policy's.
-    pub differences: Vec<crate::probe::Difference>,
+    pub differences: Vec<crate::check::Difference>,
 }
 
 /// An allowed request that relies on something worth changing: `Access-Control-Allow-Headers:
@@ -565,7 +565,7 @@ fn examine(
             match &expected.verdict.blocked {
                 Some(blocked) => fixes = policy_fixes(place, &expected.request, blocked, path),
                 None => {
-                    differences = crate::probe::differences(place.policy, &exchange, target);
+                    differences = crate::check::differences(place.policy, &exchange, target);
                     fixes.push(Fix {
                     message: format!(
                         "the policy allows this request ({}{}); the deployed API does not answer as the policy's artifacts do: deploy them (`corsgen emit`) and remove CORS handling elsewhere",

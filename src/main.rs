@@ -317,7 +317,7 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
             if let Some(loaded) = &loaded {
                 let place = place(loaded, env.as_deref())?;
                 let target = corsgen::check::target(Some(&url), None, stage.as_deref())?;
-                differences = corsgen::probe::differences(place.policy, &exchange, &target);
+                differences = corsgen::check::differences(place.policy, &exchange, &target);
                 exchange.fixes =
                     corsgen::check::check(&place, exchange.request.clone(), &target).fixes;
             }
@@ -440,7 +440,7 @@ fn print_exchange(
     exchange: &corsgen::check::Exchange,
     answered_by: &str,
     format: Format,
-    differences: &[corsgen::probe::Difference],
+    differences: &[corsgen::check::Difference],
 ) -> Result<(), Failure> {
     match format {
         Format::Human => {

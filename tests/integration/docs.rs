@@ -238,7 +238,9 @@ fn messages_name_only_files_emit_writes() {
     }
     let sources = [
         "src/doctor.rs",
-        "src/check.rs",
+        "src/check/mod.rs",
+        "src/check/fixes.rs",
+        "src/check/output.rs",
         "src/cli.rs",
         "src/limits.rs",
         "src/validate/mod.rs",
