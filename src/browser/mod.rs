@@ -1,0 +1,199 @@
+//! BROWSER: what Chromium does with one cross-origin `fetch()`, from the request the script makes
+//! to the verdict and the exact console message.
+//!
+//! Input: a [`FetchRequest`] and the responses a server gave (the preflight's, the actual
+//! request's). Output: whether a preflight is sent and why, the preflight request itself, and a
+//! [`Verdict`]: allowed, or blocked with Chromium's [`CorsError`] and its console text.
+//! Guarantee: the rules are the Fetch standard's CORS-preflight fetch and CORS check in the order
+//! Chromium's network service runs them (`CheckAccess`, `CheckPreflightAccess`,
+//! `PreflightResult`), with the wording of current Chromium; where Chromium and the standard part
+//! ways the verdict follows Chromium and a [`Note`] says what other engines do. Every rule here
+//! is checked against headless Chromium by the integration tests.
+//!
+//! The model knows nothing about policies: `check` feeds it the engine's answers, `probe` a live
+//! server's and `doctor` a HAR capture's.
+//!
+//! Here: the types. Apart: `request` (what the script's call throws, what the browser sends and
+//! whether it preflights), `response` (the checks on the answers, the verdict), `messages`
+//! (Chromium's errors and console text); `tests` checks each rule.
+
+mod messages;
+mod request;
+mod response;
+#[cfg(test)]
+mod tests;
+
+use serde::Serialize;
+
+pub use messages::{Blocked, CorsError};
+pub use request::{is_latin1, latin1_bytes, normalize_header_value, sends_empty_content_length};
+pub use response::{
+    check_access, check_preflight, check_redirect, evaluate, preflight_cache_seconds,
+    readable_headers, same_origin_verdict, Verdict,
+};
+
+/// How the request treats credentials (cookies, HTTP auth, client certificates).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Credentials {
+    /// `credentials: 'omit'` or the default `'same-origin'`: none are sent cross-origin.
+    Omit,
+    /// `credentials: 'include'` (or XHR `withCredentials = true`).
+    Include,
+}
+
+/// The API that made the request; it changes the console message's wording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Initiator {
+    /// `fetch()`.
+    Fetch,
+    /// `XMLHttpRequest`.
+    XmlHttpRequest,
+}
+
+impl Initiator {
+    fn kind(self) -> &'static str {
+        match self {
+            Initiator::Fetch => "fetch",
+            Initiator::XmlHttpRequest => "XMLHttpRequest",
+        }
+    }
+}
+
+/// A cross-origin request as a script makes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FetchRequest {
+    /// The URL fetched, as it appears in the console message.
+    pub url: String,
+    /// The page's serialized origin, as sent in `Origin`.
+    pub origin: String,
+    /// The method as the script wrote it (normalized here as the browser does).
+    pub method: String,
+    /// Headers the script sets, name and value.
+    pub headers: Vec<(String, String)>,
+    /// The credentials mode.
+    pub credentials: Credentials,
+    /// `fetch()` or XHR.
+    pub initiator: Initiator,
+}
+
+/// An HTTP response: status and header lines as received (a name may repeat).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Response {
+    /// The status code.
+    pub status: u16,
+    /// Header lines in order; a value holds one character per byte received (ISO-8859-1).
+    pub headers: Vec<(String, String)>,
+}
+
+impl Response {
+    /// The header's value as Chromium reads it: every line with that name (case-insensitive)
+    /// joined with `", "`; `None` when there is none.
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<String> {
+        let values: Vec<&str> = self
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim_matches(|c| c == ' ' || c == '\t'))
+            .collect();
+        (!values.is_empty()).then(|| values.join(", "))
+    }
+
+    /// The `Location` of a redirect the browser would follow (a 301, 302, 303, 307 or 308 with
+    /// one), ready for the URL parser: header values are bytes (one character each, as
+    /// ISO-8859-1), and Chromium percent-encodes each byte above 0x7F on its own (`caf\xE9`
+    /// becomes `caf%E9`, the UTF-8 `caf\xC3\xA9` becomes `caf%C3%A9`; measured).
+    #[must_use]
+    pub fn redirect_location(&self) -> Option<String> {
+        let location = matches!(self.status, 301 | 302 | 303 | 307 | 308)
+            .then(|| self.header("location"))
+            .flatten()?;
+        Some(
+            location
+                .chars()
+                .map(|c| match u8::try_from(u32::from(c)) {
+                    Ok(byte) if byte > 0x7F => format!("%{byte:02X}"),
+                    _ => c.to_string(),
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Why a request is preflighted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum PreflightReason {
+    /// The method is not GET, HEAD or POST.
+    Method {
+        /// The method as sent.
+        method: String,
+    },
+    /// A header is not CORS-safelisted (by name, or by its value).
+    Header {
+        /// The lowercase name, as it appears in `Access-Control-Request-Headers`.
+        name: String,
+        /// Why it is not safelisted.
+        why: String,
+    },
+}
+
+impl std::fmt::Display for PreflightReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PreflightReason::Method { method } => {
+                write!(f, "the method {method} is not GET, HEAD or POST")
+            }
+            PreflightReason::Header { name, why } => write!(f, "the header {name} {why}"),
+        }
+    }
+}
+
+/// Where what browsers do and the Fetch standard part ways, or where an allowed exchange still
+/// depends on a detail worth knowing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Note {
+    /// `Access-Control-Allow-Headers: *` let `Authorization` through. Chromium 156, Firefox ESR
+    /// 153.8 and WebKitGTK 2.50.6 allow it without credentials (measured; Firefox warns that it
+    /// will stop), but the Fetch standard excludes Authorization from `*`.
+    AuthorizationByWildcard {
+        /// What an engine that follows the standard reports.
+        standard_message: String,
+    },
+    /// A header the script set is one scripts may not set; the browser drops it.
+    ForbiddenHeaderDropped {
+        /// The name.
+        name: String,
+    },
+    /// Headers Chromium sends without a preflight (`Intervention`, legacy client hints such as
+    /// `DPR` or `Save-Data: on`) that the Fetch standard does not safelist.
+    SafelistedByChromiumOnly {
+        /// The lowercase names.
+        names: Vec<String>,
+    },
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Note::AuthorizationByWildcard { standard_message } => write!(
+                f,
+                "`Access-Control-Allow-Headers: *` covered Authorization: Chromium 156, Firefox ESR 153.8 and WebKitGTK 2.50.6 allow that without credentials (Firefox warns it will stop soon), but the Fetch standard does not, and an engine that follows it reports: {standard_message}"
+            ),
+            Note::ForbiddenHeaderDropped { name } => write!(
+                f,
+                "scripts cannot set the forbidden header {name}; the browser drops it"
+            ),
+            Note::SafelistedByChromiumOnly { names } => write!(
+                f,
+                "Chromium sends {} without a preflight, but the Fetch standard does not safelist {}: an engine that follows it preflights this request, so list {} in allow-headers if those browsers matter",
+                names.join(", "),
+                if names.len() == 1 { "it" } else { "them" },
+                if names.len() == 1 { "it" } else { "them" }
+            ),
+        }
+    }
+}

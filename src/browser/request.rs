@@ -1,0 +1,427 @@
+//! The request side: what the script's call throws, the headers and method the browser sends,
+//! whether and why it preflights, and how a redirect changes the request.
+
+use super::response::blocked_verdict;
+use super::{
+    Blocked, CorsError, Credentials, FetchRequest, Initiator, Note, PreflightReason, Verdict,
+};
+use crate::fetch::{
+    is_forbidden_method, is_forbidden_request_header, is_safelisted_method, is_token,
+    normalize_method,
+};
+
+/// True when Chromium frames a request without a body with `Content-Length: 0`: POST and PUT
+/// (net's `HttpNetworkTransaction`); every other method goes with neither a length nor chunks.
+#[must_use]
+pub fn sends_empty_content_length(wire_method: &str) -> bool {
+    matches!(wire_method, "POST" | "PUT")
+}
+
+/// A header value as `Headers` stores it: leading and trailing HTTP whitespace removed.
+#[must_use]
+pub fn normalize_header_value(value: &str) -> &str {
+    value.trim_matches([' ', '\t', '\r', '\n'])
+}
+
+/// True when every character fits a WebIDL `ByteString` (U+0000..=U+00FF): the browser sends
+/// each as one byte (ISO-8859-1).
+#[must_use]
+pub fn is_latin1(text: &str) -> bool {
+    text.chars().all(|c| u32::from(c) <= 0xFF)
+}
+
+/// The bytes the browser puts on the wire for a `ByteString` (each character one byte); `None`
+/// when a character does not fit.
+#[must_use]
+pub fn latin1_bytes(text: &str) -> Option<Vec<u8>> {
+    text.chars()
+        .map(|c| u8::try_from(u32::from(c)).ok())
+        .collect()
+}
+
+/// Fetch's CORS-unsafe request-header byte, for a `ByteString` character.
+fn is_unsafe_byte(c: char) -> bool {
+    let b = u32::from(c);
+    (b < 0x20 && b != 0x09)
+        || matches!(
+            c,
+            '"' | '(' | ')' | ':' | '<' | '>' | '?' | '@' | '[' | '\\' | ']' | '{' | '}' | '\u{7f}'
+        )
+}
+
+/// Headers Chromium safelists beyond the Fetch standard's five (`IsCorsSafelistedHeader`:
+/// `Intervention` and the legacy client hints), with their value checks.
+const CHROMIUM_ONLY_SAFELISTED: [&str; 9] = [
+    "device-memory",
+    "downlink",
+    "dpr",
+    "ect",
+    "intervention",
+    "rtt",
+    "save-data",
+    "viewport-width",
+    "width",
+];
+
+/// `1*DIGIT [ "." 1*DIGIT ]`.
+fn is_decimal(value: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    match value.split_once('.') {
+        Some((whole, fraction)) => digits(whole) && digits(fraction),
+        None => digits(value),
+    }
+}
+
+/// Why `(name, value)` (a normalized value) is not a CORS-safelisted request header in
+/// Chromium, or `None` when it is.
+fn unsafe_because(name: &str, value: &str) -> Option<String> {
+    let lower = name.to_ascii_lowercase();
+    let known = matches!(
+        lower.as_str(),
+        "accept" | "accept-language" | "content-language" | "content-type" | "range"
+    ) || CHROMIUM_ONLY_SAFELISTED.contains(&lower.as_str());
+    if !known {
+        return Some("is not a CORS-safelisted header".to_string());
+    }
+    // A `ByteString`'s length in bytes: one per character.
+    if value.chars().count() > 128 {
+        return Some("has a value longer than 128 bytes".to_string());
+    }
+    let ok = match lower.as_str() {
+        "accept" => !value.chars().any(is_unsafe_byte),
+        "accept-language" | "content-language" => value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b" *,-.;=".contains(&b)),
+        "content-type" => {
+            let essence = value
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim_matches([' ', '\t'])
+                .to_ascii_lowercase();
+            if value.chars().any(is_unsafe_byte) {
+                false
+            } else if matches!(
+                essence.as_str(),
+                "application/x-www-form-urlencoded" | "multipart/form-data" | "text/plain"
+            ) {
+                true
+            } else {
+                return Some(format!(
+                    "has the value `{value}`, and only application/x-www-form-urlencoded, multipart/form-data and text/plain are safelisted"
+                ));
+            }
+        }
+        "range" => is_simple_range(value),
+        "device-memory" | "dpr" | "downlink" => is_decimal(value),
+        "width" | "viewport-width" | "rtt" => {
+            !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())
+        }
+        "ect" => matches!(value, "slow-2g" | "2g" | "3g" | "4g"),
+        "save-data" => value.eq_ignore_ascii_case("on"),
+        _ => true, // intervention: any value
+    };
+    (!ok).then(|| format!("has a value (`{value}`) the browser does not safelist"))
+}
+
+/// A simple range, `bytes=N-[M]` with N ≤ M: one range, no suffix, no whitespace, numbers
+/// that fit Chromium's 64-bit parse.
+fn is_simple_range(value: &str) -> bool {
+    let Some(rest) = value
+        .get(..6)
+        .filter(|unit| unit.eq_ignore_ascii_case("bytes="))
+        .and_then(|_| value.get(6..))
+    else {
+        return false;
+    };
+    let Some((start, end)) = rest.split_once('-') else {
+        return false;
+    };
+    let number = |s: &str| {
+        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<i64>().ok())
+            .flatten()
+    };
+    match (number(start), end) {
+        (Some(_), "") => true,
+        (Some(first), end) => number(end).is_some_and(|last| first <= last),
+        (None, _) => false,
+    }
+}
+
+impl FetchRequest {
+    /// Why the script's call throws before anything is sent, in the order Chromium checks:
+    /// for `fetch()` the `RequestInit` conversion (headers, then the method, as `ByteString`s),
+    /// a URL with credentials, the method, then each header's name and value; for XHR `open()`'s
+    /// method, then each `setRequestHeader()` in turn (XHR drops a URL's credentials instead).
+    #[must_use]
+    pub fn script_exception(&self) -> Option<Blocked> {
+        let method = || {
+            if !is_latin1(&self.method) {
+                Some(Blocked::new(CorsError::NonLatin1Method, &self.method))
+            } else if !is_token(&self.method) {
+                Some(Blocked::new(CorsError::InvalidMethod, &self.method))
+            } else if is_forbidden_method(&self.method) {
+                Some(Blocked::new(CorsError::ForbiddenMethod, &self.method))
+            } else {
+                None
+            }
+        };
+        let header = |name: &str, value: &str| {
+            let value = normalize_header_value(value);
+            if !is_token(name) {
+                Some(Blocked::new(CorsError::InvalidHeaderName, name))
+            } else if value.contains(['\0', '\r', '\n']) {
+                Some(Blocked::new(CorsError::InvalidHeaderValue, value))
+            } else {
+                None
+            }
+        };
+        let not_latin1 = |(name, value): &(String, String)| !is_latin1(name) || !is_latin1(value);
+        match self.initiator {
+            Initiator::Fetch => {
+                if let Some((name, _)) = self.headers.iter().find(|h| not_latin1(h)) {
+                    return Some(Blocked::new(CorsError::NonLatin1Header, name));
+                }
+                if !is_latin1(&self.method) {
+                    return method();
+                }
+                let credentials = crate::address::parse(&self.url)
+                    .is_ok_and(|u| !u.username().is_empty() || u.password().is_some());
+                if credentials {
+                    return Some(Blocked::new(CorsError::UrlWithCredentials, &self.url));
+                }
+                method().or_else(|| self.headers.iter().find_map(|(n, v)| header(n, v)))
+            }
+            Initiator::XmlHttpRequest => method().or_else(|| {
+                self.headers.iter().find_map(|h| {
+                    if not_latin1(h) {
+                        Some(Blocked::new(CorsError::NonLatin1Header, &h.0))
+                    } else {
+                        header(&h.0, &h.1)
+                    }
+                })
+            }),
+        }
+    }
+
+    /// True when the script's call throws and nothing is sent.
+    #[must_use]
+    pub fn throws(&self) -> bool {
+        self.script_exception().is_some()
+    }
+
+    /// The verdict on a request the script's call refuses (nothing is sent).
+    #[must_use]
+    pub fn exception_verdict(&self) -> Option<Verdict> {
+        self.script_exception()
+            .map(|blocked| blocked_verdict(blocked, Vec::new()))
+    }
+
+    /// The method as sent on the wire.
+    #[must_use]
+    pub fn wire_method(&self) -> String {
+        normalize_method(&self.method)
+    }
+
+    /// The headers the browser sends from the script's list: values normalized, forbidden
+    /// ones dropped, a name set twice sent once, its values joined with `, ` under the first
+    /// spelling (as Chromium's header map combines them), and `Accept: */*` unless the script
+    /// set Accept (added before the CORS checks, so it counts toward the 1,024 bytes).
+    #[must_use]
+    pub fn sent_headers(&self) -> Vec<(String, String)> {
+        let mut sent: Vec<(String, String)> = Vec::new();
+        for (name, value) in &self.headers {
+            let value = normalize_header_value(value);
+            if is_forbidden_request_header(name, value) {
+                continue;
+            }
+            match sent.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                Some((_, joined)) => {
+                    joined.push_str(", ");
+                    joined.push_str(value);
+                }
+                None => sent.push((name.clone(), value.to_string())),
+            }
+        }
+        if !sent.iter().any(|(n, _)| n.eq_ignore_ascii_case("accept")) {
+            sent.push(("Accept".to_string(), "*/*".to_string()));
+        }
+        sent
+    }
+
+    /// Notes about the request itself: forbidden headers the browser drops, and headers only
+    /// Chromium sends without a preflight.
+    #[must_use]
+    pub fn request_notes(&self) -> Vec<Note> {
+        let mut notes: Vec<Note> = Vec::new();
+        for (name, value) in &self.headers {
+            let noted = notes.iter().any(|n| {
+                matches!(n, Note::ForbiddenHeaderDropped { name: seen } if seen.eq_ignore_ascii_case(name))
+            });
+            if is_forbidden_request_header(name, normalize_header_value(value)) && !noted {
+                notes.push(Note::ForbiddenHeaderDropped { name: name.clone() });
+            }
+        }
+        let unsafe_names = self.unsafe_header_names();
+        let chromium_only: Vec<String> = self
+            .sent_headers()
+            .iter()
+            .map(|(n, _)| n.to_ascii_lowercase())
+            .filter(|n| CHROMIUM_ONLY_SAFELISTED.contains(&n.as_str()) && !unsafe_names.contains(n))
+            .collect();
+        if !chromium_only.is_empty() {
+            notes.push(Note::SafelistedByChromiumOnly {
+                names: chromium_only,
+            });
+        }
+        notes
+    }
+
+    /// Every reason the browser preflights this request; empty for a simple request.
+    #[must_use]
+    pub fn preflight_reasons(&self) -> Vec<PreflightReason> {
+        let mut reasons = Vec::new();
+        let method = self.wire_method();
+        if !is_safelisted_method(&method) {
+            reasons.push(PreflightReason::Method { method });
+        }
+        let mut names: Vec<(String, String)> = Vec::new();
+        let mut safelisted_bytes = 0;
+        let mut safelisted = Vec::new();
+        for (name, value) in &self.sent_headers() {
+            match unsafe_because(name, value) {
+                Some(why) => {
+                    let repeated = self
+                        .headers
+                        .iter()
+                        .filter(|(n, v)| {
+                            n.eq_ignore_ascii_case(name)
+                                && !is_forbidden_request_header(n, normalize_header_value(v))
+                        })
+                        .count()
+                        > 1;
+                    let why = if repeated {
+                        format!("{why} (the script set it more than once, and the browser joins the values with `, `)")
+                    } else {
+                        why
+                    };
+                    names.push((name.to_ascii_lowercase(), why));
+                }
+                None => {
+                    safelisted_bytes += value.chars().count();
+                    safelisted.push(name.to_ascii_lowercase());
+                }
+            }
+        }
+        if safelisted_bytes > 1024 {
+            names.extend(safelisted.into_iter().map(|n| {
+                (
+                    n,
+                    format!("is safelisted, but the safelisted values together are {safelisted_bytes} bytes, more than 1024"),
+                )
+            }));
+        }
+        names.sort();
+        reasons.extend(
+            names
+                .into_iter()
+                .map(|(name, why)| PreflightReason::Header { name, why }),
+        );
+        reasons
+    }
+
+    /// The CORS-unsafe request-header names: lowercase, sorted, de-duplicated.
+    #[must_use]
+    pub fn unsafe_header_names(&self) -> Vec<String> {
+        self.preflight_reasons()
+            .into_iter()
+            .filter_map(|r| match r {
+                PreflightReason::Header { name, .. } => Some(name),
+                PreflightReason::Method { .. } => None,
+            })
+            .collect()
+    }
+
+    /// The preflight's request headers, in the order Chromium sends the CORS ones, or `None`
+    /// when the request is not preflighted (or not sent at all).
+    #[must_use]
+    pub fn preflight_headers(&self) -> Option<Vec<(String, String)>> {
+        if self.throws() || self.preflight_reasons().is_empty() {
+            return None;
+        }
+        let mut headers = vec![
+            ("Accept".to_string(), "*/*".to_string()),
+            ("Origin".to_string(), self.origin.clone()),
+            (
+                "Access-Control-Request-Method".to_string(),
+                self.wire_method(),
+            ),
+        ];
+        let names = self.unsafe_header_names();
+        if !names.is_empty() {
+            // No space after the comma: Fetch joins these "intentionally" without combine.
+            headers.push((
+                "Access-Control-Request-Headers".to_string(),
+                names.join(","),
+            ));
+        }
+        Some(headers)
+    }
+
+    /// True when `url` is not on the page's origin: the browser then runs CORS (an opaque
+    /// `null` page is cross-origin to everything).
+    #[must_use]
+    pub fn is_cross_origin(&self, url: &str) -> bool {
+        self.origin == "null"
+            || crate::address::origin(url).as_deref() != Some(self.origin.as_str())
+    }
+
+    /// The headers of the (non-preflight) request to `url`: the ones sent, then `Origin`
+    /// (this request's, which a redirect may have tainted to `null`) unless the request is a
+    /// same-origin GET or HEAD, which carries none.
+    #[must_use]
+    pub fn actual_headers(&self, url: &str) -> Vec<(String, String)> {
+        let mut headers = self.sent_headers();
+        if self.is_cross_origin(url) || !matches!(self.wire_method().as_str(), "GET" | "HEAD") {
+            headers.push(("Origin".to_string(), self.origin.clone()));
+        }
+        headers
+    }
+
+    /// The request a redirect with `status` leads to: a 301 or 302 turns POST into GET, a 303
+    /// turns every method but GET and HEAD into GET, and a request changed to GET loses its
+    /// body and the headers that describe it (`Content-Type`, `Content-Language`,
+    /// `Content-Encoding`, `Content-Location`).
+    #[must_use]
+    pub fn redirected(&self, status: u16) -> FetchRequest {
+        let method = self.wire_method();
+        let to_get = (matches!(status, 301 | 302) && method == "POST")
+            || (status == 303 && !matches!(method.as_str(), "GET" | "HEAD"));
+        if !to_get {
+            return self.clone();
+        }
+        FetchRequest {
+            method: "GET".to_string(),
+            headers: self
+                .headers
+                .iter()
+                .filter(|(n, _)| {
+                    !matches!(
+                        n.to_ascii_lowercase().as_str(),
+                        "content-type"
+                            | "content-language"
+                            | "content-encoding"
+                            | "content-location"
+                    )
+                })
+                .cloned()
+                .collect(),
+            ..self.clone()
+        }
+    }
+
+    pub(super) fn include(&self) -> bool {
+        self.credentials == Credentials::Include
+    }
+}
