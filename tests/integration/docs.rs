@@ -237,7 +237,8 @@ fn messages_name_only_files_emit_writes() {
         emitted.extend(files.into_iter().map(|f| f.path));
     }
     let sources = [
-        "src/doctor.rs",
+        "src/doctor/mod.rs",
+        "src/doctor/layers.rs",
         "src/check/mod.rs",
         "src/check/fixes.rs",
         "src/check/output.rs",

@@ -1,0 +1,345 @@
+//! DOCTOR: every cross-origin request in a HAR capture that failed or would fail, with
+//! Chromium's message, the layer that most likely caused it, and the fix.
+//!
+//! Input: a HAR 1.2 file as Chrome or Firefox DevTools export it (and tools that write the same
+//! format), optionally a policy. Output: a [`Report`]. Guarantee: a malformed or truncated file
+//! is an error naming the place (`file:line:col`, or the JSON path of the missing field), never
+//! a panic; the verdicts come from the same browser model as `check`.
+
+//!
+//! Here: the diagnosis. Apart: `har` (reading the capture), `layers` (the AWS layer a failing
+//! answer most likely came from), `output` (for people, for tools).
+
+mod har;
+mod layers;
+mod output;
+
+use serde::Serialize;
+
+pub use har::{parse, read, BadHar, Capture, Entry};
+pub use output::{human, json};
+
+use layers::likely_layer;
+
+use crate::address;
+use crate::browser::{CorsError, Credentials, FetchRequest, Initiator, Note};
+use crate::check::{
+    capture_target, policy_fixes, simulate, Exchange, Fix, Leg, PolicyPlace, Target,
+};
+use crate::fetch::{is_safelisted_method, normalize_method};
+use crate::Failure;
+
+/// One failing request, explained.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Index of the request in `log.entries`.
+    pub entry: usize,
+    /// Index of its preflight, when the capture has it.
+    pub preflight_entry: Option<usize>,
+    /// The request, as reconstructed.
+    pub request: FetchRequest,
+    /// True when the credentials mode was inferred from the failure, not seen as cookies.
+    pub credentials_inferred: bool,
+    /// Chromium's error, when the capture shows the answer that caused it.
+    pub error: Option<CorsError>,
+    /// Chromium's console message.
+    pub message: String,
+    /// Chromium's message had the script used `credentials: 'include'`, when the capture cannot
+    /// tell (the request was never sent, so no cookies show) and that message differs.
+    pub message_with_credentials: Option<String>,
+    /// Which layer most likely caused it, and why.
+    pub layer: String,
+    /// What to change.
+    pub fixes: Vec<Fix>,
+    /// With `--policy`: where the captured answers differ from the policy's.
+    pub differences: Vec<crate::check::Difference>,
+}
+
+/// An allowed request that relies on something worth changing: `Access-Control-Allow-Headers:
+/// *` covering Authorization, which browsers allow today and the Fetch standard does not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Advisory {
+    /// Index of the request in `log.entries`.
+    pub entry: usize,
+    /// The URL.
+    pub url: String,
+    /// What it relies on, and what a standard-following engine would report.
+    pub note: String,
+    /// What to change.
+    pub fix: String,
+}
+
+/// What `doctor` found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// The file.
+    pub file: String,
+    /// What wrote it.
+    pub creator: String,
+    /// Requests in the capture.
+    pub requests: usize,
+    /// Cross-origin requests examined (preflights not counted).
+    pub cross_origin: usize,
+    /// Failures and would-be failures.
+    pub findings: Vec<Finding>,
+    /// Allowed requests that rely on something browsers may stop allowing.
+    pub advisories: Vec<Advisory>,
+    /// Cross-origin requests that failed for reasons that are not CORS (refused, aborted…).
+    pub other_failures: Vec<(usize, String, String)>,
+}
+
+/// Finds and explains every failing cross-origin request. With a policy, each request's route
+/// is matched on its URL's path without the stage (`stage` names it; see
+/// [`address::route_path`]).
+///
+/// # Errors
+/// A usage failure when, with a policy, `stage` names a segment no cross-origin request's URL
+/// has (the stage is wrong). A request whose URL alone lacks it gets no policy fix, and says
+/// why: its route would be matched on the wrong path.
+pub fn diagnose(
+    capture: &Capture,
+    policy: Option<&PolicyPlace<'_>>,
+    stage: Option<&str>,
+) -> Result<Report, Failure> {
+    let mut used_preflights: Vec<usize> = Vec::new();
+    let mut stage_misses = 0;
+    let mut report = Report {
+        file: capture.path.clone(),
+        creator: capture.creator.clone(),
+        requests: capture.entries.len(),
+        cross_origin: 0,
+        findings: Vec::new(),
+        advisories: Vec::new(),
+        other_failures: Vec::new(),
+    };
+    for (position, entry) in capture.entries.iter().enumerate() {
+        if entry.is_preflight() {
+            continue;
+        }
+        let Some(origin) = entry.origin() else {
+            continue;
+        };
+        let cors_typed = matches!(entry.resource_type.as_deref(), Some("fetch" | "xhr"));
+        if address::origin(&entry.url).as_deref() == Some(origin.as_str())
+            || (entry.header("origin").is_none() && !cors_typed)
+        {
+            continue;
+        }
+        report.cross_origin += 1;
+        // Its preflight: the nearest unused one for the same URL and method. DevTools lists
+        // the request first (it starts before its preflight), so look both ways.
+        let preflight = capture
+            .entries
+            .iter()
+            .filter(|p| {
+                p.is_preflight()
+                    && p.url == entry.url
+                    && !used_preflights.contains(&p.index)
+                    && p.header("access-control-request-method")
+                        .is_none_or(|m| m == entry.method)
+            })
+            .min_by_key(|p| p.index.abs_diff(position));
+        if let Some(p) = preflight {
+            used_preflights.push(p.index);
+        }
+        // A request whose URL lacks the given stage gets no policy fix: its route is unknown.
+        let target = capture_target(&entry.url, stage);
+        if target.is_err() {
+            stage_misses += 1;
+        }
+        match examine(entry, preflight, origin, policy, target) {
+            Some(Ok(finding)) => report.findings.push(finding),
+            Some(Err(advisory)) => report.advisories.push(advisory),
+            None => {
+                if let Some(error) = &entry.error {
+                    if entry.response.is_some() || !error.contains("ERR_ABORTED") {
+                        report
+                            .other_failures
+                            .push((entry.index, entry.url.clone(), error.clone()));
+                    }
+                }
+            }
+        }
+    }
+    if let (Some(stage), true) = (stage, policy.is_some()) {
+        if report.cross_origin > 0 && stage_misses == report.cross_origin {
+            return Err(Failure::usage(format!(
+                "no cross-origin request in {} has the stage segment /{stage} (--stage); give the stage its URLs have, '$default' for none, or leave --stage out",
+                capture.path
+            )));
+        }
+    }
+    Ok(report)
+}
+
+/// A failing request's finding, an allowed one's advisory, or nothing.
+fn examine(
+    entry: &Entry,
+    preflight: Option<&Entry>,
+    origin: String,
+    policy: Option<&PolicyPlace<'_>>,
+    target: Result<Target, Failure>,
+) -> Option<Result<Finding, Advisory>> {
+    // The script's headers: the unsafe names the preflight announced (their values from the
+    // request when recorded), and none otherwise: the browser adds the rest itself.
+    let announced: Vec<String> = preflight
+        .and_then(|p| p.header("access-control-request-headers"))
+        .map(|v| {
+            v.split(',')
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let headers: Vec<(String, String)> = announced
+        .iter()
+        .map(|name| {
+            let value = entry.header(name).unwrap_or("1").to_string();
+            (name.clone(), value)
+        })
+        .collect();
+    let initiator = if entry.resource_type.as_deref() == Some("xhr") {
+        Initiator::XmlHttpRequest
+    } else {
+        Initiator::Fetch
+    };
+    let build = |credentials| FetchRequest {
+        url: entry.url.clone(),
+        origin: origin.clone(),
+        method: entry.method.clone(),
+        headers: headers.clone(),
+        credentials,
+        initiator,
+    };
+    let preflight_leg = preflight.and_then(|p| {
+        p.response.as_ref().map(|response| Leg {
+            method: "OPTIONS".into(),
+            url: p.url.clone(),
+            request_headers: p.request_headers.clone(),
+            response: response.clone(),
+        })
+    });
+    let actual_leg: Vec<Leg> = entry
+        .response
+        .as_ref()
+        .map(|response| Leg {
+            method: entry.method.clone(),
+            url: entry.url.clone(),
+            request_headers: entry.request_headers.clone(),
+            response: response.clone(),
+        })
+        .into_iter()
+        .collect();
+    let judge = |credentials| {
+        Exchange::new(
+            build(credentials),
+            preflight_leg.clone(),
+            actual_leg.clone(),
+        )
+    };
+    let failed = entry.error.is_some();
+    let mut alternative = None;
+    let (mut exchange, inferred) = if entry.cookies {
+        (judge(Credentials::Include), false)
+    } else {
+        let omit = judge(Credentials::Omit);
+        let include = judge(Credentials::Include);
+        // Cookies are not visible when the browser never sent the request: a failure only the
+        // credentialed mode explains says the script asked for credentials; when both modes
+        // fail differently, the capture cannot tell which one the script used.
+        if failed && omit.verdict.allowed() && !include.verdict.allowed() {
+            (include, true)
+        } else {
+            if entry.response.is_none() && include.message != omit.message {
+                alternative = include.message;
+            }
+            (omit, false)
+        }
+    };
+    let needs_preflight =
+        !is_safelisted_method(&normalize_method(&entry.method)) || !announced.is_empty();
+    if preflight_leg.is_none() && actual_leg.is_empty() {
+        if !failed {
+            return None;
+        }
+        // Nothing recorded but the failure: say what can be said.
+        return Some(Ok(Finding {
+            entry: entry.index,
+            preflight_entry: preflight.map(|p| p.index),
+            request: exchange.request,
+            credentials_inferred: false,
+            error: None,
+            message_with_credentials: None,
+            message: format!(
+                "{} {} failed ({}) and the capture holds no response for it{}",
+                entry.method,
+                entry.url,
+                entry.error.clone().unwrap_or_default(),
+                if needs_preflight { " or its preflight" } else { "" }
+            ),
+            layer: "unknown: the capture does not show the answer; Chromium's console names the failing check, or run `corsgen probe` against the URL".to_string(),
+            fixes: Vec::new(),
+            differences: Vec::new(),
+        }));
+    }
+    let (Some(blocked), Some(message)) = (&exchange.verdict.blocked, &exchange.message) else {
+        let note = exchange
+            .verdict
+            .notes
+            .iter()
+            .find(|n| matches!(n, Note::AuthorizationByWildcard { .. }))?;
+        return Some(Err(Advisory {
+            entry: entry.index,
+            url: entry.url.clone(),
+            note: note.to_string(),
+            fix: "list Authorization explicitly in Access-Control-Allow-Headers (allow-headers)"
+                .to_string(),
+        }));
+    };
+    let layer = likely_layer(
+        blocked,
+        preflight_leg.as_ref(),
+        actual_leg.first(),
+        entry.cached,
+    );
+    let mut fixes = Vec::new();
+    let mut differences = Vec::new();
+    match (policy, &target) {
+        (Some(_), Err(why)) => fixes.push(Fix {
+            message: format!("no policy fix: {why}"),
+            location: None,
+        }),
+        (Some(place), Ok(target)) => {
+            let path = target.route.path.as_str();
+            let expected = simulate(place.policy, exchange.request.clone(), path);
+            match &expected.verdict.blocked {
+                Some(blocked) => fixes = policy_fixes(place, &expected.request, blocked, path),
+                None => {
+                    differences = crate::check::differences(place.policy, &exchange, target);
+                    fixes.push(Fix {
+                    message: format!(
+                        "the policy allows this request ({}{}); the deployed API does not answer as the policy's artifacts do: deploy them (`corsgen emit`) and remove CORS handling elsewhere",
+                        place.rule_name(path),
+                        target.note()
+                    ),
+                    location: None,
+                });
+                }
+            }
+        }
+        (None, _) => {}
+    }
+    exchange.fixes.clear();
+    Some(Ok(Finding {
+        entry: entry.index,
+        preflight_entry: preflight.map(|p| p.index),
+        request: exchange.request,
+        credentials_inferred: inferred,
+        error: Some(blocked.error),
+        message: message.clone(),
+        message_with_credentials: alternative,
+        layer,
+        fixes,
+        differences,
+    }))
+}
