@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The long fuzzing run, outside CI: parse + validate, render and CLI error paths at the counts
 # below (override with the environment variables). Results go to stderr; record them in
-# README.md's benchmarks section with the command that produced them.
+# docs/benchmarks.md's fuzzing section with the command that produced them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CORSGEN_FUZZ_PARSE="${CORSGEN_FUZZ_PARSE:-1000000}"

@@ -19,6 +19,8 @@ have java || missing+=(default-jre-headless)
 # groff reads `corsgen man`'s page; bash parses `corsgen completions bash`.
 have groff || missing+=(groff-base)
 have bash || missing+=(bash)
+# `script` gives the colour test a terminal.
+have script || missing+=(bsdutils)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   as_root apt-get update -qq

@@ -115,7 +115,7 @@ codes! {
 }
 
 impl Code {
-    /// The README's table of diagnostic codes.
+    /// The table of diagnostic codes in docs/diagnostics.md.
     #[must_use]
     pub fn markdown_table() -> String {
         let mut out = String::from("| code | severity | meaning |\n| --- | --- | --- |\n");

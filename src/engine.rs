@@ -266,40 +266,42 @@ pub struct GatewayAnswer {
     pub headers: Vec<(&'static str, String)>,
 }
 
-/// The CORS headers every configured gateway response carries, with `Access-Control-Allow-Origin`
-/// as the policy's choice (a static value, or the request's `Origin` echoed): what `plan` turns
-/// into response parameters and `check` into an answer. Gateway responses cannot run a mapping
-/// template, so they carry the default rule, whatever the route.
+/// The CORS headers every configured gateway response carries besides
+/// `Access-Control-Allow-Origin` (which is the policy's `gateway_origin`: a static value, or the
+/// request's `Origin` echoed): what `plan` turns into response parameters and `check` into an
+/// answer. Gateway responses cannot run a mapping template, so they carry the default rule,
+/// whatever the route.
 #[must_use]
-pub fn gateway_response_headers(
-    policy: &Policy,
-) -> Option<(&crate::model::GatewayOrigin, Vec<(&'static str, String)>)> {
-    let api = policy.apigateway.as_ref()?;
+pub fn gateway_response_headers(policy: &Policy) -> Vec<(&'static str, String)> {
     let mut headers = actual_headers(&policy.default_rule);
     headers.push((VARY, "Origin".to_string()));
-    Some((&api.gateway_origin, headers))
+    headers
 }
 
 /// What an error of `response_type` (any case) from API Gateway carries for a request from
-/// `origin`; `None` for an unknown type or a policy without API Gateway artifacts.
+/// `origin`, with `status` when known (else the type's default status, or 400 / 500 for the
+/// two defaults); `None` for an unknown type or a policy without API Gateway artifacts.
 #[must_use]
 pub fn gateway_response(
     policy: &Policy,
     response_type: &str,
     origin: Option<&str>,
+    status: Option<u16>,
 ) -> Option<GatewayAnswer> {
     let (response_type, default_status, fallback) = *GATEWAY_RESPONSES
         .iter()
         .find(|(t, _, _)| t.eq_ignore_ascii_case(response_type))?;
-    let (gateway_origin, static_headers) = gateway_response_headers(policy)?;
-    let configured = &policy.apigateway.as_ref()?.gateway_responses;
+    let api = policy.apigateway.as_ref()?;
+    let (gateway_origin, configured) = (&api.gateway_origin, &api.gateway_responses);
     let chain: Vec<&'static str> = std::iter::once(response_type).chain(fallback).collect();
     let applies = chain.iter().copied().find(|t| configured.contains(t));
-    let status = default_status.unwrap_or(if response_type == "DEFAULT_5XX" {
-        500
-    } else {
-        400
-    });
+    let status = status
+        .or(default_status)
+        .unwrap_or(if response_type == "DEFAULT_5XX" {
+            500
+        } else {
+            400
+        });
     let mut headers = Vec::new();
     if applies.is_some() {
         let acao = match gateway_origin {
@@ -307,7 +309,7 @@ pub fn gateway_response(
             crate::model::GatewayOrigin::Reflect => origin.map(str::to_string),
         };
         headers.extend(acao.map(|value| (ACAO, value)));
-        headers.extend(static_headers);
+        headers.extend(gateway_response_headers(policy));
     }
     Some(GatewayAnswer {
         response_type,
@@ -560,7 +562,7 @@ mod tests {
         assert!(gateway_response_types_for(302).is_empty());
 
         let mut p = policy();
-        assert!(gateway_response(&p, "UNAUTHORIZED", None).is_none());
+        assert!(gateway_response(&p, "UNAUTHORIZED", None, None).is_none());
         p.apigateway = Some(ApiGateway {
             resources: vec![],
             gateway_responses: vec!["DEFAULT_4XX", "AUTHORIZER_FAILURE"],
@@ -568,7 +570,7 @@ mod tests {
             http_api: false,
         });
         let unauthorized =
-            gateway_response(&p, "unauthorized", Some("https://a.example.com")).unwrap();
+            gateway_response(&p, "unauthorized", Some("https://a.example.com"), None).unwrap();
         assert_eq!(unauthorized.chain, ["UNAUTHORIZED", "DEFAULT_4XX"]);
         assert_eq!(unauthorized.applies, Some("DEFAULT_4XX"));
         assert_eq!(unauthorized.status, 401);
@@ -582,28 +584,33 @@ mod tests {
                 (VARY, "Origin".to_string())
             ]
         );
-        let timeout = gateway_response(&p, "INTEGRATION_TIMEOUT", None).unwrap();
+        let timeout = gateway_response(&p, "INTEGRATION_TIMEOUT", None, None).unwrap();
         assert_eq!((timeout.applies, timeout.status), (None, 504));
         assert!(timeout.headers.is_empty());
         assert_eq!(
-            gateway_response(&p, "AUTHORIZER_FAILURE", None)
+            gateway_response(&p, "AUTHORIZER_FAILURE", None, None)
                 .unwrap()
                 .applies,
             Some("AUTHORIZER_FAILURE")
         );
         assert_eq!(
-            gateway_response(&p, "DEFAULT_5XX", None).unwrap().status,
+            gateway_response(&p, "DEFAULT_5XX", None, None)
+                .unwrap()
+                .status,
             500
         );
         // Reflection echoes the request's Origin, and sends none without one.
         p.apigateway.as_mut().unwrap().gateway_origin = GatewayOrigin::Reflect;
-        let echoed = gateway_response(&p, "THROTTLED", Some("https://evil.example")).unwrap();
+        let echoed = gateway_response(&p, "THROTTLED", Some("https://evil.example"), None).unwrap();
         assert_eq!(
             echoed.headers[0],
             (ACAO, "https://evil.example".to_string())
         );
         assert_ne!(
-            gateway_response(&p, "THROTTLED", None).unwrap().headers[0].0,
+            gateway_response(&p, "THROTTLED", None, None)
+                .unwrap()
+                .headers[0]
+                .0,
             ACAO
         );
     }

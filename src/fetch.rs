@@ -92,6 +92,21 @@ pub fn is_forbidden_request_header(name: &str, value: &str) -> bool {
         ) && value.split(',').map(str::trim).any(is_forbidden_method))
 }
 
+/// The CORS-safelisted request-header names (`#cors-safelisted-request-header`); each is
+/// safelisted only with the values the standard allows for it.
+#[must_use]
+pub fn is_safelisted_request_header_name(name: &str) -> bool {
+    [
+        "accept",
+        "accept-language",
+        "content-language",
+        "content-type",
+        "range",
+    ]
+    .iter()
+    .any(|n| n.eq_ignore_ascii_case(name))
+}
+
 /// Request header names that are CORS-safelisted with any ordinary value (the others, such as
 /// `Content-Type` and `Range`, only with some values).
 #[must_use]

@@ -189,7 +189,7 @@ fn rendered(
     source: &PolicySource,
     keep: impl Fn(&plan::PlannedFile) -> bool,
 ) -> anyhow::Result<Result<Vec<render::RenderedFile>, Vec<Diagnostic>>> {
-    let mut renderer = render::Renderer::new()?;
+    let mut renderer = render::Renderer::new();
     let plan_with = |store: bool| {
         let mut plan = plan::plan(policy, source, store);
         plan.files.retain(|f| keep(f));

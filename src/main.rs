@@ -134,15 +134,24 @@ fn print_diagnostics(
 ) -> Result<(), Failure> {
     match format {
         Format::Human => {
-            // --quiet keeps the errors (and their summary) only.
+            // --quiet keeps the errors only; the summary still counts every diagnostic.
             let shown: Vec<_> = loaded
                 .diagnostics
                 .iter()
-                .filter(|d| !ui.quiet || d.severity() == corsgen::diagnostic::Severity::Error)
+                .filter(|d| !ui.quiet || d.is_error())
                 .cloned()
                 .collect();
             if (always && !ui.quiet) || !shown.is_empty() {
-                err(&report::human(&loaded.source, &shown, ui.color));
+                let hidden = if shown.len() < loaded.diagnostics.len() {
+                    " (warnings hidden by --quiet)"
+                } else {
+                    ""
+                };
+                err(&format!(
+                    "{}{}{hidden}\n",
+                    report::rendered(&loaded.source, &shown, ui.color),
+                    report::summary(&loaded.source, &loaded.diagnostics)
+                ));
             }
             Ok(())
         }
@@ -236,7 +245,8 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
                     );
                     let (diff, summary) = report::emit_human(&outcome, &regenerate);
                     out(&diff)?;
-                    if !ui.quiet {
+                    // --quiet hides progress, never a refusal or drift.
+                    if !ui.quiet || result.refused() || (check && !result.is_clean()) {
                         err(&summary);
                     }
                 }
@@ -275,7 +285,7 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
             let exchange = if errors.is_empty() {
                 corsgen::check::check(&place, fetch, &target)
             } else {
-                corsgen::check::check_gateway_responses(&place, &fetch, &target, &errors)
+                corsgen::check::check_gateway_responses(&place, &fetch, &target, &errors, status)
             };
             let by = format!(
                 "{} generated from {} ({}{})",
@@ -348,9 +358,7 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
             Ok(!report.findings.is_empty())
         }
         Command::Schema => {
-            let schema = corsgen::schema::policy_schema().map_err(|e| {
-                Failure::io(anyhow::Error::new(e).context("bug: the schema does not serialize"))
-            })?;
+            let schema = corsgen::schema::policy_schema().map_err(Failure::io)?;
             out(&schema)?;
             Ok(false)
         }

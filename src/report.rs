@@ -116,6 +116,15 @@ fn printable_offset(text: &str, offset: usize) -> usize {
 /// line.
 #[must_use]
 pub fn human(source: &PolicySource, diagnostics: &[Diagnostic], color: bool) -> String {
+    let mut out = rendered(source, diagnostics, color);
+    out.push_str(&summary(source, diagnostics));
+    out.push('\n');
+    out
+}
+
+/// Each diagnostic rendered, source line and caret, without the summary line.
+#[must_use]
+pub fn rendered(source: &PolicySource, diagnostics: &[Diagnostic], color: bool) -> String {
     let renderer = if color {
         Renderer::styled()
     } else {
@@ -155,8 +164,6 @@ pub fn human(source: &PolicySource, diagnostics: &[Diagnostic], color: bool) -> 
         out.push_str(&renderer.render(message).to_string());
         out.push_str("\n\n");
     }
-    out.push_str(&summary(source, diagnostics));
-    out.push('\n');
     out
 }
 

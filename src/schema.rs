@@ -1,5 +1,5 @@
 //! The JSON Schema of the policy file, generated from the raw types and their doc comments, and
-//! the policy reference in README.md generated from that schema.
+//! the policy reference in docs/policy.md generated from that schema.
 
 use std::fmt::Write as _;
 use std::sync::OnceLock;
@@ -20,14 +20,17 @@ pub fn policy_schema_value() -> &'static Value {
 /// `policy.schema.json` holds.
 ///
 /// # Errors
-/// Only on a bug: a schema that does not serialize (never printed as an empty document).
-pub fn policy_schema() -> Result<String, serde_json::Error> {
-    let mut text = serde_json::to_string_pretty(policy_schema_value())?;
+/// Only on a bug: a schema that does not serialize (never printed as an empty or `null`
+/// document).
+pub fn policy_schema() -> anyhow::Result<String> {
+    let schema = policy_schema_value();
+    anyhow::ensure!(!schema.is_null(), "bug: the schema does not serialize");
+    let mut text = serde_json::to_string_pretty(schema)?;
     text.push('\n');
     Ok(text)
 }
 
-/// The "Policy reference" section of README.md: one table per policy table, one row per key,
+/// The "Policy reference" section of docs/policy.md: one table per policy table, one row per key,
 /// the descriptions being the doc comments of the raw types.
 #[must_use]
 pub fn reference_markdown() -> String {

@@ -26,7 +26,7 @@ mod tests;
 use serde::Serialize;
 
 pub use messages::{Blocked, CorsError};
-pub use request::{is_latin1, latin1_bytes, normalize_header_value, sends_empty_content_length};
+pub use request::{latin1_bytes, sends_empty_content_length};
 pub use response::{
     check_access, check_preflight, check_redirect, evaluate, preflight_cache_seconds,
     readable_headers, same_origin_verdict, Verdict,

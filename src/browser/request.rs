@@ -6,8 +6,8 @@ use super::{
     Blocked, CorsError, Credentials, FetchRequest, Initiator, Note, PreflightReason, Verdict,
 };
 use crate::fetch::{
-    is_forbidden_method, is_forbidden_request_header, is_safelisted_method, is_token,
-    normalize_method,
+    is_forbidden_method, is_forbidden_request_header, is_safelisted_method,
+    is_safelisted_request_header_name, is_token, normalize_method,
 };
 
 /// True when Chromium frames a request without a body with `Content-Length: 0`: POST and PUT
@@ -19,14 +19,14 @@ pub fn sends_empty_content_length(wire_method: &str) -> bool {
 
 /// A header value as `Headers` stores it: leading and trailing HTTP whitespace removed.
 #[must_use]
-pub fn normalize_header_value(value: &str) -> &str {
+pub(super) fn normalize_header_value(value: &str) -> &str {
     value.trim_matches([' ', '\t', '\r', '\n'])
 }
 
 /// True when every character fits a WebIDL `ByteString` (U+0000..=U+00FF): the browser sends
 /// each as one byte (ISO-8859-1).
 #[must_use]
-pub fn is_latin1(text: &str) -> bool {
+pub(super) fn is_latin1(text: &str) -> bool {
     text.chars().all(|c| u32::from(c) <= 0xFF)
 }
 
@@ -76,10 +76,8 @@ fn is_decimal(value: &str) -> bool {
 /// Chromium, or `None` when it is.
 fn unsafe_because(name: &str, value: &str) -> Option<String> {
     let lower = name.to_ascii_lowercase();
-    let known = matches!(
-        lower.as_str(),
-        "accept" | "accept-language" | "content-language" | "content-type" | "range"
-    ) || CHROMIUM_ONLY_SAFELISTED.contains(&lower.as_str());
+    let known = is_safelisted_request_header_name(&lower)
+        || CHROMIUM_ONLY_SAFELISTED.contains(&lower.as_str());
     if !known {
         return Some("is not a CORS-safelisted header".to_string());
     }

@@ -350,9 +350,8 @@ fn trailing_dot_origin(origin: &str) -> Option<String> {
     Some(format!("{}://{host}{port}", url.scheme()))
 }
 
-/// The change that lets the page read an API Gateway error: the policy's own fix when the
-/// preflight or the origin is the problem, else the gateway response to add, or why its one
-/// static origin is not this page's.
+/// The change that lets the page read an API Gateway error when the request itself passes:
+/// the gateway response to add, or why its one static origin is another site's.
 pub(super) fn gateway_fixes(
     place: &PolicyPlace<'_>,
     request: &FetchRequest,
@@ -360,10 +359,6 @@ pub(super) fn gateway_fixes(
     path: &str,
     answer: &engine::GatewayAnswer,
 ) -> Vec<Fix> {
-    let rule = place.policy.rule_for(path);
-    if blocked.error.is_preflight() || !rule.origins.allows(&request.origin) {
-        return policy_fixes(place, request, blocked, path);
-    }
     let api = place.raw.apigateway.as_ref();
     let Some(applies) = answer.applies else {
         let add = answer.chain.last().copied().unwrap_or(answer.response_type);
@@ -381,31 +376,28 @@ pub(super) fn gateway_fixes(
             location: location.map(|span| place.location(&span)),
         }];
     };
+    if blocked.error != CorsError::AllowOriginMismatch {
+        // The gateway response's headers are the default rule's: what blocks it is the policy.
+        return policy_fixes(place, request, blocked, path);
+    }
     let sent = answer
         .headers
         .iter()
         .find(|(n, _)| *n == engine::ACAO)
         .map_or_else(String::new, |(_, v)| v.clone());
-    let location = api
-        .and_then(|a| {
-            a.get_ref()
-                .gateway_response_origin
-                .as_ref()
-                .map(toml::Spanned::span)
-        })
-        .or_else(|| api.map(toml::Spanned::span));
+    let (location, _) = place.field_location(path, Field::Origins);
     vec![Fix {
         message: format!(
-            "{applies} carries one static Access-Control-Allow-Origin (`{sent}`), as every gateway response must (they cannot run a mapping template), so {} sees a CORS error instead of the {}: list it first in allow-origins if it is the site that must read API Gateway's errors{}",
+            "{applies} carries one static Access-Control-Allow-Origin (`{sent}`), as every gateway response must (they cannot run a mapping template), so {} sees a CORS error instead of the {}: if it is the site that must read API Gateway's errors, list it first in allow-origins{}",
             request.origin,
             answer.status,
             if place.policy.default_rule.credentials {
                 ""
             } else {
-                ", or choose gateway-response-origin = \"reflect\" if every site may read them"
+                " (or set gateway-response-origin = \"reflect\" in [apigateway] if every site may read them)"
             }
         ),
-        location: location.map(|span| place.location(&span)),
+        location: Some(location),
     }]
 }
 

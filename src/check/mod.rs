@@ -89,6 +89,8 @@ pub struct GatewayCase {
     pub applies: Option<&'static str>,
     /// The status the browser sees.
     pub status: u16,
+    /// Whether the request reached API Gateway (a blocked preflight stops it first).
+    pub reached: bool,
     /// Whether the page can read the error.
     pub allowed: bool,
 }
@@ -389,19 +391,27 @@ pub fn capture_target(url: &str, stage: Option<&str>) -> Result<Target, Failure>
 }
 
 /// `check --gateway-response`/`--status`: `request` answered by an error API Gateway sends
-/// itself, for each of `types` (its preflight still answered by the OPTIONS method). The
-/// exchange shown is the first one the browser blocks, else the first, with the fix.
+/// itself (with `status` when asked by status), for each of `types`; its preflight is still
+/// answered by the OPTIONS method. The exchange shown is the first one the browser blocks, else
+/// the first, with the fix: the policy's own when the request fails without the error too,
+/// else the gateway response to add or why its static origin is another site's.
 #[must_use]
 pub fn check_gateway_responses(
     place: &PolicyPlace<'_>,
     request: &FetchRequest,
     target: &Target,
     types: &[&'static str],
+    status: Option<u16>,
 ) -> Exchange {
     let path = target.route.path.as_str();
     let mut shown: Option<(Exchange, engine::GatewayAnswer)> = None;
     let mut cases = Vec::new();
     for kind in types {
+        let Some(answer) =
+            engine::gateway_response(place.policy, kind, Some(&request.origin), status)
+        else {
+            continue;
+        };
         let Ok(exchange) = exchange(request.clone(), |leg| {
             Ok::<_, std::convert::Infallible>(if leg.is_preflight() {
                 artifacts_answer(place.policy, path, leg)
@@ -411,28 +421,15 @@ pub fn check_gateway_responses(
                     .iter()
                     .find(|(n, _)| n == "Origin")
                     .map(|(_, v)| v.as_str());
-                engine::gateway_response(place.policy, kind, origin).map_or_else(
-                    Response::default,
-                    |a| Response {
-                        status: a.status,
-                        headers: a
-                            .headers
-                            .into_iter()
-                            .map(|(n, v)| (n.to_string(), v))
-                            .collect(),
-                    },
-                )
+                gateway_error(place.policy, kind, origin, status)
             })
         });
-        let Some(answer) = engine::gateway_response(place.policy, kind, Some(&request.origin))
-        else {
-            continue;
-        };
         cases.push(GatewayCase {
             response_type: answer.response_type,
             chain: answer.chain.clone(),
             applies: answer.applies,
             status: answer.status,
+            reached: !exchange.actual.is_empty(),
             allowed: exchange.verdict.allowed(),
         });
         let replace = shown
@@ -446,10 +443,34 @@ pub fn check_gateway_responses(
         return simulate(place.policy, request.clone(), path);
     };
     if let Some(blocked) = exchange.verdict.blocked.clone() {
-        exchange.fixes = gateway_fixes(place, &exchange.request, &blocked, path, &answer);
+        // When the request fails without the error too, that is the thing to fix.
+        let normal = simulate(place.policy, exchange.request.clone(), path);
+        exchange.fixes = match &normal.verdict.blocked {
+            Some(own) => policy_fixes(place, &normal.request, own, path),
+            None => gateway_fixes(place, &exchange.request, &blocked, path, &answer),
+        };
     }
     exchange.gateway_responses = cases;
     exchange
+}
+
+/// API Gateway's error response of `kind` to a request from `origin`.
+fn gateway_error(
+    policy: &Policy,
+    kind: &str,
+    origin: Option<&str>,
+    status: Option<u16>,
+) -> Response {
+    engine::gateway_response(policy, kind, origin, status).map_or_else(Response::default, |a| {
+        Response {
+            status: a.status,
+            headers: a
+                .headers
+                .into_iter()
+                .map(|(n, v)| (n.to_string(), v))
+                .collect(),
+        }
+    })
 }
 
 /// Builds the request a page makes from command-line values.

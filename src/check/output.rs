@@ -57,7 +57,9 @@ pub fn human(exchange: &Exchange, answered_by: &str) -> String {
                 case.response_type,
                 case.status,
                 case.chain.join(", else "),
-                if case.allowed {
+                if !case.reached {
+                    "not reached: the preflight is blocked first"
+                } else if case.allowed {
                     "the page can read it"
                 } else {
                     "the page sees a CORS error"

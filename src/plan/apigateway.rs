@@ -312,9 +312,8 @@ pub(super) fn plan(policy: &Policy, api: &ApiGateway, header: &Header) -> ApiGat
 
     let default = &policy.default_rule;
     // What gateway responses carry is the engine's answer; here it becomes response parameters.
-    let (gateway_origin, gateway_headers) =
-        engine::gateway_response_headers(policy).unwrap_or((&api.gateway_origin, Vec::new()));
-    let origin_value = match gateway_origin {
+    let gateway_headers = engine::gateway_response_headers(policy);
+    let origin_value = match &api.gateway_origin {
         GatewayOrigin::Static(origin) => static_value(origin),
         GatewayOrigin::Reflect => "method.request.header.Origin".to_string(),
     };

@@ -7,7 +7,7 @@
 pub mod apigateway;
 pub mod cloudfront;
 pub mod lambda;
-pub mod picture;
+mod picture;
 
 use std::collections::BTreeMap;
 

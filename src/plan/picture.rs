@@ -8,7 +8,7 @@ use crate::policy::LambdaLanguage;
 /// Text for a quoted Mermaid label: `"` and the characters Mermaid reads as markup become
 /// entity codes, and a line break stays a `<br/>` the caller adds itself.
 #[must_use]
-pub fn mermaid_label(text: &str) -> String {
+fn mermaid_label(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -31,7 +31,7 @@ fn node(id: &str, lines: &[String]) -> String {
 
 /// The flowchart's lines, from the page to the last layer the policy's artifacts configure.
 #[must_use]
-pub fn request_path(policy: &Policy) -> Vec<String> {
+pub(super) fn request_path(policy: &Policy) -> Vec<String> {
     let mut lines = vec!["flowchart LR".to_string()];
     let mut layers: Vec<&str> = Vec::new();
     lines.push(node(

@@ -338,24 +338,23 @@ struct StoreItem<'a> {
     value: &'a str,
 }
 
-#[derive(serde::Serialize)]
-struct KeyValueStoreImport<'a> {
-    data: Vec<StoreItem<'a>>,
-}
-
 /// `cloudfront/key-value-store.json`: the KeyValueStore import file, the generated-by entry
-/// first.
+/// first, one entry per line (CloudFront's 5 MB limit counts these bytes, so no
+/// pretty-printing spends them).
 pub(super) fn key_value_store(c: &CloudFrontContext) -> serde_json::Result<String> {
     let header = StoreItem {
         key: c.store_header_key,
         value: &c.store_header_value,
     };
-    pretty(&KeyValueStoreImport {
-        data: std::iter::once(header)
-            .chain(c.store.iter().map(|e| StoreItem {
-                key: &e.key,
-                value: &e.value,
-            }))
-            .collect(),
-    })
+    let items = std::iter::once(header)
+        .chain(c.store.iter().map(|e| StoreItem {
+            key: &e.key,
+            value: &e.value,
+        }))
+        .map(|item| serde_json::to_string(&item))
+        .collect::<serde_json::Result<Vec<String>>>()?;
+    Ok(format!(
+        "{{\n  \"data\": [\n    {}\n  ]\n}}\n",
+        items.join(",\n    ")
+    ))
 }

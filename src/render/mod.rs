@@ -165,7 +165,7 @@ impl TemplateId {
     /// as real `.py` / `.mjs` files (`templates/lambda/runtime.*`) that only read the data
     /// tables the template renders above them. Empty for every other template.
     #[must_use]
-    pub fn runtime(self) -> &'static str {
+    pub(crate) fn runtime(self) -> &'static str {
         match self {
             TemplateId::LambdaPython => include_str!("../../templates/lambda/runtime.py"),
             TemplateId::LambdaNode => include_str!("../../templates/lambda/runtime.mjs"),
@@ -212,18 +212,22 @@ pub struct Renderer {
     registry: Handlebars<'static>,
 }
 
+impl Default for Renderer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Renderer {
     /// A registry with the helpers; templates are compiled when a plan first needs them
     /// (compiling is most of a run's time, and `validate` needs only the CloudFront functions).
-    ///
-    /// # Errors
-    /// None today; kept for templates that fail to compile (a corsgen bug) at registration.
-    pub fn new() -> anyhow::Result<Self> {
+    #[must_use]
+    pub fn new() -> Self {
         let mut registry = Handlebars::new();
         registry.set_strict_mode(true);
         registry.register_escape_fn(handlebars::no_escape);
         helpers::register(&mut registry);
-        Ok(Self { registry })
+        Self { registry }
     }
 
     /// Compiles the templates `plan`'s files render from, and what they embed, unless

@@ -544,7 +544,7 @@ fn gateway_responses_carry_the_engine_headers_for_their_origin() {
                     })
                     .collect();
                 // Exactly what the engine says such an error carries.
-                let answer = engine::gateway_response(&subject.policy, kind, Some(&origin))
+                let answer = engine::gateway_response(&subject.policy, kind, Some(&origin), None)
                     .expect("a configured type");
                 assert_eq!(answer.applies, Some(kind.as_str()));
                 let engine_says: BTreeMap<String, String> = answer

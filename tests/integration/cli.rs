@@ -644,6 +644,24 @@ fn color_and_quiet() {
     };
     assert_eq!(stripped, stderr(&plain));
 
+    // On a terminal (a pseudo-terminal from `script`), `auto` colours unless NO_COLOR is set.
+    crate::support::require_tool("script");
+    let on_terminal = |no_color: bool| {
+        let command = format!("{} validate {warn}", env!("CARGO_BIN_EXE_corsgen"));
+        let mut script = std::process::Command::new("script");
+        script
+            .args(["-qec", &command, "/dev/null"])
+            .current_dir(root())
+            .env_remove("NO_COLOR")
+            .env("TERM", "xterm");
+        if no_color {
+            script.env("NO_COLOR", "1");
+        }
+        String::from_utf8_lossy(&script.output().unwrap().stdout).contains('\u{1b}')
+    };
+    assert!(on_terminal(false), "auto colours on a terminal");
+    assert!(!on_terminal(true), "NO_COLOR turns it off");
+
     // --quiet hides warnings and progress, never errors, verdicts or findings.
     let quiet = corsgen(&root(), &["validate", warn, "--quiet"]);
     assert_eq!(
@@ -676,6 +694,22 @@ fn color_and_quiet() {
         (Some(0), String::new())
     );
     assert!(out.join("README.md").exists() && out.join(".corsgen-manifest.json").exists());
+    // A refusal is never hidden.
+    let refused = tmp.path().join("refused");
+    std::fs::create_dir_all(refused.join("lambda/python")).unwrap();
+    std::fs::write(refused.join("lambda/python/cors.py"), "# mine\n").unwrap();
+    let emit = corsgen(
+        &root(),
+        &[
+            "emit",
+            "policies/example.toml",
+            "--out",
+            refused.to_str().unwrap(),
+            "-q",
+        ],
+    );
+    assert_eq!(emit.status.code(), Some(4));
+    assert!(stderr(&emit).contains("refused"), "{}", stderr(&emit));
     let check = corsgen(
         &root(),
         &[

@@ -678,7 +678,7 @@ fn check_says_what_api_gateway_errors_carry() {
     assert_eq!(report["actual"][0]["response"]["status"], 401);
     assert_eq!(
         report["gateway_responses"],
-        serde_json::json!([{"response_type": "UNAUTHORIZED", "chain": ["UNAUTHORIZED", "DEFAULT_4XX"], "applies": "UNAUTHORIZED", "status": 401, "allowed": true}])
+        serde_json::json!([{"response_type": "UNAUTHORIZED", "chain": ["UNAUTHORIZED", "DEFAULT_4XX"], "applies": "UNAUTHORIZED", "status": 401, "reached": true, "allowed": true}])
     );
     let (code, report, _) = run(&[
         "check",
@@ -703,7 +703,7 @@ fn check_says_what_api_gateway_errors_carry() {
         fix["location"]
             .as_str()
             .unwrap()
-            .ends_with("example.toml:27:27"),
+            .ends_with("example.toml:10:17"),
         "{fix}"
     );
 
