@@ -644,21 +644,10 @@ fn fixed_cases(page: &str) -> Vec<(&'static str, Req, Response, Response)> {
 /// parser only accepts the methods it knows, so lowercase extension methods are proven by the
 /// probe test's own server instead.)
 fn class_cases() -> Vec<(&'static str, Request)> {
-    let digits = "1".repeat(128);
-    let nine: Vec<(String, String)> = [
-        "DPR",
-        "Width",
-        "Viewport-Width",
-        "Device-Memory",
-        "RTT",
-        "Downlink",
-        "Intervention",
-        "Accept",
-        "Content-Language",
-    ]
-    .iter()
-    .map(|n| ((*n).to_string(), digits.clone()))
-    .collect();
+    let nine: Vec<(String, String)> = crate::support::safelisted_at_128_bytes()
+        .into_iter()
+        .map(|(n, v)| (n.to_string(), v))
+        .collect();
     let req = |method: &str, headers: &[(&str, &str)], xhr: bool| Request {
         method: method.to_string(),
         headers: headers
@@ -1100,17 +1089,7 @@ fn chromium_agrees_with_check_and_doctor_explains_its_har() {
                             .unwrap()
                             .iter()
                             .map(|q| {
-                                let pairs = q["headers"]
-                                    .as_array()
-                                    .unwrap()
-                                    .iter()
-                                    .map(|p| {
-                                        (
-                                            p[0].as_str().unwrap().to_string(),
-                                            p[1].as_str().unwrap().to_string(),
-                                        )
-                                    })
-                                    .collect();
+                                let pairs = crate::support::header_pairs(&q["headers"]);
                                 (
                                     q["method"].as_str().unwrap().to_string(),
                                     q["url"].as_str().unwrap().to_string(),
@@ -1191,17 +1170,7 @@ fn chromium_agrees_with_check_and_doctor_explains_its_har() {
                     sent: legs
                         .iter()
                         .map(|l| {
-                            let pairs = l["request_headers"]
-                                .as_array()
-                                .unwrap()
-                                .iter()
-                                .map(|p| {
-                                    (
-                                        p[0].as_str().unwrap().to_string(),
-                                        p[1].as_str().unwrap().to_string(),
-                                    )
-                                })
-                                .collect();
+                            let pairs = crate::support::header_pairs(&l["request_headers"]);
                             (
                                 l["method"].as_str().unwrap().to_string(),
                                 target(l["url"].as_str().unwrap()),

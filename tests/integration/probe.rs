@@ -362,21 +362,10 @@ impl Row {
 /// (measured in Chromium 156; the browser test runs the same classes in the real browser).
 fn rows() -> Vec<Row> {
     let fetch = "TypeError: Failed to execute 'fetch' on 'Window': ";
-    let digits = "1".repeat(128);
-    let nine: Vec<String> = [
-        "DPR",
-        "Width",
-        "Viewport-Width",
-        "Device-Memory",
-        "RTT",
-        "Downlink",
-        "Intervention",
-        "Accept",
-        "Content-Language",
-    ]
-    .iter()
-    .map(|n| format!("{n}: {digits}"))
-    .collect();
+    let nine: Vec<String> = crate::support::safelisted_at_128_bytes()
+        .into_iter()
+        .map(|(n, v)| format!("{n}: {v}"))
+        .collect();
     let nine: Vec<&str> = nine.iter().map(String::as_str).collect();
     let eight: Vec<&str> = nine
         .iter()
@@ -507,16 +496,9 @@ const TRANSPORT: [&str; 4] = ["host", "user-agent", "content-length", "connectio
 
 /// `[[name, value]]` from a leg of the JSON report, names lowercased, sorted.
 fn leg_headers(leg: &Value) -> Vec<(String, String)> {
-    let mut headers: Vec<(String, String)> = leg["request_headers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                p[0].as_str().unwrap().to_ascii_lowercase(),
-                p[1].as_str().unwrap().to_string(),
-            )
-        })
+    let mut headers: Vec<(String, String)> = crate::support::header_pairs(&leg["request_headers"])
+        .into_iter()
+        .map(|(n, v)| (n.to_ascii_lowercase(), v))
         .collect();
     headers.sort();
     headers
@@ -544,18 +526,23 @@ fn sorted(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     v
 }
 
-#[test]
-fn every_request_a_browser_can_make_is_sent_as_the_browser_sends_it() {
-    let server = Server::start();
-    let dir = tempfile::tempdir().unwrap();
-    let policy = dir.path().join("open.toml");
-    // Allows every method and header the rows send, so `check` simulates both requests.
+/// A policy that allows every method and header (Authorization too) from [`ORIGIN`], so
+/// `check` simulates every request a row sends; its path under `dir`.
+fn open_policy(dir: &std::path::Path) -> String {
+    let policy = dir.join("open.toml");
     std::fs::write(
         &policy,
         format!("version = 1\n[cors]\nallow-origins = [\"{ORIGIN}\"]\nallow-methods = [\"*\"]\nallow-headers = [\"*\", \"Authorization\"]\n"),
     )
     .unwrap();
-    let policy = policy.to_str().unwrap().to_string();
+    policy.to_str().unwrap().to_string()
+}
+
+#[test]
+fn every_request_a_browser_can_make_is_sent_as_the_browser_sends_it() {
+    let server = Server::start();
+    let dir = tempfile::tempdir().unwrap();
+    let policy = open_policy(dir.path());
     let mut classes = std::collections::BTreeSet::new();
     for (i, r) in rows().iter().enumerate() {
         classes.insert(r.class);
@@ -694,13 +681,7 @@ fn no_request_a_page_can_make_ends_in_exit_4() {
 
     let server = Server::start();
     let dir = tempfile::tempdir().unwrap();
-    let policy = dir.path().join("open.toml");
-    std::fs::write(
-        &policy,
-        format!("version = 1\n[cors]\nallow-origins = [\"{ORIGIN}\"]\nallow-methods = [\"*\"]\nallow-headers = [\"*\", \"Authorization\"]\n"),
-    )
-    .unwrap();
-    let policy = policy.to_str().unwrap().to_string();
+    let policy = open_policy(dir.path());
     // Tokens mostly, then anything a script could pass (ISO-8859-1 and beyond, controls).
     let method = prop_oneof![
         4 => "[!#$%&'*+.^_`|~0-9A-Za-z-]{1,10}",

@@ -148,3 +148,38 @@ pub(crate) fn run_lambda_harness(
 pub(crate) fn updating(own: &str) -> bool {
     std::env::var_os("CORSGEN_UPDATE").is_some() || std::env::var_os(own).is_some()
 }
+
+/// A JSON list of `[name, value]` pairs (a leg's `request_headers`, the harness's raw headers).
+pub(crate) fn header_pairs(list: &serde_json::Value) -> Vec<(String, String)> {
+    list.as_array()
+        .expect("a list of [name, value] pairs")
+        .iter()
+        .map(|p| {
+            (
+                p[0].as_str().unwrap().to_string(),
+                p[1].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Nine headers Chromium safelists, each with a 128-byte value: 1,152 bytes together, past the
+/// 1,024-byte total; without the first, exactly 1,024; without Accept, 1,024 plus the browser's
+/// own `Accept: */*`.
+pub(crate) fn safelisted_at_128_bytes() -> Vec<(&'static str, String)> {
+    let digits = "1".repeat(128);
+    [
+        "DPR",
+        "Width",
+        "Viewport-Width",
+        "Device-Memory",
+        "RTT",
+        "Downlink",
+        "Intervention",
+        "Accept",
+        "Content-Language",
+    ]
+    .into_iter()
+    .map(|n| (n, digits.clone()))
+    .collect()
+}
