@@ -105,13 +105,12 @@ codes! {
     GatewayResponseOriginDefaulted => "gateway-response-origin-defaulted", Warning, "Gateway responses send the environment's one allow-origins origin; its extra-origins see a CORS error on gateway errors.";
     GatewayResponseReflects => "gateway-response-reflects", Warning, "Gateway responses echo any Origin, so every site can read API Gateway's error responses.";
     GatewayResponseReflectWithCredentials => "gateway-response-reflect-with-credentials", Error, "Echoing any Origin together with credentials lets every site read credentialed error responses.";
-    HttpApiUnfit => "http-api-unfit", Error, "`http-api = true`, but HTTP API CORS cannot express the policy.";
-    HttpApiSkipped => "http-api-skipped", Warning, "HTTP API CORS cannot express the policy, so no `http-api.*` files are emitted.";
     ApigatewayUnquotable => "apigateway-unquotable", Error, "A value with `'` cannot be written as an API Gateway static mapping value.";
     KeyValueStoreRuntime => "key-value-store-runtime", Error, "A CloudFront KeyValueStore needs `runtime = \"cloudfront-js-2.0\"`.";
     CloudFrontFunctionTooLarge => "cloudfront-function-too-large", Error, "A CloudFront Function would exceed CloudFront's 10,240-byte limit.";
     KeyValueStoreLimit => "key-value-store-limit", Error, "The KeyValueStore data would exceed a CloudFront KeyValueStore limit.";
-    ResponseHeadersPolicyUnfit => "response-headers-policy-unfit", Error, "`response-headers-policy = true`, but a CloudFront response headers policy cannot express the policy.";
+    TargetUnfit => "target-unfit", Error, "`enabled = true` for a static configuration (HTTP API CORS, a CloudFront response headers policy) that cannot express the policy.";
+    TargetSkipped => "target-skipped", Warning, "A target with `enabled = \"if-fits\"` (the default for static configurations) cannot express the policy or passes a platform limit, so its files are not emitted.";
 }
 
 impl Code {
@@ -245,7 +244,7 @@ mod tests {
                 "max-age-above-chromium-cap",
                 "gateway-response-origin-defaulted",
                 "gateway-response-reflects",
-                "http-api-skipped",
+                "target-skipped",
             ]
         );
     }

@@ -131,6 +131,41 @@ pub fn actual_headers(rule: &Rule) -> Vec<(&'static str, String)> {
     headers
 }
 
+/// A rule as the fields of a static CORS configuration (HTTP API `corsConfiguration`, a
+/// CloudFront response headers policy, S3 bucket CORS): the platform then answers with the
+/// headers [`preflight_headers`] and [`actual_headers`] give, for the origins listed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StaticCors {
+    /// The allowed origins as written (exact, wildcard patterns), or `["*"]` for any.
+    pub allow_origins: Vec<String>,
+    /// Whether credentials are allowed.
+    pub allow_credentials: bool,
+    /// The allowed methods.
+    pub allow_methods: Vec<String>,
+    /// The allowed request headers.
+    pub allow_headers: Vec<String>,
+    /// The exposed response headers.
+    pub expose_headers: Vec<String>,
+    /// The preflight cache time, when set.
+    pub max_age: Option<u32>,
+}
+
+/// `rule` as a static CORS configuration.
+#[must_use]
+pub fn static_cors(rule: &Rule) -> StaticCors {
+    StaticCors {
+        allow_origins: match &rule.origins {
+            AllowedOrigins::Any => vec!["*".to_string()],
+            AllowedOrigins::List(list) => list.patterns(),
+        },
+        allow_credentials: rule.credentials,
+        allow_methods: rule.methods.clone(),
+        allow_headers: rule.headers.clone(),
+        expose_headers: rule.expose.clone(),
+        max_age: rule.max_age,
+    }
+}
+
 fn credentials_header(rule: &Rule) -> Vec<(&'static str, String)> {
     if rule.credentials {
         vec![(ACAC, "true".to_string())]
@@ -372,6 +407,9 @@ mod tests {
             lambda_languages: vec![],
             apigateway: None,
             cloudfront: None,
+            targets: std::collections::BTreeMap::new(),
+            configurations: Vec::new(),
+            skipped: Vec::new(),
         }
     }
 
@@ -567,7 +605,6 @@ mod tests {
             resources: vec![],
             gateway_responses: vec!["DEFAULT_4XX", "AUTHORIZER_FAILURE"],
             gateway_origin: GatewayOrigin::Static("https://example.com".into()),
-            http_api: false,
         });
         let unauthorized =
             gateway_response(&p, "unauthorized", Some("https://a.example.com"), None).unwrap();

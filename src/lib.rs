@@ -2,10 +2,15 @@
 //!
 //! The pipeline, one module per stage, data flowing one way:
 //! `policy` (parse) → `validate` → [`model::Policy`] → `engine` (the CORS decision) →
-//! `plan` (view models) → `render` (embedded handlebars templates) → `limits` (platform limits
-//! only the rendered output shows, such as CloudFront's 10,240-byte functions) → `write`
-//! (only the files its manifest owns, all or nothing; or `--check`). The library never prints;
-//! the binary does, and maps each [`FailureKind`] to its exit code.
+//! `plan` (view models) → limits (each target's platform limits, checked on its plan) →
+//! `render` (embedded handlebars templates) → `write` (only the files its manifest owns, all or
+//! nothing; or `--check`). The library never prints; the binary does, and maps each
+//! [`FailureKind`] to its exit code.
+//!
+//! The artifacts are `targets`: one folder per family (API Gateway, Lambda, CloudFront), per
+//! static configuration (HTTP API CORS, the CloudFront response headers policy) and per stack
+//! (the generated README), each with its policy table, checks, plan, templates and limits,
+//! behind one interface the stages iterate over ([`targets::REGISTRY`]).
 //!
 //! `fetch` holds the Fetch standard's tables (tokens, methods, forbidden and safelisted
 //! headers) that validation and the browser model both read.
@@ -24,7 +29,6 @@ pub mod engine;
 pub mod failure;
 pub mod fetch;
 pub mod init;
-pub mod limits;
 pub mod model;
 pub mod origin;
 pub mod plan;
@@ -34,6 +38,7 @@ pub mod render;
 pub mod report;
 pub mod schema;
 pub mod source;
+pub mod targets;
 pub mod validate;
 pub mod write;
 
@@ -151,25 +156,37 @@ fn unknown_env(name: &str, available: &[String]) -> String {
     message
 }
 
+/// What `emit` writes for a valid policy, and the warnings of targets skipped on the way.
+#[derive(Debug)]
+pub struct Generated {
+    /// Every file, rendered in memory, in path order.
+    pub files: Vec<render::RenderedFile>,
+    /// A `target-skipped` warning for each platform limit of an `enabled = "if-fits"` target.
+    pub warnings: Vec<Diagnostic>,
+}
+
 /// Plans and renders every artifact of a valid policy, in memory.
-///
-/// With `[cloudfront] key-value-store = "if-needed"`, functions that would exceed CloudFront's
-/// size limit are planned again with their exact origins in a KeyValueStore.
 ///
 /// # Errors
 /// The outer error only on a bug (a template that fails to render), never on user input; the
-/// inner one lists the platform limits the artifacts would break ([`limits`]), each a diagnostic
-/// with its fix.
+/// inner one lists the platform limits the artifacts would break, each a diagnostic with its
+/// fix.
 pub fn generate(
     policy: &Policy,
     source: &PolicySource,
-) -> anyhow::Result<Result<Vec<render::RenderedFile>, Vec<Diagnostic>>> {
-    rendered(policy, source, |_| true)
+) -> anyhow::Result<Result<Generated, Vec<Diagnostic>>> {
+    let mut templates = render::Templates::new();
+    let (plans, warnings) = match planned(policy, source, &mut templates)? {
+        Ok(planned) => planned,
+        Err(broken) => return Ok(Err(broken)),
+    };
+    let files = render::render(&plans, &mut templates)?;
+    Ok(Ok(Generated { files, warnings }))
 }
 
-/// The platform limits a valid policy's artifacts would break, rendering only the files the
-/// limits read (the CloudFront functions and the KeyValueStore file): what `validate` adds to
-/// the policy's diagnostics, without rendering everything `emit` writes.
+/// The platform limits a valid policy's artifacts would break, and the targets skipped for
+/// them: what `validate` adds to the policy's diagnostics. Only what the limits measure is
+/// rendered (the CloudFront functions), not everything `emit` writes.
 ///
 /// # Errors
 /// Only on a bug (a template that fails to render).
@@ -177,44 +194,63 @@ pub fn limit_diagnostics(
     policy: &Policy,
     source: &PolicySource,
 ) -> anyhow::Result<Vec<Diagnostic>> {
-    match rendered(policy, source, |file| limits::reads(file.template))? {
-        Ok(_) => Ok(Vec::new()),
-        Err(broken) => Ok(broken),
-    }
+    let mut templates = render::Templates::new();
+    Ok(match planned(policy, source, &mut templates)? {
+        Ok((_, warnings)) => warnings,
+        Err(broken) => broken,
+    })
 }
 
-/// Plans `policy` and renders the planned files `keep` selects, then checks the limits.
-fn rendered(
-    policy: &Policy,
+/// Every target's plan and the warnings of the targets skipped for their limits; or the limits
+/// broken.
+type Planned<'a> = Result<(plan::Plans<'a>, Vec<Diagnostic>), Vec<Diagnostic>>;
+
+/// Plans every target and checks each one's platform limits: with `enabled = "if-fits"` a
+/// target that breaks one is skipped with a warning, otherwise the limit is an error.
+fn planned<'a>(
+    policy: &'a Policy,
     source: &PolicySource,
-    keep: impl Fn(&plan::PlannedFile) -> bool,
-) -> anyhow::Result<Result<Vec<render::RenderedFile>, Vec<Diagnostic>>> {
-    let mut renderer = render::Renderer::new();
-    let plan_with = |store: bool| {
-        let mut plan = plan::plan(policy, source, store);
-        plan.files.retain(|f| keep(f));
-        plan
-    };
-    let store = policy
-        .cloudfront
-        .as_ref()
-        .is_some_and(plan::cloudfront::starts_with_store);
-    let mut plan = plan_with(store);
-    let mut files = renderer.render(&plan)?;
-    let Some(settings) = &policy.cloudfront else {
-        return Ok(Ok(files));
-    };
-    if !store
-        && settings.key_value_store == policy::KeyValueStoreChoice::IfNeeded
-        && !limits::oversized_functions(&files).is_empty()
-    {
-        plan = plan_with(true);
-        files = renderer.render(&plan)?;
+    templates: &mut render::Templates,
+) -> anyhow::Result<Planned<'a>> {
+    let mut plans = plan::plan(policy, source, templates)?;
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    for target in targets::REGISTRY {
+        let broken = (target.limits)(&plans);
+        if broken.is_empty() {
+            continue;
+        }
+        if policy.targets.get(target.name) == Some(&targets::Enabled::IfFits) {
+            let problems: Vec<targets::Problem> = broken
+                .iter()
+                .map(|d| targets::Problem {
+                    span: d.span.clone().unwrap_or_default(),
+                    message: d.message.clone(),
+                })
+                .collect();
+            // A family is `true` unless the policy writes `"if-fits"`.
+            let setting = targets::Setting {
+                enabled: targets::Enabled::IfFits,
+                written: true,
+            };
+            let skipped = targets::unfit(
+                target,
+                setting,
+                &problems,
+                diagnostic::Code::TargetSkipped,
+                "",
+                &mut |d| warnings.push(d),
+            );
+            if let Some(skipped) = skipped {
+                plans.skip(target.name, skipped);
+            }
+        } else {
+            errors.extend(broken);
+        }
     }
-    let broken = limits::check(settings, &plan, &files);
-    Ok(if broken.is_empty() {
-        Ok(files)
+    Ok(if errors.is_empty() {
+        Ok((plans, warnings))
     } else {
-        Err(broken)
+        Err(errors)
     })
 }

@@ -171,7 +171,10 @@ fn generate(loaded: &mut Loaded) -> Result<Option<Vec<corsgen::render::RenderedF
         return Ok(None);
     };
     match corsgen::generate(valid, &loaded.source)? {
-        Ok(files) => Ok(Some(files)),
+        Ok(generated) => {
+            loaded.diagnostics.extend(generated.warnings);
+            Ok(Some(generated.files))
+        }
         Err(broken) => {
             loaded.diagnostics.extend(broken);
             loaded.policy = None;
@@ -192,11 +195,11 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
             // Limits that only the rendered artifacts show are part of validity too (only the
             // files those limits read are rendered).
             if let Some(valid) = &loaded.policy {
-                let broken = corsgen::limit_diagnostics(valid, &loaded.source)?;
-                if !broken.is_empty() {
-                    loaded.diagnostics.extend(broken);
+                let found = corsgen::limit_diagnostics(valid, &loaded.source)?;
+                if found.iter().any(corsgen::diagnostic::Diagnostic::is_error) {
                     loaded.policy = None;
                 }
+                loaded.diagnostics.extend(found);
             }
             print_diagnostics(&loaded, format, ui, true, None)?;
             if loaded.policy.is_some() {

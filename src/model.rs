@@ -22,6 +22,25 @@ pub struct Policy {
     pub apigateway: Option<ApiGateway>,
     /// The CloudFront artifacts, unless `[cloudfront] enabled = false`.
     pub cloudfront: Option<CloudFront>,
+    /// Each enabled target's `enabled` setting, by target name (a disabled target is absent).
+    pub targets: std::collections::BTreeMap<&'static str, crate::targets::Enabled>,
+    /// The static configurations the policy fits and emits, by target name.
+    pub configurations: Vec<&'static str>,
+    /// Targets skipped under `enabled = "if-fits"`, with the reasons.
+    pub skipped: Vec<Skipped>,
+}
+
+/// A target skipped under `enabled = "if-fits"`, and why: what the generated README says.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Skipped {
+    /// The target.
+    pub target: &'static str,
+    /// What it is, in words.
+    pub what: &'static str,
+    /// What it could not express.
+    pub reasons: Vec<String>,
+    /// What expresses the policy instead.
+    pub alternative: &'static str,
 }
 
 /// What the CloudFront artifacts cover.
@@ -31,10 +50,6 @@ pub struct CloudFront {
     pub runtime: crate::policy::CloudFrontRuntime,
     /// Where exact origins are looked up.
     pub key_value_store: crate::policy::KeyValueStoreChoice,
-    /// Whether to emit the response headers policy (the policy fits it).
-    pub response_headers_policy: bool,
-    /// Why it is not emitted, when the policy does not fit one and did not ask for it.
-    pub response_headers_policy_skipped: Vec<String>,
     /// The allow-origins list in effect, where a function-size diagnostic points.
     pub origins_span: std::ops::Range<usize>,
 }
@@ -48,8 +63,6 @@ pub struct ApiGateway {
     pub gateway_responses: Vec<&'static str>,
     /// What gateway responses send as `Access-Control-Allow-Origin`.
     pub gateway_origin: GatewayOrigin,
-    /// Whether to emit the HTTP API `corsConfiguration` (the policy fits it).
-    pub http_api: bool,
 }
 
 /// A REST API resource.
@@ -347,6 +360,12 @@ impl Policy {
     pub fn route_for(&self, path: &str) -> Option<&Route> {
         let parts = path_segments(path);
         self.routes.iter().find(|r| r.pattern.matches(&parts))
+    }
+
+    /// Whether the policy fits and emits the static configuration `target` (`http-api`).
+    #[must_use]
+    pub fn emits_configuration(&self, target: &str) -> bool {
+        self.configurations.contains(&target)
     }
 }
 

@@ -36,19 +36,24 @@ pub fn policy_schema() -> anyhow::Result<String> {
 pub fn reference_markdown() -> String {
     let root = policy_schema_value();
     let mut out = String::new();
-    let sections: [(&str, Option<&str>); 7] = [
+    // The rule tables, then each target's table, in registry order.
+    let sections = [
         ("top level", None),
         ("[cors]", Some("RawCors")),
         ("[env.NAME]", Some("RawEnv")),
         ("[[route]]", Some("RawRoute")),
-        ("[lambda]", Some("RawLambda")),
-        ("[apigateway]", Some("RawApiGateway")),
-        ("[cloudfront]", Some("RawCloudFront")),
-    ];
+    ]
+    .into_iter()
+    .chain(
+        crate::targets::REGISTRY
+            .iter()
+            .filter_map(|t| t.table)
+            .map(|(title, def)| (title, Some(def))),
+    );
     for (title, def) in sections {
         let schema = match def {
             None => root,
-            Some(name) => &root["$defs"][name],
+            Some(name) => table_branch(&root["$defs"][name]),
         };
         let _ = writeln!(out, "### `{title}`\n");
         if let Some(description) = schema.get("description").and_then(Value::as_str) {
@@ -66,8 +71,13 @@ pub fn reference_markdown() -> String {
                 if required.contains(&key.as_str()) {
                     kind.push_str(", required");
                 }
+                // A property without a description of its own takes its type's.
                 let description = property
                     .get("description")
+                    .or_else(|| {
+                        let name = property.get("$ref")?.as_str()?.rsplit('/').next()?;
+                        root["$defs"][name].get("description")
+                    })
                     .and_then(Value::as_str)
                     .map(one_line)
                     .unwrap_or_default();
@@ -81,6 +91,16 @@ pub fn reference_markdown() -> String {
         out.push('\n');
     }
     out
+}
+
+/// A definition's table: itself, or the branch of a `oneOf` that is a table (a static
+/// configuration's setting is a value or a table).
+fn table_branch(schema: &Value) -> &Value {
+    schema
+        .get("oneOf")
+        .and_then(Value::as_array)
+        .and_then(|branches| branches.iter().find(|b| b.get("properties").is_some()))
+        .unwrap_or(schema)
 }
 
 fn one_line(text: &str) -> String {
@@ -104,13 +124,26 @@ fn type_name(schema: &Value, root: &Value) -> String {
                 })
                 .unwrap_or_default(),
         };
-        if !values.is_empty() {
+        let all_named = target
+            .get("oneOf")
+            .and_then(Value::as_array)
+            .is_none_or(|branches| branches.len() == values.len());
+        if !values.is_empty() && all_named {
             return values
                 .iter()
                 .map(|v| format!("`\"{v}\"`"))
                 .collect::<Vec<_>>()
                 .join(" or ");
         }
+        if target.get("oneOf").is_some() {
+            return type_name(target, root);
+        }
+        return "table".into();
+    }
+    if let Some(name) = schema.get("const").and_then(Value::as_str) {
+        return format!("`\"{name}\"`");
+    }
+    if schema.get("properties").is_some() {
         return "table".into();
     }
     for combinator in ["anyOf", "oneOf"] {

@@ -1,22 +1,23 @@
-//! PLAN: [`Policy`] → one typed view model per output file. All decisions about what goes into
-//! a file are made here (using the engine for every CORS value); templates only lay out text.
+//! PLAN: [`Policy`] → [`Plans`], one typed view model per target (each target plans in its own
+//! folder, `crate::targets`). All decisions about what goes into a file are made there, using the
+//! engine for every CORS value; templates only lay out text.
 //!
 //! Guarantee: the plan is a pure function of the policy and its source (name, digest), so output
 //! is byte-for-byte deterministic.
 
-pub mod apigateway;
-pub mod cloudfront;
-pub mod lambda;
-mod picture;
+pub mod tables;
 
+use std::any::Any;
 use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 
-use crate::model::{GatewayOrigin, Policy};
-use crate::policy::LambdaLanguage;
-use crate::render::TemplateId;
+use crate::model::{Policy, Skipped};
+use crate::render::Templates;
 use crate::source::PolicySource;
+use crate::targets::Kind;
+pub use tables::RuleTables;
 
 /// Distinct items in first-seen order, each with its index.
 pub(crate) struct Interner<T: Ord + Clone> {
@@ -51,7 +52,9 @@ pub struct Header {
 }
 
 impl Header {
-    fn new(policy: &Policy, source: &PolicySource) -> Self {
+    /// The header of `policy`'s files.
+    #[must_use]
+    pub fn new(policy: &Policy, source: &PolicySource) -> Self {
         let file = source.file_name();
         let env = policy
             .env
@@ -77,248 +80,88 @@ impl Header {
     }
 }
 
-/// The view model of one output file.
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
-pub enum Context {
-    /// `lambda/python/cors.py` and `lambda/node/cors.mjs`.
-    Lambda(std::sync::Arc<lambda::LambdaContext>),
-    /// Every `apigateway/` file.
-    ApiGateway(std::sync::Arc<apigateway::ApiGatewayContext>),
-    /// Every `cloudfront/` file.
-    CloudFront(std::sync::Arc<cloudfront::CloudFrontContext>),
-    /// The out directory's README.md.
-    Readme(Box<ReadmeContext>),
-}
-
-/// One file to render.
-#[derive(Debug, Clone)]
-pub struct PlannedFile {
-    /// Path under `--out`, `/`-separated.
-    pub path: String,
-    /// The template that lays it out.
-    pub template: TemplateId,
-    /// Its view model.
-    pub context: Context,
-}
-
-/// Everything to render for one policy.
-#[derive(Debug, Clone)]
-pub struct Plan {
-    /// Files in path order.
-    pub files: Vec<PlannedFile>,
-}
-
-/// One line of the generated README's file table.
-#[derive(Debug, Clone, Serialize)]
-pub struct ArtifactSummary {
-    /// Path under `--out`.
-    pub path: String,
-    /// What it is.
-    pub what: String,
-}
-
-/// The view model of the out directory's README.md.
-#[derive(Debug, Clone, Serialize)]
-pub struct ReadmeContext {
-    /// Generated-file header.
-    pub header: Header,
-    /// The policy's name.
-    pub policy_name: String,
-    /// The policy's file name.
+/// Every target's plan for one policy, by target name. A family adds its own view model; a
+/// static configuration its values; a stack reads the plans of the targets it depends on.
+pub struct Plans<'a> {
+    /// The validated policy.
+    pub policy: &'a Policy,
+    /// The policy's file name, as the generated files name it.
     pub policy_file: String,
-    /// The environment, if any.
-    pub env: Option<String>,
-    /// Every other generated file.
-    pub artifacts: Vec<ArtifactSummary>,
-    /// Whether the Python snippet was generated.
-    pub python: bool,
-    /// Whether the Node snippet was generated.
-    pub node: bool,
-    /// One line per rule: which paths, which origins.
-    pub rules: Vec<String>,
-    /// The routes the snippets match on, for the path caveat.
-    pub has_routes: bool,
-    /// The REST API part, when API Gateway artifacts are emitted.
-    pub apigateway: Option<ReadmeApiGateway>,
-    /// Whether the HTTP API configuration was emitted.
-    pub http_api: bool,
-    /// Why it was not, when API Gateway artifacts are emitted without it.
-    pub http_api_skipped: Option<String>,
-    /// The CloudFront part, when CloudFront artifacts are emitted.
-    pub cloudfront: Option<ReadmeCloudFront>,
-    /// The request path as a Mermaid flowchart, one line each.
-    pub picture: Vec<String>,
+    /// The generated-file header.
+    pub header: Header,
+    /// Targets skipped under `enabled = "if-fits"` (at validation, or by a platform limit).
+    pub skipped: Vec<Skipped>,
+    tables: OnceLock<Arc<RuleTables>>,
+    parts: Vec<(&'static str, Arc<dyn Any + Send + Sync>)>,
 }
 
-/// The CloudFront section of the out directory's README.md.
-#[derive(Debug, Clone, Serialize)]
-pub struct ReadmeCloudFront {
-    /// The functions' runtime.
-    pub runtime: &'static str,
-    /// Whether exact origins live in a KeyValueStore.
-    pub kvs: bool,
-    /// Whether the store was chosen because the inline functions were too large.
-    pub kvs_fallback: bool,
-    /// The store's first origin entry, to show the key format as the file has it.
-    pub kvs_example: Option<cloudfront::StoreEntry>,
-    /// The key of the entry that carries the generated-file header.
-    pub kvs_header_key: &'static str,
-    /// Whether the response headers policy was emitted.
-    pub response_headers_policy: bool,
-    /// Why it was not, when the policy does not fit one.
-    pub response_headers_policy_skipped: Vec<String>,
-    /// Resource names.
-    pub names: cloudfront::Names,
-}
-
-/// The REST API section of the out directory's README.md.
-#[derive(Debug, Clone, Serialize)]
-pub struct ReadmeApiGateway {
-    /// Resource paths with an OPTIONS method.
-    pub resources: Vec<String>,
-    /// Gateway-response types with CORS headers.
-    pub gateway_responses: Vec<String>,
-    /// What gateway responses send as `Access-Control-Allow-Origin`, in words.
-    pub gateway_origin: String,
-    /// Whether any integration response needs a mapping template.
-    pub templated: bool,
-}
-
-/// Builds the plan for a valid policy. `cloudfront_store`: whether the CloudFront Functions keep
-/// exact origins in a KeyValueStore (see [`cloudfront::starts_with_store`]).
-#[must_use]
-pub fn plan(policy: &Policy, source: &PolicySource, cloudfront_store: bool) -> Plan {
-    let header = Header::new(policy, source);
-    let mut files = Vec::new();
-    let mut readme_api = None;
-    let mut readme_cloudfront = None;
-    let lambda = std::sync::Arc::new(lambda::plan(policy, &header));
-    for language in &policy.lambda_languages {
-        let (path, template) = match language {
-            LambdaLanguage::Python => ("lambda/python/cors.py", TemplateId::LambdaPython),
-            LambdaLanguage::Node => ("lambda/node/cors.mjs", TemplateId::LambdaNode),
-        };
-        files.push(PlannedFile {
-            path: path.to_string(),
-            template,
-            context: Context::Lambda(std::sync::Arc::clone(&lambda)),
-        });
-    }
-    if let Some(api) = &policy.apigateway {
-        let context = std::sync::Arc::new(apigateway::plan(policy, api, &header));
-        readme_api = Some(ReadmeApiGateway {
-            resources: context.resources.iter().map(|r| r.path.clone()).collect(),
-            gateway_responses: context
-                .gateway_responses
-                .iter()
-                .map(|g| g.response_type.clone())
-                .collect(),
-            gateway_origin: match &api.gateway_origin {
-                GatewayOrigin::Static(origin) if origin == "*" => {
-                    "they send `Access-Control-Allow-Origin: *`".to_string()
-                }
-                GatewayOrigin::Static(origin) => format!(
-                    "they send \"{origin}\" statically, so other allowed sites see a CORS error instead of the status"
-                ),
-                GatewayOrigin::Reflect => "they echo any `Origin` (`gateway-response-origin = \"reflect\"`), so every site can read these error responses".to_string(),
-            },
-            templated: !context.mapping_templates.is_empty(),
-        });
-        let mut ids = vec![
-            TemplateId::RestOpenApi,
-            TemplateId::RestCloudFormation,
-            TemplateId::RestTerraform,
-            TemplateId::IntegrationResponses,
-        ];
-        if context.http_api.is_some() {
-            ids.extend([
-                TemplateId::HttpApiOpenApi,
-                TemplateId::HttpApiCloudFormation,
-                TemplateId::HttpApiTerraform,
-            ]);
-        }
-        for template in ids {
-            files.push(PlannedFile {
-                path: template.name().to_string(),
-                template,
-                context: Context::ApiGateway(std::sync::Arc::clone(&context)),
-            });
-        }
-    }
-    if let Some(settings) = &policy.cloudfront {
-        let context = std::sync::Arc::new(cloudfront::plan(
+impl<'a> Plans<'a> {
+    /// No plan yet.
+    #[must_use]
+    pub fn new(policy: &'a Policy, source: &PolicySource) -> Self {
+        Self {
             policy,
-            settings,
-            &lambda,
-            &header,
-            cloudfront_store,
-        ));
-        readme_cloudfront = Some(ReadmeCloudFront {
-            runtime: context.runtime,
-            kvs: context.kvs,
-            kvs_fallback: context.kvs && !cloudfront::starts_with_store(settings),
-            kvs_example: context.store.first().cloned(),
-            kvs_header_key: context.store_header_key,
-            response_headers_policy: context.response_headers_policy.is_some(),
-            response_headers_policy_skipped: settings.response_headers_policy_skipped.clone(),
-            names: context.names.clone(),
-        });
-        let mut ids = vec![
-            TemplateId::CloudFrontViewerRequest,
-            TemplateId::CloudFrontViewerResponse,
-            TemplateId::CloudFrontCloudFormation,
-            TemplateId::CloudFrontTerraform,
-        ];
-        if context.kvs {
-            ids.push(TemplateId::CloudFrontKeyValueStore);
-        }
-        if context.response_headers_policy.is_some() {
-            ids.extend([
-                TemplateId::ResponseHeadersPolicyCloudFormation,
-                TemplateId::ResponseHeadersPolicyTerraform,
-            ]);
-        }
-        for template in ids {
-            files.push(PlannedFile {
-                path: template.name().to_string(),
-                template,
-                context: Context::CloudFront(std::sync::Arc::clone(&context)),
-            });
+            policy_file: source.file_name().to_string(),
+            header: Header::new(policy, source),
+            skipped: policy.skipped.clone(),
+            tables: OnceLock::new(),
+            parts: Vec::new(),
         }
     }
-    let artifacts = files
-        .iter()
-        .map(|f| ArtifactSummary {
-            path: f.path.clone(),
-            what: f.template.describe().to_string(),
-        })
-        .collect();
-    let readme = ReadmeContext {
-        header,
-        policy_name: policy.name.clone(),
-        policy_file: source.file_name().to_string(),
-        env: policy.env.clone(),
-        artifacts,
-        python: policy.lambda_languages.contains(&LambdaLanguage::Python),
-        node: policy.lambda_languages.contains(&LambdaLanguage::Node),
-        rules: lambda::describe_rules(policy),
-        has_routes: !policy.routes.is_empty(),
-        http_api: policy.apigateway.as_ref().is_some_and(|a| a.http_api),
-        http_api_skipped: policy
-            .apigateway
-            .as_ref()
-            .filter(|a| !a.http_api)
-            .map(|_| "the policy does not fit HTTP API CORS (wildcard origins or per-route rules), or `http-api = false`".to_string()),
-        apigateway: readme_api,
-        cloudfront: readme_cloudfront,
-        picture: picture::request_path(policy),
-    };
-    files.push(PlannedFile {
-        path: "README.md".to_string(),
-        template: TemplateId::Readme,
-        context: Context::Readme(Box::new(readme)),
-    });
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Plan { files }
+
+    /// The rule tables the code-carrying targets share, built when first asked for.
+    pub fn tables(&self) -> Arc<RuleTables> {
+        Arc::clone(
+            self.tables
+                .get_or_init(|| Arc::new(tables::tables(self.policy))),
+        )
+    }
+
+    /// Adds `target`'s plan.
+    pub fn insert<T: Any + Send + Sync>(&mut self, target: &'static str, plan: T) {
+        self.parts.push((target, Arc::new(plan)));
+    }
+
+    /// `target`'s plan, when it emits files and its plan is a `T`.
+    #[must_use]
+    pub fn get<T: Any + Send + Sync>(&self, target: &str) -> Option<&T> {
+        self.parts
+            .iter()
+            .find(|(name, _)| *name == target)
+            .and_then(|(_, plan)| plan.downcast_ref::<T>())
+    }
+
+    /// Whether `target` emits files.
+    #[must_use]
+    pub fn emits(&self, target: &str) -> bool {
+        self.parts.iter().any(|(name, _)| *name == target)
+    }
+
+    /// Drops `target`'s plan, and the plans of the targets that depend on it.
+    pub fn skip(&mut self, target: &'static str, skipped: Skipped) {
+        let dependents: Vec<&str> = crate::targets::REGISTRY
+            .iter()
+            .filter(|t| t.depends_on.contains(&target) && t.kind != Kind::Stack)
+            .map(|t| t.name)
+            .collect();
+        self.parts
+            .retain(|(name, _)| *name != target && !dependents.contains(name));
+        self.skipped.push(skipped);
+    }
+}
+
+/// Plans every target of a valid policy, in registry order.
+///
+/// # Errors
+/// Only on a bug (a template that fails to render while a plan measures its code).
+pub fn plan<'a>(
+    policy: &'a Policy,
+    source: &PolicySource,
+    templates: &mut Templates,
+) -> anyhow::Result<Plans<'a>> {
+    let mut plans = Plans::new(policy, source);
+    for target in crate::targets::REGISTRY {
+        (target.plan)(&mut plans, templates)?;
+    }
+    Ok(plans)
 }

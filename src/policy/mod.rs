@@ -9,7 +9,7 @@ mod shape;
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diagnostic::{Code, Diagnostic};
@@ -143,148 +143,13 @@ impl<'a> RuleFields<'a> {
     }
 }
 
-/// A language for the Lambda snippets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum LambdaLanguage {
-    /// `lambda/python/cors.py`
-    Python,
-    /// `lambda/node/cors.mjs`
-    Node,
-}
-
-/// `[lambda]`: header snippets for Lambda proxy integrations.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RawLambda {
-    /// Which snippets to emit. Default: `["python", "node"]`; `[]` emits none.
-    pub languages: Option<Vec<LambdaLanguage>>,
-}
-
-/// The 21 API Gateway gateway-response types (the API's `GatewayResponseType`), in API order.
-pub const GATEWAY_RESPONSE_TYPES: [&str; 21] = [
-    "ACCESS_DENIED",
-    "API_CONFIGURATION_ERROR",
-    "AUTHORIZER_CONFIGURATION_ERROR",
-    "AUTHORIZER_FAILURE",
-    "BAD_REQUEST_PARAMETERS",
-    "BAD_REQUEST_BODY",
-    "DEFAULT_4XX",
-    "DEFAULT_5XX",
-    "EXPIRED_TOKEN",
-    "INTEGRATION_FAILURE",
-    "INTEGRATION_TIMEOUT",
-    "INVALID_API_KEY",
-    "INVALID_SIGNATURE",
-    "MISSING_AUTHENTICATION_TOKEN",
-    "QUOTA_EXCEEDED",
-    "REQUEST_TOO_LARGE",
-    "RESOURCE_NOT_FOUND",
-    "THROTTLED",
-    "UNAUTHORIZED",
-    "UNSUPPORTED_MEDIA_TYPE",
-    "WAF_FILTERED",
-];
-
-/// What a gateway response (which cannot run a mapping template) sends as
-/// `Access-Control-Allow-Origin` when a rule names several origins.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum GatewayResponseOrigin {
-    /// The first exact origin of `[cors]`, as a static value: errors are readable by that site
-    /// only; the others see a CORS error instead of the status.
-    First,
-    /// Echo whatever `Origin` the request carries (`method.request.header.Origin`): every site
-    /// can read error responses. Refused together with credentials.
-    Reflect,
-}
-
-/// `[apigateway]`: the API Gateway artifacts.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RawApiGateway {
-    /// Emit the API Gateway artifacts (`apigateway/`). Default: true.
-    pub enabled: Option<bool>,
-    /// REST API resource paths that get an OPTIONS preflight method, e.g.
-    /// `["/orders", "/orders/{id}"]`. Every route path is added. Default: `["/", "/{proxy+}"]`
-    /// plus the route paths.
-    #[schemars(with = "Option<Vec<String>>")]
-    pub resources: Option<SpannedList>,
-    /// Gateway responses that carry CORS headers, so errors from authorizers, throttling or
-    /// unknown routes are readable. Any of the 21 API Gateway types. Default:
-    /// `["DEFAULT_4XX", "DEFAULT_5XX"]`, which cover every type not listed.
-    #[schemars(with = "Option<Vec<String>>", extend("items" = { "type": "string", "enum": GATEWAY_RESPONSE_TYPES }))]
-    pub gateway_responses: Option<SpannedList>,
-    /// Required when `[cors]` names several origins or a wildcard: gateway responses cannot run
-    /// a mapping template, so they either send the `first` exact origin statically or `reflect`
-    /// any origin (a warning; an error together with credentials).
-    #[schemars(with = "Option<GatewayResponseOrigin>")]
-    pub gateway_response_origin: Option<Spanned<GatewayResponseOrigin>>,
-    /// HTTP API `corsConfiguration` (`apigateway/http-api.*`). `true`: emit it, and report an
-    /// error if the policy does not fit HTTP API CORS; `false`: never. Default: emit it when the
-    /// policy fits, otherwise warn and skip.
-    #[schemars(with = "Option<bool>")]
-    pub http_api: Option<Spanned<bool>>,
-}
-
-/// The CloudFront Functions runtime.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, Serialize)]
-pub enum CloudFrontRuntime {
-    /// `cloudfront-js-1.0`: ECMAScript 5.1 (`var` only); the output is plain ES5.
-    #[serde(rename = "cloudfront-js-1.0")]
-    Js1,
-    /// `cloudfront-js-2.0`: adds `const`, `let`, `async`/`await` and KeyValueStore.
-    #[serde(rename = "cloudfront-js-2.0")]
-    Js2,
-}
-
-impl CloudFrontRuntime {
-    /// The runtime identifier CloudFront uses.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CloudFrontRuntime::Js1 => "cloudfront-js-1.0",
-            CloudFrontRuntime::Js2 => "cloudfront-js-2.0",
-        }
-    }
-}
-
-/// Where the CloudFront Functions look up exact origins.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum KeyValueStoreChoice {
-    /// Always inline in the function code; a function over 10,240 bytes is an error.
-    Never,
-    /// Inline while both functions fit in 10,240 bytes, otherwise in a CloudFront KeyValueStore.
-    IfNeeded,
-    /// Always in a CloudFront KeyValueStore, so origins change without republishing.
-    Always,
-}
-
-/// `[cloudfront]`: the CloudFront artifacts.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RawCloudFront {
-    /// Emit the CloudFront artifacts (`cloudfront/`). Default: true.
-    pub enabled: Option<bool>,
-    /// The CloudFront Functions runtime: `cloudfront-js-1.0` (plain ES5) or
-    /// `cloudfront-js-2.0`. Default: `cloudfront-js-2.0`.
-    #[schemars(with = "Option<CloudFrontRuntime>")]
-    pub runtime: Option<Spanned<CloudFrontRuntime>>,
-    /// Where the functions keep exact origins: `never` (inline; an allowlist that pushes a
-    /// function past CloudFront's 10,240-byte limit is an error), `if-needed` (inline while it
-    /// fits, else a CloudFront KeyValueStore) or `always` (a KeyValueStore). A KeyValueStore
-    /// needs `cloudfront-js-2.0`. Default: `never`.
-    #[schemars(with = "Option<KeyValueStoreChoice>")]
-    pub key_value_store: Option<Spanned<KeyValueStoreChoice>>,
-    /// A CloudFront response headers policy (`cloudfront/response-headers-policy.*`), the
-    /// no-code alternative to the functions. `true`: emit it, and report an error if the policy
-    /// does not fit one (per-route rules, methods outside GET, POST, OPTIONS, PUT, DELETE, PATCH,
-    /// HEAD, no allowed header); `false`: never. Default: emit it when the policy fits; otherwise
-    /// skip it, and the generated README says why.
-    #[schemars(with = "Option<bool>")]
-    pub response_headers_policy: Option<Spanned<bool>>,
-}
+pub use crate::targets::apigateway::table::{
+    GatewayResponseOrigin, RawApiGateway, GATEWAY_RESPONSE_TYPES,
+};
+pub use crate::targets::cloudfront::table::{
+    CloudFrontRuntime, KeyValueStoreChoice, RawCloudFront,
+};
+pub use crate::targets::lambda::{LambdaLanguage, RawLambda};
 
 /// A corsgen CORS policy file.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

@@ -30,8 +30,52 @@ enum Expect<'s> {
     List(&'s Value),
     /// A scalar of one JSON type, optionally one of a closed set of names.
     Scalar(&'static str, Option<Vec<&'s str>>),
+    /// Any of these (a value of one type or another: `true`, `false` or `"if-fits"`).
+    Either(Vec<Expect<'s>>),
     /// Anything (no constraint the walker knows).
     Any,
+}
+
+impl Expect<'_> {
+    /// Whether `found` is of the kind this expects (its value may still be wrong).
+    fn takes(&self, found: &DeValue<'_>) -> bool {
+        matches!(
+            (self, found),
+            (Expect::Any, _)
+                | (Expect::Table(_), DeValue::Table(_))
+                | (Expect::List(_), DeValue::Array(_))
+                | (Expect::Scalar("string", _), DeValue::String(_))
+                | (Expect::Scalar("boolean", _), DeValue::Boolean(_))
+                | (Expect::Scalar("integer" | "number", _), DeValue::Integer(_))
+                | (Expect::Scalar("number", _), DeValue::Float(_))
+        )
+    }
+
+    /// What this expects, in words (`true or false`, `"if-fits"`, `a table`).
+    fn words(&self) -> Vec<String> {
+        match self {
+            Expect::Table(_) => vec!["a table".into()],
+            Expect::List(_) => vec!["a list".into()],
+            Expect::Scalar("boolean", _) => vec!["true".into(), "false".into()],
+            Expect::Scalar("string", Some(names)) => {
+                names.iter().map(|n| format!("\"{n}\"")).collect()
+            }
+            Expect::Scalar("string", None) => vec!["a string".into()],
+            Expect::Scalar("integer", _) => vec!["an integer".into()],
+            Expect::Scalar(_, _) => vec!["a number".into()],
+            Expect::Either(options) => options.iter().flat_map(Expect::words).collect(),
+            Expect::Any => vec!["anything".into()],
+        }
+    }
+}
+
+/// `a, b or c`.
+fn one_of(words: &[String]) -> String {
+    match words.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 struct Walker<'s> {
@@ -65,11 +109,23 @@ impl<'s> Walker<'s> {
                 .iter()
                 .map(|b| b.get("const").and_then(Value::as_str))
                 .collect();
-            return match (names, branches.first()) {
+            return match (names, branches.as_slice()) {
                 (Some(names), _) if !names.is_empty() => Expect::Scalar("string", Some(names)),
-                (_, Some(branch)) => self.expect(branch),
-                (_, None) => Expect::Any,
+                (_, [branch]) => self.expect(branch),
+                (_, []) => Expect::Any,
+                (_, several) => Expect::Either(
+                    several
+                        .iter()
+                        .flat_map(|b| match self.expect(b) {
+                            Expect::Either(inner) => inner,
+                            one => vec![one],
+                        })
+                        .collect(),
+                ),
             };
+        }
+        if let Some(name) = schema.get("const").and_then(Value::as_str) {
+            return Expect::Scalar("string", Some(vec![name]));
         }
         let kind = match schema.get("type") {
             Some(Value::String(t)) => Some(t.as_str()),
@@ -136,9 +192,57 @@ impl<'s> Walker<'s> {
 
     fn value(&mut self, value: &Spanned<DeValue<'_>>, schema: &'s Value, path: &str, key: &str) {
         let expect = self.expect(schema);
+        self.check(&expect, value, path, key);
+    }
+
+    fn check(&mut self, expect: &Expect<'s>, value: &Spanned<DeValue<'_>>, path: &str, key: &str) {
         let found = value.get_ref();
-        match (&expect, found) {
+        match (expect, found) {
             (Expect::Any, _) => {}
+            (Expect::Either(options), _) => {
+                let words = one_of(&expect.words());
+                match options.iter().find(|o| o.takes(found)) {
+                    Some(Expect::Scalar("string", Some(names))) if matches!(found, DeValue::String(t) if !names.contains(&t.as_ref())) =>
+                    {
+                        let mut diagnostic = not_one_of(
+                            &match found {
+                                DeValue::String(t) => t.to_string(),
+                                _ => String::new(),
+                            },
+                            names,
+                            value.span(),
+                            path,
+                        );
+                        if diagnostic.suggestion.is_none() {
+                            diagnostic = diagnostic.help(format!("use {words}"));
+                        }
+                        self.out.push(diagnostic);
+                    }
+                    Some(option) => self.check(option, value, path, key),
+                    None => self.out.push(
+                        Diagnostic::new(
+                            Code::InvalidValue,
+                            value.span(),
+                            format!(
+                                "{} must be {words}, not {}",
+                                describe_place(path),
+                                found_name(found)
+                            ),
+                        )
+                        .label(format!("expected {words}"))
+                        .help(format!(
+                            "write {key} = {}",
+                            one_of(
+                                &expect
+                                    .words()
+                                    .into_iter()
+                                    .filter(|w| w != "a table")
+                                    .collect::<Vec<_>>()
+                            )
+                        )),
+                    ),
+                }
+            }
             (Expect::Table(table_schema), DeValue::Table(table)) => {
                 self.table(table, value.span(), table_schema, path);
             }
@@ -181,7 +285,7 @@ impl<'s> Walker<'s> {
             | (Expect::Scalar("boolean", _), DeValue::Boolean(_)) => {}
             _ => self
                 .out
-                .push(self.wrong_type(&expect, found, value.span(), path, key)),
+                .push(self.wrong_type(expect, found, value.span(), path, key)),
         }
     }
 }
@@ -281,7 +385,9 @@ fn wrong_type(
             "true or false",
             format!("write {key} = true or {key} = false, without quotes"),
         ),
-        Expect::Scalar(_, _) | Expect::Any => ("a number", "write a number".to_string()),
+        Expect::Scalar(_, _) | Expect::Either(_) | Expect::Any => {
+            ("a number", "write a number".to_string())
+        }
     };
     Diagnostic::new(
         Code::InvalidValue,

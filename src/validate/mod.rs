@@ -6,8 +6,6 @@
 //! is chosen; rules that combine fields run for the base policy and every environment (or the
 //! chosen one), each reported once.
 
-mod apigateway;
-mod cloudfront;
 mod items;
 
 use std::collections::{HashMap, HashSet};
@@ -17,38 +15,15 @@ use std::sync::Arc;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{
-    AllowedOrigins, ApiGateway, OriginAnswer, OriginList, Policy, Route, RoutePattern, Rule,
-    Segment,
+    AllowedOrigins, OriginAnswer, OriginList, Policy, Route, RoutePattern, Rule, Segment,
 };
 use crate::origin::OriginSpec;
-use crate::policy::{LambdaLanguage, RawEnv, RawPolicy, RuleFields, SpannedList};
+use crate::policy::{RawEnv, RawPolicy, RuleFields, SpannedList};
 use crate::source::PolicySource;
+use crate::targets::{Checks, RuleSite, Scope, REGISTRY};
 
 pub(crate) use items::is_response_only_header;
 use items::Checked;
-
-/// A resolved rule and where its origins are written, to point diagnostics at.
-struct RuleSite<'a> {
-    rule: &'a Rule,
-    /// The route path, or `None` for the default rule.
-    route: Option<&'a str>,
-    span: Range<usize>,
-    /// False when an origin of the rule was rejected: rules about the list as a whole say
-    /// nothing then (the rejected value already has its diagnostic).
-    origins_complete: bool,
-    /// For the default rule: the one exact origin its own allow-origins names before an
-    /// environment's extra-origins are added, when it names exactly one (and extra-origins add
-    /// more). `None` for routes.
-    sole_origin: Option<String>,
-}
-
-impl<'a> RuleSite<'a> {
-    /// The route's path when this is a route whose rule differs from `default`: what a target
-    /// with one CORS configuration for every path cannot express.
-    fn own_rule(&self, default: &Rule) -> Option<&'a str> {
-        self.route.filter(|_| self.rule != default)
-    }
-}
 
 /// The outcome of validation.
 #[derive(Debug)]
@@ -68,8 +43,10 @@ pub fn validate(raw: &RawPolicy, source: &PolicySource, env: Option<&str>) -> Va
         credentialed_origins_checked: HashSet::new(),
         seen: HashSet::new(),
         diagnostics: Vec::new(),
-        apigateway_enabled: apigateway::enabled(raw),
     };
+    // Each enabled target's checks, in registry order.
+    let mut targets: Vec<Box<dyn Checks + '_>> =
+        REGISTRY.iter().filter_map(|t| (t.checks)(raw)).collect();
     if *raw.version.get_ref() != 1 {
         v.push(
             Diagnostic::new(
@@ -116,13 +93,9 @@ pub fn validate(raw: &RawPolicy, source: &PolicySource, env: Option<&str>) -> Va
         }
     }
     let patterns = v.check_routes(raw);
-    let cloudfront_enabled = cloudfront::enabled(raw);
-    if cloudfront_enabled {
-        cloudfront::check_static(raw, &mut |d| v.push(d));
+    for target in &mut targets {
+        target.check_static(raw, &patterns, &mut |d| v.push(d));
     }
-    let api_static = v
-        .apigateway_enabled
-        .then(|| apigateway::check_static(raw, &patterns, &mut |d| v.push(d)));
 
     let base = raw.cors.get_ref().rule();
     let cors_span = raw.cors.span();
@@ -143,13 +116,20 @@ pub fn validate(raw: &RawPolicy, source: &PolicySource, env: Option<&str>) -> Va
         let env_fields = scope.map(|(_, e)| e.rule()).unwrap_or_default();
         let extras = scope.and_then(|(_, e)| e.extra_origins.as_ref());
         let with_env = base.overlay(env_fields);
-        let default_rule = v.resolve(with_env, extras, cors_span.clone());
+        let default_rule = v.resolve(with_env, extras, cors_span.clone(), &mut targets);
         let routes: Vec<Option<Rule>> = raw
             .route
             .iter()
-            .map(|route| v.resolve(with_env.overlay(route.rule()), extras, route.path.span()))
+            .map(|route| {
+                v.resolve(
+                    with_env.overlay(route.rule()),
+                    extras,
+                    route.path.span(),
+                    &mut targets,
+                )
+            })
             .collect();
-        let scoped = match &default_rule {
+        let settled = match &default_rule {
             Some(default) if routes.iter().all(Option::is_some) => {
                 let origins_span = extras
                     .map(toml::Spanned::span)
@@ -185,20 +165,21 @@ pub fn validate(raw: &RawPolicy, source: &PolicySource, env: Option<&str>) -> Va
                         sole_origin: None,
                     })
                     .collect();
-                let env_name = scope.map(|(name, _)| name);
-                let api = api_static.as_ref().map(|settings| {
-                    apigateway::check_scope(settings, env_name, &site, &route_sites, &mut |d| {
-                        v.push(d);
-                    })
-                });
-                let cdn = cloudfront_enabled
-                    .then(|| cloudfront::check_scope(raw, &site, &route_sites, &mut |d| v.push(d)));
-                Some((api, cdn))
+                let scope = Scope {
+                    env: scope.map(|(name, _)| name),
+                    default: &site,
+                    routes: &route_sites,
+                    resolved: index == 0,
+                };
+                for target in &mut targets {
+                    target.check_scope(&scope, &mut |d| v.push(d));
+                }
+                true
             }
-            _ => None,
+            _ => false,
         };
         if index == 0 {
-            resolved = Some((default_rule, routes, scoped));
+            resolved = Some((default_rule, routes, settled));
         }
     }
 
@@ -209,17 +190,12 @@ pub fn validate(raw: &RawPolicy, source: &PolicySource, env: Option<&str>) -> Va
     });
     let valid = !diagnostics.iter().any(Diagnostic::is_error);
     let policy = match resolved {
-        Some((Some(default_rule), routes, Some((api, cloudfront)))) if valid => {
-            let apigateway = api_static.zip(api).map(|(s, scoped)| ApiGateway {
-                resources: s.resources,
-                gateway_responses: s.gateway_responses,
-                gateway_origin: scoped.gateway_origin,
-                http_api: scoped.http_api,
-            });
-            build_policy(raw, source, env, default_rule, routes, patterns).map(|p| Policy {
-                apigateway,
-                cloudfront,
-                ..p
+        Some((Some(default_rule), routes, true)) if valid => {
+            build_policy(raw, source, env, default_rule, routes, patterns).map(|mut policy| {
+                for target in targets {
+                    target.resolve(&mut policy);
+                }
+                policy
             })
         }
         _ => None,
@@ -249,13 +225,6 @@ fn build_policy(
     built.sort_by(|a, b| {
         (a.pattern.specificity_key(), &a.path).cmp(&(b.pattern.specificity_key(), &b.path))
     });
-    let mut lambda_languages = raw
-        .lambda
-        .as_ref()
-        .and_then(|l| l.languages.clone())
-        .unwrap_or_else(|| vec![LambdaLanguage::Python, LambdaLanguage::Node]);
-    lambda_languages.sort();
-    lambda_languages.dedup();
     let name = raw
         .name
         .as_ref()
@@ -269,9 +238,12 @@ fn build_policy(
         env: env.map(str::to_string),
         default_rule,
         routes: built,
-        lambda_languages,
+        lambda_languages: Vec::new(),
         apigateway: None,
         cloudfront: None,
+        targets: std::collections::BTreeMap::new(),
+        configurations: Vec::new(),
+        skipped: Vec::new(),
     })
 }
 
@@ -285,8 +257,6 @@ struct Validator {
     credentialed_origins_checked: HashSet<((SpanKey, Option<SpanKey>), bool)>,
     seen: HashSet<DiagnosticKey>,
     diagnostics: Vec<Diagnostic>,
-    /// Whether API Gateway artifacts are emitted, so their limits apply.
-    apigateway_enabled: bool,
 }
 
 impl Validator {
@@ -437,6 +407,7 @@ impl Validator {
         fields: RuleFields<'_>,
         extras: Option<&SpannedList>,
         owner: Range<usize>,
+        targets: &mut [Box<dyn Checks + '_>],
     ) -> Option<Rule> {
         let Some(origin_list) = fields.allow_origins else {
             self.push(
@@ -470,9 +441,9 @@ impl Validator {
             value
         });
 
-        if self.apigateway_enabled {
+        for target in targets.iter_mut() {
             for list in [&methods, &headers, &expose] {
-                apigateway::unquotable(&list.values, &mut |d| self.push(d));
+                target.check_values(&list.values, &mut |d| self.push(d));
             }
         }
         if credentials {

@@ -654,9 +654,13 @@ fn artifacts_pass_real_validators_and_agree_across_formats() {
             }
         }
         match &formats["http_api"] {
-            Value::Null => assert!(!settings.http_api, "{}", subject.label),
+            Value::Null => assert!(
+                !subject.policy.emits_configuration("http-api"),
+                "{}",
+                subject.label
+            ),
             http => {
-                assert!(settings.http_api);
+                assert!(subject.policy.emits_configuration("http-api"));
                 assert_eq!(http["openapi"], http["cloudformation"], "{}", subject.label);
                 assert_eq!(http["openapi"], http["terraform"], "{}", subject.label);
                 let rule = &subject.policy.default_rule;

@@ -97,7 +97,7 @@ fn invalid_cases_cover_every_diagnostic_code() {
         }
     }
     // A 5 MB KeyValueStore import file takes a policy of some 60,000 origins: the unit test in
-    // src/limits.rs covers that code instead.
+    // src/targets/cloudfront/limits.rs covers that code instead.
     let missing: Vec<&str> = corsgen::diagnostic::Code::ALL
         .iter()
         .map(|c| c.as_str())

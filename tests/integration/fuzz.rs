@@ -87,8 +87,8 @@ fn fuzz_render() {
                 if let Some(policy) = &loaded.policy {
                     let generated = corsgen::generate(policy, &loaded.source);
                     prop_assert!(generated.is_ok(), "a valid policy fails to render:\n{text}");
-                    if let Ok(Ok(files)) = generated {
-                        prop_assert!(!files.is_empty());
+                    if let Ok(Ok(generated)) = generated {
+                        prop_assert!(!generated.files.is_empty());
                         rendered.set(rendered.get() + 1);
                     }
                 }

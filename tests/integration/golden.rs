@@ -62,7 +62,8 @@ fn emit_output_matches_golden_files_for_every_example_policy() {
         // Generated headers name the policy by file name, so the path used here does not matter.
         let files = corsgen::generate(loaded.policy.as_ref().unwrap(), &loaded.source)
             .unwrap()
-            .unwrap();
+            .unwrap()
+            .files;
         let owner = Owner::of(loaded.policy.as_ref().unwrap());
         if update {
             let _ = std::fs::remove_dir_all(&expected_dir);
@@ -175,7 +176,10 @@ fn the_request_path_diagrams_parse_in_mermaid() {
             .policy
             .as_ref()
             .unwrap_or_else(|| panic!("{label}: {:?}", loaded.diagnostics));
-        let files = corsgen::generate(policy, &loaded.source).unwrap().unwrap();
+        let files = corsgen::generate(policy, &loaded.source)
+            .unwrap()
+            .unwrap()
+            .files;
         let readme = &files
             .iter()
             .find(|f| f.path == "README.md")

@@ -76,7 +76,8 @@ pub(crate) fn emit_into(text: &str, env: Option<&str>, dir: &Path) -> corsgen::m
         .unwrap_or_else(|| panic!("policy should be valid: {:?}\n{text}", loaded.diagnostics));
     let files = corsgen::generate(&policy, &loaded.source)
         .expect("render")
-        .unwrap_or_else(|d| panic!("limits broken: {d:?}"));
+        .unwrap_or_else(|d| panic!("limits broken: {d:?}"))
+        .files;
     corsgen::write::write(
         dir,
         &files,

@@ -2,7 +2,7 @@
 //! generated README: which layer answers preflights, which sets which header, where errors get
 //! their CORS headers.
 
-use crate::model::Policy;
+use crate::plan::Plans;
 use crate::policy::LambdaLanguage;
 
 /// Text for a quoted Mermaid label: `"` and the characters Mermaid reads as markup become
@@ -31,7 +31,8 @@ fn node(id: &str, lines: &[String]) -> String {
 
 /// The flowchart's lines, from the page to the last layer the policy's artifacts configure.
 #[must_use]
-pub(super) fn request_path(policy: &Policy) -> Vec<String> {
+pub(super) fn request_path(plans: &Plans<'_>) -> Vec<String> {
+    let policy = plans.policy;
     let mut lines = vec!["flowchart LR".to_string()];
     let mut layers: Vec<&str> = Vec::new();
     lines.push(node(
@@ -41,7 +42,7 @@ pub(super) fn request_path(policy: &Policy) -> Vec<String> {
             "a page on an allowed origin".to_string(),
         ],
     ));
-    if policy.cloudfront.is_some() {
+    if plans.emits(crate::targets::cloudfront::TARGET.name) {
         lines.push(node(
             "cloudfront",
             &[
@@ -55,7 +56,11 @@ pub(super) fn request_path(policy: &Policy) -> Vec<String> {
         ));
         layers.push("cloudfront");
     }
-    if let Some(api) = &policy.apigateway {
+    if let Some(api) = policy
+        .apigateway
+        .as_ref()
+        .filter(|_| plans.emits(crate::targets::apigateway::TARGET.name))
+    {
         let mut label = vec![
             "API Gateway REST API".to_string(),
             "OPTIONS (MOCK integration): answers the preflights that reach it".to_string(),
@@ -68,13 +73,13 @@ pub(super) fn request_path(policy: &Policy) -> Vec<String> {
                 api.gateway_responses.join(", ")
             )
         });
-        if api.http_api {
+        if plans.emits(crate::targets::apigateway::http_api::TARGET.name) {
             label.push("or an HTTP API: its corsConfiguration answers instead".to_string());
         }
         lines.push(node("apigateway", &label));
         layers.push("apigateway");
     }
-    if !policy.lambda_languages.is_empty() {
+    if plans.emits(crate::targets::lambda::TARGET.name) {
         let names: Vec<&str> = policy
             .lambda_languages
             .iter()

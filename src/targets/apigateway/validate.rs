@@ -9,43 +9,129 @@ use std::ops::Range;
 use toml::Spanned;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{AllowedOrigins, GatewayOrigin, OriginAnswer, Resource, RoutePattern, Segment};
+use crate::model::{
+    ApiGateway, GatewayOrigin, OriginAnswer, Policy, Resource, RoutePattern, Segment,
+};
 use crate::policy::{
     GatewayResponseOrigin, RawApiGateway, RawPolicy, SpannedList, GATEWAY_RESPONSE_TYPES,
 };
-
-use super::{parse_route_path, RuleSite};
+use crate::targets::setting::{family_setting, Enabled};
+use crate::targets::{unfit, Checks, Problem, RuleSite, Scope, Setting, Skipped};
+use crate::validate::parse_route_path;
 
 /// `[apigateway]` as far as it does not depend on the environment.
-pub(super) struct Static<'a> {
-    pub(super) raw: Option<&'a Spanned<RawApiGateway>>,
-    pub(super) resources: Vec<Resource>,
-    pub(super) gateway_responses: Vec<&'static str>,
-}
-
-/// The environment-dependent part, for the resolved policy.
-pub(super) struct Scoped {
-    pub(super) gateway_origin: GatewayOrigin,
-    pub(super) http_api: bool,
+struct Static {
+    resources: Vec<Resource>,
+    gateway_responses: Vec<&'static str>,
 }
 
 const DEFAULT_RESOURCES: [&str; 2] = ["/", "/{proxy+}"];
 const DEFAULT_GATEWAY_RESPONSES: [&str; 2] = ["DEFAULT_4XX", "DEFAULT_5XX"];
 
-/// True unless the policy says `enabled = false`.
-pub(super) fn enabled(raw: &RawPolicy) -> bool {
-    raw.apigateway
-        .as_ref()
-        .and_then(|a| a.get_ref().enabled)
-        .unwrap_or(true)
+/// The checks of `[apigateway]`.
+struct ApiGatewayChecks<'a> {
+    raw: Option<&'a RawApiGateway>,
+    enabled: Enabled,
+    statics: Option<Static>,
+    gateway_origin: Option<GatewayOrigin>,
+    /// Set under `"if-fits"` when a value cannot be carried.
+    skipped: Option<Skipped>,
+}
+
+/// The validation of `[apigateway]`, unless it says `enabled = false`.
+pub(super) fn checks(raw: &RawPolicy) -> Option<Box<dyn Checks + '_>> {
+    let table = raw.apigateway.as_ref().map(Spanned::get_ref);
+    let enabled = family_setting(table.and_then(|t| t.enabled.as_ref()));
+    (enabled != Enabled::No).then(|| {
+        Box::new(ApiGatewayChecks {
+            raw: table,
+            enabled,
+            statics: None,
+            gateway_origin: None,
+            skipped: None,
+        }) as Box<dyn Checks>
+    })
+}
+
+impl Checks for ApiGatewayChecks<'_> {
+    fn check_static(
+        &mut self,
+        raw: &RawPolicy,
+        routes: &[Option<RoutePattern>],
+        push: &mut dyn FnMut(Diagnostic),
+    ) {
+        self.statics = Some(check_static(raw, routes, push));
+    }
+
+    fn check_values(
+        &mut self,
+        values: &[(String, Range<usize>)],
+        push: &mut dyn FnMut(Diagnostic),
+    ) {
+        for (value, span) in values {
+            if !value.contains('\'') {
+                continue;
+            }
+            let problem = Problem {
+                span: span.clone(),
+                message: format!("{value:?} contains `'`, which API Gateway's single-quoted static values and mapping templates cannot carry"),
+            };
+            let skipped = unfit(
+                &super::TARGET,
+                Setting {
+                    enabled: self.enabled,
+                    written: true,
+                },
+                std::slice::from_ref(&problem),
+                Code::ApigatewayUnquotable,
+                "rename it without `'`, or set enabled = false in [apigateway]",
+                push,
+            );
+            if let Some(new) = skipped {
+                let all = self.skipped.get_or_insert(Skipped {
+                    reasons: Vec::new(),
+                    ..new
+                });
+                if !all.reasons.contains(&problem.message) {
+                    all.reasons.push(problem.message);
+                }
+            }
+        }
+    }
+
+    fn check_scope(&mut self, scope: &Scope<'_>, push: &mut dyn FnMut(Diagnostic)) {
+        let in_env = scope
+            .env
+            .map(|e| format!(" in env {e}"))
+            .unwrap_or_default();
+        let origin = gateway_origin(self.raw, &in_env, scope.default, push);
+        if scope.resolved {
+            self.gateway_origin = Some(origin);
+        }
+    }
+
+    fn resolve(self: Box<Self>, policy: &mut Policy) {
+        policy.targets.insert(super::TARGET.name, self.enabled);
+        if let Some(skipped) = self.skipped {
+            policy.skipped.push(skipped);
+            return;
+        }
+        if let (Some(statics), Some(gateway_origin)) = (self.statics, self.gateway_origin) {
+            policy.apigateway = Some(ApiGateway {
+                resources: statics.resources,
+                gateway_responses: statics.gateway_responses,
+                gateway_origin,
+            });
+        }
+    }
 }
 
 /// Checks resource paths and gateway-response types.
-pub(super) fn check_static<'a>(
-    raw: &'a RawPolicy,
+fn check_static(
+    raw: &RawPolicy,
     route_patterns: &[Option<RoutePattern>],
     push: &mut dyn FnMut(Diagnostic),
-) -> Static<'a> {
+) -> Static {
     let table = raw.apigateway.as_ref();
     let settings = table.map(Spanned::get_ref);
     let mut shapes: HashMap<Vec<Segment>, String> = HashMap::new();
@@ -111,7 +197,6 @@ pub(super) fn check_static<'a>(
         None => DEFAULT_GATEWAY_RESPONSES.to_vec(),
     };
     Static {
-        raw: table,
         resources,
         gateway_responses,
     }
@@ -158,44 +243,6 @@ fn gateway_response_types(
     }
     found.sort_by_key(|t| GATEWAY_RESPONSE_TYPES.iter().position(|k| k == t));
     found
-}
-
-/// Checks, for one environment, what gateway responses send and whether HTTP API CORS fits.
-pub(super) fn check_scope(
-    settings: &Static<'_>,
-    env: Option<&str>,
-    default: &RuleSite<'_>,
-    routes: &[RuleSite<'_>],
-    push: &mut dyn FnMut(Diagnostic),
-) -> Scoped {
-    let raw = settings.raw.map(Spanned::get_ref);
-    let in_env = env.map(|e| format!(" in env {e}")).unwrap_or_default();
-    let gateway_origin = gateway_origin(raw, &in_env, default, push);
-
-    let wanted = raw.and_then(|r| r.http_api.as_ref());
-    let http_api = match wanted.map(|w| *w.get_ref()) {
-        Some(false) => false,
-        requested => {
-            let problems = http_api_problems(default, routes);
-            for (span, problem) in &problems {
-                let (code, help) = if requested == Some(true) {
-                    (Code::HttpApiUnfit, "use the Lambda snippets (lambda/) or a CloudFront Function in front of the API instead, or set http-api = false in [apigateway]")
-                } else {
-                    (Code::HttpApiSkipped, "use the Lambda snippets (lambda/) or CloudFront for an HTTP API; set http-api = false in [apigateway] to silence this")
-                };
-                push(
-                    Diagnostic::new(code, span.clone(), problem.clone())
-                        .label("HTTP API CORS cannot express this")
-                        .help(help),
-                );
-            }
-            problems.is_empty()
-        }
-    };
-    Scoped {
-        gateway_origin,
-        http_api,
-    }
 }
 
 fn gateway_origin(
@@ -289,52 +336,5 @@ fn gateway_origin(
                 GatewayOrigin::Reflect
             }
         },
-    }
-}
-
-fn http_api_problems(
-    default: &RuleSite<'_>,
-    routes: &[RuleSite<'_>],
-) -> Vec<(Range<usize>, String)> {
-    let mut problems = Vec::new();
-    for site in std::iter::once(default).chain(routes) {
-        if !site.origins_complete {
-            // A rejected origin already has its diagnostic; the rule is not settled yet.
-            continue;
-        }
-        if let AllowedOrigins::List(list) = &site.rule.origins {
-            if let Some(w) = list.wildcards.first() {
-                problems.push((
-                    site.span.clone(),
-                    format!(
-                        "HTTP API allowOrigins takes exact origins and `*` only, not the wildcard \"{}\"",
-                        w.pattern()
-                    ),
-                ));
-            }
-        }
-        if let Some(path) = site.own_rule(default.rule) {
-            problems.push((
-                site.span.clone(),
-                format!("HTTP API CORS is one configuration for the whole API, and route {path:?} has its own rule"),
-            ));
-        }
-    }
-    problems
-}
-
-/// A method or header that cannot sit inside API Gateway's single-quoted static values.
-pub(super) fn unquotable(values: &[(String, Range<usize>)], push: &mut dyn FnMut(Diagnostic)) {
-    for (value, span) in values {
-        if value.contains('\'') {
-            push(
-                Diagnostic::new(
-                    Code::ApigatewayUnquotable,
-                    span.clone(),
-                    format!("{value:?} contains `'`, which API Gateway's single-quoted static values and mapping templates cannot carry"),
-                )
-                .help("rename it without `'`, or set enabled = false in [apigateway]"),
-            );
-        }
     }
 }

@@ -1,16 +1,15 @@
-//! The API Gateway view models: REST preflight methods (MOCK integration, method and integration
-//! responses), integration responses for non-proxy methods, gateway responses, and the HTTP API
-//! `corsConfiguration`. Every header value comes from the engine; which values are static and
+//! The API Gateway view model: REST preflight methods (MOCK integration, method and integration
+//! responses), integration responses for non-proxy methods, gateway responses. Every header value comes from the engine; which values are static and
 //! which need a mapping template is decided here.
 
 use serde::Serialize;
 
 use crate::engine::{self, ACAO, VARY};
-use crate::model::{AllowedOrigins, ApiGateway, GatewayOrigin, OriginAnswer, Policy, Rule};
+use crate::model::{ApiGateway, GatewayOrigin, OriginAnswer, Policy, Rule};
 use crate::origin::LABEL_RUN_REGEX;
 
-use super::lambda::{pairs, HeaderPair};
-use super::{Header, Interner};
+use crate::plan::tables::{describe_rule, pairs, HeaderPair};
+use crate::plan::{Header, Interner};
 
 /// Content types that get the MOCK request template. Browsers send no Content-Type on a
 /// preflight (API Gateway then uses `application/json`); the others keep a preflight that some
@@ -121,23 +120,6 @@ pub struct GatewayResponseContext {
     pub parameters: Vec<Entry>,
 }
 
-/// HTTP API `corsConfiguration`.
-#[derive(Debug, Clone, Serialize)]
-pub struct HttpApiContext {
-    /// `AllowOrigins`.
-    pub allow_origins: Vec<String>,
-    /// `AllowCredentials`.
-    pub allow_credentials: bool,
-    /// `AllowMethods`.
-    pub allow_methods: Vec<String>,
-    /// `AllowHeaders`.
-    pub allow_headers: Vec<String>,
-    /// `ExposeHeaders`.
-    pub expose_headers: Vec<String>,
-    /// `MaxAge`, when set.
-    pub max_age: Option<u32>,
-}
-
 /// The view model of every `apigateway/` file.
 #[derive(Debug, Clone, Serialize)]
 pub struct ApiGatewayContext {
@@ -155,8 +137,6 @@ pub struct ApiGatewayContext {
     pub resources: Vec<ResourceContext>,
     /// Gateway responses.
     pub gateway_responses: Vec<GatewayResponseContext>,
-    /// The HTTP API configuration, when the policy fits it.
-    pub http_api: Option<HttpApiContext>,
     /// Distinct mapping templates, referenced by index.
     pub mapping_templates: Vec<MappingTemplate>,
 }
@@ -305,12 +285,11 @@ pub(super) fn plan(policy: &Policy, api: &ApiGateway, header: &Header) -> ApiGat
                 tf_name,
                 preflight: responses(rule, true, &mut templates),
                 actual: responses(rule, false, &mut templates),
-                summary: format!("CORS preflight: {}", super::lambda::describe_rule(rule)),
+                summary: format!("CORS preflight: {}", describe_rule(rule)),
             }
         })
         .collect();
 
-    let default = &policy.default_rule;
     // What gateway responses carry is the engine's answer; here it becomes response parameters.
     let gateway_headers = engine::gateway_response_headers(policy);
     let origin_value = match &api.gateway_origin {
@@ -340,18 +319,6 @@ pub(super) fn plan(policy: &Policy, api: &ApiGateway, header: &Header) -> ApiGat
         })
         .collect();
 
-    let http_api = api.http_api.then(|| HttpApiContext {
-        allow_origins: match &default.origins {
-            AllowedOrigins::Any => vec!["*".into()],
-            AllowedOrigins::List(list) => list.exact.clone(),
-        },
-        allow_credentials: default.credentials,
-        allow_methods: default.methods.clone(),
-        allow_headers: default.headers.clone(),
-        expose_headers: default.expose.clone(),
-        max_age: default.max_age,
-    });
-
     ApiGatewayContext {
         header: header.clone(),
         policy_name: policy.name.clone(),
@@ -376,7 +343,6 @@ pub(super) fn plan(policy: &Policy, api: &ApiGateway, header: &Header) -> ApiGat
             .collect(),
         resources,
         gateway_responses,
-        http_api,
         mapping_templates: templates.items,
     }
 }

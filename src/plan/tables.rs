@@ -1,5 +1,6 @@
-//! The Lambda snippets' view model: origin sets, rules and routes as data tables, with every
-//! header value computed by the engine so the snippets cannot disagree with it.
+//! The rule tables the code-carrying targets share (Lambda snippets, CloudFront Functions):
+//! origin sets, rules and routes as data, with every header value computed by the engine so no
+//! generated code can disagree with it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,7 +10,7 @@ use serde::Serialize;
 use crate::engine;
 use crate::model::{AllowedOrigins, OriginList, Policy, Rule, Segment};
 
-use super::{Header, Interner};
+use super::Interner;
 
 /// A header name and value.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -53,13 +54,9 @@ pub struct RouteContext {
     pub rule: usize,
 }
 
-/// The view model of both Lambda snippets.
+/// The rule tables.
 #[derive(Debug, Clone, Serialize)]
-pub struct LambdaContext {
-    /// Generated-file header.
-    pub header: Header,
-    /// The policy's name.
-    pub policy_name: String,
+pub struct RuleTables {
     /// Distinct origin sets (exact origins, and wildcards as prefix/suffix pairs).
     pub origin_sets: Vec<Arc<OriginList>>,
     /// Distinct rules.
@@ -68,14 +65,10 @@ pub struct LambdaContext {
     pub routes: Vec<RouteContext>,
     /// Index into `rules` for paths no route matches.
     pub default_rule: usize,
-    /// Status of an allowed preflight.
-    pub preflight_allowed: u16,
-    /// Status of a refused preflight.
-    pub preflight_refused: u16,
 }
 
 /// Engine headers as view-model pairs.
-pub(super) fn pairs(headers: Vec<(&'static str, String)>) -> Vec<HeaderPair> {
+pub(crate) fn pairs(headers: Vec<(&'static str, String)>) -> Vec<HeaderPair> {
     headers
         .into_iter()
         .map(|(name, value)| HeaderPair {
@@ -104,7 +97,9 @@ impl SetInterner {
     }
 }
 
-pub(super) fn plan(policy: &Policy, header: &Header) -> LambdaContext {
+/// The tables of `policy`.
+#[must_use]
+pub fn tables(policy: &Policy) -> RuleTables {
     let mut sets = SetInterner {
         by_pointer: HashMap::new(),
         by_value: Interner::new(),
@@ -151,20 +146,16 @@ pub(super) fn plan(policy: &Policy, header: &Header) -> LambdaContext {
             rule: rule_index(&route.rule, &mut sets),
         })
         .collect();
-    LambdaContext {
-        header: header.clone(),
-        policy_name: policy.name.clone(),
+    RuleTables {
         origin_sets: sets.by_value.items,
         rules: rules.items,
         routes,
         default_rule,
-        preflight_allowed: engine::PREFLIGHT_ALLOWED,
-        preflight_refused: engine::PREFLIGHT_REFUSED,
     }
 }
 
 /// A rule in words: its origins and whether credentials are allowed.
-pub(super) fn describe_rule(rule: &Rule) -> String {
+pub(crate) fn describe_rule(rule: &Rule) -> String {
     const SHOWN: usize = 6;
     let origins = match &rule.origins {
         AllowedOrigins::Any => "any origin (answered with *)".to_string(),
@@ -191,7 +182,7 @@ pub(super) fn describe_rule(rule: &Rule) -> String {
 }
 
 /// One plain-text line per rule for the generated README.
-pub(super) fn describe_rules(policy: &Policy) -> Vec<String> {
+pub(crate) fn describe_rules(policy: &Policy) -> Vec<String> {
     let mut lines: Vec<String> = policy
         .routes
         .iter()

@@ -1,16 +1,15 @@
 //! The CloudFront view model: the functions' origin tables, rules and routes (derived from the
 //! same rule tables as the Lambda snippets, so both agree with the engine), the KeyValueStore
-//! entries when origins live there, resource names, and the response headers policy when the
-//! policy fits one.
+//! entries when origins live there, resource names, and the functions' code once rendered (the
+//! plan measures it against CloudFront's limits).
 
 use serde::Serialize;
 
 use crate::engine;
-use crate::model::{AllowedOrigins, CloudFront, Policy};
+use crate::model::{CloudFront, Policy};
+use crate::plan::tables::{HeaderPair, RouteContext, RuleTables};
+use crate::plan::Header;
 use crate::policy::KeyValueStoreChoice;
-
-use super::lambda::{HeaderPair, LambdaContext, RouteContext};
-use super::Header;
 
 /// One origin set as the functions hold it.
 #[derive(Debug, Clone, Serialize)]
@@ -45,23 +44,6 @@ pub struct StoreEntry {
     pub key: String,
     /// The value.
     pub value: String,
-}
-
-/// The response headers policy's `CorsConfig`.
-#[derive(Debug, Clone, Serialize)]
-pub struct ResponseHeadersPolicy {
-    /// `AccessControlAllowOrigins`.
-    pub allow_origins: Vec<String>,
-    /// `AccessControlAllowCredentials`.
-    pub allow_credentials: bool,
-    /// `AccessControlAllowMethods`.
-    pub allow_methods: Vec<String>,
-    /// `AccessControlAllowHeaders`.
-    pub allow_headers: Vec<String>,
-    /// `AccessControlExposeHeaders`, omitted when empty.
-    pub expose_headers: Vec<String>,
-    /// `AccessControlMaxAgeSec`.
-    pub max_age: Option<u32>,
 }
 
 /// Names of the CloudFront resources (letters, digits, `-`, `_`; at most 64 characters).
@@ -112,8 +94,17 @@ pub struct CloudFrontContext {
     pub cache_key_headers: &'static [&'static str],
     /// Resource names.
     pub names: Names,
-    /// The response headers policy, when the policy fits one.
-    pub response_headers_policy: Option<ResponseHeadersPolicy>,
+    /// Both functions' code, once rendered.
+    pub code: FunctionCode,
+}
+
+/// The code of both functions, rendered from the view model.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FunctionCode {
+    /// `cloudfront/viewer-request.js`
+    pub viewer_request: String,
+    /// `cloudfront/viewer-response.js`
+    pub viewer_response: String,
 }
 
 /// The KeyValueStore key that carries the generated-file header: never an origin, so never
@@ -138,7 +129,7 @@ pub fn starts_with_store(settings: &CloudFront) -> bool {
 pub(super) fn plan(
     policy: &Policy,
     settings: &CloudFront,
-    tables: &LambdaContext,
+    tables: &RuleTables,
     header: &Header,
     kvs: bool,
 ) -> CloudFrontContext {
@@ -210,9 +201,7 @@ pub(super) fn plan(
         store_header_value: header.lines.join(" "),
         cache_key_headers: &CACHE_KEY_HEADERS,
         names: names(policy),
-        response_headers_policy: settings
-            .response_headers_policy
-            .then(|| response_headers_policy(policy)),
+        code: FunctionCode::default(),
     }
 }
 
@@ -248,29 +237,6 @@ fn compress_hosts<'a>(hosts: impl Iterator<Item = &'a str>) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn response_headers_policy(policy: &Policy) -> ResponseHeadersPolicy {
-    let rule = &policy.default_rule;
-    let allow_origins = match &rule.origins {
-        AllowedOrigins::Any => vec!["*".to_string()],
-        AllowedOrigins::List(list) => list.patterns(),
-    };
-    // Validation made sure every method is in the policy's enum and headers are not empty.
-    // GET, HEAD and POST are always allowed by browsers; the list must not be empty.
-    let allow_methods = if rule.methods.is_empty() {
-        vec!["GET".to_string(), "HEAD".to_string(), "POST".to_string()]
-    } else {
-        rule.methods.clone()
-    };
-    ResponseHeadersPolicy {
-        allow_origins,
-        allow_credentials: rule.credentials,
-        allow_methods,
-        allow_headers: rule.headers.clone(),
-        expose_headers: rule.expose.clone(),
-        max_age: rule.max_age,
-    }
 }
 
 /// `[A-Za-z0-9_-]` only, at most 64 characters: what CloudFront accepts for every name.

@@ -1,11 +1,12 @@
-//! The JSON artifacts, serialized from typed documents with serde_json: the REST API's OpenAPI
-//! and integration responses, the HTTP API's OpenAPI, the CloudFront KeyValueStore import file.
+//! The API Gateway JSON files, serialized from typed documents with serde_json: the REST API's
+//! OpenAPI and integration responses, the HTTP API's OpenAPI.
 //! Every value is escaped by the serializer, and no comma is placed by hand.
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use crate::plan::apigateway::{ApiGatewayContext, Entry, Responses};
-use crate::plan::cloudfront::CloudFrontContext;
+use crate::engine::StaticCors;
+
+use super::plan::{ApiGatewayContext, Entry, Responses};
 
 /// A JSON object whose keys keep the order they were added in.
 struct Ordered<T>(Vec<(String, T)>);
@@ -303,15 +304,15 @@ struct HttpApiOpenApi<'a> {
     openapi: &'static str,
     info: Info<'a>,
     paths: Ordered<()>,
-    #[serde(
-        rename = "x-amazon-apigateway-cors",
-        skip_serializing_if = "Option::is_none"
-    )]
-    cors: Option<HttpApiCors<'a>>,
+    #[serde(rename = "x-amazon-apigateway-cors")]
+    cors: HttpApiCors<'a>,
 }
 
 /// `apigateway/http-api.openapi.json`: the HTTP API's `x-amazon-apigateway-cors`.
-pub(super) fn http_api_openapi(c: &ApiGatewayContext) -> serde_json::Result<String> {
+pub(super) fn http_api_openapi(
+    c: &ApiGatewayContext,
+    cors: &StaticCors,
+) -> serde_json::Result<String> {
     pretty(&HttpApiOpenApi {
         generated_by: &c.header.lines,
         openapi: "3.0.1",
@@ -321,40 +322,13 @@ pub(super) fn http_api_openapi(c: &ApiGatewayContext) -> serde_json::Result<Stri
             version: "1",
         },
         paths: Ordered(Vec::new()),
-        cors: c.http_api.as_ref().map(|h| HttpApiCors {
-            allow_origins: &h.allow_origins,
-            allow_credentials: h.allow_credentials,
-            allow_methods: &h.allow_methods,
-            allow_headers: &h.allow_headers,
-            expose_headers: &h.expose_headers,
-            max_age: h.max_age,
-        }),
+        cors: HttpApiCors {
+            allow_origins: &cors.allow_origins,
+            allow_credentials: cors.allow_credentials,
+            allow_methods: &cors.allow_methods,
+            allow_headers: &cors.allow_headers,
+            expose_headers: &cors.expose_headers,
+            max_age: cors.max_age,
+        },
     })
-}
-
-#[derive(serde::Serialize)]
-struct StoreItem<'a> {
-    key: &'a str,
-    value: &'a str,
-}
-
-/// `cloudfront/key-value-store.json`: the KeyValueStore import file, the generated-by entry
-/// first, one entry per line (CloudFront's 5 MB limit counts these bytes, so no
-/// pretty-printing spends them).
-pub(super) fn key_value_store(c: &CloudFrontContext) -> serde_json::Result<String> {
-    let header = StoreItem {
-        key: c.store_header_key,
-        value: &c.store_header_value,
-    };
-    let items = std::iter::once(header)
-        .chain(c.store.iter().map(|e| StoreItem {
-            key: &e.key,
-            value: &e.value,
-        }))
-        .map(|item| serde_json::to_string(&item))
-        .collect::<serde_json::Result<Vec<String>>>()?;
-    Ok(format!(
-        "{{\n  \"data\": [\n    {}\n  ]\n}}\n",
-        items.join(",\n    ")
-    ))
 }

@@ -1,0 +1,128 @@
+//! The API Gateway family: REST API preflight methods (MOCK integrations with mapping templates
+//! where several origins are allowed), integration responses for non-proxy integrations and
+//! gateway responses, as OpenAPI, CloudFormation and Terraform. The HTTP API's static
+//! configuration is its own target ([`http_api`]) that reads this family's plan.
+//!
+//! Table `[apigateway]` ([`table`]); checks in [`validate`]; the view model in [`plan`].
+
+pub mod http_api;
+mod json;
+pub mod plan;
+pub mod table;
+mod validate;
+
+use crate::plan::Plans;
+use crate::render::{self, RenderedFile, Template, Templates};
+
+use super::{Kind, Target};
+pub use plan::ApiGatewayContext;
+
+/// The mapping template (Velocity) that every API Gateway file embeds, rendered first.
+const MAPPING_TEMPLATE: (&str, &str) = (
+    "apigateway/origin.vtl.hbs",
+    include_str!("../../../templates/apigateway/origin.vtl.hbs"),
+);
+
+/// `apigateway/openapi.json`, serialized.
+pub static OPENAPI: Template = Template {
+    path: "apigateway/openapi.json",
+    source: None,
+    runtime: "",
+    describe: "REST API: OPTIONS preflight per resource (MOCK integration) and gateway responses, as OpenAPI 3 with API Gateway extensions",
+};
+
+/// `apigateway/cloudformation.yaml`
+pub static CLOUDFORMATION: Template = Template {
+    path: "apigateway/cloudformation.yaml",
+    source: Some(include_str!("../../../templates/apigateway/cloudformation.yaml.hbs")),
+    runtime: "",
+    describe: "REST API: the same as AWS::ApiGateway::Method and AWS::ApiGateway::GatewayResponse resources",
+};
+
+/// `apigateway/terraform.tf`
+pub static TERRAFORM: Template = Template {
+    path: "apigateway/terraform.tf",
+    source: Some(include_str!(
+        "../../../templates/apigateway/terraform.tf.hbs"
+    )),
+    runtime: "",
+    describe: "REST API: the same as aws_api_gateway_* resources (a Terraform module)",
+};
+
+/// `apigateway/integration-responses.json`, serialized.
+pub static INTEGRATION_RESPONSES: Template = Template {
+    path: "apigateway/integration-responses.json",
+    source: None,
+    runtime: "",
+    describe: "REST API: CORS for the actual responses of non-proxy integrations, per resource, to merge into their method and integration responses",
+};
+
+/// The API Gateway family.
+pub static TARGET: Target = Target {
+    name: "apigateway",
+    what: "the API Gateway artifacts",
+    alternative: "the Lambda snippets (lambda/) or the CloudFront Functions express every policy",
+    kind: Kind::Family,
+    depends_on: &[],
+    table: Some(("[apigateway]", "RawApiGateway")),
+    files: &[
+        &OPENAPI,
+        &CLOUDFORMATION,
+        &TERRAFORM,
+        &INTEGRATION_RESPONSES,
+    ],
+    embedded: &[MAPPING_TEMPLATE],
+    checks: validate::checks,
+    plan: plan_family,
+    limits: super::no_limits,
+    render: render_family,
+};
+
+fn plan_family(plans: &mut Plans<'_>, _: &mut Templates) -> anyhow::Result<()> {
+    if let Some(api) = &plans.policy.apigateway {
+        let context = plan::plan(plans.policy, api, &plans.header);
+        plans.insert(TARGET.name, context);
+    }
+    Ok(())
+}
+
+/// The family's template data: the view model plus its mapping templates, rendered first (each
+/// file embeds them, escaped for its own language, as `vtl[index]`), and the texts themselves.
+fn template_data(
+    context: &ApiGatewayContext,
+    templates: &mut Templates,
+) -> anyhow::Result<(serde_json::Value, Vec<String>)> {
+    let vtl = context
+        .mapping_templates
+        .iter()
+        .map(|t| {
+            let text = templates.text(MAPPING_TEMPLATE.0, MAPPING_TEMPLATE.1, t)?;
+            Ok(text.trim_end().to_string())
+        })
+        .collect::<anyhow::Result<Vec<String>>>()?;
+    let data = render::with_field(context, "vtl", serde_json::Value::from(vtl.clone()))?;
+    Ok((data, vtl))
+}
+
+fn render_family(
+    plans: &Plans<'_>,
+    templates: &mut Templates,
+    out: &mut Vec<RenderedFile>,
+) -> anyhow::Result<()> {
+    let Some(context) = plans.get::<ApiGatewayContext>(TARGET.name) else {
+        return Ok(());
+    };
+    let (data, vtl) = template_data(context, templates)?;
+    out.push(render::serialized(
+        &OPENAPI,
+        json::rest_openapi(context, &vtl),
+    )?);
+    for template in [&CLOUDFORMATION, &TERRAFORM] {
+        out.push(templates.file(template, &data)?);
+    }
+    out.push(render::serialized(
+        &INTEGRATION_RESPONSES,
+        json::integration_responses(context, &vtl),
+    )?);
+    Ok(())
+}
