@@ -281,9 +281,10 @@ fn messages_name_only_files_emit_writes() {
                 .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
                 .map_or(0, |i| i + 1);
             let family = &text[start..at];
-            // `templates/lambda/runtime.py` is a source file, not an output path.
+            // `templates/lambda/runtime.py` and `src/targets/lambda/` are sources, not output.
             if !["apigateway", "cloudfront", "lambda"].contains(&family)
                 || text[..start].ends_with("templates/")
+                || text[..start].ends_with("targets/")
             {
                 continue;
             }

@@ -14,3 +14,4 @@ mod golden;
 mod probe;
 mod properties;
 mod support;
+mod targets;

@@ -1,0 +1,272 @@
+//! The setting every target table shares (`enabled = true | false | "if-fits"`, with the
+//! `version = 1` aliases) and the uniform skips: the same diagnostics and the same README reason
+//! for a family that passes a platform limit, a family that cannot carry a value, and each static
+//! configuration.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::support::corsgen;
+
+/// `validate --format json` on `text`: exit code and diagnostic codes.
+fn validate(dir: &Path, text: &str) -> (i32, Vec<String>) {
+    std::fs::write(dir.join("p.toml"), text).unwrap();
+    let out = corsgen(dir, &["validate", "p.toml", "--format", "json"]);
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let codes = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect();
+    (out.status.code().unwrap(), codes)
+}
+
+/// `emit` of `text` into a fresh `out`: exit code, the files written and the README.
+fn emit(dir: &Path, text: &str) -> (i32, Vec<String>, String) {
+    std::fs::write(dir.join("p.toml"), text).unwrap();
+    let _ = std::fs::remove_dir_all(dir.join("out"));
+    let out = corsgen(dir, &["emit", "p.toml", "--out", "out"]);
+    let mut files = Vec::new();
+    let mut dirs = vec![dir.join("out")];
+    while let Some(d) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                let relative = path.strip_prefix(dir.join("out")).unwrap();
+                files.push(relative.to_string_lossy().into_owned());
+            }
+        }
+    }
+    files.sort();
+    let readme = std::fs::read_to_string(dir.join("out/README.md")).unwrap_or_default();
+    (out.status.code().unwrap(), files, readme)
+}
+
+/// Exact origins enough to push the inline CloudFront Functions past 10,240 bytes.
+fn large_allowlist() -> String {
+    let origins: Vec<String> = (0..400)
+        .map(|i| format!("\"https://site{i}.example-{i}.com\""))
+        .collect();
+    format!(
+        "version = 1\n[cors]\nallow-origins = [{}]\nallow-headers = [\"X-A\"]\n[apigateway]\ngateway-response-origin = \"first\"\n",
+        origins.join(", ")
+    )
+}
+
+#[test]
+fn a_family_that_passes_a_platform_limit_is_an_error_unless_it_may_be_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = large_allowlist();
+    // `enabled = true` (the default): the limit is an error, and nothing is written.
+    let (code, codes) = validate(dir.path(), &base);
+    assert_eq!(code, 3);
+    assert!(
+        codes.iter().all(|c| c == "cloudfront-function-too-large"),
+        "{codes:?}"
+    );
+    assert_eq!(codes.len(), 2);
+    let (code, files, _) = emit(dir.path(), &base);
+    assert_eq!(code, 3);
+    assert!(files.is_empty(), "{files:?}");
+
+    // `"if-fits"`: the same limits are warnings, the family is skipped, the rest is written,
+    // and the README says what was skipped and why.
+    let if_fits = format!("{base}[cloudfront]\nenabled = \"if-fits\"\n");
+    let (code, codes) = validate(dir.path(), &if_fits);
+    assert_eq!(code, 0);
+    assert_eq!(codes, ["target-skipped", "target-skipped"]);
+    let (code, files, readme) = emit(dir.path(), &if_fits);
+    assert_eq!(code, 0);
+    assert!(
+        !files.iter().any(|f| f.starts_with("cloudfront/")),
+        "{files:?}"
+    );
+    assert!(files.contains(&"apigateway/openapi.json".to_string()));
+    assert!(files.contains(&"lambda/python/cors.py".to_string()));
+    let skipped = readme
+        .split("## Not generated")
+        .nth(1)
+        .expect("a skip section");
+    assert!(
+        skipped.contains("**the CloudFront artifacts**"),
+        "{skipped}"
+    );
+    assert!(
+        skipped.contains("cloudfront/viewer-request.js would be"),
+        "{skipped}"
+    );
+    assert!(
+        !readme.contains("## CloudFront"),
+        "no wiring for what was not written"
+    );
+    assert!(
+        !readme.contains("cloudfront["),
+        "no CloudFront layer in the picture"
+    );
+
+    // A KeyValueStore makes it fit again: nothing is skipped.
+    let store =
+        format!("{base}[cloudfront]\nenabled = \"if-fits\"\nkey-value-store = \"if-needed\"\n");
+    let (code, files, readme) = emit(dir.path(), &store);
+    assert_eq!(code, 0);
+    assert!(files.contains(&"cloudfront/key-value-store.json".to_string()));
+    assert!(!readme.contains("## Not generated"));
+}
+
+#[test]
+fn a_value_api_gateway_cannot_carry_skips_it_under_if_fits() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = "version = 1\n[cors]\nallow-origins = [\"https://a.example.com\"]\nallow-headers = [\"X-Tenant's-Id\"]\n";
+    let (code, codes) = validate(dir.path(), base);
+    assert_eq!(
+        (code, codes),
+        (3, vec!["apigateway-unquotable".to_string()])
+    );
+    let text = format!("{base}[apigateway]\nenabled = \"if-fits\"\n");
+    let (code, codes) = validate(dir.path(), &text);
+    assert_eq!((code, codes), (0, vec!["target-skipped".to_string()]));
+    let (code, files, readme) = emit(dir.path(), &text);
+    assert_eq!(code, 0);
+    assert!(
+        !files.iter().any(|f| f.starts_with("apigateway/")),
+        "{files:?}"
+    );
+    assert!(files.contains(&"cloudfront/viewer-request.js".to_string()));
+    assert!(readme.contains("**the API Gateway artifacts**"), "{readme}");
+    assert!(readme.contains("single-quoted static values"), "{readme}");
+}
+
+#[test]
+fn every_static_configuration_is_skipped_and_reported_the_same_way() {
+    let dir = tempfile::tempdir().unwrap();
+    // A route with its own rule: neither HTTP API CORS nor a response headers policy fits.
+    let base = "version = 1\n[cors]\nallow-origins = [\"https://a.example.com\"]\nallow-headers = [\"X-A\"]\n[[route]]\npath = \"/admin/{proxy+}\"\nallow-origins = [\"https://admin.example.com\"]\n";
+    let configurations = [
+        (
+            "apigateway",
+            "http-api",
+            "HTTP API CORS",
+            "apigateway/http-api",
+        ),
+        (
+            "cloudfront",
+            "response-headers-policy",
+            "a CloudFront response headers policy",
+            "cloudfront/response-headers-policy",
+        ),
+    ];
+
+    // Left unset ("if-fits" by default): skipped without a warning; the README says why.
+    let (code, codes) = validate(dir.path(), base);
+    assert_eq!((code, codes.len()), (0, 0), "{codes:?}");
+    let (_, files, readme) = emit(dir.path(), base);
+    for (_, _, what, prefix) in configurations {
+        assert!(!files.iter().any(|f| f.starts_with(prefix)), "{files:?}");
+        assert!(
+            readme.contains(&format!("**{what}**, because:")),
+            "{readme}"
+        );
+        assert!(
+            readme.contains(&format!("{what} is one configuration")),
+            "{what}: {readme}"
+        );
+    }
+
+    for (family, name, what, prefix) in configurations {
+        // Every spelling of each setting means the same; each one written gets the same
+        // diagnostics, per target.
+        for (spelling, expected_code, expected) in [
+            (
+                format!("[{family}]\n{name} = \"if-fits\"\n"),
+                0,
+                "target-skipped",
+            ),
+            (
+                format!("[{family}.{name}]\nenabled = \"if-fits\"\n"),
+                0,
+                "target-skipped",
+            ),
+            (format!("[{family}]\n{name} = true\n"), 3, "target-unfit"),
+            (
+                format!("[{family}.{name}]\nenabled = true\n"),
+                3,
+                "target-unfit",
+            ),
+        ] {
+            let text = format!("{base}{spelling}");
+            let (code, codes) = validate(dir.path(), &text);
+            assert_eq!(code, expected_code, "{spelling}");
+            assert_eq!(codes, [expected], "{spelling}");
+            let out = corsgen(dir.path(), &["validate", "p.toml"]);
+            let human = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                human.contains(&format!("{what} cannot express this")),
+                "{human}"
+            );
+        }
+        // `false` in either spelling: nothing, and nothing said.
+        for spelling in [
+            format!("[{family}]\n{name} = false\n"),
+            format!("[{family}.{name}]\nenabled = false\n"),
+        ] {
+            let text = format!("{base}{spelling}");
+            assert_eq!(validate(dir.path(), &text), (0, vec![]), "{spelling}");
+            let (_, files, readme) = emit(dir.path(), &text);
+            assert!(!files.iter().any(|f| f.starts_with(prefix)));
+            assert!(
+                !readme.contains(&format!("**{what}**")),
+                "{spelling}: {readme}"
+            );
+        }
+    }
+
+    // Where the policy fits, both are emitted under the default.
+    let fits = "version = 1\n[cors]\nallow-origins = [\"https://a.example.com\"]\nallow-headers = [\"X-A\"]\n";
+    let (_, files, readme) = emit(dir.path(), fits);
+    for (_, _, _, prefix) in configurations {
+        assert!(
+            files.iter().any(|f| f.starts_with(prefix)),
+            "{prefix}: {files:?}"
+        );
+    }
+    assert!(!readme.contains("## Not generated"));
+}
+
+#[test]
+fn a_setting_outside_the_vocabulary_is_located_with_the_values_it_takes() {
+    let dir = tempfile::tempdir().unwrap();
+    for (table, expected) in [
+        (
+            "[lambda]\nenabled = \"yes\"\n",
+            "use true, false or \"if-fits\"",
+        ),
+        (
+            "[cloudfront]\nenabled = \"if-fit\"\n",
+            "did you mean \"if-fits\"?",
+        ),
+        (
+            "[apigateway.http-api]\nenable = true\n",
+            "did you mean `enabled`?",
+        ),
+        (
+            "[apigateway]\nhttp-api = 1\n",
+            "true, false, \"if-fits\" or a table",
+        ),
+    ] {
+        let text =
+            format!("version = 1\n[cors]\nallow-origins = [\"https://a.example.com\"]\n{table}");
+        std::fs::write(dir.path().join("p.toml"), &text).unwrap();
+        let out = corsgen(dir.path(), &["validate", "p.toml"]);
+        assert_eq!(out.status.code(), Some(3), "{table}");
+        let human = String::from_utf8_lossy(&out.stderr);
+        assert!(human.contains(expected), "{table}: {human}");
+        assert!(human.contains("p.toml:5:"), "{table}: {human}");
+    }
+}
