@@ -396,6 +396,7 @@ mod tests {
             name: "t".into(),
             env: None,
             default_rule: rule(&["https://example.com", "https://*.example.com"], true),
+            default_written: crate::model::Written::default(),
             routes: vec![Route {
                 path: "/public/{proxy+}".into(),
                 pattern: parse_route_path("/public/{proxy+}").unwrap(),
@@ -403,6 +404,7 @@ mod tests {
                     expose: vec![],
                     ..rule(&["*"], false)
                 },
+                written: crate::model::Written::default(),
             }],
             lambda_languages: vec![],
             apigateway: None,

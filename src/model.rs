@@ -14,6 +14,8 @@ pub struct Policy {
     pub env: Option<String>,
     /// The rule for paths no route matches.
     pub default_rule: Rule,
+    /// Where the default rule's fields are written.
+    pub default_written: Written,
     /// Routes, most specific first; the first that matches a path wins.
     pub routes: Vec<Route>,
     /// Which Lambda snippets to emit.
@@ -92,6 +94,44 @@ pub struct Route {
     pub pattern: RoutePattern,
     /// The rule for requests to this route.
     pub rule: Rule,
+    /// Where its fields are written.
+    pub written: Written,
+}
+
+/// Which table of the policy file a rule's field comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    /// `[cors]`.
+    Cors,
+    /// The selected `[env.NAME]`.
+    Env,
+    /// The route's own `[[route]]`.
+    Route,
+}
+
+/// Where a field is written: its value's span and its table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrittenAt {
+    /// The value as written.
+    pub span: std::ops::Range<usize>,
+    /// Its table.
+    pub layer: Layer,
+}
+
+/// Where each field of a resolved rule is written (`None`: left at its default), recorded by
+/// validation as it layers `[cors]`, the environment and the route: what a fix points at.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Written {
+    /// The rule's own table: `[cors]`, or the route's `path`.
+    pub table: std::ops::Range<usize>,
+    /// `allow-origins`.
+    pub origins: Option<WrittenAt>,
+    /// `allow-credentials`.
+    pub credentials: Option<WrittenAt>,
+    /// `allow-methods`.
+    pub methods: Option<WrittenAt>,
+    /// `allow-headers`.
+    pub headers: Option<WrittenAt>,
 }
 
 /// The CORS rule for a set of paths.
@@ -360,6 +400,13 @@ impl Policy {
     pub fn route_for(&self, path: &str) -> Option<&Route> {
         let parts = path_segments(path);
         self.routes.iter().find(|r| r.pattern.matches(&parts))
+    }
+
+    /// Where the fields of the rule for a request path are written.
+    #[must_use]
+    pub fn written_for(&self, path: &str) -> &Written {
+        self.route_for(path)
+            .map_or(&self.default_written, |r| &r.written)
     }
 
     /// Whether the policy fits and emits the static configuration `target` (`http-api`).

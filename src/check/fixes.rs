@@ -6,8 +6,8 @@ use std::ops::Range;
 use super::{simulate, Exchange, Fix, Target};
 use crate::browser::{Blocked, CorsError, Credentials, FetchRequest};
 use crate::engine;
-use crate::model::{AllowedOrigins, Policy, Route};
-use crate::policy::{RawPolicy, RuleFields};
+use crate::model::{AllowedOrigins, Layer, Policy, Written, WrittenAt};
+use crate::policy::RawPolicy;
 use crate::source::PolicySource;
 
 /// Where in the policy file the rule for a path comes from.
@@ -42,12 +42,13 @@ impl Field {
         }
     }
 
-    fn span(self, fields: &RuleFields<'_>) -> Option<Range<usize>> {
+    /// Where validation recorded this field as written.
+    fn of(self, written: &Written) -> Option<&WrittenAt> {
         match self {
-            Field::Origins => fields.allow_origins.map(toml::Spanned::span),
-            Field::Credentials => fields.allow_credentials.map(toml::Spanned::span),
-            Field::Methods => fields.allow_methods.map(toml::Spanned::span),
-            Field::Headers => fields.allow_headers.map(toml::Spanned::span),
+            Field::Origins => written.origins.as_ref(),
+            Field::Credentials => written.credentials.as_ref(),
+            Field::Methods => written.methods.as_ref(),
+            Field::Headers => written.headers.as_ref(),
         }
     }
 }
@@ -71,50 +72,24 @@ impl PolicyPlace<'_> {
         format!("{}:{line}:{col}", self.source.path)
     }
 
-    /// The route in effect for `path`, with its raw table.
-    fn route(&self, path: &str) -> Option<(&Route, &crate::policy::RawRoute)> {
-        let route = self.policy.route_for(path)?;
-        let raw = self
-            .raw
-            .route
-            .iter()
-            .find(|r| *r.path.get_ref() == route.path)?;
-        Some((route, raw))
-    }
-
     /// Which table the rule for `path` is, for messages.
     #[must_use]
     pub fn rule_name(&self, path: &str) -> String {
-        match self.route(path) {
-            Some((route, raw)) => format!(
-                "[[route]] path = \"{}\" at {}",
-                route.path,
-                self.location(&raw.path.span())
-            ),
-            None => format!("[cors] at {}", self.location(&self.raw.cors.span())),
+        let table = self.location(&self.policy.written_for(path).table);
+        match self.policy.route_for(path) {
+            Some(route) => format!("[[route]] path = \"{}\" at {table}", route.path),
+            None => format!("[cors] at {table}"),
         }
     }
 
     /// The place to change `field` for `path`: the key in effect (the route's own, else the
-    /// environment's, else `[cors]`), or the table to add it to. The bool is true when the key
-    /// exists.
+    /// environment's, else `[cors]`, as validation recorded it), or the table to add it to. The
+    /// bool is true when the key exists.
     fn field_location(&self, path: &str, field: Field) -> (String, bool) {
-        let env = self
-            .env
-            .and_then(|e| self.raw.env.iter().find(|(k, _)| k.get_ref() == e))
-            .map(|(_, v)| v.rule())
-            .unwrap_or_default();
-        let route = self.route(path).map(|(_, raw)| raw);
-        let mut fields = self.raw.cors.get_ref().rule().overlay(env);
-        if let Some(raw) = route {
-            fields = fields.overlay(raw.rule());
-        }
-        match field.span(&fields) {
-            Some(span) => (self.location(&span), true),
-            None => {
-                let table = route.map_or_else(|| self.raw.cors.span(), |r| r.path.span());
-                (self.location(&table), false)
-            }
+        let written = self.policy.written_for(path);
+        match field.of(written) {
+            Some(at) => (self.location(&at.span), true),
+            None => (self.location(&written.table), false),
         }
     }
 
@@ -137,8 +112,11 @@ impl PolicyPlace<'_> {
             return self.fix(path, Field::Origins, &quoted, &format!("allow {quoted}"));
         };
         let route_sets_origins = self
-            .route(path)
-            .is_some_and(|(_, raw)| raw.allow_origins.is_some());
+            .policy
+            .written_for(path)
+            .origins
+            .as_ref()
+            .is_some_and(|at| at.layer == Layer::Route);
         let (message, span) = match (&env.allow_origins, &env.extra_origins) {
             (Some(list), _) if !route_sets_origins => (
                 format!("{quoted} to allow-origins of [env.{name}]"),

@@ -15,7 +15,8 @@ use std::sync::Arc;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{
-    AllowedOrigins, OriginAnswer, OriginList, Policy, Route, RoutePattern, Rule, Segment,
+    AllowedOrigins, Layer, OriginAnswer, OriginList, Policy, Route, RoutePattern, Rule, Segment,
+    Written, WrittenAt,
 };
 use crate::origin::OriginSpec;
 use crate::policy::{RawEnv, RawPolicy, RuleFields, SpannedList};
@@ -214,12 +215,23 @@ fn build_policy(
     routes: Vec<Option<Rule>>,
     patterns: Vec<Option<RoutePattern>>,
 ) -> Option<Policy> {
+    let cors = (Layer::Cors, raw.cors.get_ref().rule());
+    let env_fields = env
+        .and_then(|e| raw.env.iter().find(|(k, _)| k.get_ref() == e))
+        .map(|(_, table)| (Layer::Env, table.rule()));
+    let base: Vec<(Layer, RuleFields<'_>)> = std::iter::once(cors).chain(env_fields).collect();
     let mut built = Vec::new();
     for ((raw_route, rule), pattern) in raw.route.iter().zip(routes).zip(patterns) {
+        let layers: Vec<(Layer, RuleFields<'_>)> = base
+            .iter()
+            .copied()
+            .chain([(Layer::Route, raw_route.rule())])
+            .collect();
         built.push(Route {
             path: raw_route.path.get_ref().clone(),
             pattern: pattern?,
             rule: rule?,
+            written: written(&layers, raw_route.path.span()),
         });
     }
     built.sort_by(|a, b| {
@@ -237,6 +249,7 @@ fn build_policy(
         name,
         env: env.map(str::to_string),
         default_rule,
+        default_written: written(&base, raw.cors.span()),
         routes: built,
         lambda_languages: Vec::new(),
         apigateway: None,
@@ -245,6 +258,25 @@ fn build_policy(
         configurations: Vec::new(),
         skipped: Vec::new(),
     })
+}
+
+/// Where each field of a rule layered from `layers` (later ones win) is written.
+fn written(layers: &[(Layer, RuleFields<'_>)], table: Range<usize>) -> Written {
+    let last = |field: fn(&RuleFields<'_>) -> Option<Range<usize>>| {
+        layers.iter().rev().find_map(|(layer, fields)| {
+            field(fields).map(|span| WrittenAt {
+                span,
+                layer: *layer,
+            })
+        })
+    };
+    Written {
+        table,
+        origins: last(|f| f.allow_origins.map(toml::Spanned::span)),
+        credentials: last(|f| f.allow_credentials.map(toml::Spanned::span)),
+        methods: last(|f| f.allow_methods.map(toml::Spanned::span)),
+        headers: last(|f| f.allow_headers.map(toml::Spanned::span)),
+    }
 }
 
 /// What makes two diagnostics the same report: code, place and message.
@@ -626,6 +658,35 @@ allow-origins = ["*"]
 [apigateway]
 enabled = false
 "#;
+
+    /// Validation records, per resolved field, the table that wins: the route's own key, else
+    /// the environment's, else `[cors]`; a field left at its default points nowhere.
+    #[test]
+    fn each_resolved_field_records_where_it_is_written() {
+        use crate::model::Layer;
+        let source = PolicySource::new("p.toml", LAYERED);
+        let raw = crate::policy::parse(&source).unwrap();
+        let at = |needle: &str, nth: usize| {
+            let start = LAYERED.match_indices(needle).nth(nth).unwrap().0;
+            start..start + needle.len()
+        };
+        let dev = super::validate(&raw, &source, Some("dev")).policy.unwrap();
+        let admin = dev.written_for("/admin/x");
+        let origins = admin.origins.as_ref().unwrap();
+        assert_eq!(origins.layer, Layer::Route);
+        assert_eq!(origins.span, at(r#"["https://admin.example.com"]"#, 0));
+        assert_eq!(admin.table, at(r#""/admin/{proxy+}""#, 0));
+        assert_eq!(admin.methods, None);
+        let default = dev.written_for("/orders");
+        let origins = default.origins.as_ref().unwrap();
+        assert_eq!(origins.layer, Layer::Env);
+        assert_eq!(origins.span, at(r#"["https://app.dev.example.com"]"#, 0));
+        let base = super::validate(&raw, &source, None).policy.unwrap();
+        let origins = base.written_for("/orders").origins.clone().unwrap();
+        assert_eq!(origins.layer, Layer::Cors);
+        assert_eq!(origins.span, at(r#"["https://app.example.com"]"#, 0));
+        assert_eq!(base.written_for("/orders").credentials, None);
+    }
 
     fn origins(rule: &crate::model::Rule) -> Vec<String> {
         match &rule.origins {
