@@ -23,6 +23,7 @@
 pub mod address;
 pub mod browser;
 pub mod check;
+pub mod commands;
 pub mod diagnostic;
 pub mod doctor;
 pub mod engine;

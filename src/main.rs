@@ -11,8 +11,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{CommandFactory as _, Parser as _};
-use corsgen::check::PolicyPlace;
-use corsgen::{report, Failure, FailureKind, Loaded};
+use corsgen::{commands, report, Failure, FailureKind, Loaded};
 
 use cli::{Cli, Color, Command, Format, RequestArgs};
 
@@ -159,30 +158,6 @@ fn print_diagnostics(
     }
 }
 
-/// The failure for an invalid policy whose diagnostics were printed.
-fn invalid(loaded: &Loaded) -> Failure {
-    Failure::invalid(format!("{} is invalid", loaded.source.path)).reported()
-}
-
-/// Renders a valid policy's artifacts; `None` when the policy is invalid or an artifact would
-/// break a platform limit (those diagnostics are added to `loaded`).
-fn generate(loaded: &mut Loaded) -> Result<Option<Vec<corsgen::render::RenderedFile>>, Failure> {
-    let Some(valid) = &loaded.policy else {
-        return Ok(None);
-    };
-    match corsgen::generate(valid, &loaded.source)? {
-        Ok(generated) => {
-            loaded.diagnostics.extend(generated.warnings);
-            Ok(Some(generated.files))
-        }
-        Err(broken) => {
-            loaded.diagnostics.extend(broken);
-            loaded.policy = None;
-            Ok(None)
-        }
-    }
-}
-
 fn run(cli: Cli) -> Result<Finding, Failure> {
     let ui = Ui::of(&cli);
     match cli.command {
@@ -191,21 +166,12 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
             env,
             format,
         } => {
-            let mut loaded = corsgen::load(&policy, env.as_deref())?;
-            // Limits that only the rendered artifacts show are part of validity too (only the
-            // files those limits read are rendered).
-            if let Some(valid) = &loaded.policy {
-                let found = corsgen::limit_diagnostics(valid, &loaded.source)?;
-                if found.iter().any(corsgen::diagnostic::Diagnostic::is_error) {
-                    loaded.policy = None;
-                }
-                loaded.diagnostics.extend(found);
-            }
+            let loaded = commands::validate(&policy, env.as_deref())?;
             print_diagnostics(&loaded, format, ui, true, None)?;
             if loaded.policy.is_some() {
                 Ok(false)
             } else {
-                Err(invalid(&loaded))
+                Err(commands::invalid(&loaded))
             }
         }
         Command::Emit {
@@ -217,28 +183,22 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
             full_diff,
             format,
         } => {
-            let mut loaded = corsgen::load(&policy, env.as_deref())?;
-            // Everything is rendered in memory before the first byte is written.
-            let (Some(files), Some(valid)) = (generate(&mut loaded)?, loaded.policy.as_ref())
-            else {
-                print_diagnostics(&loaded, format, ui, false, None)?;
-                return Err(invalid(&loaded));
-            };
             let options = corsgen::write::Options { force, full_diff };
-            let owner = corsgen::write::Owner::of(valid);
-            let result = if check {
-                corsgen::write::check(&out_dir, &files, owner, options)?
-            } else {
-                corsgen::write::write(&out_dir, &files, owner, options)?
+            let emitted = commands::emit(&policy, env.as_deref(), &out_dir, check, options)?;
+            let Some(result) = &emitted.files else {
+                print_diagnostics(&emitted.loaded, format, ui, false, None)?;
+                return Err(commands::invalid(&emitted.loaded));
             };
             let outcome = report::EmitOutcome {
                 out: &out_dir,
-                files: &result,
+                files: result,
             };
             match format {
-                Format::Json => print_diagnostics(&loaded, format, ui, false, Some(outcome))?,
+                Format::Json => {
+                    print_diagnostics(&emitted.loaded, format, ui, false, Some(outcome))?;
+                }
                 Format::Human => {
-                    print_diagnostics(&loaded, format, ui, false, None)?;
+                    print_diagnostics(&emitted.loaded, format, ui, false, None)?;
                     let regenerate = format!(
                         "corsgen emit {} --out {}{}{}",
                         policy.display(),
@@ -275,32 +235,18 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
             format,
         } => {
             let loaded = load_valid(&policy, env.as_deref(), format, ui)?;
-            let place = place(&loaded, env.as_deref())?;
-            let target = corsgen::check::target(url.as_deref(), path.as_deref(), stage.as_deref())?;
-            let fetch = fetch_request(&target.url, &request)?;
-            let errors = gateway_types(gateway_response.as_deref(), status)?;
-            if !errors.is_empty() && place.policy.apigateway.is_none() {
-                return Err(Failure::usage(format!(
-                    "{} emits no API Gateway artifacts ([apigateway] enabled = false): there are no gateway responses to check",
-                    policy.display()
-                )));
-            }
-            let exchange = if errors.is_empty() {
-                corsgen::check::check(&place, fetch, &target)
-            } else {
-                corsgen::check::check_gateway_responses(&place, &fetch, &target, &errors, status)
-            };
-            let by = format!(
-                "{} generated from {} ({}{})",
-                if errors.is_empty() {
-                    "the artifacts"
-                } else {
-                    "the OPTIONS method, then API Gateway's own error response, as"
+            let (exchange, by) = commands::check(
+                &loaded,
+                env.as_deref(),
+                commands::CheckRequest {
+                    request: spec(&request),
+                    url: url.as_deref(),
+                    path: path.as_deref(),
+                    stage: stage.as_deref(),
+                    gateway_response: gateway_response.as_deref(),
+                    status,
                 },
-                policy.display(),
-                place.rule_name(&target.route.path),
-                target.note()
-            );
+            )?;
             print_exchange(&exchange, &by, format, &[])?;
             Ok(!exchange.verdict.allowed())
         }
@@ -313,27 +259,16 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
             timeout,
             format,
         } => {
-            let fetch = fetch_request(&url, &request)?;
-            if !(timeout > 0.0 && timeout.is_finite()) {
-                return Err(Failure::usage(
-                    "--timeout must be a positive number of seconds",
-                ));
-            }
+            let fetch = spec(&request).to(&url)?;
             // The policy is read first: a broken one is reported before any request is sent.
             let loaded = match &policy {
                 Some(path) => Some(load_valid(path, env.as_deref(), format, ui)?),
                 None => None,
             };
-            let mut exchange =
-                corsgen::probe::probe(fetch, std::time::Duration::from_secs_f64(timeout))?;
-            let mut differences = Vec::new();
-            if let Some(loaded) = &loaded {
-                let place = place(loaded, env.as_deref())?;
-                let target = corsgen::check::target(Some(&url), None, stage.as_deref())?;
-                differences = corsgen::check::differences(place.policy, &exchange, &target);
-                exchange.fixes =
-                    corsgen::check::check(&place, exchange.request.clone(), &target).fixes;
-            }
+            let judged = loaded
+                .as_ref()
+                .map(|l| (l, env.as_deref(), stage.as_deref()));
+            let (exchange, differences) = commands::probe(&url, fetch, timeout, judged)?;
             print_exchange(&exchange, &url, format, &differences)?;
             Ok(!exchange.verdict.allowed())
         }
@@ -348,12 +283,8 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
                 Some(path) => Some(load_valid(path, env.as_deref(), format, ui)?),
                 None => None,
             };
-            let place = match &loaded {
-                Some(loaded) => Some(place(loaded, env.as_deref())?),
-                None => None,
-            };
-            let capture = corsgen::doctor::read(&har)?;
-            let report = corsgen::doctor::diagnose(&capture, place.as_ref(), stage.as_deref())?;
+            let judged = loaded.as_ref().map(|l| (l, env.as_deref()));
+            let report = commands::doctor(&har, judged, stage.as_deref())?;
             match format {
                 Format::Human => out(&corsgen::doctor::human(&report))?,
                 Format::Json => out(&corsgen::doctor::json(&report))?,
@@ -395,56 +326,25 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
     }
 }
 
-/// The gateway-response types `check` answers with: the one named, or those of a status.
-fn gateway_types(named: Option<&str>, status: Option<u16>) -> Result<Vec<&'static str>, Failure> {
-    if let Some(name) = named {
-        return corsgen::engine::gateway_response_type(name)
-            .map(|t| vec![t])
-            .ok_or_else(|| {
-                Failure::usage(format!(
-                    "--gateway-response `{name}` is not one of API Gateway's gateway-response types (e.g. UNAUTHORIZED, ACCESS_DENIED, THROTTLED, DEFAULT_4XX, DEFAULT_5XX)"
-                ))
-            });
-    }
-    match status {
-        None => Ok(Vec::new()),
-        Some(code) => {
-            let types = corsgen::engine::gateway_response_types_for(code);
-            if types.is_empty() {
-                Err(Failure::usage(format!(
-                    "--status {code} is not an error API Gateway answers itself (4XX or 5XX)"
-                )))
-            } else {
-                Ok(types)
-            }
-        }
-    }
-}
-
 /// Reads a policy a command judges requests by; prints its diagnostics and fails when it is
 /// invalid.
 fn load_valid(path: &Path, env: Option<&str>, format: Format, ui: Ui) -> Result<Loaded, Failure> {
     let loaded = corsgen::load(path, env)?;
     if loaded.policy.is_none() {
         print_diagnostics(&loaded, format, ui, false, None)?;
-        return Err(invalid(&loaded));
+        return Err(commands::invalid(&loaded));
     }
     Ok(loaded)
 }
 
-fn place<'a>(loaded: &'a Loaded, env: Option<&'a str>) -> Result<PolicyPlace<'a>, Failure> {
-    PolicyPlace::of(loaded, env).ok_or_else(|| invalid(loaded))
-}
-
-fn fetch_request(url: &str, args: &RequestArgs) -> Result<corsgen::browser::FetchRequest, Failure> {
-    corsgen::check::fetch_request(
-        url,
-        &args.origin,
-        &args.method,
-        &args.headers,
-        args.credentials,
-        args.xhr,
-    )
+fn spec(args: &RequestArgs) -> commands::RequestSpec<'_> {
+    commands::RequestSpec {
+        origin: &args.origin,
+        method: &args.method,
+        headers: &args.headers,
+        credentials: args.credentials,
+        xhr: args.xhr,
+    }
 }
 
 fn print_exchange(

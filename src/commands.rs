@@ -1,0 +1,272 @@
+//! What each command does, as library calls: the binary parses arguments, calls one of these,
+//! prints what it returns and maps it to an exit code. Nothing here prints.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::browser::FetchRequest;
+use crate::check::{Difference, Exchange, PolicyPlace};
+use crate::diagnostic::Diagnostic;
+use crate::doctor::Report;
+use crate::render::RenderedFile;
+use crate::write::{Options, Owner, Report as WriteReport};
+use crate::{Failure, Loaded};
+
+/// `validate`: the policy read, validated, and its artifacts' platform limits checked (only
+/// the code those limits measure is rendered). `policy` is `None` when anything is an error.
+///
+/// # Errors
+/// A usage failure for an unknown environment, an I/O failure reading the file.
+pub fn validate(path: &Path, env: Option<&str>) -> Result<Loaded, Failure> {
+    let mut loaded = crate::load(path, env)?;
+    if let Some(valid) = &loaded.policy {
+        let found = crate::limit_diagnostics(valid, &loaded.source)?;
+        if found.iter().any(Diagnostic::is_error) {
+            loaded.policy = None;
+        }
+        loaded.diagnostics.extend(found);
+    }
+    Ok(loaded)
+}
+
+/// What `emit` did.
+#[derive(Debug)]
+pub struct Emitted {
+    /// The policy and every diagnostic, the skipped targets' warnings included.
+    pub loaded: Loaded,
+    /// What happened to each file: `None` when the policy is invalid or breaks a platform
+    /// limit, and nothing was touched.
+    pub files: Option<WriteReport>,
+}
+
+/// `emit` (or `emit --check` when `check`): renders every artifact in memory, then writes the
+/// files the out directory's manifest lets corsgen own, all or nothing, or compares them.
+///
+/// # Errors
+/// A usage failure for an unknown environment; an I/O failure reading the policy or writing.
+pub fn emit(
+    path: &Path,
+    env: Option<&str>,
+    out: &Path,
+    check: bool,
+    options: Options,
+) -> Result<Emitted, Failure> {
+    let mut loaded = crate::load(path, env)?;
+    let Some(files) = generate(&mut loaded)? else {
+        return Ok(Emitted {
+            loaded,
+            files: None,
+        });
+    };
+    let Some(valid) = &loaded.policy else {
+        return Ok(Emitted {
+            loaded,
+            files: None,
+        });
+    };
+    let owner = Owner::of(valid);
+    let result = if check {
+        crate::write::check(out, &files, owner, options)?
+    } else {
+        crate::write::write(out, &files, owner, options)?
+    };
+    Ok(Emitted {
+        loaded,
+        files: Some(result),
+    })
+}
+
+/// Renders a valid policy's artifacts; `None` when the policy is invalid or an artifact would
+/// break a platform limit (those diagnostics are added to `loaded`).
+fn generate(loaded: &mut Loaded) -> Result<Option<Vec<RenderedFile>>, Failure> {
+    let Some(valid) = &loaded.policy else {
+        return Ok(None);
+    };
+    match crate::generate(valid, &loaded.source)? {
+        Ok(generated) => {
+            loaded.diagnostics.extend(generated.warnings);
+            Ok(Some(generated.files))
+        }
+        Err(broken) => {
+            loaded.diagnostics.extend(broken);
+            loaded.policy = None;
+            Ok(None)
+        }
+    }
+}
+
+/// The request a page's script makes, as the command line gives it.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestSpec<'a> {
+    /// `--origin`: the page's origin.
+    pub origin: &'a str,
+    /// `--method`.
+    pub method: &'a str,
+    /// `--header NAME: VALUE`, each.
+    pub headers: &'a [String],
+    /// `--credentials`.
+    pub credentials: bool,
+    /// `--xhr`: `XMLHttpRequest` instead of `fetch`.
+    pub xhr: bool,
+}
+
+impl RequestSpec<'_> {
+    /// The request to `url`, as the browser model takes it.
+    ///
+    /// # Errors
+    /// A usage failure for an origin or URL that cannot be parsed.
+    pub fn to(&self, url: &str) -> Result<FetchRequest, Failure> {
+        crate::check::fetch_request(
+            url,
+            self.origin,
+            self.method,
+            self.headers,
+            self.credentials,
+            self.xhr,
+        )
+    }
+}
+
+/// The request `check` simulates and how the answer is chosen.
+#[derive(Debug, Clone)]
+pub struct CheckRequest<'a> {
+    /// What the page's script calls.
+    pub request: RequestSpec<'a>,
+    /// `--url`.
+    pub url: Option<&'a str>,
+    /// `--path`.
+    pub path: Option<&'a str>,
+    /// `--stage`.
+    pub stage: Option<&'a str>,
+    /// `--gateway-response TYPE`.
+    pub gateway_response: Option<&'a str>,
+    /// `--status CODE`.
+    pub status: Option<u16>,
+}
+
+/// `check`: the exchange the artifacts of a valid policy give the request, and what answered
+/// it, in words.
+///
+/// # Errors
+/// A usage failure for a target it cannot place or a gateway response it does not know, and
+/// for gateway responses of a policy that emits no API Gateway artifacts.
+pub fn check(
+    loaded: &Loaded,
+    env: Option<&str>,
+    request: CheckRequest<'_>,
+) -> Result<(Exchange, String), Failure> {
+    let place = place(loaded, env)?;
+    let target = crate::check::target(request.url, request.path, request.stage)?;
+    let fetch = request.request.to(&target.url)?;
+    let errors = gateway_types(request.gateway_response, request.status)?;
+    if !errors.is_empty() && place.policy.apigateway.is_none() {
+        return Err(Failure::usage(format!(
+            "{} emits no API Gateway artifacts ([apigateway] enabled = false): there are no gateway responses to check",
+            loaded.source.path
+        )));
+    }
+    let exchange = if errors.is_empty() {
+        crate::check::check(&place, fetch, &target)
+    } else {
+        crate::check::check_gateway_responses(&place, &fetch, &target, &errors, request.status)
+    };
+    let by = format!(
+        "{} generated from {} ({}{})",
+        if errors.is_empty() {
+            "the artifacts"
+        } else {
+            "the OPTIONS method, then API Gateway's own error response, as"
+        },
+        loaded.source.path,
+        place.rule_name(&target.route.path),
+        target.note()
+    );
+    Ok((exchange, by))
+}
+
+/// The gateway-response types `check` answers with: the one named, or those of a status.
+///
+/// # Errors
+/// A usage failure for a name or status API Gateway does not answer with itself.
+pub fn gateway_types(
+    named: Option<&str>,
+    status: Option<u16>,
+) -> Result<Vec<&'static str>, Failure> {
+    if let Some(name) = named {
+        return crate::engine::gateway_response_type(name)
+            .map(|t| vec![t])
+            .ok_or_else(|| {
+                Failure::usage(format!(
+                    "--gateway-response `{name}` is not one of API Gateway's gateway-response types (e.g. UNAUTHORIZED, ACCESS_DENIED, THROTTLED, DEFAULT_4XX, DEFAULT_5XX)"
+                ))
+            });
+    }
+    match status {
+        None => Ok(Vec::new()),
+        Some(code) => {
+            let types = crate::engine::gateway_response_types_for(code);
+            if types.is_empty() {
+                Err(Failure::usage(format!(
+                    "--status {code} is not an error API Gateway answers itself (4XX or 5XX)"
+                )))
+            } else {
+                Ok(types)
+            }
+        }
+    }
+}
+
+/// `probe`: the exchange a live endpoint gives the request, as a browser would make it; with a
+/// valid policy, how the answers differ from the policy's and the fixes `check` would give.
+///
+/// # Errors
+/// A usage failure for a bad timeout or a value that cannot be sent; an I/O failure when the
+/// endpoint cannot be reached.
+pub fn probe(
+    url: &str,
+    fetch: FetchRequest,
+    timeout: f64,
+    policy: Option<(&Loaded, Option<&str>, Option<&str>)>,
+) -> Result<(Exchange, Vec<Difference>), Failure> {
+    if !(timeout > 0.0 && timeout.is_finite()) {
+        return Err(Failure::usage(
+            "--timeout must be a positive number of seconds",
+        ));
+    }
+    let mut exchange = crate::probe::probe(fetch, Duration::from_secs_f64(timeout))?;
+    let mut differences = Vec::new();
+    if let Some((loaded, env, stage)) = policy {
+        let place = place(loaded, env)?;
+        let target = crate::check::target(Some(url), None, stage)?;
+        differences = crate::check::differences(place.policy, &exchange, &target);
+        exchange.fixes = crate::check::check(&place, exchange.request.clone(), &target).fixes;
+    }
+    Ok((exchange, differences))
+}
+
+/// `doctor`: the diagnosis of a HAR capture, judged by a valid policy when one is given.
+///
+/// # Errors
+/// An I/O failure reading the capture; an invalid-input failure for one that is not a HAR.
+pub fn doctor(
+    har: &Path,
+    policy: Option<(&Loaded, Option<&str>)>,
+    stage: Option<&str>,
+) -> Result<Report, Failure> {
+    let place = match policy {
+        Some((loaded, env)) => Some(place(loaded, env)?),
+        None => None,
+    };
+    let capture = crate::doctor::read(har)?;
+    crate::doctor::diagnose(&capture, place.as_ref(), stage)
+}
+
+/// The failure for an invalid policy whose diagnostics were printed.
+#[must_use]
+pub fn invalid(loaded: &Loaded) -> Failure {
+    Failure::invalid(format!("{} is invalid", loaded.source.path)).reported()
+}
+
+fn place<'a>(loaded: &'a Loaded, env: Option<&'a str>) -> Result<PolicyPlace<'a>, Failure> {
+    PolicyPlace::of(loaded, env).ok_or_else(|| invalid(loaded))
+}
