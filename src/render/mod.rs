@@ -7,6 +7,7 @@
 //! normalised to LF with exactly one trailing newline. A render error is a corsgen bug.
 
 pub(crate) mod helpers;
+mod precompiled;
 
 use anyhow::Context as _;
 use handlebars::{Handlebars, RenderErrorReason};
@@ -68,10 +69,15 @@ impl Templates {
     /// # Errors
     /// Only on a bug: an embedded template that does not compile.
     pub fn ensure(&mut self, name: &'static str, source: &'static str) -> anyhow::Result<()> {
-        if !self.registry.has_template(name) {
-            self.registry
+        if self.registry.has_template(name) {
+            return Ok(());
+        }
+        match precompiled::template(name, source)? {
+            Some(template) => self.registry.register_template(name, template),
+            None => self
+                .registry
                 .register_template_string(name, source)
-                .with_context(|| format!("bug: embedded template {name} does not compile"))?;
+                .with_context(|| format!("bug: embedded template {name} does not compile"))?,
         }
         Ok(())
     }
@@ -111,6 +117,20 @@ impl Templates {
         })
     }
 }
+
+/// The template `name` built from `src/render/compiled.rs` without parsing, when that file was
+/// generated from exactly this `source`: for the test that proves it equal to `source` compiled.
+///
+/// # Errors
+/// Only on a bug: a precompiled path or literal that handlebars does not accept.
+pub fn precompiled(
+    name: &str,
+    source: &str,
+) -> anyhow::Result<Option<handlebars::template::Template>> {
+    precompiled::template(name, source)
+}
+
+pub use precompiled::digest;
 
 /// The serialized file `template` (JSON built by serde_json).
 ///

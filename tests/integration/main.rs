@@ -15,3 +15,4 @@ mod probe;
 mod properties;
 mod support;
 mod targets;
+mod templates;
