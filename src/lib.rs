@@ -227,19 +227,25 @@ fn planned<'a>(
                 .map(|d| targets::Problem {
                     span: d.span.clone().unwrap_or_default(),
                     message: d.message.clone(),
+                    fix: Some(d.help.clone()),
                 })
                 .collect();
             // A family is `true` unless the policy writes `"if-fits"`.
             let setting = targets::Setting {
                 enabled: targets::Enabled::IfFits,
                 written: true,
+                alias: false,
+            };
+            let place = targets::Place {
+                env: policy.env.as_deref(),
+                resolved: true,
             };
             let skipped = targets::unfit(
                 target,
                 setting,
+                place,
                 &problems,
-                diagnostic::Code::TargetSkipped,
-                "",
+                (diagnostic::Code::TargetSkipped, ""),
                 &mut |d| warnings.push(d),
             );
             if let Some(skipped) = skipped {

@@ -6,10 +6,14 @@
 
 use toml::Spanned;
 
+use serde::Serialize;
+
 use crate::diagnostic::{Code, Diagnostic};
 use crate::engine::StaticCors;
 use crate::model::{AllowedOrigins, Policy};
+use crate::plan::{Header, Plans};
 use crate::policy::RawPolicy;
+use crate::render::{RenderedFile, Template, Templates};
 
 use super::setting::{Enabled, StaticTable};
 use super::{unfit, Checks, Problem, Scope, Setting, Skipped, Target};
@@ -43,8 +47,29 @@ pub struct Platform {
     pub constraints: &'static [Constraint],
     /// The methods it sends when the policy lists none (it needs a non-empty list).
     pub methods_if_none: &'static [&'static str],
-    /// Where its setting is: `None` when its family is disabled, else the setting as written.
-    pub setting: for<'a> fn(&'a RawPolicy) -> Option<Option<&'a Spanned<StaticTable>>>,
+    /// Its setting as written, and whether its family is enabled: unset, it follows the family
+    /// (`[apigateway] enabled = false` turns HTTP API CORS off too); written, it stands alone.
+    pub setting: for<'a> fn(&'a RawPolicy) -> (Option<&'a Spanned<StaticTable>>, bool),
+    /// The description its CloudFormation template carries.
+    pub description: fn(&Policy) -> String,
+    /// The names of its resources, when its templates name them.
+    pub names: fn(&Policy) -> Option<serde_json::Value>,
+}
+
+/// The view model of a static configuration's files.
+#[derive(Debug, Clone, Serialize)]
+pub struct StaticContext {
+    /// Generated-file header.
+    pub header: Header,
+    /// The policy's name.
+    pub policy_name: String,
+    /// The CloudFormation template's description.
+    pub description: String,
+    /// Resource names, when the templates use them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub names: Option<serde_json::Value>,
+    /// The configuration.
+    pub cors: StaticCors,
 }
 
 impl Platform {
@@ -66,6 +91,7 @@ impl Platform {
                             problems.push(Problem {
                                 span: default.span.clone(),
                                 message: format!("{what} {field} takes exact origins and `*` only, not the wildcard \"{}\"", w.pattern()),
+                                fix: None,
                             });
                         }
                     }
@@ -76,6 +102,7 @@ impl Platform {
                             problems.push(Problem {
                                 span: site.span.clone(),
                                 message: format!("{what} is one configuration {covers}, and route {path:?} has its own rule"),
+                                fix: None,
                             });
                         }
                     }
@@ -93,6 +120,7 @@ impl Platform {
                                 "{what} allows only the methods {}, not \"{method}\"",
                                 allowed.join(", ")
                             ),
+                            fix: None,
                         });
                     }
                 }
@@ -103,6 +131,7 @@ impl Platform {
                             message: format!(
                                 "{what} needs at least one allowed header, and [cors] allows none"
                             ),
+                            fix: None,
                         });
                     }
                 }
@@ -127,18 +156,59 @@ impl Platform {
         values
     }
 
-    /// The platform's validation: `None` when its family or the setting disables it.
+    /// Plans the configuration when the policy fits it.
+    pub fn plan(&self, plans: &mut Plans<'_>) {
+        let policy = plans.policy;
+        if policy.emits_configuration(self.target.name) {
+            let context = StaticContext {
+                header: plans.header.clone(),
+                policy_name: policy.name.clone(),
+                description: (self.description)(policy),
+                names: (self.names)(policy),
+                cors: self.values(policy),
+            };
+            plans.insert(self.target.name, context);
+        }
+    }
+
+    /// Renders `templates` from the plan, when there is one.
+    ///
+    /// # Errors
+    /// Only on a bug: a view model that does not fit its template.
+    pub fn render(
+        &self,
+        plans: &Plans<'_>,
+        templates: &mut Templates,
+        files: &[&Template],
+        out: &mut Vec<RenderedFile>,
+    ) -> anyhow::Result<()> {
+        if let Some(context) = plans.get::<StaticContext>(self.target.name) {
+            let data = serde_json::to_value(context)?;
+            for template in files {
+                out.push(templates.file(template, &data)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// The platform's validation: `None` when the setting disables it (or leaves it to a
+    /// disabled family).
     #[must_use]
     pub fn checks<'a>(&'static self, raw: &'a RawPolicy) -> Option<Box<dyn Checks + 'a>> {
-        let written = (self.setting)(raw)?;
+        let (written, family) = (self.setting)(raw);
+        if written.is_none() && !family {
+            return None;
+        }
         let (enabled, at) =
             written.map_or((Enabled::IfFits, None), |w| w.get_ref().enabled(w.span()));
+        let alias = written.is_some_and(|w| matches!(w.get_ref(), StaticTable::Alias(_)));
         (enabled != Enabled::No).then(|| {
             Box::new(StaticChecks {
                 platform: self,
                 setting: Setting {
                     enabled,
                     written: at.is_some(),
+                    alias,
                 },
                 fits: false,
                 skipped: None,
@@ -159,17 +229,17 @@ impl Checks for StaticChecks {
     fn check_scope(&mut self, scope: &Scope<'_>, push: &mut dyn FnMut(Diagnostic)) {
         let target = self.platform.target;
         let problems = self.platform.problems(scope);
-        let table = target.table.map_or(target.name, |(title, _)| title);
         let help = format!(
-            "{}; or set enabled = \"if-fits\" in {table} to emit it only where it fits",
-            target.alternative
+            "{}; or set {} to emit it only where it fits",
+            target.alternative,
+            target.setting_text("\"if-fits\"", self.setting.alias)
         );
         let skipped = unfit(
             target,
             self.setting,
+            scope.place(),
             &problems,
-            Code::TargetUnfit,
-            &help,
+            (Code::TargetUnfit, &help),
             push,
         );
         if scope.resolved {

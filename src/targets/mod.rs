@@ -116,6 +116,15 @@ impl<'a> RuleSite<'a> {
     }
 }
 
+/// Which environment a check runs for.
+#[derive(Debug, Clone, Copy)]
+pub struct Place<'a> {
+    /// The environment, or `None` for the base policy.
+    pub env: Option<&'a str>,
+    /// True for the environment the resolved policy is for (the others are only checked).
+    pub resolved: bool,
+}
+
 /// One environment's resolved rules, as the targets' checks see them.
 pub struct Scope<'a> {
     /// The environment, or `None` for the base policy.
@@ -126,6 +135,17 @@ pub struct Scope<'a> {
     pub routes: &'a [RuleSite<'a>],
     /// True for the environment the resolved policy is for (the others are only checked).
     pub resolved: bool,
+}
+
+impl Scope<'_> {
+    /// Which environment this is.
+    #[must_use]
+    pub fn place(&self) -> Place<'_> {
+        Place {
+            env: self.env,
+            resolved: self.resolved,
+        }
+    }
 }
 
 /// A target's part of validation. `push` adds a diagnostic (each reported once).
@@ -141,13 +161,14 @@ pub trait Checks {
         let _ = (raw, routes, push);
     }
 
-    /// Checks one list of methods or headers as written.
+    /// Checks one list of methods or headers as written, as resolved for `place`.
     fn check_values(
         &mut self,
         values: &[(String, Range<usize>)],
+        place: Place<'_>,
         push: &mut dyn FnMut(Diagnostic),
     ) {
-        let _ = (values, push);
+        let _ = (values, place, push);
     }
 
     /// Checks one environment's rules (every environment when none is chosen).
@@ -164,6 +185,8 @@ pub struct Problem {
     pub span: Range<usize>,
     /// What, in words.
     pub message: String,
+    /// What would make it fit, when something would.
+    pub fix: Option<String>,
 }
 
 /// How a target is enabled, and whether the policy says so (a static configuration left unset
@@ -174,18 +197,40 @@ pub struct Setting {
     pub enabled: Enabled,
     /// Whether the policy writes it.
     pub written: bool,
+    /// Whether it is written as the `version = 1` alias (`http-api = …` in `[apigateway]`).
+    pub alias: bool,
 }
 
-/// What a target's fit failures become under its setting, the same for every target: with
-/// `true` each is an error (`code`, with `help`); with `"if-fits"` the target is skipped, with a
-/// `target-skipped` warning for each failure when the policy writes the setting (left unset,
-/// only the generated README says why). Returns the reasons when it is skipped.
+impl Target {
+    /// Its table as written in the policy (`[apigateway.http-api]`), or its name.
+    #[must_use]
+    pub fn table_title(&self) -> &'static str {
+        self.table.map_or(self.name, |(title, _)| title)
+    }
+
+    /// How to write `value` as this target's setting, in the spelling the policy uses:
+    /// `enabled = false in [apigateway.http-api]`, or `http-api = false in [apigateway]`.
+    #[must_use]
+    pub fn setting_text(&self, value: &str, alias: bool) -> String {
+        let title = self.table_title();
+        match title.trim_matches(['[', ']']).rsplit_once('.') {
+            Some((family, key)) if alias => format!("{key} = {value} in [{family}]"),
+            _ => format!("enabled = {value} in {title}"),
+        }
+    }
+}
+
+/// What a target's fit failures in one environment become under its setting, the same for
+/// every target: with `true` each is an error (`code`, with `help`); with `"if-fits"` the target
+/// is skipped, with a `target-skipped` warning for each failure when the policy writes the
+/// setting (left unset, only the generated README says why). Returns the reasons when the
+/// target is skipped for the environment the policy is resolved for.
 pub(crate) fn unfit(
     target: &Target,
     setting: Setting,
+    place: Place<'_>,
     problems: &[Problem],
-    code: Code,
-    help: &str,
+    (code, help): (Code, &str),
     push: &mut dyn FnMut(Diagnostic),
 ) -> Option<Skipped> {
     let enabled = setting.enabled;
@@ -193,24 +238,32 @@ pub(crate) fn unfit(
         return None;
     }
     let label = format!("{} cannot express this", target.what);
-    let table = target.table.map_or(target.name, |(title, _)| title);
+    let in_env = place.env.map(|e| format!("env {e}: ")).unwrap_or_default();
+    let message = |p: &Problem| format!("{in_env}{}", p.message);
     for problem in problems.iter().filter(|_| setting.written) {
         let diagnostic = if enabled == Enabled::Yes {
-            Diagnostic::new(code, problem.span.clone(), problem.message.clone()).help(help)
+            Diagnostic::new(code, problem.span.clone(), message(problem)).help(help)
         } else {
-            Diagnostic::new(
-                Code::TargetSkipped,
-                problem.span.clone(),
-                problem.message.clone(),
+            let when = match place.env {
+                Some(env) if !place.resolved => format!(" with --env {env}"),
+                _ => String::new(),
+            };
+            let fix = problem
+                .fix
+                .as_ref()
+                .map(|f| format!("; to make it fit, {f}"))
+                .unwrap_or_default();
+            Diagnostic::new(Code::TargetSkipped, problem.span.clone(), message(problem)).help(
+                format!(
+                    "its files are not emitted{when}: {}{fix}; set {} to silence this",
+                    target.alternative,
+                    target.setting_text("false", setting.alias)
+                ),
             )
-            .help(format!(
-                "its files are not emitted: {}; set enabled = false in {table} to silence this",
-                target.alternative
-            ))
         };
         push(diagnostic.label(label.clone()));
     }
-    (enabled == Enabled::IfFits).then(|| Skipped {
+    (enabled == Enabled::IfFits && place.resolved).then(|| Skipped {
         target: target.name,
         what: target.what,
         reasons: problems.iter().map(|p| p.message.clone()).collect(),

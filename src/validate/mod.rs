@@ -21,7 +21,7 @@ use crate::model::{
 use crate::origin::OriginSpec;
 use crate::policy::{RawEnv, RawPolicy, RuleFields, SpannedList};
 use crate::source::PolicySource;
-use crate::targets::{Checks, RuleSite, Scope, REGISTRY};
+use crate::targets::{Checks, Place, RuleSite, Scope, REGISTRY};
 
 pub(crate) use items::is_response_only_header;
 use items::Checked;
@@ -117,7 +117,11 @@ pub fn validate(raw: &RawPolicy, source: &PolicySource, env: Option<&str>) -> Va
         let env_fields = scope.map(|(_, e)| e.rule()).unwrap_or_default();
         let extras = scope.and_then(|(_, e)| e.extra_origins.as_ref());
         let with_env = base.overlay(env_fields);
-        let default_rule = v.resolve(with_env, extras, cors_span.clone(), &mut targets);
+        let place = Place {
+            env: scope.map(|(name, _)| name),
+            resolved: index == 0,
+        };
+        let default_rule = v.resolve(with_env, extras, cors_span.clone(), (&mut targets, place));
         let routes: Vec<Option<Rule>> = raw
             .route
             .iter()
@@ -126,7 +130,7 @@ pub fn validate(raw: &RawPolicy, source: &PolicySource, env: Option<&str>) -> Va
                     with_env.overlay(route.rule()),
                     extras,
                     route.path.span(),
-                    &mut targets,
+                    (&mut targets, place),
                 )
             })
             .collect();
@@ -303,10 +307,23 @@ impl Validator {
         {
             return;
         }
+        // A target's misfit is about the value at its span: an environment that inherits the
+        // value has the misfit the first scope already reported (only its message names the
+        // environment).
+        const BY_PLACE: [Code; 3] = [
+            Code::TargetUnfit,
+            Code::TargetSkipped,
+            Code::ApigatewayUnquotable,
+        ];
+        let message = if BY_PLACE.contains(&diagnostic.code) {
+            String::new()
+        } else {
+            diagnostic.message.clone()
+        };
         let key = (
             diagnostic.code,
             diagnostic.span.as_ref().map(|s| (s.start, s.end)),
-            diagnostic.message.clone(),
+            message,
         );
         if self.seen.insert(key) {
             self.diagnostics.push(diagnostic);
@@ -439,7 +456,7 @@ impl Validator {
         fields: RuleFields<'_>,
         extras: Option<&SpannedList>,
         owner: Range<usize>,
-        targets: &mut [Box<dyn Checks + '_>],
+        (targets, place): (&mut [Box<dyn Checks + '_>], Place<'_>),
     ) -> Option<Rule> {
         let Some(origin_list) = fields.allow_origins else {
             self.push(
@@ -475,7 +492,7 @@ impl Validator {
 
         for target in targets.iter_mut() {
             for list in [&methods, &headers, &expose] {
-                target.check_values(&list.values, &mut |d| self.push(d));
+                target.check_values(&list.values, place, &mut |d| self.push(d));
             }
         }
         if credentials {

@@ -85,9 +85,14 @@ fn a_family_that_passes_a_platform_limit_is_an_error_unless_it_may_be_skipped() 
     let (code, files, readme) = emit(dir.path(), &if_fits);
     assert_eq!(code, 0);
     assert!(
-        !files.iter().any(|f| f.starts_with("cloudfront/")),
+        !files
+            .iter()
+            .any(|f| f.starts_with("cloudfront/") && !f.contains("response-headers-policy")),
         "{files:?}"
     );
+    // The response headers policy is a static configuration of its own, with no function
+    // to outgrow: it stays.
+    assert!(files.contains(&"cloudfront/response-headers-policy.tf".to_string()));
     assert!(files.contains(&"apigateway/openapi.json".to_string()));
     assert!(files.contains(&"lambda/python/cors.py".to_string()));
     let skipped = readme
@@ -103,12 +108,14 @@ fn a_family_that_passes_a_platform_limit_is_an_error_unless_it_may_be_skipped() 
         "{skipped}"
     );
     assert!(
-        !readme.contains("## CloudFront"),
+        !readme.contains("\n## CloudFront\n"),
         "no wiring for what was not written"
     );
+    // The picture's CloudFront layer is the response headers policy alone.
+    assert!(!readme.contains("viewer-request: answers"), "{readme}");
     assert!(
-        !readme.contains("cloudfront["),
-        "no CloudFront layer in the picture"
+        readme.contains("response headers policy: the CORS headers"),
+        "{readme}"
     );
 
     // A KeyValueStore makes it fit again: nothing is skipped.
@@ -135,9 +142,13 @@ fn a_value_api_gateway_cannot_carry_skips_it_under_if_fits() {
     let (code, files, readme) = emit(dir.path(), &text);
     assert_eq!(code, 0);
     assert!(
-        !files.iter().any(|f| f.starts_with("apigateway/")),
+        !files
+            .iter()
+            .any(|f| f.starts_with("apigateway/") && !f.contains("http-api")),
         "{files:?}"
     );
+    // HTTP API CORS carries the value (JSON, YAML and HCL quote it): it stays.
+    assert!(files.contains(&"apigateway/http-api.tf".to_string()));
     assert!(files.contains(&"cloudfront/viewer-request.js".to_string()));
     assert!(readme.contains("**the API Gateway artifacts**"), "{readme}");
     assert!(readme.contains("single-quoted static values"), "{readme}");
@@ -269,4 +280,97 @@ fn a_setting_outside_the_vocabulary_is_located_with_the_values_it_takes() {
         assert!(human.contains(expected), "{table}: {human}");
         assert!(human.contains("p.toml:5:"), "{table}: {human}");
     }
+}
+
+#[test]
+fn a_skip_in_one_environment_is_that_environments_own() {
+    let dir = tempfile::tempdir().unwrap();
+    // Only the dev environment has a value API Gateway cannot carry.
+    let text = "version = 1\n[cors]\nallow-origins = [\"https://a.example.com\"]\nallow-headers = [\"Content-Type\"]\n[env.dev]\nallow-headers = [\"X-It's\"]\n[apigateway]\nenabled = \"if-fits\"\n";
+    std::fs::write(dir.path().join("p.toml"), text).unwrap();
+    let out = corsgen(dir.path(), &["validate", "p.toml"]);
+    assert_eq!(out.status.code(), Some(0));
+    let human = String::from_utf8_lossy(&out.stderr);
+    assert!(human.contains("env dev: \"X-It's\" contains"), "{human}");
+    assert!(human.contains("not emitted with --env dev"), "{human}");
+    // The base policy emits API Gateway; dev does not.
+    let (_, files, readme) = emit(dir.path(), text);
+    assert!(
+        files.contains(&"apigateway/openapi.json".to_string()),
+        "{files:?}"
+    );
+    assert!(!readme.contains("## Not generated"), "{readme}");
+    let _ = std::fs::remove_dir_all(dir.path().join("out"));
+    let out = corsgen(
+        dir.path(),
+        &["emit", "p.toml", "--out", "out", "--env", "dev"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!dir.path().join("out/apigateway/openapi.json").exists());
+    let readme = std::fs::read_to_string(dir.path().join("out/README.md")).unwrap();
+    assert!(readme.contains("**the API Gateway artifacts**"), "{readme}");
+
+    // A static configuration that only an environment's origins break.
+    let text = "version = 1\n[cors]\nallow-origins = [\"https://a.example.com\"]\n[env.stage]\nallow-origins = [\"https://*.stage.example.com\"]\n[apigateway]\nenabled = false\n[apigateway.http-api]\nenabled = \"if-fits\"\n";
+    std::fs::write(dir.path().join("p.toml"), text).unwrap();
+    let out = corsgen(dir.path(), &["validate", "p.toml"]);
+    let human = String::from_utf8_lossy(&out.stderr);
+    assert!(human.contains("env stage: HTTP API CORS"), "{human}");
+    assert!(human.contains("not emitted with --env stage"), "{human}");
+    let (_, files, _) = emit(dir.path(), text);
+    assert!(
+        files.contains(&"apigateway/http-api.tf".to_string()),
+        "{files:?}"
+    );
+}
+
+#[test]
+fn a_static_configuration_written_for_itself_outlives_its_family() {
+    let dir = tempfile::tempdir().unwrap();
+    // Only an HTTP API: the REST artifacts off, HTTP API CORS on.
+    let text = "version = 1\n[cors]\nallow-origins = [\"https://a.example.com\", \"https://b.example.com\"]\nallow-credentials = true\nallow-headers = [\"Content-Type\"]\n[apigateway]\nenabled = false\n[apigateway.http-api]\nenabled = true\n[cloudfront]\nenabled = false\nresponse-headers-policy = true\n";
+    let (code, files, readme) = emit(dir.path(), text);
+    assert_eq!(code, 0);
+    let apigateway: Vec<&String> = files
+        .iter()
+        .filter(|f| f.starts_with("apigateway/"))
+        .collect();
+    assert_eq!(
+        apigateway,
+        [
+            "apigateway/http-api.cloudformation.yaml",
+            "apigateway/http-api.openapi.json",
+            "apigateway/http-api.tf"
+        ]
+    );
+    let cloudfront: Vec<&String> = files
+        .iter()
+        .filter(|f| f.starts_with("cloudfront/"))
+        .collect();
+    assert_eq!(
+        cloudfront,
+        [
+            "cloudfront/response-headers-policy.cloudformation.yaml",
+            "cloudfront/response-headers-policy.tf"
+        ]
+    );
+    assert!(readme.contains("## API Gateway HTTP API"), "{readme}");
+    assert!(
+        readme.contains("## CloudFront response headers policy"),
+        "{readme}"
+    );
+    assert!(!readme.contains("## API Gateway REST API"), "{readme}");
+    assert!(
+        readme.contains("corsConfiguration: answers preflights"),
+        "{readme}"
+    );
+    // Left unset, a static configuration follows its family off.
+    let quiet = "version = 1\n[cors]\nallow-origins = [\"https://a.example.com\"]\nallow-headers = [\"Content-Type\"]\n[apigateway]\nenabled = false\n[cloudfront]\nenabled = false\n";
+    let (_, files, _) = emit(dir.path(), quiet);
+    assert!(
+        !files
+            .iter()
+            .any(|f| f.contains('/') && !f.starts_with("lambda/")),
+        "{files:?}"
+    );
 }

@@ -6,16 +6,14 @@
 
 use toml::Spanned;
 
-use crate::engine::StaticCors;
 use crate::plan::Plans;
 use crate::policy::RawPolicy;
 use crate::render::{self, RenderedFile, Template, Templates};
-use crate::targets::fit::{Constraint, Platform};
+use crate::targets::fit::{Constraint, Platform, StaticContext};
 use crate::targets::setting::{family_setting, Enabled, StaticTable};
 use crate::targets::{Checks, Kind, Target};
 
 use super::json;
-use super::ApiGatewayContext;
 
 /// `apigateway/http-api.openapi.json`, serialized.
 pub static OPENAPI: Template = Template {
@@ -51,7 +49,7 @@ pub static TARGET: Target = Target {
     what: "HTTP API CORS",
     alternative: "the Lambda snippets (lambda/), or a CloudFront Function in front of the HTTP API, express every policy",
     kind: Kind::StaticConfiguration,
-    depends_on: &["apigateway"],
+    depends_on: &[],
     table: Some(("[apigateway.http-api]", "StaticTable")),
     files: &[&OPENAPI, &CLOUDFORMATION, &TERRAFORM],
     embedded: &[],
@@ -74,12 +72,20 @@ pub static PLATFORM: Platform = Platform {
     ],
     methods_if_none: &[],
     setting,
+    description: super::plan::description,
+    names: no_names,
 };
 
-fn setting(raw: &RawPolicy) -> Option<Option<&Spanned<StaticTable>>> {
+fn no_names(_: &crate::model::Policy) -> Option<serde_json::Value> {
+    None
+}
+
+fn setting(raw: &RawPolicy) -> (Option<&Spanned<StaticTable>>, bool) {
     let table = raw.apigateway.as_ref().map(Spanned::get_ref);
-    (family_setting(table.and_then(|t| t.enabled.as_ref())) != Enabled::No)
-        .then(|| table.and_then(|t| t.http_api.as_ref()))
+    (
+        table.and_then(|t| t.http_api.as_ref()),
+        family_setting(table.and_then(|t| t.enabled.as_ref())) != Enabled::No,
+    )
 }
 
 fn checks(raw: &RawPolicy) -> Option<Box<dyn Checks + '_>> {
@@ -87,10 +93,7 @@ fn checks(raw: &RawPolicy) -> Option<Box<dyn Checks + '_>> {
 }
 
 fn plan(plans: &mut Plans<'_>, _: &mut Templates) -> anyhow::Result<()> {
-    if plans.emits(super::TARGET.name) && plans.policy.emits_configuration(TARGET.name) {
-        let values = PLATFORM.values(plans.policy);
-        plans.insert(TARGET.name, values);
-    }
+    PLATFORM.plan(plans);
     Ok(())
 }
 
@@ -99,19 +102,11 @@ fn render(
     templates: &mut Templates,
     out: &mut Vec<RenderedFile>,
 ) -> anyhow::Result<()> {
-    let (Some(api), Some(cors)) = (
-        plans.get::<ApiGatewayContext>(super::TARGET.name),
-        plans.get::<StaticCors>(TARGET.name),
-    ) else {
-        return Ok(());
-    };
-    out.push(render::serialized(
-        &OPENAPI,
-        json::http_api_openapi(api, cors),
-    )?);
-    let data = render::with_field(api, "http_api", serde_json::to_value(cors)?)?;
-    for template in [&CLOUDFORMATION, &TERRAFORM] {
-        out.push(templates.file(template, &data)?);
+    if let Some(context) = plans.get::<StaticContext>(TARGET.name) {
+        out.push(render::serialized(
+            &OPENAPI,
+            json::http_api_openapi(context),
+        )?);
     }
-    Ok(())
+    PLATFORM.render(plans, templates, &[&CLOUDFORMATION, &TERRAFORM], out)
 }

@@ -4,7 +4,7 @@
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use crate::engine::StaticCors;
+use crate::targets::fit::StaticContext;
 
 use super::plan::{ApiGatewayContext, Entry, Responses};
 
@@ -309,10 +309,8 @@ struct HttpApiOpenApi<'a> {
 }
 
 /// `apigateway/http-api.openapi.json`: the HTTP API's `x-amazon-apigateway-cors`.
-pub(super) fn http_api_openapi(
-    c: &ApiGatewayContext,
-    cors: &StaticCors,
-) -> serde_json::Result<String> {
+pub(super) fn http_api_openapi(c: &StaticContext) -> serde_json::Result<String> {
+    let cors = &c.cors;
     pretty(&HttpApiOpenApi {
         generated_by: &c.header.lines,
         openapi: "3.0.1",

@@ -3,7 +3,7 @@
 //! Static checks run once; the rest per environment checked, like every rule that combines
 //! fields.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use toml::Spanned;
@@ -16,7 +16,7 @@ use crate::policy::{
     GatewayResponseOrigin, RawApiGateway, RawPolicy, SpannedList, GATEWAY_RESPONSE_TYPES,
 };
 use crate::targets::setting::{family_setting, Enabled};
-use crate::targets::{unfit, Checks, Problem, RuleSite, Scope, Setting, Skipped};
+use crate::targets::{unfit, Checks, Place, Problem, RuleSite, Scope, Setting, Skipped};
 use crate::validate::parse_route_path;
 
 /// `[apigateway]` as far as it does not depend on the environment.
@@ -34,8 +34,10 @@ struct ApiGatewayChecks<'a> {
     enabled: Enabled,
     statics: Option<Static>,
     gateway_origin: Option<GatewayOrigin>,
-    /// Set under `"if-fits"` when a value cannot be carried.
+    /// Set under `"if-fits"` when a value of the resolved environment cannot be carried.
     skipped: Option<Skipped>,
+    /// The environments (`None`: the base policy) where it is skipped.
+    skipped_in: HashSet<Option<String>>,
 }
 
 /// The validation of `[apigateway]`, unless it says `enabled = false`.
@@ -49,6 +51,7 @@ pub(super) fn checks(raw: &RawPolicy) -> Option<Box<dyn Checks + '_>> {
             statics: None,
             gateway_origin: None,
             skipped: None,
+            skipped_in: HashSet::new(),
         }) as Box<dyn Checks>
     })
 }
@@ -66,6 +69,7 @@ impl Checks for ApiGatewayChecks<'_> {
     fn check_values(
         &mut self,
         values: &[(String, Range<usize>)],
+        place: Place<'_>,
         push: &mut dyn FnMut(Diagnostic),
     ) {
         for (value, span) in values {
@@ -75,16 +79,24 @@ impl Checks for ApiGatewayChecks<'_> {
             let problem = Problem {
                 span: span.clone(),
                 message: format!("{value:?} contains `'`, which API Gateway's single-quoted static values and mapping templates cannot carry"),
+                fix: Some("rename it without `'`".to_string()),
             };
+            if self.enabled == Enabled::IfFits {
+                self.skipped_in.insert(place.env.map(str::to_string));
+            }
             let skipped = unfit(
                 &super::TARGET,
                 Setting {
                     enabled: self.enabled,
                     written: true,
+                    alias: false,
                 },
+                place,
                 std::slice::from_ref(&problem),
-                Code::ApigatewayUnquotable,
-                "rename it without `'`, or set enabled = false in [apigateway]",
+                (
+                    Code::ApigatewayUnquotable,
+                    "rename it without `'`, or set enabled = false in [apigateway]",
+                ),
                 push,
             );
             if let Some(new) = skipped {
@@ -100,6 +112,10 @@ impl Checks for ApiGatewayChecks<'_> {
     }
 
     fn check_scope(&mut self, scope: &Scope<'_>, push: &mut dyn FnMut(Diagnostic)) {
+        // Skipped in this environment: what its gateway responses would send is moot.
+        if self.skipped_in.contains(&scope.env.map(str::to_string)) {
+            return;
+        }
         let in_env = scope
             .env
             .map(|e| format!(" in env {e}"))
@@ -289,7 +305,7 @@ fn gateway_origin(
                 Diagnostic::new(
                     Code::GatewayResponseOriginRequired,
                     default.span.clone(),
-                    format!("[cors] allows {count} origins{in_env}, but gateway responses (401 from an authorizer, 403, 429, 5XX) cannot run a mapping template and send one static Access-Control-Allow-Origin"),
+                    format!("[cors] allows {count} origin{}{in_env}, but gateway responses (401 from an authorizer, 403, 429, 5XX) cannot run a mapping template and send one static Access-Control-Allow-Origin", if count == 1 { " pattern" } else { "s" }),
                 )
                 .label("several origins")
                 .help(help),

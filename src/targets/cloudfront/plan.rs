@@ -187,7 +187,7 @@ pub(super) fn plan(
         .collect();
     CloudFrontContext {
         header: header.clone(),
-        description: format!("CORS at CloudFront for policy {} (corsgen)", policy.name),
+        description: description(policy),
         runtime: settings.runtime.as_str(),
         kvs,
         sets,
@@ -239,8 +239,14 @@ fn compress_hosts<'a>(hosts: impl Iterator<Item = &'a str>) -> String {
         .join(" ")
 }
 
+/// The CloudFormation templates' description (the functions' and the response headers
+/// policy's).
+pub(super) fn description(policy: &Policy) -> String {
+    format!("CORS at CloudFront for policy {} (corsgen)", policy.name)
+}
+
 /// `[A-Za-z0-9_-]` only, at most 64 characters: what CloudFront accepts for every name.
-fn names(policy: &Policy) -> Names {
+pub(super) fn names(policy: &Policy) -> Names {
     let mut base: String = policy
         .name
         .chars()

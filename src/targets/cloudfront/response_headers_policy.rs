@@ -7,15 +7,12 @@
 
 use toml::Spanned;
 
-use crate::engine::StaticCors;
 use crate::plan::Plans;
 use crate::policy::RawPolicy;
-use crate::render::{self, RenderedFile, Template, Templates};
+use crate::render::{RenderedFile, Template, Templates};
 use crate::targets::fit::{Constraint, Platform};
 use crate::targets::setting::{family_setting, Enabled, StaticTable};
 use crate::targets::{Checks, Kind, Target};
-
-use super::CloudFrontPlan;
 
 /// `cloudfront/response-headers-policy.cloudformation.yaml`
 pub static CLOUDFORMATION: Template = Template {
@@ -44,7 +41,7 @@ pub static TARGET: Target = Target {
     what: "a CloudFront response headers policy",
     alternative: "the CloudFront Functions (cloudfront/viewer-*.js) express every policy",
     kind: Kind::StaticConfiguration,
-    depends_on: &["cloudfront"],
+    depends_on: &[],
     table: Some(("[cloudfront.response-headers-policy]", "StaticTable")),
     files: &[&CLOUDFORMATION, &TERRAFORM],
     embedded: &[],
@@ -67,12 +64,20 @@ pub static PLATFORM: Platform = Platform {
     // Browsers always allow GET, HEAD and POST; the policy's list must not be empty.
     methods_if_none: &["GET", "HEAD", "POST"],
     setting,
+    description: super::plan::description,
+    names,
 };
 
-fn setting(raw: &RawPolicy) -> Option<Option<&Spanned<StaticTable>>> {
+fn names(policy: &crate::model::Policy) -> Option<serde_json::Value> {
+    serde_json::to_value(super::plan::names(policy)).ok()
+}
+
+fn setting(raw: &RawPolicy) -> (Option<&Spanned<StaticTable>>, bool) {
     let table = raw.cloudfront.as_ref().map(Spanned::get_ref);
-    (family_setting(table.and_then(|t| t.enabled.as_ref())) != Enabled::No)
-        .then(|| table.and_then(|t| t.response_headers_policy.as_ref()))
+    (
+        table.and_then(|t| t.response_headers_policy.as_ref()),
+        family_setting(table.and_then(|t| t.enabled.as_ref())) != Enabled::No,
+    )
 }
 
 fn checks(raw: &RawPolicy) -> Option<Box<dyn Checks + '_>> {
@@ -80,10 +85,7 @@ fn checks(raw: &RawPolicy) -> Option<Box<dyn Checks + '_>> {
 }
 
 fn plan(plans: &mut Plans<'_>, _: &mut Templates) -> anyhow::Result<()> {
-    if plans.emits(super::TARGET.name) && plans.policy.emits_configuration(TARGET.name) {
-        let values = PLATFORM.values(plans.policy);
-        plans.insert(TARGET.name, values);
-    }
+    PLATFORM.plan(plans);
     Ok(())
 }
 
@@ -92,19 +94,5 @@ fn render(
     templates: &mut Templates,
     out: &mut Vec<RenderedFile>,
 ) -> anyhow::Result<()> {
-    let (Some(cloudfront), Some(cors)) = (
-        plans.get::<CloudFrontPlan>(super::TARGET.name),
-        plans.get::<StaticCors>(TARGET.name),
-    ) else {
-        return Ok(());
-    };
-    let data = render::with_field(
-        &cloudfront.context,
-        "response_headers_policy",
-        serde_json::to_value(cors)?,
-    )?;
-    for template in [&CLOUDFORMATION, &TERRAFORM] {
-        out.push(templates.file(template, &data)?);
-    }
-    Ok(())
+    PLATFORM.render(plans, templates, &[&CLOUDFORMATION, &TERRAFORM], out)
 }

@@ -15,6 +15,7 @@ use crate::render::{RenderedFile, Template, Templates};
 use crate::targets::apigateway::{self, ApiGatewayContext};
 use crate::targets::cloudfront::plan::{Names, StoreEntry};
 use crate::targets::cloudfront::{self, CloudFrontPlan};
+use crate::targets::fit::StaticContext;
 use crate::targets::{Kind, Target, REGISTRY};
 
 /// `README.md`
@@ -69,6 +70,8 @@ pub struct ReadmeContext {
     pub env: Option<String>,
     /// Every other generated file.
     pub artifacts: Vec<ArtifactSummary>,
+    /// Whether a Lambda snippet was generated.
+    pub lambda: bool,
     /// Whether the Python snippet was generated.
     pub python: bool,
     /// Whether the Node snippet was generated.
@@ -87,6 +90,8 @@ pub struct ReadmeContext {
     pub picture: Vec<String>,
     /// Targets skipped under `enabled = "if-fits"`, and why.
     pub skipped: Vec<Skipped>,
+    /// The response headers policy's name, when it is emitted without the CloudFront Functions.
+    pub response_headers_policy_alone: Option<String>,
 }
 
 /// The CloudFront section of the out directory's README.md.
@@ -160,6 +165,7 @@ fn readme(plans: &Plans<'_>, files: &[RenderedFile]) -> ReadmeContext {
         policy_file: plans.policy_file.clone(),
         env: policy.env.clone(),
         artifacts,
+        lambda: plans.emits(crate::targets::lambda::TARGET.name),
         python: policy.lambda_languages.contains(&LambdaLanguage::Python),
         node: policy.lambda_languages.contains(&LambdaLanguage::Node),
         rules: describe_rules(policy),
@@ -198,5 +204,10 @@ fn readme(plans: &Plans<'_>, files: &[RenderedFile]) -> ReadmeContext {
         }),
         picture: picture::request_path(plans),
         skipped: plans.skipped.clone(),
+        response_headers_policy_alone: plans
+            .get::<StaticContext>(cloudfront::response_headers_policy::TARGET.name)
+            .filter(|_| cloudfront.is_none())
+            .and_then(|c| c.names.as_ref()?.get("response_headers_policy")?.as_str())
+            .map(str::to_string),
     }
 }

@@ -55,7 +55,18 @@ pub(super) fn request_path(plans: &Plans<'_>) -> Vec<String> {
             ],
         ));
         layers.push("cloudfront");
+    } else if plans.emits(crate::targets::cloudfront::response_headers_policy::TARGET.name) {
+        lines.push(node(
+            "cloudfront",
+            &[
+                "CloudFront".to_string(),
+                "response headers policy: the CORS headers on the responses it returns".to_string(),
+                "preflights: passed to the origin".to_string(),
+            ],
+        ));
+        layers.push("cloudfront");
     }
+    let http_api = plans.emits(crate::targets::apigateway::http_api::TARGET.name);
     if let Some(api) = policy
         .apigateway
         .as_ref()
@@ -73,10 +84,19 @@ pub(super) fn request_path(plans: &Plans<'_>) -> Vec<String> {
                 api.gateway_responses.join(", ")
             )
         });
-        if plans.emits(crate::targets::apigateway::http_api::TARGET.name) {
+        if http_api {
             label.push("or an HTTP API: its corsConfiguration answers instead".to_string());
         }
         lines.push(node("apigateway", &label));
+        layers.push("apigateway");
+    } else if http_api {
+        lines.push(node(
+            "apigateway",
+            &[
+                "API Gateway HTTP API".to_string(),
+                "corsConfiguration: answers preflights and adds the headers".to_string(),
+            ],
+        ));
         layers.push("apigateway");
     }
     if plans.emits(crate::targets::lambda::TARGET.name) {
