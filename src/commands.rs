@@ -13,19 +13,38 @@ use crate::write::{Options, Owner, Report as WriteReport};
 use crate::{Failure, Loaded};
 
 /// `validate`: the policy read, validated, and its artifacts' platform limits checked (only
-/// the code those limits measure is rendered). `policy` is `None` when anything is an error.
+/// the code those limits measure is rendered), for `env`, or without one for the base policy
+/// and every environment. `policy` is `None` when anything is an error.
 ///
 /// # Errors
 /// A usage failure for an unknown environment, an I/O failure reading the file.
 pub fn validate(path: &Path, env: Option<&str>) -> Result<Loaded, Failure> {
     let mut loaded = crate::load(path, env)?;
-    if let Some(valid) = &loaded.policy {
-        let found = crate::limit_diagnostics(valid, &loaded.source)?;
-        if found.iter().any(Diagnostic::is_error) {
-            loaded.policy = None;
+    let Some(valid) = &loaded.policy else {
+        return Ok(loaded);
+    };
+    let mut found = crate::limit_diagnostics(valid, &loaded.source)?;
+    if let (None, Some(raw)) = (env, &loaded.raw) {
+        for name in crate::validate::env_names(raw) {
+            let scoped = crate::validate::validate(raw, &loaded.source, Some(&name));
+            let Some(policy) = scoped.policy else {
+                continue;
+            };
+            for mut d in crate::limit_diagnostics(&policy, &loaded.source)? {
+                let seen = found
+                    .iter()
+                    .any(|f| f.code == d.code && f.span == d.span && f.message == d.message);
+                if !seen {
+                    d.message = format!("env {name}: {}", d.message);
+                    found.push(d);
+                }
+            }
         }
-        loaded.diagnostics.extend(found);
     }
+    if found.iter().any(Diagnostic::is_error) {
+        loaded.policy = None;
+    }
+    loaded.diagnostics.extend(found);
     Ok(loaded)
 }
 
@@ -161,7 +180,7 @@ pub fn check(
     let errors = gateway_types(request.gateway_response, request.status)?;
     if !errors.is_empty() && place.policy.apigateway.is_none() {
         return Err(Failure::usage(format!(
-            "{} emits no API Gateway artifacts ([apigateway] enabled = false): there are no gateway responses to check",
+            "{} emits no API Gateway REST artifacts ([apigateway] enabled = false, or skipped under \"if-fits\"): there are no gateway responses to check",
             loaded.source.path
         )));
     }
@@ -220,20 +239,15 @@ pub fn gateway_types(
 /// valid policy, how the answers differ from the policy's and the fixes `check` would give.
 ///
 /// # Errors
-/// A usage failure for a bad timeout or a value that cannot be sent; an I/O failure when the
-/// endpoint cannot be reached.
+/// A usage failure for a value that cannot be sent; an I/O failure when the endpoint cannot
+/// be reached.
 pub fn probe(
     url: &str,
     fetch: FetchRequest,
-    timeout: f64,
+    timeout: Duration,
     policy: Option<(&Loaded, Option<&str>, Option<&str>)>,
 ) -> Result<(Exchange, Vec<Difference>), Failure> {
-    if !(timeout > 0.0 && timeout.is_finite()) {
-        return Err(Failure::usage(
-            "--timeout must be a positive number of seconds",
-        ));
-    }
-    let mut exchange = crate::probe::probe(fetch, Duration::from_secs_f64(timeout))?;
+    let mut exchange = crate::probe::probe(fetch, timeout)?;
     let mut differences = Vec::new();
     if let Some((loaded, env, stage)) = policy {
         let place = place(loaded, env)?;
@@ -242,6 +256,20 @@ pub fn probe(
         exchange.fixes = crate::check::check(&place, exchange.request.clone(), &target).fixes;
     }
     Ok((exchange, differences))
+}
+
+/// `--timeout SECONDS` as a duration.
+///
+/// # Errors
+/// A usage failure unless it is a positive, finite number.
+pub fn timeout(seconds: f64) -> Result<Duration, Failure> {
+    if seconds > 0.0 && seconds.is_finite() {
+        Ok(Duration::from_secs_f64(seconds))
+    } else {
+        Err(Failure::usage(
+            "--timeout must be a positive number of seconds",
+        ))
+    }
 }
 
 /// `doctor`: the diagnosis of a HAR capture, judged by a valid policy when one is given.

@@ -110,7 +110,7 @@ codes! {
     CloudFrontFunctionTooLarge => "cloudfront-function-too-large", Error, "A CloudFront Function would exceed CloudFront's 10,240-byte limit.";
     KeyValueStoreLimit => "key-value-store-limit", Error, "The KeyValueStore data would exceed a CloudFront KeyValueStore limit.";
     TargetUnfit => "target-unfit", Error, "`enabled = true` for a static configuration (HTTP API CORS, a CloudFront response headers policy) that cannot express the policy.";
-    TargetSkipped => "target-skipped", Warning, "A target with `enabled = \"if-fits\"` (the default for static configurations) cannot express the policy or passes a platform limit, so its files are not emitted.";
+    TargetSkipped => "target-skipped", Warning, "A target whose policy writes `enabled = \"if-fits\"` cannot express the policy or passes a platform limit, so its files are not emitted (left unset, a static configuration is skipped without it; the generated README lists every skip).";
 }
 
 impl Code {

@@ -260,6 +260,7 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
             format,
         } => {
             let fetch = spec(&request).to(&url)?;
+            let timeout = commands::timeout(timeout)?;
             // The policy is read first: a broken one is reported before any request is sent.
             let loaded = match &policy {
                 Some(path) => Some(load_valid(path, env.as_deref(), format, ui)?),

@@ -20,13 +20,14 @@ pub struct Policy {
     pub routes: Vec<Route>,
     /// Which Lambda snippets to emit.
     pub lambda_languages: Vec<crate::policy::LambdaLanguage>,
-    /// The API Gateway artifacts, unless `[apigateway] enabled = false`.
+    /// The API Gateway REST artifacts, unless `[apigateway] enabled = false` or they are
+    /// skipped under `"if-fits"`.
     pub apigateway: Option<ApiGateway>,
     /// The CloudFront artifacts, unless `[cloudfront] enabled = false`.
     pub cloudfront: Option<CloudFront>,
     /// Each enabled target's `enabled` setting, by target name (a disabled target is absent).
     pub targets: std::collections::BTreeMap<&'static str, crate::targets::Enabled>,
-    /// The static configurations the policy fits and emits, by target name.
+    /// The static configurations that are enabled and fit the policy, by target name.
     pub configurations: Vec<&'static str>,
     /// Targets skipped under `enabled = "if-fits"`, with the reasons.
     pub skipped: Vec<Skipped>,

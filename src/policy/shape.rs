@@ -204,16 +204,19 @@ impl<'s> Walker<'s> {
                 match options.iter().find(|o| o.takes(found)) {
                     Some(Expect::Scalar("string", Some(names))) if matches!(found, DeValue::String(t) if !names.contains(&t.as_ref())) =>
                     {
-                        let mut diagnostic = not_one_of(
-                            &match found {
-                                DeValue::String(t) => t.to_string(),
-                                _ => String::new(),
-                            },
-                            names,
-                            value.span(),
-                            path,
-                        );
-                        if diagnostic.suggestion.is_none() {
+                        let text = match found {
+                            DeValue::String(t) => t.to_string(),
+                            _ => String::new(),
+                        };
+                        let mut diagnostic = not_one_of(&text, names, value.span(), path);
+                        let takes_booleans = options
+                            .iter()
+                            .any(|o| matches!(o, Expect::Scalar("boolean", _)));
+                        if takes_booleans && (text == "true" || text == "false") {
+                            diagnostic.suggestion = None;
+                            diagnostic =
+                                diagnostic.help(format!("write it without quotes: {key} = {text}"));
+                        } else if diagnostic.suggestion.is_none() {
                             diagnostic = diagnostic.help(format!("use {words}"));
                         }
                         self.out.push(diagnostic);

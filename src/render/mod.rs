@@ -41,8 +41,8 @@ pub struct RenderedFile {
 }
 
 /// The handlebars registry: strict, no HTML escaping, the escaping helpers; each template
-/// compiled the first time it is used (compiling is most of a run's time, and `validate`
-/// renders only the CloudFront functions).
+/// registered the first time it is used, from its precompiled tree (`precompiled`), or
+/// compiled from its source when that tree is out of date.
 pub struct Templates {
     registry: Handlebars<'static>,
 }
@@ -123,6 +123,7 @@ impl Templates {
 ///
 /// # Errors
 /// Only on a bug: a precompiled path or literal that handlebars does not accept.
+#[doc(hidden)]
 pub fn precompiled(
     name: &str,
     source: &str,
@@ -130,6 +131,7 @@ pub fn precompiled(
     precompiled::template(name, source)
 }
 
+#[doc(hidden)]
 pub use precompiled::digest;
 
 /// The serialized file `template` (JSON built by serde_json).

@@ -3,16 +3,19 @@
 //!
 //! A target brings, in its folder: its policy table (the raw serde type) and its checks
 //! ([`Checks`], run by `validate` once and per environment), its resolved settings, its plan
-//! (a view model built from the engine's answers), its templates under `templates/<name>/`, and
-//! its platform limits (checked on the plan, before anything is written). Three kinds:
+//! (a view model built from the engine's answers), its templates (under `templates/<family>/`,
+//! a static configuration's next to its family's), and its platform limits (checked on the
+//! plan, before anything is written). Three kinds:
 //! - a **family** owns a plan made from the engine (API Gateway, Lambda, CloudFront; next S3,
 //!   function URLs, ALB);
 //! - a **static configuration** is a fixed CORS configuration a platform applies itself (the
 //!   HTTP API `corsConfiguration`, the CloudFront response headers policy): its values come from
 //!   the engine ([`crate::engine::static_cors`]) and one fit check against the platform's table
-//!   of constraints ([`fit`]) decides whether it is emitted;
+//!   of constraints ([`fit`]) decides whether it is emitted; its setting lives in its family's
+//!   table (`[apigateway.http-api]`) and follows the family's `enabled = false` unless written;
 //! - a **stack** renders the plans of the targets it depends on into another tool's format (the
-//!   generated README today; CDK, SAM, Serverless next).
+//!   generated README today, which comes last in the registry because it lists every file
+//!   rendered before it; CDK, SAM, Serverless next).
 //!
 //! Every target table takes `enabled = true | false | "if-fits"` ([`setting`]).
 
@@ -302,6 +305,10 @@ mod tests {
                 );
             }
         }
+        // A stack lists what was rendered before it: stacks come last.
+        let first_stack = REGISTRY.iter().position(|t| t.kind == super::Kind::Stack);
+        assert!(first_stack
+            .is_some_and(|at| REGISTRY[at..].iter().all(|t| t.kind == super::Kind::Stack)));
         let mut names: Vec<&str> = REGISTRY.iter().map(|t| t.name).collect();
         names.sort_unstable();
         names.dedup();

@@ -23,18 +23,6 @@ pub enum Enabled {
     IfFits,
 }
 
-impl Enabled {
-    /// The value as it is written in a policy.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Enabled::Yes => "true",
-            Enabled::No => "false",
-            Enabled::IfFits => "\"if-fits\"",
-        }
-    }
-}
-
 struct EnabledVisitor;
 
 impl Visitor<'_> for EnabledVisitor {
@@ -69,7 +57,7 @@ impl JsonSchema for Enabled {
 
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
-            "description": "`true`: emit the target, and report an error if it cannot express the policy; `false`: never; `\"if-fits\"`: emit it when it can express the policy, otherwise skip it with a warning that says why.",
+            "description": "`true`: emit the target, and report an error if it cannot express the policy; `false`: never; `\"if-fits\"`: emit it when it can express the policy, otherwise skip it (with a warning when the policy writes the setting; the generated README lists every skip).",
             "oneOf": [
                 { "type": "boolean" },
                 { "type": "string", "const": "if-fits" }
@@ -154,7 +142,7 @@ impl JsonSchema for StaticTable {
                 enabled,
                 {
                     "type": "object",
-                    "description": "A static configuration's table: `enabled` only. The same value may be written alone in its family's table (`http-api = false` in `[apigateway]`).",
+                    "description": "A static configuration's table: `enabled` only. The same value may be written alone under its key in the family's table (`http-api = false` in `[apigateway]`, `response-headers-policy = false` in `[cloudfront]`).",
                     "properties": { "enabled": enabled },
                     "additionalProperties": false
                 }

@@ -374,3 +374,23 @@ fn a_static_configuration_written_for_itself_outlives_its_family() {
         "{files:?}"
     );
 }
+
+#[test]
+fn without_env_validate_checks_every_environments_platform_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    let origins: Vec<String> = (0..400)
+        .map(|i| format!("\"https://site{i}.example-{i}.com\""))
+        .collect();
+    let text = format!(
+        "version = 1\n[cors]\nallow-origins = [\"https://a.example.com\"]\nallow-headers = [\"X-A\"]\n[env.big]\nallow-origins = [{}]\n[apigateway]\ngateway-response-origin = \"first\"\n",
+        origins.join(", ")
+    );
+    // The base policy fits; only the big environment's functions pass CloudFront's limit.
+    let (code, codes) = validate(dir.path(), &text);
+    assert_eq!(code, 3);
+    assert_eq!(codes, ["cloudfront-function-too-large"; 2]);
+    let out = corsgen(dir.path(), &["validate", "p.toml"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("env big: cloudfront/viewer-request.js"));
+    let base = corsgen(dir.path(), &["emit", "p.toml", "--out", "out"]);
+    assert_eq!(base.status.code(), Some(0), "the base policy still emits");
+}

@@ -72,8 +72,9 @@ pub struct RawApiGateway {
     /// HTTP API `corsConfiguration` (`apigateway/http-api.*`), a static configuration: the
     /// table `[apigateway.http-api]` with `enabled = true | false | "if-fits"` (`true`: emit it,
     /// and report an error if HTTP API CORS cannot express the policy; `"if-fits"`: emit it when
-    /// it can, otherwise warn and skip it), or the same value alone (`http-api = false`).
-    /// Default: `"if-fits"`.
+    /// it can, otherwise skip it, with a warning when written), or the same value alone
+    /// (`http-api = false`). Default: `"if-fits"`, or off with `enabled = false` above; written,
+    /// it stands alone.
     #[schemars(with = "Option<StaticTable>")]
     pub http_api: Option<Spanned<StaticTable>>,
 }

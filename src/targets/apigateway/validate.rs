@@ -308,7 +308,7 @@ fn gateway_origin(
                     format!("[cors] allows {count} origin{}{in_env}, but gateway responses (401 from an authorizer, 403, 429, 5XX) cannot run a mapping template and send one static Access-Control-Allow-Origin", if count == 1 { " pattern" } else { "s" }),
                 )
                 .label("several origins")
-                .help(help),
+                .help(format!("{help}. Gateway responses belong to REST APIs: for an HTTP API alone, set enabled = false in [apigateway] instead")),
             );
             GatewayOrigin::Static(first.cloned().unwrap_or_default())
         }

@@ -63,8 +63,9 @@ pub struct RawCloudFront {
     /// `[cloudfront.response-headers-policy]` with `enabled = true | false | "if-fits"` (`true`:
     /// emit it, and report an error if one cannot express the policy: per-route rules, methods
     /// outside GET, POST, OPTIONS, PUT, DELETE, PATCH, HEAD, no allowed header; `"if-fits"`: emit
-    /// it when one can, otherwise warn and skip it, and the generated README says why), or the
-    /// same value alone (`response-headers-policy = false`). Default: `"if-fits"`.
+    /// it when one can, otherwise skip it, with a warning when written, and the generated README
+    /// says why), or the same value alone (`response-headers-policy = false`). Default:
+    /// `"if-fits"`, or off with `enabled = false` above; written, it stands alone.
     #[schemars(with = "Option<StaticTable>")]
     pub response_headers_policy: Option<Spanned<StaticTable>>,
 }

@@ -1,7 +1,8 @@
 //! The generated README.md: a stack over every other target's plan. It says what was
 //! generated (each file with its description), how to wire each piece, the request path as a
-//! Mermaid picture, and what was skipped and why; it is planned after the platform limits, from
-//! the files actually rendered.
+//! Mermaid picture, and what was skipped and why. It has no plan of its own: it is built when it
+//! renders, after the platform limits, from the plans and the files rendered before it (so it
+//! comes last in the registry).
 
 mod picture;
 
