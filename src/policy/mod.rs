@@ -200,7 +200,7 @@ pub fn parse(source: &PolicySource) -> Result<RawPolicy, Vec<Diagnostic>> {
         .iter()
         .min_by_key(|e| e.span().map_or(0, |s| s.start))
     {
-        return Err(vec![syntax_error(first)]);
+        return Err(vec![syntax_error(first, &source.text)]);
     }
     let problems = shape::check(&tree);
     if !problems.is_empty() {
@@ -216,10 +216,49 @@ fn located(error: &toml::de::Error) -> (std::ops::Range<usize>, String) {
     (error.span().unwrap_or(0..0), first_line.to_string())
 }
 
-fn syntax_error(error: &toml::de::Error) -> Diagnostic {
+fn syntax_error(error: &toml::de::Error, text: &str) -> Diagnostic {
     let (span, message) = located(error);
+    if message == "duplicate key" {
+        if let Some(diagnostic) = duplicate_key(span.clone(), text) {
+            return diagnostic;
+        }
+    }
     Diagnostic::new(Code::TomlSyntax, span, message).help(
         "fix the TOML syntax here, then run again (what follows is checked once this parses); see https://toml.io/en/v1.0.0",
+    )
+}
+
+/// A key set twice, with the line that set it first.
+fn duplicate_key(span: std::ops::Range<usize>, text: &str) -> Option<Diagnostic> {
+    let key = text.get(span.clone())?.trim_matches('"');
+    let before = &text[..span.start];
+    // The nearest earlier assignment: a duplicate is in the same table.
+    let first = before
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| {
+            line.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .last();
+    let earlier = first.map_or_else(String::new, |(n, _)| {
+        format!(" (line {} sets it first)", n + 1)
+    });
+    let help = match key {
+        "http-api" | "response-headers-policy" => format!(
+            "`{key} = …` and a `[….{key}]` table are two spellings of one setting: keep one{earlier}"
+        ),
+        _ => format!("keep one of the two{earlier}"),
+    };
+    Some(
+        Diagnostic::new(
+            Code::TomlSyntax,
+            span,
+            format!("`{key}` is set twice in the same table"),
+        )
+        .label("set again here")
+        .help(help),
     )
 }
 
