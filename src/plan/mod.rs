@@ -16,7 +16,6 @@ use serde::Serialize;
 use crate::model::{Policy, Skipped};
 use crate::render::Templates;
 use crate::source::PolicySource;
-use crate::targets::Kind;
 pub use tables::RuleTables;
 
 /// Distinct items in first-seen order, each with its index.
@@ -137,15 +136,10 @@ impl<'a> Plans<'a> {
         self.parts.iter().any(|(name, _)| *name == target)
     }
 
-    /// Drops `target`'s plan, and the plans of the targets that depend on it.
+    /// Drops `target`'s plan and records why: it renders nothing, and a target that reads its
+    /// plan finds none (the README then lists it under "Not generated").
     pub fn skip(&mut self, target: &'static str, skipped: Skipped) {
-        let dependents: Vec<&str> = crate::targets::REGISTRY
-            .iter()
-            .filter(|t| t.depends_on.contains(&target) && t.kind != Kind::Stack)
-            .map(|t| t.name)
-            .collect();
-        self.parts
-            .retain(|(name, _)| *name != target && !dependents.contains(name));
+        self.parts.retain(|(name, _)| *name != target);
         self.skipped.push(skipped);
     }
 }
