@@ -177,7 +177,7 @@ pub fn generate(
     source: &PolicySource,
 ) -> anyhow::Result<Result<Generated, Vec<Diagnostic>>> {
     let mut templates = render::Templates::new();
-    let (plans, warnings) = match planned(policy, source, &mut templates)? {
+    let (plans, warnings) = match planned(policy, source, &mut templates, |_| true)? {
         Ok(planned) => planned,
         Err(broken) => return Ok(Err(broken)),
     };
@@ -196,7 +196,8 @@ pub fn limit_diagnostics(
     source: &PolicySource,
 ) -> anyhow::Result<Vec<Diagnostic>> {
     let mut templates = render::Templates::new();
-    Ok(match planned(policy, source, &mut templates)? {
+    // Only the targets with platform limits are planned: nothing is rendered from these plans.
+    Ok(match planned(policy, source, &mut templates, |t| t.limits.is_some())? {
         Ok((_, warnings)) => warnings,
         Err(broken) => broken,
     })
@@ -212,12 +213,16 @@ fn planned<'a>(
     policy: &'a Policy,
     source: &PolicySource,
     templates: &mut render::Templates,
+    keep: impl Fn(&targets::Target) -> bool,
 ) -> anyhow::Result<Planned<'a>> {
-    let mut plans = plan::plan(policy, source, templates)?;
+    let mut plans = plan::plan(policy, source, templates, keep)?;
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     for target in targets::REGISTRY {
-        let broken = (target.limits)(&plans);
+        let Some(limits) = target.limits else {
+            continue;
+        };
+        let broken = limits(&plans);
         if broken.is_empty() {
             continue;
         }

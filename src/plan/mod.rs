@@ -144,7 +144,7 @@ impl<'a> Plans<'a> {
     }
 }
 
-/// Plans every target of a valid policy, in registry order.
+/// Plans the targets of a valid policy that `keep` selects, in registry order.
 ///
 /// # Errors
 /// Only on a bug (a template that fails to render while a plan measures its code).
@@ -152,9 +152,10 @@ pub fn plan<'a>(
     policy: &'a Policy,
     source: &PolicySource,
     templates: &mut Templates,
+    keep: impl Fn(&crate::targets::Target) -> bool,
 ) -> anyhow::Result<Plans<'a>> {
     let mut plans = Plans::new(policy, source);
-    for target in crate::targets::REGISTRY {
+    for target in crate::targets::REGISTRY.iter().filter(|t| keep(t)) {
         (target.plan)(&mut plans, templates)?;
     }
     Ok(plans)

@@ -71,8 +71,9 @@ pub struct Target {
     /// Adds its plan to `plans` (nothing when the policy does not emit it). A plan may render
     /// the code it must measure against a platform limit (CloudFront Functions).
     pub plan: fn(&mut Plans<'_>, &mut Templates) -> anyhow::Result<()>,
-    /// The platform limits its plan breaks, each a diagnostic with its fix.
-    pub limits: fn(&Plans<'_>) -> Vec<Diagnostic>,
+    /// The platform limits its plan breaks, each a diagnostic with its fix; `None` for a target
+    /// without limits (`validate` plans only the targets that have some).
+    pub limits: Option<fn(&Plans<'_>) -> Vec<Diagnostic>>,
     /// Renders its planned files, in memory.
     pub render: fn(&Plans<'_>, &mut Templates, &mut Vec<RenderedFile>) -> anyhow::Result<()>,
 }
@@ -282,11 +283,6 @@ pub(crate) fn no_checks(_: &RawPolicy) -> Option<Box<dyn Checks + '_>> {
 /// The plan of a target that plans nothing ahead of rendering.
 pub(crate) fn no_plan(_: &mut Plans<'_>, _: &mut Templates) -> anyhow::Result<()> {
     Ok(())
-}
-
-/// The limits of a target that has none.
-pub(crate) fn no_limits(_: &Plans<'_>) -> Vec<Diagnostic> {
-    Vec::new()
 }
 
 #[cfg(test)]

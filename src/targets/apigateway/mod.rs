@@ -74,7 +74,7 @@ pub static TARGET: Target = Target {
     embedded: &[MAPPING_TEMPLATE],
     checks: validate::checks,
     plan: plan_family,
-    limits: super::no_limits,
+    limits: None,
     render: render_family,
 };
 

@@ -91,7 +91,7 @@ pub static TARGET: Target = Target {
     embedded: &[COMMON],
     checks: validate::checks,
     plan: plan_family,
-    limits: limits::check,
+    limits: Some(limits::check),
     render: render_family,
 };
 

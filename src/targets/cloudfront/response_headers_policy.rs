@@ -47,7 +47,7 @@ pub static TARGET: Target = Target {
     embedded: &[],
     checks,
     plan,
-    limits: crate::targets::no_limits,
+    limits: None,
     render,
 };
 

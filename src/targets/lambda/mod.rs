@@ -69,7 +69,7 @@ pub static TARGET: Target = Target {
     embedded: &[],
     checks,
     plan,
-    limits: super::no_limits,
+    limits: None,
     render,
 };
 

@@ -45,7 +45,7 @@ pub static TARGET: Target = Target {
     embedded: &[],
     checks: super::no_checks,
     plan: super::no_plan,
-    limits: super::no_limits,
+    limits: None,
     render,
 };
 
