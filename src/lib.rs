@@ -197,10 +197,12 @@ pub fn limit_diagnostics(
 ) -> anyhow::Result<Vec<Diagnostic>> {
     let mut templates = render::Templates::new();
     // Only the targets with platform limits are planned: nothing is rendered from these plans.
-    Ok(match planned(policy, source, &mut templates, |t| t.limits.is_some())? {
-        Ok((_, warnings)) => warnings,
-        Err(broken) => broken,
-    })
+    Ok(
+        match planned(policy, source, &mut templates, |t| t.limits.is_some())? {
+            Ok((_, warnings)) => warnings,
+            Err(broken) => broken,
+        },
+    )
 }
 
 /// Every target's plan and the warnings of the targets skipped for their limits; or the limits
