@@ -99,6 +99,8 @@ codes! {
     MaxAgeAboveChromiumCap => "max-age-above-chromium-cap", Warning, "Chromium caps the preflight cache at 7200 seconds.";
     RoutePathInvalid => "route-path-invalid", Error, "A route path must be an API Gateway resource path.";
     DuplicateRoute => "duplicate-route", Error, "Two routes (or two API Gateway resources) with the same path shape.";
+    ResourceVariableSibling => "resource-variable-sibling", Error, "Two variable path parts (`{id}`, `{proxy+}`) under one API Gateway resource, which allows one; a default `/{proxy+}` in that place is left out instead (`resource-default-dropped`).";
+    ResourceDefaultDropped => "resource-default-dropped", Warning, "The default resource `/{proxy+}` is left out because a route puts another variable path part beside it; paths only it matched get no OPTIONS method.";
     GatewayResponseUnknown => "gateway-response-unknown", Error, "Not one of the 21 API Gateway gateway-response types.";
     DuplicateGatewayResponse => "duplicate-gateway-response", Error, "The same gateway-response type listed twice.";
     GatewayResponseOriginRequired => "gateway-response-origin-required", Error, "Several origins, and no choice of what gateway responses (which cannot run a mapping template) send.";
@@ -242,6 +244,7 @@ mod tests {
                 "wildcard-authorization",
                 "expose-safelisted",
                 "max-age-above-chromium-cap",
+                "resource-default-dropped",
                 "gateway-response-origin-defaulted",
                 "gateway-response-reflects",
                 "target-skipped",

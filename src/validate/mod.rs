@@ -611,6 +611,7 @@ pub fn parse_route_path(path: &str) -> Result<RoutePattern, String> {
     }
     let parts: Vec<&str> = rest.split('/').collect();
     let mut segments = Vec::new();
+    let mut names: Vec<&str> = Vec::new();
     for (index, part) in parts.iter().enumerate() {
         if part.is_empty() {
             return Err("has an empty segment (`//` or a trailing `/`)".into());
@@ -628,6 +629,11 @@ pub fn parse_route_path(path: &str) -> Result<RoutePattern, String> {
                     "has the greedy parameter `{part}` before the last segment"
                 ));
             }
+            // OpenAPI and API Gateway need each path parameter once.
+            if names.contains(&name) {
+                return Err(format!("has the parameter `{{{name}}}` twice"));
+            }
+            names.push(name);
             segments.push(if greedy {
                 Segment::Greedy
             } else {

@@ -394,3 +394,35 @@ fn without_env_validate_checks_every_environments_platform_limits() {
     let base = corsgen(dir.path(), &["emit", "p.toml", "--out", "out"]);
     assert_eq!(base.status.code(), Some(0), "the base policy still emits");
 }
+
+#[test]
+fn api_gateway_gets_one_variable_path_part_per_resource() {
+    let dir = tempfile::tempdir().unwrap();
+    // A route's {id} beside the default /{proxy+}: the default is left out, with a warning.
+    let text = "version = 1\n[cors]\nallow-origins = [\"https://a.example.com\"]\n[[route]]\npath = \"/{id}\"\n";
+    assert_eq!(
+        validate(dir.path(), text),
+        (0, vec!["resource-default-dropped".to_string()])
+    );
+    let (_, _, _) = emit(dir.path(), text);
+    let openapi: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("out/apigateway/openapi.json")).unwrap(),
+    )
+    .unwrap();
+    let paths: Vec<&String> = openapi["paths"].as_object().unwrap().keys().collect();
+    assert_eq!(paths, ["/", "/{id}"]);
+    // Written siblings, and a parameter named twice, are errors.
+    let siblings = "version = 1\n[cors]\nallow-origins = [\"https://a.example.com\"]\n[apigateway]\nresources = [\"/user/{bizId}/complaint\", \"/user/{userId}/fans\"]\n";
+    assert_eq!(
+        validate(dir.path(), siblings),
+        (3, vec!["resource-variable-sibling".to_string()])
+    );
+    let twice = "version = 1\n[cors]\nallow-origins = [\"https://a.example.com\"]\n[[route]]\npath = \"/a/{id}/{id}\"\n";
+    assert_eq!(
+        validate(dir.path(), twice),
+        (3, vec!["route-path-invalid".to_string()])
+    );
+    // The same name under one parent is one resource: fine.
+    let shared = "version = 1\n[cors]\nallow-origins = [\"https://a.example.com\"]\n[apigateway]\nresources = [\"/user/{id}/complaint\", \"/user/{id}/fans\"]\n";
+    assert_eq!(validate(dir.path(), shared), (0, vec![]));
+}

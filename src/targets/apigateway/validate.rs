@@ -152,7 +152,12 @@ fn check_static(
     let settings = table.map(Spanned::get_ref);
     let mut shapes: HashMap<Vec<Segment>, String> = HashMap::new();
     let mut resources = Vec::new();
-    let mut add = |path: &str, pattern: RoutePattern, resources: &mut Vec<Resource>| {
+    // Where each resource comes from: its span in the policy, `None` for a default one.
+    let mut written: Vec<Option<Range<usize>>> = Vec::new();
+    let mut add = |path: &str,
+                   pattern: RoutePattern,
+                   at: Option<Range<usize>>,
+                   resources: &mut Vec<Resource>| {
         if shapes.contains_key(&pattern.segments) {
             return false;
         }
@@ -161,6 +166,7 @@ fn check_static(
             path: path.to_string(),
             pattern,
         });
+        written.push(at);
         true
     };
     match settings.and_then(|s| s.resources.as_ref()) {
@@ -169,7 +175,7 @@ fn check_static(
                 let path = item.get_ref();
                 match parse_route_path(path) {
                     Ok(pattern) => {
-                        if !add(path, pattern, &mut resources) {
+                        if !add(path, pattern, Some(item.span()), &mut resources) {
                             push(
                                 Diagnostic::new(
                                     Code::DuplicateRoute,
@@ -194,16 +200,23 @@ fn check_static(
         None => {
             for path in DEFAULT_RESOURCES {
                 if let Ok(pattern) = parse_route_path(path) {
-                    add(path, pattern, &mut resources);
+                    add(path, pattern, None, &mut resources);
                 }
             }
         }
     }
     for (route, pattern) in raw.route.iter().zip(route_patterns) {
         if let Some(pattern) = pattern {
-            add(route.path.get_ref(), pattern.clone(), &mut resources);
+            add(
+                route.path.get_ref(),
+                pattern.clone(),
+                Some(route.path.span()),
+                &mut resources,
+            );
         }
     }
+    let resources = one_variable_child(resources, &written, push);
+    let mut resources = resources;
     resources.sort_by(|a, b| {
         (a.pattern.specificity_key(), &a.path).cmp(&(b.pattern.specificity_key(), &b.path))
     });
@@ -216,6 +229,88 @@ fn check_static(
         resources,
         gateway_responses,
     }
+}
+
+/// API Gateway allows one variable path part (`{id}` or `{proxy+}`) among a resource's
+/// children ("A sibling ({id}) of this resource already has a variable path part -- only one is
+/// allowed"). A default resource (`/{proxy+}`) that would be such a sibling is left out, with a
+/// warning; two written ones are an error at the later one.
+fn one_variable_child(
+    resources: Vec<Resource>,
+    written: &[Option<Range<usize>>],
+    push: &mut dyn FnMut(Diagnostic),
+) -> Vec<Resource> {
+    // Each variable path part, by the path of the resource above it: (part, resource index).
+    let mut children: Vec<(String, String, usize)> = Vec::new();
+    for (index, resource) in resources.iter().enumerate() {
+        let parts: Vec<&str> = resource.path.split('/').filter(|p| !p.is_empty()).collect();
+        for (depth, part) in parts.iter().enumerate() {
+            if part.starts_with('{') {
+                let parent = format!("/{}", parts[..depth].join("/"));
+                children.push((parent, (*part).to_string(), index));
+            }
+        }
+    }
+    let mut dropped: Vec<usize> = Vec::new();
+    let mut reported: Vec<(usize, usize)> = Vec::new();
+    for (i, (parent, part, first)) in children.iter().enumerate() {
+        for (other_parent, other_part, second) in &children[i + 1..] {
+            if parent != other_parent || part == other_part || first == second {
+                continue;
+            }
+            let (a, b) = (*first.min(second), *first.max(second));
+            if dropped.contains(&a) || dropped.contains(&b) || reported.contains(&(a, b)) {
+                continue;
+            }
+            reported.push((a, b));
+            let (kept, default) = match (&written[a], &written[b]) {
+                (_, None) => (a, b),
+                (None, _) => (b, a),
+                (Some(_), Some(_)) => {
+                    let later = written[b].clone().unwrap_or_default();
+                    push(
+                        Diagnostic::new(
+                            Code::ResourceVariableSibling,
+                            later,
+                            format!(
+                                "{:?} puts `{}` under {parent:?}, where {:?} already has `{}`: API Gateway allows one variable path part per resource",
+                                resources[b].path,
+                                if *second == b { other_part } else { part },
+                                resources[a].path,
+                                if *first == a { part } else { other_part },
+                            ),
+                        )
+                        .label("a second variable path part here")
+                        .help("give both paths the same parameter name, or make one of them a literal segment (API Gateway cannot deploy both)"),
+                    );
+                    continue;
+                }
+            };
+            dropped.push(default);
+            let gone = &resources[default].path;
+            let parent_path = if parent == "/" { "" } else { parent.as_str() };
+            push(
+                Diagnostic::new(
+                    Code::ResourceDefaultDropped,
+                    written[kept].clone().unwrap_or_default(),
+                    format!(
+                        "the default resource {gone:?} is left out: {:?} already puts a variable path part under {parent:?}, and API Gateway allows one per resource",
+                        resources[kept].path
+                    ),
+                )
+                .label("the variable path part API Gateway keeps")
+                .help(format!(
+                    "preflights to paths under {parent_path}/ that no other resource matches (for example {parent_path}/a/b) then have no OPTIONS method and get 403: list the resources you need in resources = [...] in [apigateway]"
+                )),
+            );
+        }
+    }
+    resources
+        .into_iter()
+        .enumerate()
+        .filter(|(index, _)| !dropped.contains(index))
+        .map(|(_, r)| r)
+        .collect()
 }
 
 fn gateway_response_types(
