@@ -108,6 +108,8 @@ codes! {
     GatewayResponseReflects => "gateway-response-reflects", Warning, "Gateway responses echo any Origin, so every site can read API Gateway's error responses.";
     GatewayResponseReflectWithCredentials => "gateway-response-reflect-with-credentials", Error, "Echoing any Origin together with credentials lets every site read credentialed error responses.";
     ApigatewayUnquotable => "apigateway-unquotable", Error, "A value with `'` cannot be written as an API Gateway static mapping value.";
+    ApigatewayLimit => "apigateway-limit", Error, "A REST artifact would pass an API Gateway or CloudFormation limit: a 300 KB mapping template, a 6 MB OpenAPI import, 500 resources, 200 parameters or 1 MB per template.";
+    CloudformationFromS3 => "cloudformation-too-large-inline", Warning, "The CloudFormation template is over 51,200 bytes: CloudFormation takes it only from S3.";
     KeyValueStoreRuntime => "key-value-store-runtime", Error, "A CloudFront KeyValueStore needs `runtime = \"cloudfront-js-2.0\"`.";
     CloudFrontFunctionTooLarge => "cloudfront-function-too-large", Error, "A CloudFront Function would exceed CloudFront's 10,240-byte limit.";
     KeyValueStoreLimit => "key-value-store-limit", Error, "The KeyValueStore data would exceed a CloudFront KeyValueStore limit.";
@@ -247,6 +249,7 @@ mod tests {
                 "resource-default-dropped",
                 "gateway-response-origin-defaulted",
                 "gateway-response-reflects",
+                "cloudformation-too-large-inline",
                 "target-skipped",
             ]
         );

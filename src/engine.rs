@@ -607,6 +607,7 @@ mod tests {
             resources: vec![],
             gateway_responses: vec!["DEFAULT_4XX", "AUTHORIZER_FAILURE"],
             gateway_origin: GatewayOrigin::Static("https://example.com".into()),
+            resources_span: 0..0,
         });
         let unauthorized =
             gateway_response(&p, "unauthorized", Some("https://a.example.com"), None).unwrap();

@@ -205,8 +205,8 @@ pub fn limit_diagnostics(
     )
 }
 
-/// Every target's plan and the warnings of the targets skipped for their limits; or the limits
-/// broken.
+/// Every target's plan and the warnings of its limits (targets skipped for one, advice); or
+/// the limits broken, with those warnings.
 type Planned<'a> = Result<(plan::Plans<'a>, Vec<Diagnostic>), Vec<Diagnostic>>;
 
 /// Plans every target and checks each one's platform limits: with `enabled = "if-fits"` a
@@ -224,7 +224,9 @@ fn planned<'a>(
         let Some(limits) = target.limits else {
             continue;
         };
-        let broken = limits(&plans);
+        let (broken, advice): (Vec<Diagnostic>, Vec<Diagnostic>) =
+            limits(&plans).into_iter().partition(Diagnostic::is_error);
+        warnings.extend(advice);
         if broken.is_empty() {
             continue;
         }
@@ -265,6 +267,7 @@ fn planned<'a>(
     Ok(if errors.is_empty() {
         Ok((plans, warnings))
     } else {
+        errors.extend(warnings);
         Err(errors)
     })
 }

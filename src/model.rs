@@ -66,6 +66,9 @@ pub struct ApiGateway {
     pub gateway_responses: Vec<&'static str>,
     /// What gateway responses send as `Access-Control-Allow-Origin`.
     pub gateway_origin: GatewayOrigin,
+    /// Where the resources are written: `resources` in `[apigateway]`, else that table, else
+    /// `[cors]` (the defaults and the routes).
+    pub resources_span: std::ops::Range<usize>,
 }
 
 /// A REST API resource.

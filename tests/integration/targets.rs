@@ -426,3 +426,40 @@ fn api_gateway_gets_one_variable_path_part_per_resource() {
     let shared = "version = 1\n[cors]\nallow-origins = [\"https://a.example.com\"]\n[apigateway]\nresources = [\"/user/{id}/complaint\", \"/user/{id}/fans\"]\n";
     assert_eq!(validate(dir.path(), shared), (0, vec![]));
 }
+
+#[test]
+fn api_gateway_limits_are_checked_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    // Ten thousand exact origins: a mapping template over API Gateway's 300 KB.
+    let origins: Vec<String> = (0..10_000)
+        .map(|i| format!("\"https://site{i}.example-{i}.com\""))
+        .collect();
+    let base = format!(
+        "version = 1\n[cors]\nallow-origins = [{}]\n[cloudfront]\nkey-value-store = \"if-needed\"\n",
+        origins.join(", ")
+    );
+    let text = format!("{base}[apigateway]\ngateway-response-origin = \"first\"\n");
+    let (code, codes) = validate(dir.path(), &text);
+    assert_eq!(code, 3);
+    assert_eq!(
+        codes,
+        ["apigateway-limit", "cloudformation-too-large-inline"]
+    );
+    let out = corsgen(dir.path(), &["validate", "p.toml"]);
+    let human = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        human.contains("over API Gateway's 307200-byte limit"),
+        "{human}"
+    );
+    let (code, files, _) = emit(dir.path(), &text);
+    assert_eq!(code, 3);
+    assert!(files.is_empty(), "nothing is written: {files:?}");
+    // Under "if-fits" the REST artifacts are skipped; CloudFront's KeyValueStore carries them.
+    let if_fits =
+        format!("{base}[apigateway]\ngateway-response-origin = \"first\"\nenabled = \"if-fits\"\n");
+    let (code, files, readme) = emit(dir.path(), &if_fits);
+    assert_eq!(code, 0);
+    assert!(!files.contains(&"apigateway/openapi.json".to_string()));
+    assert!(files.contains(&"cloudfront/key-value-store.json".to_string()));
+    assert!(readme.contains("**the API Gateway artifacts**"), "{readme}");
+}

@@ -7,6 +7,7 @@
 
 pub mod http_api;
 mod json;
+pub mod limits;
 pub mod plan;
 pub mod table;
 mod validate;
@@ -74,15 +75,45 @@ pub static TARGET: Target = Target {
     embedded: &[MAPPING_TEMPLATE],
     checks: validate::checks,
     plan: plan_family,
-    limits: None,
+    limits: Some(limits::check),
     render: render_family,
 };
 
-fn plan_family(plans: &mut Plans<'_>, _: &mut Templates) -> anyhow::Result<()> {
-    if let Some(api) = &plans.policy.apigateway {
-        let context = plan::plan(plans.policy, api, &plans.header);
-        plans.insert(TARGET.name, context);
-    }
+/// The family's plan: the view model, and its files rendered (their sizes and counts are
+/// checked against API Gateway's and CloudFormation's limits before anything is written).
+#[derive(Debug)]
+pub struct ApiGatewayPlan {
+    /// The view model.
+    pub context: ApiGatewayContext,
+    /// The mapping templates, rendered.
+    pub vtl: Vec<String>,
+    /// Every file of the family, rendered.
+    pub files: Vec<RenderedFile>,
+}
+
+fn plan_family(plans: &mut Plans<'_>, templates: &mut Templates) -> anyhow::Result<()> {
+    let Some(api) = &plans.policy.apigateway else {
+        return Ok(());
+    };
+    let context = plan::plan(plans.policy, api, &plans.header);
+    let (data, vtl) = template_data(&context, templates)?;
+    let files = vec![
+        render::serialized(&OPENAPI, json::rest_openapi(&context, &vtl))?,
+        templates.file(&CLOUDFORMATION, &data)?,
+        templates.file(&TERRAFORM, &data)?,
+        render::serialized(
+            &INTEGRATION_RESPONSES,
+            json::integration_responses(&context, &vtl),
+        )?,
+    ];
+    plans.insert(
+        TARGET.name,
+        ApiGatewayPlan {
+            context,
+            vtl,
+            files,
+        },
+    );
     Ok(())
 }
 
@@ -106,23 +137,11 @@ fn template_data(
 
 fn render_family(
     plans: &Plans<'_>,
-    templates: &mut Templates,
+    _: &mut Templates,
     out: &mut Vec<RenderedFile>,
 ) -> anyhow::Result<()> {
-    let Some(context) = plans.get::<ApiGatewayContext>(TARGET.name) else {
-        return Ok(());
-    };
-    let (data, vtl) = template_data(context, templates)?;
-    out.push(render::serialized(
-        &OPENAPI,
-        json::rest_openapi(context, &vtl),
-    )?);
-    for template in [&CLOUDFORMATION, &TERRAFORM] {
-        out.push(templates.file(template, &data)?);
+    if let Some(planned) = plans.get::<ApiGatewayPlan>(TARGET.name) {
+        out.extend(planned.files.iter().cloned());
     }
-    out.push(render::serialized(
-        &INTEGRATION_RESPONSES,
-        json::integration_responses(context, &vtl),
-    )?);
     Ok(())
 }

@@ -22,6 +22,7 @@ use crate::validate::parse_route_path;
 /// `[apigateway]` as far as it does not depend on the environment.
 struct Static {
     resources: Vec<Resource>,
+    resources_span: Range<usize>,
     gateway_responses: Vec<&'static str>,
 }
 
@@ -137,6 +138,7 @@ impl Checks for ApiGatewayChecks<'_> {
                 resources: statics.resources,
                 gateway_responses: statics.gateway_responses,
                 gateway_origin,
+                resources_span: statics.resources_span,
             });
         }
     }
@@ -225,8 +227,14 @@ fn check_static(
         Some(list) => gateway_response_types(list, push),
         None => DEFAULT_GATEWAY_RESPONSES.to_vec(),
     };
+    let resources_span = settings
+        .and_then(|s| s.resources.as_ref())
+        .map(Spanned::span)
+        .or_else(|| table.map(Spanned::span))
+        .unwrap_or_else(|| raw.cors.span());
     Static {
         resources,
+        resources_span,
         gateway_responses,
     }
 }

@@ -13,7 +13,7 @@ use crate::plan::tables::describe_rules;
 use crate::plan::{Header, Plans};
 use crate::policy::LambdaLanguage;
 use crate::render::{RenderedFile, Template, Templates};
-use crate::targets::apigateway::{self, ApiGatewayContext};
+use crate::targets::apigateway;
 use crate::targets::cloudfront::plan::{Names, StoreEntry};
 use crate::targets::cloudfront::{self, CloudFrontPlan};
 use crate::targets::fit::StaticContext;
@@ -149,7 +149,9 @@ fn describe(path: &str) -> &'static str {
 /// The README's view model: the plans, and the files rendered before it.
 fn readme(plans: &Plans<'_>, files: &[RenderedFile]) -> ReadmeContext {
     let policy = plans.policy;
-    let api = plans.get::<ApiGatewayContext>(apigateway::TARGET.name);
+    let api = plans
+        .get::<apigateway::ApiGatewayPlan>(apigateway::TARGET.name)
+        .map(|p| &p.context);
     let http_api = plans.emits(apigateway::http_api::TARGET.name);
     let cloudfront = plans.get::<CloudFrontPlan>(cloudfront::TARGET.name);
     // In the order the targets rendered them: family by family.
