@@ -198,11 +198,26 @@ pub(super) fn plan(
         preflight_refused: engine::PREFLIGHT_REFUSED,
         store,
         store_header_key: STORE_HEADER_KEY,
-        store_header_value: header.lines.join(" "),
+        store_header_value: store_value(&header.lines.join(" ")),
         cache_key_headers: &CACHE_KEY_HEADERS,
         names: names(policy),
         code: FunctionCode::default(),
     }
+}
+
+/// A KeyValueStore value holds at most 1,024 bytes: the generated-file header (which names
+/// the policy, whose name has no length limit) is cut there, on a character boundary, with `…`.
+fn store_value(text: &str) -> String {
+    const LIMIT: usize = 1_024;
+    if text.len() <= LIMIT {
+        return text.to_string();
+    }
+    let keep = LIMIT - '…'.len_utf8();
+    let cut = (0..=keep)
+        .rev()
+        .find(|i| text.is_char_boundary(*i))
+        .unwrap_or(0);
+    format!("{}…", &text[..cut])
 }
 
 /// The functions' host list: space-separated items, each a host, or `label,label/parent` for
@@ -262,14 +277,32 @@ pub(super) fn names(policy: &Policy) -> Names {
         base = base.replace("--", "-");
     }
     let mut base = base.trim_matches('-').to_string();
-    base.truncate(24);
+    base.truncate(16);
+    if base.trim_matches('-').is_empty() {
+        base = "corsgen".to_string();
+    }
     if let Some(env) = &policy.env {
         let mut env = env.clone();
         env.truncate(14);
         base = format!("{}-{env}", base.trim_end_matches('-'));
     }
-    let base = base.trim_matches('-');
-    let base = if base.is_empty() { "corsgen" } else { base };
+    // Names are unique per account: the cut name and environment get a digest of the whole
+    // ones, so two policies whose names start alike never share a function or a policy.
+    let digest = {
+        use sha2::{Digest as _, Sha256};
+        let mut hash = Sha256::new();
+        hash.update(policy.name.as_bytes());
+        hash.update([0]);
+        hash.update(policy.env.as_deref().unwrap_or_default().as_bytes());
+        hash.finalize()
+    };
+    let base = format!(
+        "{}-{:02x}{:02x}{:02x}",
+        base.trim_matches('-'),
+        digest[0],
+        digest[1],
+        digest[2]
+    );
     Names {
         viewer_request: format!("{base}-cors-viewer-request"),
         viewer_response: format!("{base}-cors-viewer-response"),
@@ -299,6 +332,16 @@ mod tests {
     }
 
     #[test]
+    fn a_store_value_is_cut_at_1024_bytes_on_a_character_boundary() {
+        assert_eq!(super::store_value("short"), "short");
+        let long = "é".repeat(600);
+        let value = super::store_value(&long);
+        assert!(value.len() <= 1_024, "{}", value.len());
+        assert!(value.ends_with('…'));
+        assert!(value.len() > 1_000);
+    }
+
+    #[test]
     fn names_are_cloudfront_names() {
         let text = "version = 1\nname = \"it's a very long \\\"quoted\\\" name é with spaces and more\"\n[cors]\nallow-origins = [\"https://a.example\"]\n[env.production-eu-west]\n";
         let source = crate::source::PolicySource::new("p.toml", text);
@@ -322,9 +365,21 @@ mod tests {
             );
             assert!(!name.contains("--"), "{name}");
         }
-        assert_eq!(
-            names.viewer_request,
-            "it-s-a-very-long-quoted-production-eu-cors-viewer-request"
+        assert!(
+            names
+                .viewer_request
+                .starts_with("it-s-a-very-long-production-eu-"),
+            "{}",
+            names.viewer_request
         );
+        // Two names alike in their first characters still get their own resources.
+        let other = crate::load_source(
+            crate::source::PolicySource::new("p.toml", &text.replace("more", "less")),
+            Some("production-eu-west"),
+        )
+        .unwrap()
+        .policy
+        .unwrap();
+        assert_ne!(super::names(&other).viewer_request, names.viewer_request);
     }
 }

@@ -14,7 +14,7 @@
 #   allowed_methods = ["GET", "HEAD", "OPTIONS", ...]
 
 resource "aws_cloudfront_function" "cors_viewer_request" {
-  name    = "orders-api-cors-viewer-request"
+  name    = "orders-api-2b67ae-cors-viewer-request"
   runtime = "cloudfront-js-2.0"
   comment = "CORS preflights answered at the edge (corsgen)"
   publish = true
@@ -22,7 +22,7 @@ resource "aws_cloudfront_function" "cors_viewer_request" {
 }
 
 resource "aws_cloudfront_function" "cors_viewer_response" {
-  name    = "orders-api-cors-viewer-response"
+  name    = "orders-api-2b67ae-cors-viewer-response"
   runtime = "cloudfront-js-2.0"
   comment = "CORS headers for allowlisted origins only (corsgen)"
   publish = true
@@ -30,7 +30,7 @@ resource "aws_cloudfront_function" "cors_viewer_response" {
 }
 
 resource "aws_cloudfront_cache_policy" "cors" {
-  name        = "orders-api-cors-origin-in-cache-key"
+  name        = "orders-api-2b67ae-cors-origin-in-cache-key"
   comment     = "Origin in the cache key: one site's CORS answer is never served to another (corsgen)"
   min_ttl     = 0
   default_ttl = 0

@@ -9,7 +9,7 @@
 # Attach it with response_headers_policy_id on the cache behavior.
 
 resource "aws_cloudfront_response_headers_policy" "cors" {
-  name    = "orders-api-dev-cors"
+  name    = "orders-api-dev-4ebe5b-cors"
   comment = "CORS (corsgen)"
 
   cors_config {

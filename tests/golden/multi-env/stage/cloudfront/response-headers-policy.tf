@@ -9,7 +9,7 @@
 # Attach it with response_headers_policy_id on the cache behavior.
 
 resource "aws_cloudfront_response_headers_policy" "cors" {
-  name    = "billing-api-stage-cors"
+  name    = "billing-api-stage-0bc121-cors"
   comment = "CORS (corsgen)"
 
   cors_config {
