@@ -170,10 +170,24 @@ function apply(event, response, headers) {
 
 /** Wraps an async Lambda handler: answers preflights without calling it, and puts the policy's
  * CORS headers on everything it returns. */
+// What a handler that threw answers, like API Gateway's own 502 body but readable by the page.
+const INTERNAL_ERROR = {
+  statusCode: 500,
+  headers: { "Content-Type": "application/json" },
+  body: JSON.stringify({ message: "Internal server error" }),
+};
+
 export function withCors(handler) {
   return async function corsHandler(event, context) {
     const { status, headers } = decide(event);
     if (status !== null) return { statusCode: status, headers, body: "" };
-    return apply(event, await handler(event, context), headers);
+    let response;
+    try {
+      response = await handler(event, context);
+    } catch (error) {
+      console.error("the handler threw; answering 500", error);
+      response = { ...INTERNAL_ERROR, headers: { ...INTERNAL_ERROR.headers } };
+    }
+    return apply(event, response, headers);
   };
 }

@@ -171,6 +171,14 @@ def _apply(event, response, headers):
     return response
 
 
+# What a handler that raised answers, like API Gateway's own 502 body but readable by the page.
+_INTERNAL_ERROR = {
+    "statusCode": 500,
+    "headers": {"Content-Type": "application/json"},
+    "body": json.dumps({"message": "Internal server error"}, separators=(",", ":")),
+}
+
+
 def with_cors(handler):
     """Wraps a Lambda handler: answers preflights without calling it, and puts the policy's
     CORS headers on everything it returns."""
@@ -180,6 +188,11 @@ def with_cors(handler):
         status, headers = _decide(event)
         if status is not None:
             return {"statusCode": status, "headers": headers, "body": ""}
-        return _apply(event, handler(event, context), headers)
+        try:
+            response = handler(event, context)
+        except Exception:  # noqa: BLE001 - answered, with CORS headers, and logged
+            logging.getLogger(__name__).exception("the handler raised; answering 500")
+            response = dict(_INTERNAL_ERROR, headers=dict(_INTERNAL_ERROR["headers"]))
+        return _apply(event, response, headers)
 
     return wrapper

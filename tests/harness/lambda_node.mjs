@@ -1,5 +1,6 @@
 // Runs generated Node snippets against a batch of API Gateway events.
 // stdin: {"modules": [path, ...], "cases": [{"module": i, "event": {...}, "response": {...}}]}
+// (a response {"__throw__": message} makes the handler throw instead)
 // stdout: one result per case, in order.
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
@@ -13,6 +14,7 @@ for (const c of batch.cases) {
   let called = false;
   const handler = async () => {
     called = true;
+    if (c.response && c.response.__throw__) throw new Error(c.response.__throw__);
     return c.response === undefined ? undefined : JSON.parse(JSON.stringify(c.response));
   };
   const wrapped = await module.withCors(handler)(c.event, {});

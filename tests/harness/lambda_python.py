@@ -1,6 +1,7 @@
 """Runs generated Python snippets against a batch of API Gateway events.
 
 stdin: {"modules": [path, ...], "cases": [{"module": i, "event": {...}, "response": {...}}]}
+(a response {"__throw__": message} makes the handler raise instead)
 stdout: one result per case, in order.
 """
 import importlib.util
@@ -26,6 +27,8 @@ def main():
 
         def handler(event, context, _response=case["response"]):
             called.append(True)
+            if isinstance(_response, dict) and "__throw__" in _response:
+                raise RuntimeError(_response["__throw__"])
             return json.loads(json.dumps(_response))
 
         wrapped = module.with_cors(handler)(event, None)

@@ -214,7 +214,9 @@ fn event(
 }
 
 fn handler_response(version2: bool, variant: usize) -> Value {
-    match variant % 5 {
+    match variant % 6 {
+        // The handler raises: the wrapper answers 500 with the CORS headers.
+        5 => json!({"__throw__": "handler failed"}),
         0 => {
             json!({"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": "{}"})
         }
@@ -360,6 +362,12 @@ fn lambda_snippets_agree_with_the_engine_in_python_and_node() {
                             },
                             rule.credentials
                         ));
+                        if response.get("__throw__").is_some()
+                            && decision.preflight_status.is_none()
+                            && origin.is_some()
+                        {
+                            coverage.insert(format!("handler raised, origin allowed={allowed}"));
+                        }
                         cases.push(json!({
                             "module": module,
                             "event": event(version2, counter, method, path, origin.as_deref(), *acrm),
@@ -386,6 +394,8 @@ fn lambda_snippets_agree_with_the_engine_in_python_and_node() {
         "v2 actual allowed credentials=false",
         "v2 actual absent credentials=true",
         "v1 preflight allowed credentials=false",
+        "handler raised, origin allowed=true",
+        "handler raised, origin allowed=false",
     ] {
         assert!(
             coverage.contains(needed),
@@ -429,6 +439,17 @@ fn lambda_snippets_agree_with_the_engine_in_python_and_node() {
                 None => {
                     assert_eq!(result["preflight"], Value::Null, "{context}");
                     assert_eq!(result["handler_called"], true, "{context}");
+                    // What a wrapper answers for a handler that raised.
+                    let thrown = json!({
+                        "statusCode": 500,
+                        "headers": {"Content-Type": "application/json"},
+                        "body": "{\"message\":\"Internal server error\"}"
+                    });
+                    let response = if response.get("__throw__").is_some() {
+                        &thrown
+                    } else {
+                        response
+                    };
                     let want_status = response.get("statusCode").cloned().unwrap_or(json!(200));
                     assert_eq!(result["wrapped"]["statusCode"], want_status, "{context}");
                     if response.get("statusCode").is_some() {

@@ -18,10 +18,14 @@ with_cors answers preflights itself when OPTIONS reaches the function, and owns 
 of every other response: it drops any Access-Control-* header the handler set, adds the policy's,
 and merges Vary. cors_headers(event) and preflight_response(event) serve handlers that build
 their responses themselves. Nothing is cached between invocations.
+
+An exception the handler raises is logged and answered 500 with the CORS headers: escaping, it
+would become API Gateway's 502 without them, which the browser reports as a CORS error instead.
 """
 
 import functools
 import json
+import logging
 
 __all__ = ["POLICY_NAME", "cors_headers", "preflight_response", "with_cors"]
 
@@ -235,6 +239,14 @@ def _apply(event, response, headers):
     return response
 
 
+# What a handler that raised answers, like API Gateway's own 502 body but readable by the page.
+_INTERNAL_ERROR = {
+    "statusCode": 500,
+    "headers": {"Content-Type": "application/json"},
+    "body": json.dumps({"message": "Internal server error"}, separators=(",", ":")),
+}
+
+
 def with_cors(handler):
     """Wraps a Lambda handler: answers preflights without calling it, and puts the policy's
     CORS headers on everything it returns."""
@@ -244,6 +256,11 @@ def with_cors(handler):
         status, headers = _decide(event)
         if status is not None:
             return {"statusCode": status, "headers": headers, "body": ""}
-        return _apply(event, handler(event, context), headers)
+        try:
+            response = handler(event, context)
+        except Exception:  # noqa: BLE001 - answered, with CORS headers, and logged
+            logging.getLogger(__name__).exception("the handler raised; answering 500")
+            response = dict(_INTERNAL_ERROR, headers=dict(_INTERNAL_ERROR["headers"]))
+        return _apply(event, response, headers)
 
     return wrapper

@@ -15,6 +15,9 @@
 // headers of every other response: it drops any Access-Control-* header the handler set, adds
 // the policy's, and merges Vary. corsHeaders(event) and preflightResponse(event) serve handlers
 // that build their responses themselves. Nothing is cached between invocations.
+//
+// An error the handler throws is logged and answered 500 with the CORS headers: escaping, it
+// would become API Gateway's 502 without them, which the browser reports as a CORS error.
 
 export const POLICY_NAME = "public-catalog";
 
@@ -221,10 +224,24 @@ function apply(event, response, headers) {
 
 /** Wraps an async Lambda handler: answers preflights without calling it, and puts the policy's
  * CORS headers on everything it returns. */
+// What a handler that threw answers, like API Gateway's own 502 body but readable by the page.
+const INTERNAL_ERROR = {
+  statusCode: 500,
+  headers: { "Content-Type": "application/json" },
+  body: JSON.stringify({ message: "Internal server error" }),
+};
+
 export function withCors(handler) {
   return async function corsHandler(event, context) {
     const { status, headers } = decide(event);
     if (status !== null) return { statusCode: status, headers, body: "" };
-    return apply(event, await handler(event, context), headers);
+    let response;
+    try {
+      response = await handler(event, context);
+    } catch (error) {
+      console.error("the handler threw; answering 500", error);
+      response = { ...INTERNAL_ERROR, headers: { ...INTERNAL_ERROR.headers } };
+    }
+    return apply(event, response, headers);
   };
 }
