@@ -70,8 +70,16 @@ impl Method {
 
     /// Whether the answer must equal the engine's header for header: always through a mapping
     /// template; for static values only when the engine allows the origin (otherwise the static
-    /// answer must merely leave the browser blocking it).
+    /// answer must merely leave the browser blocking it). Static values are only ever `*`: a
+    /// listed origin, even the only one, goes through a template, so that a refused origin
+    /// gets the engine's 403 and not another site's Access-Control-Allow-Origin.
     fn exact(&self, decision: &Decision) -> bool {
+        assert!(
+            self.template.is_some()
+                || self.parameters.get(engine::ACAO).map(String::as_str) == Some("'*'"),
+            "a static answer for listed origins: {:?}",
+            self.parameters
+        );
         self.template.is_some() || decision.headers.iter().any(|(k, _)| *k == engine::ACAO)
     }
 }

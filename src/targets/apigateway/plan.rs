@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::engine::{self, ACAO, VARY};
-use crate::model::{ApiGateway, GatewayOrigin, OriginAnswer, Policy, Rule};
+use crate::model::{AllowedOrigins, ApiGateway, GatewayOrigin, Policy, Rule};
 use crate::origin::LABEL_RUN_REGEX;
 
 use crate::plan::tables::{describe_rule, pairs, HeaderPair};
@@ -171,9 +171,12 @@ fn responses(rule: &Rule, preflight: bool, templates: &mut Interner<MappingTempl
     } else {
         "200".to_string()
     };
-    match rule.origins.answer() {
-        OriginAnswer::Static(origin) => {
-            let mut parameters: Vec<Entry> = std::iter::once((ACAO, origin.to_string()))
+    // Any origin is one static answer. An allowlist, even of one origin, goes through a mapping
+    // template, so that an origin it does not list gets the engine's answer (403 to a
+    // preflight, no CORS headers), not a static Access-Control-Allow-Origin for another site.
+    match &rule.origins {
+        AllowedOrigins::Any => {
+            let mut parameters: Vec<Entry> = std::iter::once((ACAO, "*".to_string()))
                 .chain(rest)
                 .map(|(name, value)| Entry {
                     key: method_header(name),
@@ -190,7 +193,7 @@ fn responses(rule: &Rule, preflight: bool, templates: &mut Interner<MappingTempl
                 refused_status: None,
             }
         }
-        OriginAnswer::Allowlist(list) => {
+        AllowedOrigins::List(list) => {
             let template = templates.intern(MappingTemplate {
                 preflight,
                 exact: list.exact.clone(),

@@ -66,18 +66,26 @@ resource "aws_api_gateway_method_response" "cors_preflight_root" {
   }
 }
 
+resource "aws_api_gateway_method_response" "cors_preflight_root_refused" {
+  rest_api_id = var.rest_api_id
+  resource_id = var.resource_ids["/"]
+  http_method = aws_api_gateway_method.cors_preflight_root.http_method
+  status_code = "403"
+  response_parameters = {
+    "method.response.header.Vary" = true
+  }
+}
+
 resource "aws_api_gateway_integration_response" "cors_preflight_root" {
   rest_api_id = var.rest_api_id
   resource_id = var.resource_ids["/"]
   http_method = aws_api_gateway_method.cors_preflight_root.http_method
   status_code = aws_api_gateway_method_response.cors_preflight_root.status_code
   response_parameters = {
-    "method.response.header.Access-Control-Allow-Origin" = "'https://billing.example.com'"
-    "method.response.header.Access-Control-Allow-Credentials" = "'true'"
-    "method.response.header.Access-Control-Allow-Methods" = "'PUT,DELETE'"
-    "method.response.header.Access-Control-Allow-Headers" = "'Content-Type,Authorization'"
-    "method.response.header.Access-Control-Max-Age" = "'7200'"
     "method.response.header.Vary" = "'Origin'"
+  }
+  response_templates = {
+    "application/json" = "## corsgen: preflight CORS headers for an allowlist of origins.\n## Origin is read from the request headers only (never from the lookup that searches the query\n## string first, which a ?origin= parameter could spoof); exact origins are compared whole,\n## wildcards on a DNS-label boundary.\n## Each override is set at most once.\n#set($corsgenHeaders = $input.params().header)\n#set($corsgenOrigin = $corsgenHeaders.get('Origin'))\n#if(\"$!corsgenOrigin\" == \"\")\n#set($corsgenOrigin = $corsgenHeaders.get('origin'))\n#end\n#set($corsgenOrigin = \"$!corsgenOrigin\")\n#set($corsgenExact = ['https://billing.example.com'])\n#set($corsgenAllowed = $corsgenExact.contains($corsgenOrigin))\n#if($corsgenAllowed)\n#set($context.responseOverride.header.Access-Control-Allow-Origin = $corsgenOrigin)\n#set($context.responseOverride.header.Access-Control-Allow-Credentials = 'true')\n#set($context.responseOverride.header.Access-Control-Allow-Methods = 'PUT,DELETE')\n#set($context.responseOverride.header.Access-Control-Allow-Headers = 'Content-Type,Authorization')\n#set($context.responseOverride.header.Access-Control-Max-Age = '7200')\n#else\n#set($context.responseOverride.status = 403)\n#end"
   }
   depends_on = [aws_api_gateway_integration.cors_preflight_root]
 }
@@ -124,18 +132,26 @@ resource "aws_api_gateway_method_response" "cors_preflight_invoices" {
   }
 }
 
+resource "aws_api_gateway_method_response" "cors_preflight_invoices_refused" {
+  rest_api_id = var.rest_api_id
+  resource_id = var.resource_ids["/invoices"]
+  http_method = aws_api_gateway_method.cors_preflight_invoices.http_method
+  status_code = "403"
+  response_parameters = {
+    "method.response.header.Vary" = true
+  }
+}
+
 resource "aws_api_gateway_integration_response" "cors_preflight_invoices" {
   rest_api_id = var.rest_api_id
   resource_id = var.resource_ids["/invoices"]
   http_method = aws_api_gateway_method.cors_preflight_invoices.http_method
   status_code = aws_api_gateway_method_response.cors_preflight_invoices.status_code
   response_parameters = {
-    "method.response.header.Access-Control-Allow-Origin" = "'https://billing.example.com'"
-    "method.response.header.Access-Control-Allow-Credentials" = "'true'"
-    "method.response.header.Access-Control-Allow-Methods" = "'PUT,DELETE'"
-    "method.response.header.Access-Control-Allow-Headers" = "'Content-Type,Authorization'"
-    "method.response.header.Access-Control-Max-Age" = "'7200'"
     "method.response.header.Vary" = "'Origin'"
+  }
+  response_templates = {
+    "application/json" = "## corsgen: preflight CORS headers for an allowlist of origins.\n## Origin is read from the request headers only (never from the lookup that searches the query\n## string first, which a ?origin= parameter could spoof); exact origins are compared whole,\n## wildcards on a DNS-label boundary.\n## Each override is set at most once.\n#set($corsgenHeaders = $input.params().header)\n#set($corsgenOrigin = $corsgenHeaders.get('Origin'))\n#if(\"$!corsgenOrigin\" == \"\")\n#set($corsgenOrigin = $corsgenHeaders.get('origin'))\n#end\n#set($corsgenOrigin = \"$!corsgenOrigin\")\n#set($corsgenExact = ['https://billing.example.com'])\n#set($corsgenAllowed = $corsgenExact.contains($corsgenOrigin))\n#if($corsgenAllowed)\n#set($context.responseOverride.header.Access-Control-Allow-Origin = $corsgenOrigin)\n#set($context.responseOverride.header.Access-Control-Allow-Credentials = 'true')\n#set($context.responseOverride.header.Access-Control-Allow-Methods = 'PUT,DELETE')\n#set($context.responseOverride.header.Access-Control-Allow-Headers = 'Content-Type,Authorization')\n#set($context.responseOverride.header.Access-Control-Max-Age = '7200')\n#else\n#set($context.responseOverride.status = 403)\n#end"
   }
   depends_on = [aws_api_gateway_integration.cors_preflight_invoices]
 }
@@ -182,18 +198,26 @@ resource "aws_api_gateway_method_response" "cors_preflight_invoices_id" {
   }
 }
 
+resource "aws_api_gateway_method_response" "cors_preflight_invoices_id_refused" {
+  rest_api_id = var.rest_api_id
+  resource_id = var.resource_ids["/invoices/{id}"]
+  http_method = aws_api_gateway_method.cors_preflight_invoices_id.http_method
+  status_code = "403"
+  response_parameters = {
+    "method.response.header.Vary" = true
+  }
+}
+
 resource "aws_api_gateway_integration_response" "cors_preflight_invoices_id" {
   rest_api_id = var.rest_api_id
   resource_id = var.resource_ids["/invoices/{id}"]
   http_method = aws_api_gateway_method.cors_preflight_invoices_id.http_method
   status_code = aws_api_gateway_method_response.cors_preflight_invoices_id.status_code
   response_parameters = {
-    "method.response.header.Access-Control-Allow-Origin" = "'https://billing.example.com'"
-    "method.response.header.Access-Control-Allow-Credentials" = "'true'"
-    "method.response.header.Access-Control-Allow-Methods" = "'PUT,DELETE'"
-    "method.response.header.Access-Control-Allow-Headers" = "'Content-Type,Authorization'"
-    "method.response.header.Access-Control-Max-Age" = "'7200'"
     "method.response.header.Vary" = "'Origin'"
+  }
+  response_templates = {
+    "application/json" = "## corsgen: preflight CORS headers for an allowlist of origins.\n## Origin is read from the request headers only (never from the lookup that searches the query\n## string first, which a ?origin= parameter could spoof); exact origins are compared whole,\n## wildcards on a DNS-label boundary.\n## Each override is set at most once.\n#set($corsgenHeaders = $input.params().header)\n#set($corsgenOrigin = $corsgenHeaders.get('Origin'))\n#if(\"$!corsgenOrigin\" == \"\")\n#set($corsgenOrigin = $corsgenHeaders.get('origin'))\n#end\n#set($corsgenOrigin = \"$!corsgenOrigin\")\n#set($corsgenExact = ['https://billing.example.com'])\n#set($corsgenAllowed = $corsgenExact.contains($corsgenOrigin))\n#if($corsgenAllowed)\n#set($context.responseOverride.header.Access-Control-Allow-Origin = $corsgenOrigin)\n#set($context.responseOverride.header.Access-Control-Allow-Credentials = 'true')\n#set($context.responseOverride.header.Access-Control-Allow-Methods = 'PUT,DELETE')\n#set($context.responseOverride.header.Access-Control-Allow-Headers = 'Content-Type,Authorization')\n#set($context.responseOverride.header.Access-Control-Max-Age = '7200')\n#else\n#set($context.responseOverride.status = 403)\n#end"
   }
   depends_on = [aws_api_gateway_integration.cors_preflight_invoices_id]
 }
