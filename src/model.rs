@@ -53,6 +53,10 @@ pub struct CloudFront {
     pub runtime: crate::policy::CloudFrontRuntime,
     /// Where exact origins are looked up.
     pub key_value_store: crate::policy::KeyValueStoreChoice,
+    /// Whether CloudFront caches responses.
+    pub caching: crate::policy::Caching,
+    /// Whether the policy chose it (else it follows from credentials and `Authorization`).
+    pub caching_written: bool,
     /// The allow-origins list in effect, where a function-size diagnostic points.
     pub origins_span: std::ops::Range<usize>,
 }

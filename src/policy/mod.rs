@@ -147,7 +147,7 @@ pub use crate::targets::apigateway::table::{
     GatewayResponseOrigin, RawApiGateway, GATEWAY_RESPONSE_TYPES,
 };
 pub use crate::targets::cloudfront::table::{
-    CloudFrontRuntime, KeyValueStoreChoice, RawCloudFront,
+    Caching, CloudFrontRuntime, KeyValueStoreChoice, RawCloudFront,
 };
 pub use crate::targets::lambda::{LambdaLanguage, RawLambda};
 

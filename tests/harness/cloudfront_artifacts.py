@@ -82,6 +82,12 @@ def from_cloudformation(doc, base):
             out["store"] = {"name": props["Name"]}
         else:
             raise AssertionError(f"unexpected resource {logical}: {kind}")
+    outputs = doc["Outputs"]
+    cache = outputs["CachePolicyId"]["Value"]
+    out["policies"] = {
+        "cache": "ours" if cache == {"Ref": "CorsCachePolicy"} else cache,
+        "origin_request": outputs["OriginRequestPolicyId"]["Value"],
+    }
     path = os.path.join(base, "response-headers-policy.cloudformation.yaml")
     if os.path.exists(path):
         with open(path) as f:
@@ -110,6 +116,15 @@ def code_file(expression, base):
 
 def from_terraform(doc, base):
     out = {"functions": {}, "cache_key": None, "store": None, "response_headers_policy": None}
+    outputs = {}
+    for entry in doc.get("output", []):
+        for name, body in entry.items():
+            outputs[unquote(name)] = unquote(body)["value"]
+    cache = outputs["cache_policy_id"]
+    out["policies"] = {
+        "cache": "ours" if cache == "${aws_cloudfront_cache_policy.cors.id}" else cache,
+        "origin_request": outputs["origin_request_policy_id"],
+    }
     for kind, _, body in blocks(doc):
         check(kind, body)
         if kind == "aws_cloudfront_function":
@@ -162,7 +177,10 @@ def main():
         if os.path.exists(path):
             with open(path) as f:
                 tf_docs.append(hcl2.load(f))
-    terraform = {"resource": [r for doc in tf_docs for r in doc.get("resource", [])]}
+    terraform = {
+        "resource": [r for doc in tf_docs for r in doc.get("resource", [])],
+        "output": [o for doc in tf_docs for o in doc.get("output", [])],
+    }
     json.dump({
         "cloudformation": from_cloudformation(cfn, base),
         "terraform": unquote(from_terraform(terraform, base)),

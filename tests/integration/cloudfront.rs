@@ -554,13 +554,38 @@ fn artifacts_pass_cfn_lint_and_agree_across_formats() {
                 );
             }
             assert_eq!(cfn["store"].is_null(), out != &kvs);
-            let key = &cfn["cache_key"];
-            assert_eq!(key["behavior"], "whitelist");
-            assert!(key["headers"]
-                .as_array()
-                .unwrap()
-                .contains(&json!("Origin")));
             let rule = &policy.default_rule;
+            // Caching is off where credentials or Authorization are allowed (an origin request
+            // policy cannot forward Authorization); on, Origin (and Authorization when allowed)
+            // is in the cache key. The managed AllViewerExceptHostHeader forwards the rest.
+            let rules: Vec<&corsgen::model::Rule> = std::iter::once(rule)
+                .chain(policy.routes.iter().map(|r| &r.rule))
+                .collect();
+            let credentials = rules.iter().any(|r| r.credentials);
+            let authorization = rules.iter().any(|r| {
+                r.headers
+                    .iter()
+                    .any(|h| h == "*" || h.eq_ignore_ascii_case("authorization"))
+            });
+            let policies = &cfn["policies"];
+            assert_eq!(
+                policies["origin_request"], "b689b0a8-53d0-40ab-baf2-68738e2966ac",
+                "{context}"
+            );
+            let disabled = settings.caching == corsgen::policy::Caching::Disabled;
+            assert_eq!(disabled, credentials || authorization, "{context}");
+            if disabled {
+                assert_eq!(policies["cache"], "4135ea2d-6df8-44a3-9df3-4b5a84be39ad");
+                assert!(cfn["cache_key"].is_null(), "{context}");
+            } else {
+                assert_eq!(policies["cache"], "ours");
+                let key = &cfn["cache_key"];
+                assert_eq!(key["behavior"], "whitelist");
+                let headers = key["headers"].as_array().unwrap();
+                assert!(headers.contains(&json!("Origin")));
+                assert_eq!(headers.contains(&json!("Authorization")), authorization);
+                assert_eq!(key["cookies"], if credentials { "all" } else { "none" });
+            }
             match &cfn["response_headers_policy"] {
                 Value::Null => assert!(
                     !policy.emits_configuration("response-headers-policy"),

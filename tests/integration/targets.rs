@@ -463,3 +463,45 @@ fn api_gateway_limits_are_checked_before_anything_is_written() {
     assert!(files.contains(&"cloudfront/key-value-store.json".to_string()));
     assert!(readme.contains("**the API Gateway artifacts**"), "{readme}");
 }
+
+#[test]
+fn cloudfront_forwards_authorization_and_cookies_whichever_the_caching() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = "version = 1\n[cors]\nallow-origins = [\"https://a.example.com\"]\nallow-credentials = true\nallow-headers = [\"Authorization\", \"Content-Type\"]\n";
+    // By default an authenticated API is not cached: the managed policies forward everything.
+    let (_, _, readme) = emit(dir.path(), base);
+    let cfn =
+        std::fs::read_to_string(dir.path().join("out/cloudfront/cloudformation.yaml")).unwrap();
+    assert!(!cfn.contains("AWS::CloudFront::CachePolicy"), "{cfn}");
+    assert!(
+        cfn.contains("4135ea2d-6df8-44a3-9df3-4b5a84be39ad"),
+        "CachingDisabled"
+    );
+    assert!(
+        cfn.contains("b689b0a8-53d0-40ab-baf2-68738e2966ac"),
+        "AllViewerExceptHostHeader"
+    );
+    assert!(
+        readme.contains(
+            "**Caching disabled**, because the policy allows credentials and Authorization"
+        ),
+        "{readme}"
+    );
+    // Cached on request: Authorization and the cookies are in the key, so they reach the API.
+    let (_, _, readme) = emit(
+        dir.path(),
+        &format!("{base}[cloudfront]\ncaching = \"enabled\"\n"),
+    );
+    let cfn =
+        std::fs::read_to_string(dir.path().join("out/cloudfront/cloudformation.yaml")).unwrap();
+    assert!(cfn.contains("- \"Authorization\""), "{cfn}");
+    assert!(cfn.contains("CookieBehavior: all"), "{cfn}");
+    assert!(
+        cfn.contains("b689b0a8-53d0-40ab-baf2-68738e2966ac"),
+        "{cfn}"
+    );
+    assert!(
+        readme.contains("because the policy says caching = \"enabled\""),
+        "{readme}"
+    );
+}

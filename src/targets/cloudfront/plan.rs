@@ -90,8 +90,8 @@ pub struct CloudFrontContext {
     pub store_header_key: &'static str,
     /// The header lines joined, as that entry's value.
     pub store_header_value: String,
-    /// Headers in the cache policy's cache key.
-    pub cache_key_headers: &'static [&'static str],
+    /// What the cache behavior caches and forwards.
+    pub cache: CachePlan,
     /// Resource names.
     pub names: Names,
     /// Both functions' code, once rendered.
@@ -118,6 +118,70 @@ const CACHE_KEY_HEADERS: [&str; 3] = [
     "Access-Control-Request-Method",
     "Access-Control-Request-Headers",
 ];
+
+/// The managed CachingDisabled cache policy.
+pub const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
+/// The managed AllViewerExceptHostHeader origin request policy: every viewer header, cookie and
+/// query string but `Host` (an API Gateway origin needs its own), and, with caching disabled,
+/// `Authorization`.
+pub const ALL_VIEWER_EXCEPT_HOST_HEADER: &str = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
+
+/// What the cache behavior caches, and what reaches the origin.
+#[derive(Debug, Clone, Serialize)]
+pub struct CachePlan {
+    /// Caching disabled: the managed policies only, no cache policy of ours.
+    pub disabled: bool,
+    /// Why, in words, for the generated README.
+    pub reason: String,
+    /// With caching: the headers in the cache key (`Origin` and the preflight's, plus
+    /// `Authorization` when a rule allows it: an origin request policy cannot forward it).
+    pub key_headers: Vec<String>,
+    /// With caching: cookies in the cache key (a rule allows credentials).
+    pub cookies: bool,
+    /// The cache policy id when caching is disabled (the managed CachingDisabled).
+    pub managed_cache_policy: &'static str,
+    /// The origin request policy id (the managed AllViewerExceptHostHeader), in both cases.
+    pub origin_request_policy: &'static str,
+}
+
+/// The cache plan of `settings` for `policy`'s rules.
+fn cache(policy: &Policy, settings: &CloudFront) -> CachePlan {
+    let rules: Vec<&crate::model::Rule> = std::iter::once(&policy.default_rule)
+        .chain(policy.routes.iter().map(|r| &r.rule))
+        .collect();
+    let credentials = rules.iter().any(|r| r.credentials);
+    let authorization = rules.iter().any(|r| {
+        r.headers
+            .iter()
+            .any(|h| h == "*" || h.eq_ignore_ascii_case("authorization"))
+    });
+    let disabled = settings.caching == crate::policy::Caching::Disabled;
+    let reason = match (disabled, settings.caching_written) {
+        (true, true) => "the policy says caching = \"disabled\"".to_string(),
+        (false, true) => "the policy says caching = \"enabled\"".to_string(),
+        (true, false) => format!(
+            "the policy allows {}, which a cached API must not mix between users",
+            match (credentials, authorization) {
+                (true, true) => "credentials and Authorization",
+                (true, false) => "credentials",
+                _ => "Authorization",
+            }
+        ),
+        (false, false) => "the policy allows neither credentials nor Authorization".to_string(),
+    };
+    let mut key_headers: Vec<String> = CACHE_KEY_HEADERS.iter().map(|h| (*h).to_string()).collect();
+    if authorization {
+        key_headers.push("Authorization".to_string());
+    }
+    CachePlan {
+        disabled,
+        reason,
+        key_headers,
+        cookies: credentials,
+        managed_cache_policy: CACHING_DISABLED,
+        origin_request_policy: ALL_VIEWER_EXCEPT_HOST_HEADER,
+    }
+}
 
 /// Whether the functions keep exact origins in a KeyValueStore on the first attempt; with
 /// `if-needed` the caller retries with `true` when an inline function is too large.
@@ -199,7 +263,7 @@ pub(super) fn plan(
         store,
         store_header_key: STORE_HEADER_KEY,
         store_header_value: store_value(&header.lines.join(" ")),
-        cache_key_headers: &CACHE_KEY_HEADERS,
+        cache: cache(policy, settings),
         names: names(policy),
         code: FunctionCode::default(),
     }

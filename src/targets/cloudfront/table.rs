@@ -40,6 +40,20 @@ pub enum KeyValueStoreChoice {
     Always,
 }
 
+/// Whether CloudFront caches the API's responses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Caching {
+    /// The managed CachingDisabled cache policy and the managed AllViewerExceptHostHeader origin
+    /// request policy: `Authorization`, cookies and every header reach the origin, and no cache
+    /// can mix one origin's answer with another's.
+    Disabled,
+    /// A cache policy with `Origin` (and the preflight request headers) in the key, plus
+    /// `Authorization` when allowed and cookies with credentials; the managed
+    /// AllViewerExceptHostHeader origin request policy forwards the rest.
+    Enabled,
+}
+
 /// `[cloudfront]`: the CloudFront artifacts.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -68,4 +82,12 @@ pub struct RawCloudFront {
     /// `"if-fits"`, or off with `enabled = false` above; written, it stands alone.
     #[schemars(with = "Option<StaticTable>")]
     pub response_headers_policy: Option<Spanned<StaticTable>>,
+    /// Whether CloudFront caches the API's responses: `disabled` (the managed CachingDisabled
+    /// cache policy with the AllViewerExceptHostHeader origin request policy, so
+    /// `Authorization`, cookies and every header reach the origin) or `enabled` (a cache policy
+    /// with `Origin` in the key, plus `Authorization` when allowed and cookies with
+    /// credentials). Default: `disabled` when a rule allows credentials or `Authorization`, as
+    /// an API's usually do, else `enabled`.
+    #[schemars(with = "Option<Caching>")]
+    pub caching: Option<Spanned<Caching>>,
 }

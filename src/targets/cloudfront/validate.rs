@@ -6,7 +6,7 @@ use toml::Spanned;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{CloudFront, Policy, RoutePattern};
-use crate::policy::{CloudFrontRuntime, KeyValueStoreChoice, RawCloudFront, RawPolicy};
+use crate::policy::{Caching, CloudFrontRuntime, KeyValueStoreChoice, RawCloudFront, RawPolicy};
 use crate::targets::setting::{family_setting, Enabled};
 use crate::targets::{Checks, Scope};
 
@@ -14,6 +14,8 @@ struct CloudFrontChecks<'a> {
     raw: Option<&'a RawCloudFront>,
     enabled: Enabled,
     origins_span: Option<std::ops::Range<usize>>,
+    /// Whether a rule of the resolved environment lets credentials or `Authorization` through.
+    authenticated: bool,
 }
 
 /// The validation of `[cloudfront]`, unless it says `enabled = false`.
@@ -25,6 +27,7 @@ pub(super) fn checks(raw: &RawPolicy) -> Option<Box<dyn Checks + '_>> {
             raw: table,
             enabled,
             origins_span: None,
+            authenticated: false,
         }) as Box<dyn Checks>
     })
 }
@@ -60,6 +63,16 @@ impl Checks for CloudFrontChecks<'_> {
     fn check_scope(&mut self, scope: &Scope<'_>, _: &mut dyn FnMut(Diagnostic)) {
         if scope.resolved {
             self.origins_span = Some(scope.default.span.clone());
+            self.authenticated = std::iter::once(scope.default)
+                .chain(scope.routes)
+                .any(|site| {
+                    site.rule.credentials
+                        || site
+                            .rule
+                            .headers
+                            .iter()
+                            .any(|h| h == "*" || h.eq_ignore_ascii_case("authorization"))
+                });
         }
     }
 
@@ -73,6 +86,15 @@ impl Checks for CloudFrontChecks<'_> {
             key_value_store: settings
                 .and_then(|s| s.key_value_store.as_ref())
                 .map_or(KeyValueStoreChoice::Never, |k| *k.get_ref()),
+            caching: settings.and_then(|s| s.caching.as_ref()).map_or(
+                if self.authenticated {
+                    Caching::Disabled
+                } else {
+                    Caching::Enabled
+                },
+                |c| *c.get_ref(),
+            ),
+            caching_written: settings.is_some_and(|s| s.caching.is_some()),
             origins_span,
         });
     }

@@ -110,6 +110,8 @@ pub struct ReadmeCloudFront {
     pub kvs_header_key: &'static str,
     /// Whether the response headers policy was emitted.
     pub response_headers_policy: bool,
+    /// What the cache behavior caches and forwards.
+    pub cache: crate::targets::cloudfront::plan::CachePlan,
     /// Resource names.
     pub names: Names,
 }
@@ -200,6 +202,7 @@ fn readme(plans: &Plans<'_>, files: &[RenderedFile]) -> ReadmeContext {
                 kvs_fallback: context.kvs && !cloudfront::plan::starts_with_store(settings),
                 kvs_example: context.store.first().cloned(),
                 kvs_header_key: context.store_header_key,
+                cache: context.cache.clone(),
                 response_headers_policy: plans
                     .emits(cloudfront::response_headers_policy::TARGET.name),
                 names: context.names.clone(),

@@ -51,7 +51,16 @@ pub(super) fn request_path(plans: &Plans<'_>) -> Vec<String> {
                     .to_string(),
                 "viewer-response: Access-Control-Allow-Origin for allowed origins only, Vary: Origin"
                     .to_string(),
-                "cache policy: Origin in the cache key".to_string(),
+                if plans
+                    .get::<crate::targets::cloudfront::CloudFrontPlan>(
+                        crate::targets::cloudfront::TARGET.name,
+                    )
+                    .is_some_and(|p| p.context.cache.disabled)
+                {
+                    "caching disabled: Authorization, cookies and headers reach the API".to_string()
+                } else {
+                    "cache policy: Origin in the cache key".to_string()
+                },
             ],
         ));
         layers.push("cloudfront");

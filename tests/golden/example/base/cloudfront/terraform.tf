@@ -4,13 +4,16 @@
 #
 # CORS at CloudFront: a viewer-request function that answers preflights at the edge, a
 # viewer-response function that sets CORS headers for allowlisted origins only (and strips any the
-# origin server sent), and a cache policy with Origin in the cache key. Use this directory as a
-# module (the functions' code is read from the .js files next to this file) and attach its
-# outputs to the cache behavior in front of the API:
+# origin server sent), and the managed CachingDisabled cache policy and
+# AllViewerExceptHostHeader origin request policy (Authorization, cookies and every header reach
+# the origin; nothing is cached). Use this directory as a module (the
+# functions' code is read from the .js files next to this file) and attach its outputs to the
+# cache behavior in front of the API:
 #
 #   function_association { event_type = "viewer-request"  function_arn = module.cors.viewer_request_function_arn }
 #   function_association { event_type = "viewer-response" function_arn = module.cors.viewer_response_function_arn }
-#   cache_policy_id = module.cors.cache_policy_id
+#   cache_policy_id          = module.cors.cache_policy_id
+#   origin_request_policy_id = module.cors.origin_request_policy_id
 #   allowed_methods = ["GET", "HEAD", "OPTIONS", ...]
 
 resource "aws_cloudfront_function" "cors_viewer_request" {
@@ -29,33 +32,6 @@ resource "aws_cloudfront_function" "cors_viewer_response" {
   code    = file("${path.module}/viewer-response.js")
 }
 
-resource "aws_cloudfront_cache_policy" "cors" {
-  name        = "orders-api-2b67ae-cors-origin-in-cache-key"
-  comment     = "Origin in the cache key: one site's CORS answer is never served to another (corsgen)"
-  min_ttl     = 0
-  default_ttl = 0
-  max_ttl     = 31536000
-
-  parameters_in_cache_key_and_forwarded_to_origin {
-    enable_accept_encoding_gzip   = true
-    enable_accept_encoding_brotli = true
-
-    headers_config {
-      header_behavior = "whitelist"
-      headers {
-        items = ["Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers"]
-      }
-    }
-
-    cookies_config {
-      cookie_behavior = "none"
-    }
-
-    query_strings_config {
-      query_string_behavior = "all"
-    }
-  }
-}
 
 output "viewer_request_function_arn" {
   value = aws_cloudfront_function.cors_viewer_request.arn
@@ -66,5 +42,11 @@ output "viewer_response_function_arn" {
 }
 
 output "cache_policy_id" {
-  value = aws_cloudfront_cache_policy.cors.id
+  description = "The managed CachingDisabled cache policy"
+  value       = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+}
+
+output "origin_request_policy_id" {
+  description = "The managed AllViewerExceptHostHeader origin request policy"
+  value       = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 }

@@ -4,13 +4,15 @@
 #
 # CORS at CloudFront: a viewer-request function that answers preflights at the edge, a
 # viewer-response function that sets CORS headers for allowlisted origins only (and strips any the
-# origin server sent), and a cache policy with Origin in the cache key. Use this directory as a
-# module (the functions' code is read from the .js files next to this file) and attach its
-# outputs to the cache behavior in front of the API:
+# origin server sent), a cache policy with Origin in the cache key, and the managed
+# AllViewerExceptHostHeader origin request policy. Use this directory as a module (the
+# functions' code is read from the .js files next to this file) and attach its outputs to the
+# cache behavior in front of the API:
 #
 #   function_association { event_type = "viewer-request"  function_arn = module.cors.viewer_request_function_arn }
 #   function_association { event_type = "viewer-response" function_arn = module.cors.viewer_response_function_arn }
-#   cache_policy_id = module.cors.cache_policy_id
+#   cache_policy_id          = module.cors.cache_policy_id
+#   origin_request_policy_id = module.cors.origin_request_policy_id
 #   allowed_methods = ["GET", "HEAD", "OPTIONS", ...]
 
 resource "aws_cloudfront_function" "cors_viewer_request" {
@@ -67,4 +69,9 @@ output "viewer_response_function_arn" {
 
 output "cache_policy_id" {
   value = aws_cloudfront_cache_policy.cors.id
+}
+
+output "origin_request_policy_id" {
+  description = "The managed AllViewerExceptHostHeader origin request policy"
+  value       = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 }
