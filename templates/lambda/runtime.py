@@ -78,11 +78,42 @@ def _header(event, name):
     return None
 
 
+def _filled(template, parameters):
+    # The route template with its path parameters put back: the path as the API resolved it,
+    # free of any stage or custom-domain base path. None when a parameter is missing.
+    parts = []
+    for part in template.split("/"):
+        if part.startswith("{") and part.endswith("}"):
+            value = parameters.get(part[1:-1].rstrip("+"))
+            if not isinstance(value, str):
+                return None
+            parts.append(value)
+        else:
+            parts.append(part)
+    return "/".join(parts) or "/"
+
+
 def _method_and_path(event):
+    # Routes are matched on the path the API resolved, never on one that still carries a stage
+    # (a named HTTP API stage) or a base path (a custom domain's mapping): with a prefix no
+    # route would match, and the request would fall back to the default rule.
+    parameters = event.get("pathParameters") or {}
     if event.get("version") == "2.0":
         http = (event.get("requestContext") or {}).get("http") or {}
-        return http.get("method") or "", event.get("rawPath") or "/"
-    return event.get("httpMethod") or "", event.get("path") or "/"
+        method, path = http.get("method") or "", event.get("rawPath") or "/"
+        route = (event.get("routeKey") or "").split(" ", 1)
+        template = route[1] if len(route) == 2 else None
+        stage = (event.get("requestContext") or {}).get("stage")
+        if template is None and stage and stage != "$default":
+            prefix = "/" + stage
+            if path == prefix or path.startswith(prefix + "/"):
+                path = path[len(prefix) :] or "/"
+    else:
+        method, path = event.get("httpMethod") or "", event.get("path") or "/"
+        template = event.get("resource")
+    if isinstance(template, str) and template.startswith("/"):
+        path = _filled(template, parameters) or path
+    return method, path
 
 
 def _decide(event):

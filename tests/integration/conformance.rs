@@ -183,10 +183,17 @@ fn event(
             .iter()
             .map(|(k, v)| (k.to_ascii_lowercase(), json!(v)))
             .collect();
+        // Half the events come through a named stage: rawPath then starts with it, and routes
+        // must still match on the path without it.
+        let (stage, raw) = if variant % 2 == 0 {
+            ("prod".to_string(), format!("/prod{path}"))
+        } else {
+            ("$default".to_string(), path.to_string())
+        };
         return json!({
-            "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "",
+            "version": "2.0", "routeKey": "$default", "rawPath": raw, "rawQueryString": "",
             "headers": headers, "isBase64Encoded": false,
-            "requestContext": {"http": {"method": method, "path": path, "protocol": "HTTP/1.1"}}
+            "requestContext": {"stage": stage, "http": {"method": method, "path": raw, "protocol": "HTTP/1.1"}}
         });
     }
     let name = |k: &str| match variant % 3 {
@@ -204,8 +211,19 @@ fn event(
         2 => (Value::Null, Value::Object(multi)),
         _ => (Value::Object(headers), Value::Null),
     };
+    // Half the events come through a custom domain with a base path mapping (`/v1`): `path`
+    // carries it, and routes must match on the resource template with its parameters.
+    let (path, parameters) = if variant % 2 == 0 && path != "/" {
+        (
+            format!("/v1{path}"),
+            json!({"proxy": path.trim_start_matches('/')}),
+        )
+    } else {
+        (path.to_string(), Value::Null)
+    };
+    let resource = if path == "/" { "/" } else { "/{proxy+}" };
     json!({
-        "resource": "/{proxy+}", "path": path, "httpMethod": method,
+        "resource": resource, "path": path, "httpMethod": method, "pathParameters": parameters,
         "headers": headers, "multiValueHeaders": multi,
         "queryStringParameters": {"origin": "https://evil.example"},
         "requestContext": {"resourcePath": "/{proxy+}", "httpMethod": method},

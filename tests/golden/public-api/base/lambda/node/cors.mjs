@@ -134,12 +134,51 @@ function header(event, name) {
   return null;
 }
 
-function methodAndPath(event) {
-  if (event.version === "2.0") {
-    const http = (event.requestContext && event.requestContext.http) || {};
-    return [http.method || "", event.rawPath || "/"];
+// The route template with its path parameters put back: the path as the API resolved it, free
+// of any stage or custom-domain base path. null when a parameter is missing.
+function filled(template, parameters) {
+  const parts = [];
+  for (const part of template.split("/")) {
+    if (part.startsWith("{") && part.endsWith("}")) {
+      const value = parameters[part.slice(1, -1).replace(/\+$/, "")];
+      if (typeof value !== "string") return null;
+      parts.push(value);
+    } else {
+      parts.push(part);
+    }
   }
-  return [event.httpMethod || "", event.path || "/"];
+  return parts.join("/") || "/";
+}
+
+// Routes are matched on the path the API resolved, never on one that still carries a stage (a
+// named HTTP API stage) or a base path (a custom domain's mapping): with a prefix no route would
+// match, and the request would fall back to the default rule.
+function methodAndPath(event) {
+  const parameters = event.pathParameters || {};
+  let method;
+  let path;
+  let template;
+  if (event.version === "2.0") {
+    const context = event.requestContext || {};
+    const http = context.http || {};
+    method = http.method || "";
+    path = event.rawPath || "/";
+    const route = (event.routeKey || "").split(" ");
+    template = route.length > 1 ? route.slice(1).join(" ") : null;
+    const stage = context.stage;
+    if (template === null && stage && stage !== "$default") {
+      const prefix = "/" + stage;
+      if (path === prefix || path.startsWith(prefix + "/")) path = path.slice(prefix.length) || "/";
+    }
+  } else {
+    method = event.httpMethod || "";
+    path = event.path || "/";
+    template = event.resource;
+  }
+  if (typeof template === "string" && template.startsWith("/")) {
+    path = filled(template, parameters) || path;
+  }
+  return [method, path];
 }
 
 function decide(event) {
