@@ -316,6 +316,10 @@ struct Pending {
     request_case: Option<usize>,
     exact: bool,
     body: Option<&'static str>,
+    /// An OPTIONS without Access-Control-Request-Method is no preflight, and the MOCK has
+    /// nothing behind it: its template answers 403 with no CORS headers (not the engine's
+    /// answer to an actual request, which needs a backend).
+    not_a_preflight: bool,
 }
 
 const BODY: &str = "{\"orders\":[]}";
@@ -385,7 +389,8 @@ fn mapping_templates_answer_like_the_engine_in_velocity() {
             };
             for (variant, origin) in origin_variants(&subject.policy).iter().enumerate() {
                 let origin = origin.as_deref();
-                let name = if variant % 2 == 0 { "Origin" } else { "origin" };
+                // Header names come in any case; the template must find Origin in each.
+                let name = ["Origin", "origin", "ORIGIN"][variant % 3];
                 let mut headers: Vec<(&str, &str)> = Vec::new();
                 if let Some(o) = origin {
                     headers.push((name, o));
@@ -421,6 +426,26 @@ fn mapping_templates_answer_like_the_engine_in_velocity() {
                             exact: method.exact(&decision),
                             decision,
                             body: None,
+                            not_a_preflight: false,
+                        });
+                    }
+                    // The same OPTIONS without Access-Control-Request-Method.
+                    if let Some(t) = &method.template {
+                        let request_template = selected_template(method, None).unwrap();
+                        let request_case = velocity.case(request_template, &headers, &query, "");
+                        let decision =
+                            engine_answer(&subject.policy, "OPTIONS", path, origin, None);
+                        pending.push(Pending {
+                            label: format!("{}: OPTIONS {path} ({resource}) Origin {origin:?} without Access-Control-Request-Method", subject.label),
+                            origin: origin.map(str::to_string),
+                            method_status: method.status,
+                            statics: method.statics(),
+                            template_case: Some(velocity.case(t, &headers, &query, "")),
+                            request_case: Some(request_case),
+                            exact: true,
+                            decision,
+                            body: None,
+                            not_a_preflight: true,
                         });
                     }
                 }
@@ -443,6 +468,7 @@ fn mapping_templates_answer_like_the_engine_in_velocity() {
                     exact: method.exact(&decision),
                     decision,
                     body: method.template.as_ref().map(|_| BODY),
+                    not_a_preflight: false,
                 });
             }
         }
@@ -493,7 +519,11 @@ fn mapping_templates_answer_like_the_engine_in_velocity() {
         }
         let decision = &case.decision;
         let want_status = decision.preflight_status.unwrap_or(case.method_status);
-        if case.exact {
+        if case.not_a_preflight {
+            let vary: BTreeMap<String, String> =
+                [("Vary".to_string(), "Origin".to_string())].into();
+            assert_eq!((status, &headers), (403, &vary), "{}", case.label);
+        } else if case.exact {
             assert_eq!(
                 (status, &headers),
                 (want_status, &as_map(decision)),
