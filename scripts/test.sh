@@ -64,6 +64,30 @@ if [ -d tests/harness/node_modules ] && [ ! -L tests/harness/node_modules ]; the
   rm -rf tests/harness/node_modules # an install from before the cache; the cache replaces it
 fi
 ln -sfn "$npm_cache/node_modules" tests/harness/node_modules
+# LocalStack, the AWS emulator the deployed-artifact tests run, needs Python 3.13 (the machines
+# have it under pyenv; no package registry can install it). It is installed once per pin file
+# under ~/.cache/corsgen, into a virtual environment linked into tests/harness.
+ls_digest=$(sha256sum tests/harness/localstack-requirements.txt | cut -c1-16)
+ls_cache="${XDG_CACHE_HOME:-$HOME/.cache}/corsgen/localstack-$ls_digest"
+if [ ! -x "$ls_cache/bin/python" ] || ! "$ls_cache/bin/python" -c "import localstack, boto3" 2>/dev/null; then
+  py313=""
+  for candidate in python3.13 "$HOME"/.pyenv/versions/3.13*/bin/python3; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+      "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null; then
+      py313=$candidate
+      break
+    fi
+  done
+  if [ -z "$py313" ]; then
+    echo "LocalStack needs Python 3.13, and none was found (python3.13 on PATH or ~/.pyenv/versions/3.13*): install it, then run scripts/test.sh again" >&2
+    exit 1
+  fi
+  echo "installing LocalStack into $ls_cache (pins: tests/harness/localstack-requirements.txt)"
+  rm -rf "$ls_cache"
+  "$py313" -m venv "$ls_cache"
+  "$ls_cache/bin/pip" install -q --disable-pip-version-check -r tests/harness/localstack-requirements.txt
+fi
+ln -sfn "$ls_cache" tests/harness/localstack-venv
 echo "python3: $(python3 --version 2>&1), node: $(node --version), java: $(java -version 2>&1 | head -1)"
 echo "cfn-lint: $(cfn-lint --version), openapi-spec-validator: $(openapi-spec-validator --version 2>&1 | head -1)"
 echo "chromium: $(/usr/bin/chromium --version 2>/dev/null | head -1)"

@@ -141,7 +141,7 @@ fn read_api(out: &Path) -> Api {
 
 /// API Gateway's resource selection: literal segments beat `{param}`, which beats `{proxy+}`,
 /// from left to right.
-fn route<'a>(resources: &'a [String], path: &str) -> Option<&'a str> {
+pub(crate) fn route<'a>(resources: &'a [String], path: &str) -> Option<&'a str> {
     let parts = path_segments(path);
     let rank = |template: &str| -> Option<Vec<u8>> {
         let segments: Vec<&str> = path_segments(template);
@@ -324,7 +324,7 @@ struct Pending {
 
 const BODY: &str = "{\"orders\":[]}";
 
-fn engine_answer(
+pub(crate) fn engine_answer(
     policy: &Policy,
     method: &str,
     path: &str,
@@ -342,7 +342,7 @@ fn engine_answer(
     )
 }
 
-fn as_map(decision: &Decision) -> BTreeMap<String, String> {
+pub(crate) fn as_map(decision: &Decision) -> BTreeMap<String, String> {
     decision
         .headers
         .iter()

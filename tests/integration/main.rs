@@ -11,6 +11,7 @@ mod doctor;
 mod emit;
 mod fuzz;
 mod golden;
+mod localstack;
 mod probe;
 mod properties;
 mod support;

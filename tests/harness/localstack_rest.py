@@ -1,0 +1,108 @@
+"""Deploys generated REST API artifacts into a running LocalStack and sends requests to them.
+
+stdin: {"endpoint": "http://127.0.0.1:PORT",
+        "apis": [{"openapi": path} | {"cloudformation": path, "resources": [path, ...]}],
+        "cases": [{"api": i, "method": "OPTIONS", "path": "/orders", "query": "origin=…",
+                   "headers": [[name, value], ...]}]}
+stdout: one {"status": int, "headers": [[name, value], ...]} per case, in order: the status and
+the response's Access-Control-* and Vary headers as LocalStack sent them.
+
+An "openapi" API is imported with import-rest-api; a "cloudformation" API is a REST API created
+with the SDK (its resources made one by one, as a user's API would be) onto which the template
+is deployed as a stack, with RestApiId and one ResourceId* parameter per resource. Each is then
+deployed to the stage "prod".
+"""
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import boto3
+import yaml
+
+
+def client(kind, endpoint):
+    return boto3.client(
+        kind,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+def deploy_stack(endpoint, template_path, resources):
+    apigateway = client("apigateway", endpoint)
+    api = apigateway.create_rest_api(name="corsgen-cfn")
+    api_id = api["id"]
+    ids = {"/": apigateway.get_resources(restApiId=api_id)["items"][0]["id"]}
+    # Every resource and the ones above it (a user's API has /admin under /admin/{proxy+}).
+    for path in resources:
+        parts = [p for p in path.split("/") if p]
+        for depth in range(1, len(parts) + 1):
+            prefix = "/" + "/".join(parts[:depth])
+            if prefix not in ids:
+                parent = "/" + "/".join(parts[: depth - 1])
+                made = apigateway.create_resource(
+                    restApiId=api_id, parentId=ids[parent], pathPart=parts[depth - 1]
+                )
+                ids[prefix] = made["id"]
+    with open(template_path) as f:
+        body = f.read()
+    parameters = [{"ParameterKey": "RestApiId", "ParameterValue": api_id}]
+    for name, spec in yaml.safe_load(body)["Parameters"].items():
+        if name == "RestApiId":
+            continue
+        # "Id of the resource /orders/{id}" (or "... (the REST API's RootResourceId)").
+        path = spec["Description"].split("Id of the resource ", 1)[1].split(" ", 1)[0]
+        parameters.append({"ParameterKey": name, "ParameterValue": ids[path]})
+    cloudformation = client("cloudformation", endpoint)
+    cloudformation.create_stack(StackName=f"corsgen-{api_id}", TemplateBody=body,
+                                Parameters=parameters)
+    for _ in range(120):
+        status = cloudformation.describe_stacks(StackName=f"corsgen-{api_id}")["Stacks"][0][
+            "StackStatus"]
+        if status.endswith("_COMPLETE") or status.endswith("_FAILED"):
+            break
+        time.sleep(0.25)
+    assert status == "CREATE_COMPLETE", f"{template_path}: stack {status}"
+    return api_id
+
+
+def request(endpoint, api_id, case):
+    url = f"{endpoint}/restapis/{api_id}/prod/_user_request_{case['path']}"
+    if case.get("query"):
+        url += "?" + case["query"]
+    r = urllib.request.Request(url, method=case["method"], headers=dict(case["headers"]))
+    try:
+        response = urllib.request.urlopen(r, timeout=10)
+    except urllib.error.HTTPError as error:
+        response = error
+    except OSError as error:  # a timeout or a reset: reported, not raised
+        return {"status": 0, "headers": [["error", str(error)]]}
+    headers = [
+        [k, v]
+        for k, v in response.headers.items()
+        if k.lower().startswith("access-control-") or k.lower() == "vary"
+    ]
+    return {"status": response.status, "headers": headers}
+
+
+def main():
+    batch = json.load(sys.stdin)
+    endpoint = batch["endpoint"]
+    apigateway = client("apigateway", endpoint)
+    ids = []
+    for api in batch["apis"]:
+        if "openapi" in api:
+            with open(api["openapi"], "rb") as f:
+                api_id = apigateway.import_rest_api(body=f.read())["id"]
+        else:
+            api_id = deploy_stack(endpoint, api["cloudformation"], api["resources"])
+        apigateway.create_deployment(restApiId=api_id, stageName="prod")
+        ids.append(api_id)
+    json.dump([request(endpoint, ids[case["api"]], case) for case in batch["cases"]], sys.stdout)
+
+
+main()
