@@ -226,8 +226,8 @@ fn planned<'a>(
         };
         let (broken, advice): (Vec<Diagnostic>, Vec<Diagnostic>) =
             limits(&plans).into_iter().partition(Diagnostic::is_error);
-        warnings.extend(advice);
         if broken.is_empty() {
+            warnings.extend(advice);
             continue;
         }
         if policy.targets.get(target.name) == Some(&targets::Enabled::IfFits) {
@@ -262,6 +262,8 @@ fn planned<'a>(
             }
         } else {
             errors.extend(broken);
+            // Advice about a target that is not written only when it is (not when skipped).
+            errors.extend(advice);
         }
     }
     Ok(if errors.is_empty() {

@@ -18,6 +18,25 @@ use crate::render::Templates;
 use crate::source::PolicySource;
 pub use tables::RuleTables;
 
+/// `text` cut to at most `limit` bytes on a character boundary, ending in `…` when cut: for
+/// values a platform caps (a CloudFormation description, a KeyValueStore value) that embed the
+/// policy's name, which has no length limit.
+#[must_use]
+pub fn cut(text: &str, limit: usize) -> String {
+    if text.len() <= limit {
+        return text.to_string();
+    }
+    let keep = limit.saturating_sub('…'.len_utf8());
+    let at = (0..=keep)
+        .rev()
+        .find(|i| text.is_char_boundary(*i))
+        .unwrap_or(0);
+    format!("{}…", &text[..at])
+}
+
+/// A CloudFormation template's `Description` holds at most 1,024 bytes.
+pub const DESCRIPTION_LIMIT: usize = 1_024;
+
 /// Distinct items in first-seen order, each with its index.
 pub(crate) struct Interner<T: Ord + Clone> {
     pub(crate) items: Vec<T>,

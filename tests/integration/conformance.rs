@@ -526,3 +526,119 @@ fn the_lambda_runtimes_are_real_source_files() {
         String::from_utf8_lossy(&node.stderr)
     );
 }
+
+/// The snippets match the route API Gateway chose, whatever the event carries around it: a
+/// route template whose single-segment parameter holds a decoded `/` (which must not add
+/// segments and so reach another rule), a named stage before a template, and HTTP API payload
+/// 1.0 on a named stage, with and without a route template.
+#[test]
+fn lambda_snippets_match_the_route_the_api_chose() {
+    let dir = tempfile::tempdir().unwrap();
+    let subjects = subjects(dir.path());
+    let (module, subject) = subjects
+        .iter()
+        .enumerate()
+        .find(|(_, s)| s.label == "per-route.toml")
+        .expect("the per-route example policy");
+    let receipts = "https://evil.receipts.example.com";
+    let shop = "https://shop.example.com";
+    let v2 = |route_key: &str, raw: &str, stage: &str, parameters: Value, origin: &str| {
+        json!({
+            "version": "2.0", "routeKey": route_key, "rawPath": raw, "rawQueryString": "",
+            "pathParameters": parameters, "isBase64Encoded": false,
+            "headers": {"origin": origin, "access-control-request-method": "PUT"},
+            "requestContext": {"stage": stage, "http": {"method": "OPTIONS", "path": raw}}
+        })
+    };
+    let v1_http = |resource: &str, path: &str, parameters: Value, origin: &str| {
+        json!({
+            "version": "1.0", "resource": resource, "path": path, "httpMethod": "OPTIONS",
+            "pathParameters": parameters, "isBase64Encoded": false, "body": null,
+            "headers": {"Origin": origin, "Access-Control-Request-Method": "PUT"},
+            "multiValueHeaders": {"Origin": [origin], "Access-Control-Request-Method": ["PUT"]},
+            "requestContext": {"stage": "prod", "httpMethod": "OPTIONS"}
+        })
+    };
+    // (event, the path API Gateway routed on, origin)
+    let cases = [
+        (
+            v2(
+                "OPTIONS /orders/{id}",
+                "/orders/x%2Freceipt",
+                "$default",
+                json!({"id": "x/receipt"}),
+                receipts,
+            ),
+            "/orders/x%2Freceipt",
+            receipts,
+        ),
+        (
+            v2(
+                "ANY /admin/{proxy+}",
+                "/prod/admin/x",
+                "prod",
+                json!({"proxy": "x"}),
+                shop,
+            ),
+            "/admin/x",
+            shop,
+        ),
+        (
+            v1_http("$default", "/prod/admin/x", Value::Null, shop),
+            "/admin/x",
+            shop,
+        ),
+        (
+            v1_http(
+                "/admin/{proxy+}",
+                "/prod/admin/x",
+                json!({"proxy": "x"}),
+                shop,
+            ),
+            "/admin/x",
+            shop,
+        ),
+        (
+            v1_http(
+                "/orders/{id}",
+                "/prod/orders/x%2Freceipt",
+                json!({"id": "x/receipt"}),
+                receipts,
+            ),
+            "/orders/x%2Freceipt",
+            receipts,
+        ),
+    ];
+    let batch: Vec<Value> = cases
+        .iter()
+        .map(|(event, _, _)| json!({"module": module, "event": event, "response": {"statusCode": 200}}))
+        .collect();
+    let out_dirs: Vec<PathBuf> = subjects.iter().map(|s| s.out.clone()).collect();
+    for lambda_runtime in LAMBDA_RUNTIMES {
+        let results = run_lambda_harness(lambda_runtime, &out_dirs, &batch);
+        for ((event, path, origin), result) in cases.iter().zip(&results) {
+            let decision = engine::decide(
+                &subject.policy,
+                &Request {
+                    method: "OPTIONS",
+                    path,
+                    origin: Some(origin),
+                    request_method: Some("PUT"),
+                },
+            );
+            // Each of these is refused on the route API Gateway chose.
+            assert_eq!(decision.preflight_status, Some(403), "{path} {origin}");
+            assert_eq!(
+                result["headers"],
+                pairs(&decision),
+                "{}: {event}",
+                lambda_runtime.0
+            );
+            assert_eq!(
+                result["preflight"]["statusCode"], 403,
+                "{}: {event}",
+                lambda_runtime.0
+            );
+        }
+    }
+}

@@ -505,3 +505,27 @@ fn cloudfront_forwards_authorization_and_cookies_whichever_the_caching() {
         "{readme}"
     );
 }
+
+#[test]
+fn a_long_policy_name_never_passes_cloudformations_description_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "n".repeat(1_100);
+    let text = format!(
+        "version = 1\nname = \"{name}\"\n[cors]\nallow-origins = [\"https://a.example.com\"]\n"
+    );
+    let (code, _, _) = emit(dir.path(), &text);
+    assert_eq!(code, 0);
+    for file in [
+        "apigateway/cloudformation.yaml",
+        "cloudfront/cloudformation.yaml",
+    ] {
+        let yaml = std::fs::read_to_string(dir.path().join("out").join(file)).unwrap();
+        let description = yaml
+            .lines()
+            .find_map(|l| l.strip_prefix("Description: "))
+            .unwrap();
+        let value: String = serde_json::from_str(description).unwrap();
+        assert!(value.len() <= 1_024, "{file}: {} bytes", value.len());
+        assert!(value.ends_with('…'), "{file}");
+    }
+}

@@ -272,16 +272,7 @@ pub(super) fn plan(
 /// A KeyValueStore value holds at most 1,024 bytes: the generated-file header (which names
 /// the policy, whose name has no length limit) is cut there, on a character boundary, with `…`.
 fn store_value(text: &str) -> String {
-    const LIMIT: usize = 1_024;
-    if text.len() <= LIMIT {
-        return text.to_string();
-    }
-    let keep = LIMIT - '…'.len_utf8();
-    let cut = (0..=keep)
-        .rev()
-        .find(|i| text.is_char_boundary(*i))
-        .unwrap_or(0);
-    format!("{}…", &text[..cut])
+    crate::plan::cut(text, 1_024)
 }
 
 /// The functions' host list: space-separated items, each a host, or `label,label/parent` for
@@ -321,7 +312,10 @@ fn compress_hosts<'a>(hosts: impl Iterator<Item = &'a str>) -> String {
 /// The CloudFormation templates' description (the functions' and the response headers
 /// policy's).
 pub(super) fn description(policy: &Policy) -> String {
-    format!("CORS at CloudFront for policy {} (corsgen)", policy.name)
+    crate::plan::cut(
+        &format!("CORS at CloudFront for policy {} (corsgen)", policy.name),
+        crate::plan::DESCRIPTION_LIMIT,
+    )
 }
 
 /// `[A-Za-z0-9_-]` only, at most 64 characters: what CloudFront accepts for every name.

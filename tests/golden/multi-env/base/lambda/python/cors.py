@@ -152,9 +152,14 @@ def _filled(template, parameters):
     parts = []
     for part in template.split("/"):
         if part.startswith("{") and part.endswith("}"):
+            greedy = part.endswith("+}")
             value = parameters.get(part[1:-1].rstrip("+"))
             if not isinstance(value, str):
                 return None
+            if not greedy:
+                # One segment stays one segment: a decoded "/" in it must not add segments
+                # and so match another route than the one the API chose.
+                value = value.replace("%", "%25").replace("/", "%2F")
             parts.append(value)
         else:
             parts.append(part)
@@ -179,6 +184,17 @@ def _method_and_path(event):
     else:
         method, path = event.get("httpMethod") or "", event.get("path") or "/"
         template = event.get("resource")
+        # HTTP API payload 1.0 (REST events have no version): path carries a named stage.
+        stage = (event.get("requestContext") or {}).get("stage")
+        if (
+            event.get("version") == "1.0"
+            and not (isinstance(template, str) and template.startswith("/"))
+            and stage
+            and stage != "$default"
+        ):
+            prefix = "/" + stage
+            if path == prefix or path.startswith(prefix + "/"):
+                path = path[len(prefix) :] or "/"
     if isinstance(template, str) and template.startswith("/"):
         path = _filled(template, parameters) or path
     return method, path

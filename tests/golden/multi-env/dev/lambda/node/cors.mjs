@@ -146,9 +146,12 @@ function filled(template, parameters) {
   const parts = [];
   for (const part of template.split("/")) {
     if (part.startsWith("{") && part.endsWith("}")) {
+      const greedy = part.endsWith("+}");
       const value = parameters[part.slice(1, -1).replace(/\+$/, "")];
       if (typeof value !== "string") return null;
-      parts.push(value);
+      // One segment stays one segment: a decoded "/" in it must not add segments and so match
+      // another route than the one the API chose.
+      parts.push(greedy ? value : value.replaceAll("%", "%25").replaceAll("/", "%2F"));
     } else {
       parts.push(part);
     }
@@ -180,6 +183,13 @@ function methodAndPath(event) {
     method = event.httpMethod || "";
     path = event.path || "/";
     template = event.resource;
+    // HTTP API payload 1.0 (REST events have no version): path carries a named stage.
+    const stage = (event.requestContext || {}).stage;
+    const routed = typeof template === "string" && template.startsWith("/");
+    if (event.version === "1.0" && !routed && stage && stage !== "$default") {
+      const prefix = "/" + stage;
+      if (path === prefix || path.startsWith(prefix + "/")) path = path.slice(prefix.length) || "/";
+    }
   }
   if (typeof template === "string" && template.startsWith("/")) {
     path = filled(template, parameters) || path;
@@ -267,8 +277,6 @@ function apply(event, response, headers) {
   return result;
 }
 
-/** Wraps an async Lambda handler: answers preflights without calling it, and puts the policy's
- * CORS headers on everything it returns. */
 // What a handler that threw answers, like API Gateway's own 502 body but readable by the page.
 const INTERNAL_ERROR = {
   statusCode: 500,
@@ -276,6 +284,8 @@ const INTERNAL_ERROR = {
   body: JSON.stringify({ message: "Internal server error" }),
 };
 
+/** Wraps an async Lambda handler: answers preflights without calling it, and puts the policy's
+ * CORS headers on everything it returns. */
 export function withCors(handler) {
   return async function corsHandler(event, context) {
     const { status, headers } = decide(event);
