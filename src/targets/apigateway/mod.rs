@@ -87,7 +87,10 @@ pub struct ApiGatewayPlan {
     pub context: ApiGatewayContext,
     /// The mapping templates, rendered.
     pub vtl: Vec<String>,
-    /// Every file of the family, rendered.
+    /// The template data (the view model and its mapping templates).
+    data: serde_json::Value,
+    /// The files the limits measure, rendered: the OpenAPI document and the CloudFormation
+    /// template (the others are rendered with the rest of the output).
     pub files: Vec<RenderedFile>,
 }
 
@@ -100,17 +103,13 @@ fn plan_family(plans: &mut Plans<'_>, templates: &mut Templates) -> anyhow::Resu
     let files = vec![
         render::serialized(&OPENAPI, json::rest_openapi(&context, &vtl))?,
         templates.file(&CLOUDFORMATION, &data)?,
-        templates.file(&TERRAFORM, &data)?,
-        render::serialized(
-            &INTEGRATION_RESPONSES,
-            json::integration_responses(&context, &vtl),
-        )?,
     ];
     plans.insert(
         TARGET.name,
         ApiGatewayPlan {
             context,
             vtl,
+            data,
             files,
         },
     );
@@ -137,11 +136,16 @@ fn template_data(
 
 fn render_family(
     plans: &Plans<'_>,
-    _: &mut Templates,
+    templates: &mut Templates,
     out: &mut Vec<RenderedFile>,
 ) -> anyhow::Result<()> {
     if let Some(planned) = plans.get::<ApiGatewayPlan>(TARGET.name) {
         out.extend(planned.files.iter().cloned());
+        out.push(templates.file(&TERRAFORM, &planned.data)?);
+        out.push(render::serialized(
+            &INTEGRATION_RESPONSES,
+            json::integration_responses(&planned.context, &planned.vtl),
+        )?);
     }
     Ok(())
 }
