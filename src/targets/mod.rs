@@ -88,12 +88,6 @@ pub static REGISTRY: [&Target; 6] = [
     &readme::TARGET,
 ];
 
-/// The target called `name`.
-#[must_use]
-pub fn target(name: &str) -> Option<&'static Target> {
-    REGISTRY.iter().copied().find(|t| t.name == name)
-}
-
 /// A resolved rule and where its origins are written, to point diagnostics at.
 pub struct RuleSite<'a> {
     /// The rule.

@@ -144,17 +144,23 @@ pub struct CachePlan {
     pub origin_request_policy: &'static str,
 }
 
-/// The cache plan of `settings` for `policy`'s rules.
-fn cache(policy: &Policy, settings: &CloudFront) -> CachePlan {
-    let rules: Vec<&crate::model::Rule> = std::iter::once(&policy.default_rule)
-        .chain(policy.routes.iter().map(|r| &r.rule))
-        .collect();
-    let credentials = rules.iter().any(|r| r.credentials);
-    let authorization = rules.iter().any(|r| {
+/// Whether a rule of `policy` allows credentials, and whether one lets `Authorization` through
+/// (listed, or covered by `*`): what decides the default caching and the cache key.
+pub(super) fn authentication(policy: &Policy) -> (bool, bool) {
+    let rules =
+        || std::iter::once(&policy.default_rule).chain(policy.routes.iter().map(|r| &r.rule));
+    let credentials = rules().any(|r| r.credentials);
+    let authorization = rules().any(|r| {
         r.headers
             .iter()
             .any(|h| h == "*" || h.eq_ignore_ascii_case("authorization"))
     });
+    (credentials, authorization)
+}
+
+/// The cache plan of `settings` for `policy`'s rules.
+fn cache(policy: &Policy, settings: &CloudFront) -> CachePlan {
+    let (credentials, authorization) = authentication(policy);
     let disabled = settings.caching == crate::policy::Caching::Disabled;
     let reason = match (disabled, settings.caching_written) {
         (true, true) => "the policy says caching = \"disabled\"".to_string(),
@@ -272,8 +278,11 @@ pub(super) fn plan(
 /// A KeyValueStore value holds at most 1,024 bytes: the generated-file header (which names
 /// the policy, whose name has no length limit) is cut there, on a character boundary, with `…`.
 fn store_value(text: &str) -> String {
-    crate::plan::cut(text, 1_024)
+    crate::plan::cut(text, STORE_VALUE_LIMIT)
 }
+
+/// A KeyValueStore value holds at most 1,024 bytes.
+const STORE_VALUE_LIMIT: usize = 1_024;
 
 /// The functions' host list: space-separated items, each a host, or `label,label/parent` for
 /// hosts that share everything after their first label (`a,b/example.com` stands for

@@ -14,8 +14,6 @@ struct CloudFrontChecks<'a> {
     raw: Option<&'a RawCloudFront>,
     enabled: Enabled,
     origins_span: Option<std::ops::Range<usize>>,
-    /// Whether a rule of the resolved environment lets credentials or `Authorization` through.
-    authenticated: bool,
 }
 
 /// The validation of `[cloudfront]`, unless it says `enabled = false`.
@@ -27,7 +25,6 @@ pub(super) fn checks(raw: &RawPolicy) -> Option<Box<dyn Checks + '_>> {
             raw: table,
             enabled,
             origins_span: None,
-            authenticated: false,
         }) as Box<dyn Checks>
     })
 }
@@ -63,22 +60,14 @@ impl Checks for CloudFrontChecks<'_> {
     fn check_scope(&mut self, scope: &Scope<'_>, _: &mut dyn FnMut(Diagnostic)) {
         if scope.resolved {
             self.origins_span = Some(scope.default.span.clone());
-            self.authenticated = std::iter::once(scope.default)
-                .chain(scope.routes)
-                .any(|site| {
-                    site.rule.credentials
-                        || site
-                            .rule
-                            .headers
-                            .iter()
-                            .any(|h| h == "*" || h.eq_ignore_ascii_case("authorization"))
-                });
         }
     }
 
     fn resolve(self: Box<Self>, policy: &mut Policy) {
         policy.targets.insert(super::TARGET.name, self.enabled);
         let settings = self.raw;
+        // The resolved policy's rules are those of the resolved environment.
+        let (credentials, authorization) = super::plan::authentication(policy);
         policy.cloudfront = self.origins_span.map(|origins_span| CloudFront {
             runtime: settings
                 .and_then(|s| s.runtime.as_ref())
@@ -87,7 +76,7 @@ impl Checks for CloudFrontChecks<'_> {
                 .and_then(|s| s.key_value_store.as_ref())
                 .map_or(KeyValueStoreChoice::Never, |k| *k.get_ref()),
             caching: settings.and_then(|s| s.caching.as_ref()).map_or(
-                if self.authenticated {
+                if credentials || authorization {
                     Caching::Disabled
                 } else {
                     Caching::Enabled
