@@ -162,36 +162,29 @@ function filled(template, parameters) {
 // named HTTP API stage) or a base path (a custom domain's mapping): with a prefix no route would
 // match, and the request would fall back to the default rule.
 function methodAndPath(event) {
-  const parameters = event.pathParameters || {};
+  const context = event.requestContext || {};
   let method;
   let path;
   let template;
   if (event.version === "2.0") {
-    const context = event.requestContext || {};
-    const http = context.http || {};
-    method = http.method || "";
+    method = (context.http || {}).method || "";
     path = event.rawPath || "/";
     const route = (event.routeKey || "").split(" ");
     template = route.length > 1 ? route.slice(1).join(" ") : null;
-    const stage = context.stage;
-    if (template === null && stage && stage !== "$default") {
-      const prefix = "/" + stage;
-      if (path === prefix || path.startsWith(prefix + "/")) path = path.slice(prefix.length) || "/";
-    }
   } else {
     method = event.httpMethod || "";
     path = event.path || "/";
     template = event.resource;
-    // HTTP API payload 1.0 (REST events have no version): path carries a named stage.
-    const stage = (event.requestContext || {}).stage;
-    const routed = typeof template === "string" && template.startsWith("/");
-    if (event.version === "1.0" && !routed && stage && stage !== "$default") {
-      const prefix = "/" + stage;
-      if (path === prefix || path.startsWith(prefix + "/")) path = path.slice(prefix.length) || "/";
-    }
   }
   if (typeof template === "string" && template.startsWith("/")) {
-    path = filled(template, parameters) || path;
+    return [method, filled(template, event.pathParameters || {}) || path];
+  }
+  // Without a route template, an HTTP API event (payload 1.0 or 2.0; REST events have no
+  // version) on a named stage carries the stage in its path.
+  const stage = context.stage;
+  if ((event.version === "1.0" || event.version === "2.0") && stage && stage !== "$default") {
+    const prefix = "/" + stage;
+    if (path === prefix || path.startsWith(prefix + "/")) path = path.slice(prefix.length) || "/";
   }
   return [method, path];
 }

@@ -170,33 +170,24 @@ def _method_and_path(event):
     # Routes are matched on the path the API resolved, never on one that still carries a stage
     # (a named HTTP API stage) or a base path (a custom domain's mapping): with a prefix no
     # route would match, and the request would fall back to the default rule.
-    parameters = event.get("pathParameters") or {}
+    context = event.get("requestContext") or {}
     if event.get("version") == "2.0":
-        http = (event.get("requestContext") or {}).get("http") or {}
-        method, path = http.get("method") or "", event.get("rawPath") or "/"
+        method = (context.get("http") or {}).get("method") or ""
+        path = event.get("rawPath") or "/"
         route = (event.get("routeKey") or "").split(" ", 1)
         template = route[1] if len(route) == 2 else None
-        stage = (event.get("requestContext") or {}).get("stage")
-        if template is None and stage and stage != "$default":
-            prefix = "/" + stage
-            if path == prefix or path.startswith(prefix + "/"):
-                path = path[len(prefix) :] or "/"
     else:
         method, path = event.get("httpMethod") or "", event.get("path") or "/"
         template = event.get("resource")
-        # HTTP API payload 1.0 (REST events have no version): path carries a named stage.
-        stage = (event.get("requestContext") or {}).get("stage")
-        if (
-            event.get("version") == "1.0"
-            and not (isinstance(template, str) and template.startswith("/"))
-            and stage
-            and stage != "$default"
-        ):
-            prefix = "/" + stage
-            if path == prefix or path.startswith(prefix + "/"):
-                path = path[len(prefix) :] or "/"
     if isinstance(template, str) and template.startswith("/"):
-        path = _filled(template, parameters) or path
+        return method, _filled(template, event.get("pathParameters") or {}) or path
+    # Without a route template, an HTTP API event (payload 1.0 or 2.0; REST events have no
+    # version) on a named stage carries the stage in its path.
+    stage = context.get("stage")
+    if event.get("version") in ("1.0", "2.0") and stage and stage != "$default":
+        prefix = "/" + stage
+        if path == prefix or path.startswith(prefix + "/"):
+            path = path[len(prefix) :] or "/"
     return method, path
 
 
