@@ -23,7 +23,7 @@ fn stdout(o: &Output) -> String {
 
 /// Every file under `dir` (links not followed) with its bytes and mode, and every link with its
 /// target: a tree to compare before and after.
-fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, u32)> {
+pub(crate) fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, u32)> {
     let mut found = BTreeMap::new();
     let mut stack = vec![PathBuf::new()];
     while let Some(relative) = stack.pop() {

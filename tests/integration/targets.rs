@@ -28,23 +28,14 @@ fn emit(dir: &Path, text: &str) -> (i32, Vec<String>, String) {
     std::fs::write(dir.join("p.toml"), text).unwrap();
     let _ = std::fs::remove_dir_all(dir.join("out"));
     let out = corsgen(dir, &["emit", "p.toml", "--out", "out"]);
-    let mut files = Vec::new();
-    let mut dirs = vec![dir.join("out")];
-    while let Some(d) = dirs.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for entry in entries {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else {
-                let relative = path.strip_prefix(dir.join("out")).unwrap();
-                files.push(relative.to_string_lossy().into_owned());
-            }
-        }
-    }
-    files.sort();
+    // Nothing is written when emit refuses: no out directory at all.
+    let files = if dir.join("out").exists() {
+        crate::emit::snapshot(&dir.join("out"))
+            .into_keys()
+            .collect()
+    } else {
+        Vec::new()
+    };
     let readme = std::fs::read_to_string(dir.join("out/README.md")).unwrap_or_default();
     (out.status.code().unwrap(), files, readme)
 }
