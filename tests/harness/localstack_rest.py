@@ -1,9 +1,10 @@
 """Deploys generated REST API artifacts into a running LocalStack and sends requests to them.
 
 stdin: {"endpoint": "http://127.0.0.1:PORT",
-        "apis": [{"openapi": path} | {"cloudformation": path, "resources": [path, ...]}],
+        "apis": [{"openapi": path} | {"cloudformation": path, "resources": [path, ...]},
+                 each with "integration_responses": path (optional)],
         "cases": [{"api": i, "method": "OPTIONS", "path": "/orders", "query": "origin=…",
-                   "headers": [[name, value], ...]}]}
+                   "headers": [[name, value], ...], "body": "…" (optional)}]}
 stdout: one {"status": int, "headers": [[name, value], ...]} per case, in order: the status and
 the response's Access-Control-* and Vary headers as LocalStack sent them.
 
@@ -11,6 +12,14 @@ An "openapi" API is imported with import-rest-api; a "cloudformation" API is a R
 with the SDK (its resources made one by one, as a user's API would be) onto which the template
 is deployed as a stack, with RestApiId and one ResourceId* parameter per resource. Each is then
 deployed to the stage "prod".
+
+With "integration_responses" (corsgen's apigateway/integration-responses.json), every resource
+it names gets the user's own method, as a user's API has it before corsgen: ANY with a MOCK
+integration answering 200, into which the file's methodResponse and integrationResponse are
+merged as its README says (for the stack, before the stack is deployed). The MOCK's request
+templates are keyed on every Content-Type the cases send, whole: LocalStack selects a request
+template by the header's whole value (`text/plain;charset=UTF-8` does not select `text/plain`)
+and answers 500 when none matches. That concerns only this stand-in for the user's backend.
 """
 import http.client
 import json
@@ -31,7 +40,26 @@ def client(kind, endpoint):
     )
 
 
-def deploy_stack(endpoint, template_path, resources):
+def merge_user_methods(apigateway, api_id, ids, integration_responses, content_types):
+    with open(integration_responses) as f:
+        resources = json.load(f)["resources"]
+    templates = {t: '{"statusCode": 200}' for t in {"application/json", *content_types}}
+    for path, merge in resources.items():
+        common = {"restApiId": api_id, "resourceId": ids[path], "httpMethod": "ANY"}
+        apigateway.put_method(**common, authorizationType="NONE")
+        apigateway.put_integration(**common, type="MOCK", requestTemplates=templates)
+        apigateway.put_method_response(**common, **merge["methodResponse"])
+        apigateway.put_integration_response(**common, **merge["integrationResponse"])
+
+
+def resource_ids(apigateway, api_id):
+    ids = {}
+    for page in apigateway.get_paginator("get_resources").paginate(restApiId=api_id):
+        ids.update({item["path"]: item["id"] for item in page["items"]})
+    return ids
+
+
+def deploy_stack(endpoint, template_path, resources, user_methods):
     apigateway = client("apigateway", endpoint)
     api = apigateway.create_rest_api(name="corsgen-cfn")
     api_id = api["id"]
@@ -47,6 +75,8 @@ def deploy_stack(endpoint, template_path, resources):
                     restApiId=api_id, parentId=ids[parent], pathPart=parts[depth - 1]
                 )
                 ids[prefix] = made["id"]
+    if user_methods:
+        user_methods(apigateway, api_id, ids)
     with open(template_path) as f:
         body = f.read()
     parameters = [{"ParameterKey": "RestApiId", "ParameterValue": api_id}]
@@ -73,7 +103,7 @@ def request(endpoint, api_id, case):
     # http.client sends header names as given (urllib would capitalize them), so the header
     # name's case really varies.
     host = endpoint.split("://", 1)[1]
-    target = f"/restapis/{api_id}/prod/_user_request_{case['path']}"
+    target = f"/_aws/execute-api/{api_id}/prod{case['path']}"
     if case.get("query"):
         target += "?" + case["query"]
     connection = http.client.HTTPConnection(host, timeout=10)
@@ -81,7 +111,10 @@ def request(endpoint, api_id, case):
         connection.putrequest(case["method"], target)
         for name, value in case["headers"]:
             connection.putheader(name, value)
-        connection.endheaders()
+        body = case.get("body")
+        if body is not None:
+            connection.putheader("Content-Length", str(len(body.encode())))
+        connection.endheaders(body.encode() if body is not None else None)
         response = connection.getresponse()
         response.read()
     except OSError as error:  # a timeout or a reset: reported, not raised
@@ -100,13 +133,23 @@ def main():
     batch = json.load(sys.stdin)
     endpoint = batch["endpoint"]
     apigateway = client("apigateway", endpoint)
+    content_types = {
+        value for case in batch["cases"] for name, value in case["headers"]
+        if name.lower() == "content-type"
+    }
     ids = []
     for api in batch["apis"]:
+        user_methods = None
+        if api.get("integration_responses"):
+            def user_methods(apigateway, api_id, ids, merge=api["integration_responses"]):
+                merge_user_methods(apigateway, api_id, ids, merge, content_types)
         if "openapi" in api:
             with open(api["openapi"], "rb") as f:
                 api_id = apigateway.import_rest_api(body=f.read())["id"]
+            if user_methods:
+                user_methods(apigateway, api_id, resource_ids(apigateway, api_id))
         else:
-            api_id = deploy_stack(endpoint, api["cloudformation"], api["resources"])
+            api_id = deploy_stack(endpoint, api["cloudformation"], api["resources"], user_methods)
         apigateway.create_deployment(restApiId=api_id, stageName="prod")
         ids.append(api_id)
     json.dump([request(endpoint, ids[case["api"]], case) for case in batch["cases"]], sys.stdout)

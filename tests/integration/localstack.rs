@@ -18,7 +18,8 @@ use std::collections::BTreeMap;
 use std::io::Read as _;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -27,32 +28,39 @@ use crate::apigateway::{as_map, engine_answer, route};
 use crate::conformance::{origin_variants, subjects, PATHS};
 use crate::support::{root, run_with_stdin};
 
-/// One LocalStack for the tests that need it, stopped when dropped.
-struct LocalStack {
-    child: Child,
-    endpoint: String,
-    /// Its state and log.
-    data: PathBuf,
+/// The LocalStack this test process shares between its tests: started by the first test that
+/// asks, stopped (by `tests/harness/localstack_run.py`, its watchdog) when the process exits.
+pub(crate) struct LocalStack {
+    pub(crate) endpoint: String,
+}
+
+/// The virtual environment's Python, which runs LocalStack and the harnesses that drive it.
+pub(crate) fn python() -> PathBuf {
+    let python = root().join("tests/harness/localstack-venv/bin/python");
+    assert!(
+        python.exists(),
+        "LocalStack is required by this test and was not found ({}): run scripts/test.sh, which installs it",
+        python.display()
+    );
+    python
+}
+
+pub(crate) fn localstack() -> &'static LocalStack {
+    static SHARED: OnceLock<LocalStack> = OnceLock::new();
+    SHARED.get_or_init(LocalStack::start)
 }
 
 impl LocalStack {
     fn start() -> Self {
-        let python = root().join("tests/harness/localstack-venv/bin/python");
-        assert!(
-            python.exists(),
-            "LocalStack is required by this test and was not found ({}): run scripts/test.sh, which installs it",
-            python.display()
-        );
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
         let data = tempfile::tempdir().unwrap().keep();
-        // Its log goes to a file: a pipe nobody reads would fill and stall it.
-        let log = std::fs::File::create(data.join("localstack.log")).unwrap();
-        let child = Command::new(&python)
-            .args(["-m", "localstack.runtime.main"])
+        let mut child = Command::new(python())
+            .arg(root().join("tests/harness/localstack_run.py"))
+            .arg(&data)
             .env("SERVICES", "apigateway,cloudformation,sts,iam")
             .env("GATEWAY_LISTEN", format!("127.0.0.1:{port}"))
             .env("DISABLE_EVENTS", "1")
@@ -60,15 +68,12 @@ impl LocalStack {
             .env("SKIP_SSL_CERT_DOWNLOAD", "1")
             .env("LOCALSTACK_VOLUME_DIR", &data)
             .env("FILESYSTEM_ROOT", &data)
+            .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(log)
+            .stderr(Stdio::null())
             .spawn()
             .expect("start LocalStack");
-        let mut localstack = LocalStack {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-            data,
-        };
+        let endpoint = format!("http://127.0.0.1:{port}");
         let started = Instant::now();
         loop {
             if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
@@ -82,9 +87,8 @@ impl LocalStack {
                     break;
                 }
             }
-            if let Ok(Some(status)) = localstack.child.try_wait() {
-                let log = std::fs::read_to_string(localstack.data.join("localstack.log"))
-                    .unwrap_or_default();
+            if let Ok(Some(status)) = child.try_wait() {
+                let log = std::fs::read_to_string(data.join("localstack.log")).unwrap_or_default();
                 panic!("LocalStack exited ({status}) before it was ready:\n{log}");
             }
             assert!(
@@ -94,19 +98,10 @@ impl LocalStack {
             std::thread::sleep(Duration::from_millis(200));
         }
         eprintln!(
-            "LocalStack ready at {} in {:.1} s",
-            localstack.endpoint,
+            "LocalStack ready at {endpoint} in {:.1} s",
             started.elapsed().as_secs_f64()
         );
-        localstack
-    }
-}
-
-impl Drop for LocalStack {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.data);
+        LocalStack { endpoint }
     }
 }
 
@@ -115,6 +110,31 @@ fn resources(out: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(out.join("apigateway/openapi.json")).unwrap();
     let doc: Value = serde_json::from_str(&text).unwrap();
     doc["paths"].as_object().unwrap().keys().cloned().collect()
+}
+
+/// The actual requests: (method, Content-Type). A page sends the first three body types
+/// without a preflight; browsers add `;charset=UTF-8` to a string body's type.
+const ACTUAL: [(&str, Option<&str>); 6] = [
+    ("GET", None),
+    ("POST", Some("text/plain;charset=UTF-8")),
+    (
+        "POST",
+        Some("application/x-www-form-urlencoded;charset=UTF-8"),
+    ),
+    ("POST", Some("multipart/form-data; boundary=----corsgen")),
+    ("PUT", Some("application/json")),
+    ("DELETE", None),
+];
+
+/// A well-formed body of that type (LocalStack answers 400 to a malformed multipart body).
+fn body(content_type: &str) -> String {
+    match content_type.split_once("boundary=") {
+        Some((_, boundary)) => format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nb\r\n--{boundary}--\r\n"
+        ),
+        None if content_type.starts_with("application/x-www-form-urlencoded") => "a=b".into(),
+        None => "{}".into(),
+    }
 }
 
 /// What a request must get: the engine's status and CORS headers.
@@ -126,7 +146,7 @@ struct Expected {
 
 #[test]
 fn rest_artifacts_deployed_in_localstack_answer_as_the_engine() {
-    let localstack = LocalStack::start();
+    let localstack = localstack();
     let dir = tempfile::tempdir().unwrap();
     let subjects: Vec<_> = subjects(dir.path())
         .into_iter()
@@ -137,11 +157,16 @@ fn rest_artifacts_deployed_in_localstack_answer_as_the_engine() {
     let mut expected = Vec::new();
     for subject in &subjects {
         let resources = resources(&subject.out);
+        let merge = subject.out.join("apigateway/integration-responses.json");
         let deployments = [
-            json!({"openapi": subject.out.join("apigateway/openapi.json")}),
+            json!({
+                "openapi": subject.out.join("apigateway/openapi.json"),
+                "integration_responses": merge,
+            }),
             json!({
                 "cloudformation": subject.out.join("apigateway/cloudformation.yaml"),
                 "resources": resources,
+                "integration_responses": merge,
             }),
         ];
         for deployment in deployments {
@@ -162,10 +187,39 @@ fn rest_artifacts_deployed_in_localstack_answer_as_the_engine() {
                     corsgen::model::AllowedOrigins::Any
                 );
                 for (v, origin) in origin_variants(&subject.policy).iter().enumerate() {
+                    let name = ["Origin", "origin", "ORIGIN"][(p + v) % 3];
+                    // The actual request, through the user's method with the merged
+                    // integration response: each body type a page can send without a preflight
+                    // and JSON, or none.
+                    let (method, body_type) = ACTUAL[(p + v) % ACTUAL.len()];
+                    let mut headers: Vec<(&str, &str)> = origin
+                        .as_deref()
+                        .map(|origin| (name, origin))
+                        .into_iter()
+                        .collect();
+                    headers.extend(body_type.map(|t| ("Content-Type", t)));
+                    // A `*` rule's answer is static, so it carries `*` even to a request
+                    // without Origin (which no browser reads): the engine's answer to any origin.
+                    let answered = origin
+                        .as_deref()
+                        .or((!listed).then_some("https://any.example"));
+                    let decision = engine_answer(&subject.policy, method, path, answered, None);
+                    cases.push(json!({
+                        "api": api, "method": method, "path": path,
+                        "query": "origin=https%3A%2F%2Fevil.example", "headers": headers,
+                        "body": body_type.map(body),
+                    }));
+                    expected.push(Expected {
+                        label: format!(
+                            "{} ({how}): {method} {path} {name}: {origin:?} {body_type:?}",
+                            subject.label
+                        ),
+                        status: 200,
+                        headers: as_map(&decision),
+                    });
                     let Some(origin) = origin.as_deref() else {
                         continue; // without Origin there is no preflight
                     };
-                    let name = ["Origin", "origin", "ORIGIN"][(p + v) % 3];
                     let mut headers =
                         vec![(name, origin), ("Access-Control-Request-Method", "PUT")];
                     if (p + v) % 2 == 1 {
@@ -206,7 +260,7 @@ fn rest_artifacts_deployed_in_localstack_answer_as_the_engine() {
     }
     let input = json!({"endpoint": localstack.endpoint, "apis": apis, "cases": cases}).to_string();
     let harness: PathBuf = root().join("tests/harness/localstack_rest.py");
-    let python = root().join("tests/harness/localstack-venv/bin/python");
+    let python = python();
     let results: Vec<Value> = serde_json::from_str(&run_with_stdin(
         python.to_str().unwrap(),
         &[harness.to_str().unwrap()],
@@ -214,7 +268,7 @@ fn rest_artifacts_deployed_in_localstack_answer_as_the_engine() {
     ))
     .unwrap();
     assert_eq!(results.len(), expected.len());
-    let mut allowed = 0;
+    let mut allowed = [0, 0];
     for (want, got) in expected.iter().zip(&results) {
         let headers: BTreeMap<String, String> = got["headers"]
             .as_array()
@@ -233,15 +287,20 @@ fn rest_artifacts_deployed_in_localstack_answer_as_the_engine() {
             "{}",
             want.label
         );
-        if want.status == 204 {
-            allowed += 1;
+        if want.headers.contains_key("Access-Control-Allow-Origin") {
+            allowed[usize::from(want.status != 204)] += 1;
         }
     }
     eprintln!(
-        "LocalStack: {} requests to {} deployed APIs ({} policies, imported and as stacks) answer as the engine; {allowed} allowed",
+        "LocalStack: {} requests to {} deployed APIs ({} policies, imported and as stacks, with the user's methods) answer as the engine; {} preflights and {} actual requests allowed",
         results.len(),
         apis.len(),
-        subjects.len()
+        subjects.len(),
+        allowed[0],
+        allowed[1],
     );
-    assert!(allowed > 20, "the matrix must reach allowed preflights");
+    assert!(
+        allowed[0] > 20 && allowed[1] > 20,
+        "the matrix must reach allowed preflights and actual requests: {allowed:?}"
+    );
 }
