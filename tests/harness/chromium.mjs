@@ -12,7 +12,9 @@
 //              "redirect": null | {"status", "headers"} (the first actual request's answer;
 //              the request its Location leads to carries `hop=1` and gets "actual")}
 //           | {"kind": "echo"} (allows the request's origin, and on a preflight the method and
-//              headers it asks for)}]}
+//              headers it asks for)
+//           | {"kind": "external"} (another server answers: the scenario's "base", an absolute
+//              URL the path is appended to, e.g. an API deployed in LocalStack)}]}
 // stdout: {"chromium": version, "results": [{"id", "url", "verdict": "allowed"|"blocked",
 //   "messages": [console texts that name the URL, then the exception the call threw when it
 //   is not the plain "Failed to fetch"], "received": [{"method", "url", "headers": [[n, v]]}]:
@@ -177,7 +179,7 @@ const api = http.createServer(serveApi);
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>corsgen</title><script>
 async function one(s, base) {
-  const url = (s.same_origin ? location.origin : base) + s.path + "?s=" + encodeURIComponent(s.id);
+  const url = (s.same_origin ? location.origin : s.base || base) + s.path + "?s=" + encodeURIComponent(s.id);
   if (s.xhr) {
     return new Promise((resolve) => {
       const x = new XMLHttpRequest();

@@ -4,9 +4,11 @@ stdin: {"endpoint": "http://127.0.0.1:PORT",
         "apis": [{"openapi": path} | {"cloudformation": path, "resources": [path, ...]},
                  each with "integration_responses": path (optional)],
         "cases": [{"api": i, "method": "OPTIONS", "path": "/orders", "query": "origin=…",
-                   "headers": [[name, value], ...], "body": "…" (optional)}]}
-stdout: one {"status": int, "headers": [[name, value], ...]} per case, in order: the status and
-the response's Access-Control-* and Vary headers as LocalStack sent them.
+                   "headers": [[name, value], ...], "body": "…" (optional)}],
+        "content_types": [the Content-Types other clients send, for the user's methods]}
+stdout: {"apis": [the deployed REST API ids, in order], "results": [one {"status": int,
+"headers": [[name, value], ...]} per case, in order: the status and the response's
+Access-Control-* and Vary headers as LocalStack sent them]}.
 
 An "openapi" API is imported with import-rest-api; a "cloudformation" API is a REST API created
 with the SDK (its resources made one by one, as a user's API would be) onto which the template
@@ -133,7 +135,7 @@ def main():
     batch = json.load(sys.stdin)
     endpoint = batch["endpoint"]
     apigateway = client("apigateway", endpoint)
-    content_types = {
+    content_types = set(batch.get("content_types", [])) | {
         value for case in batch["cases"] for name, value in case["headers"]
         if name.lower() == "content-type"
     }
@@ -152,7 +154,8 @@ def main():
             api_id = deploy_stack(endpoint, api["cloudformation"], api["resources"], user_methods)
         apigateway.create_deployment(restApiId=api_id, stageName="prod")
         ids.append(api_id)
-    json.dump([request(endpoint, ids[case["api"]], case) for case in batch["cases"]], sys.stdout)
+    results = [request(endpoint, ids[case["api"]], case) for case in batch["cases"]]
+    json.dump({"apis": ids, "results": results}, sys.stdout)
 
 
 main()

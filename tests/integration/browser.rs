@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 
 use crate::support::{corsgen, emit_into, require_tool, root};
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -28,7 +28,7 @@ fn free_port() -> u16 {
 }
 
 /// Policies whose artifacts serve the page; `{page}` is the page's origin.
-const POLICIES: [(&str, &str); 5] = [
+pub(crate) const POLICIES: [(&str, &str); 5] = [
     (
         "credentials",
         r#"version = 1
@@ -92,14 +92,14 @@ allow-headers = ["X-Api-Key", "Authorization"]
 ];
 
 /// (method, headers, credentials, xhr)
-type Req = (
+pub(crate) type Req = (
     &'static str,
     &'static [(&'static str, &'static str)],
     bool,
     bool,
 );
 
-const REQUESTS: [Req; 16] = [
+pub(crate) const REQUESTS: [Req; 16] = [
     ("GET", &[], false, false),
     ("GET", &[], true, false),
     ("GET", &[], true, true),
@@ -125,11 +125,11 @@ const REQUESTS: [Req; 16] = [
 
 /// A request as a scenario makes it (owned: some values are built at run time).
 #[derive(Debug, Clone)]
-struct Request {
-    method: String,
-    headers: Vec<(String, String)>,
-    credentials: bool,
-    xhr: bool,
+pub(crate) struct Request {
+    pub(crate) method: String,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) credentials: bool,
+    pub(crate) xhr: bool,
 }
 
 impl From<Req> for Request {
@@ -813,16 +813,16 @@ fn class_cases() -> Vec<(&'static str, Request)> {
 }
 
 /// One request as sent: method, request target, headers.
-type Sent = (String, String, Vec<(String, String)>);
+pub(crate) type Sent = (String, String, Vec<(String, String)>);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Outcome {
-    allowed: bool,
-    messages: Vec<String>,
+pub(crate) struct Outcome {
+    pub(crate) allowed: bool,
+    pub(crate) messages: Vec<String>,
     /// Every request sent: the method, the request target (path and query) and the headers
     /// CORS sees (lowercase names, sorted; without the ones the browser adds for the
     /// transport, cookies and client hints).
-    sent: Vec<Sent>,
+    pub(crate) sent: Vec<Sent>,
 }
 
 /// Headers the browser adds on its own that no CORS rule reads (Accept-Language is handled
@@ -883,6 +883,107 @@ fn target(url: &str) -> String {
     }
 }
 
+/// Chromium, and the playwright-core that drives it, are installed (a test that needs them
+/// fails, naming what is missing, when they are not).
+pub(crate) fn require_chromium() {
+    require_tool("node");
+    assert!(
+        Path::new("/usr/bin/chromium").exists(),
+        "/usr/bin/chromium is required by this test (Debian package `chromium`); run scripts/test.sh, which installs it"
+    );
+    assert!(
+        root().join("tests/harness/node_modules/playwright-core/package.json").exists(),
+        "playwright-core is required by this test; run scripts/test.sh, which installs it (npm ci, cached under ~/.cache/corsgen) and links tests/harness/node_modules"
+    );
+}
+
+/// Runs `tests/harness/chromium.mjs` on `input` (its format is in the harness) and returns its
+/// JSON answer.
+pub(crate) fn run_chromium(work: &Path, input: &Value) -> Value {
+    let input_file = work.join("input.json");
+    std::fs::write(&input_file, input.to_string()).unwrap();
+    let output = std::process::Command::new("node")
+        .arg(root().join("tests/harness/chromium.mjs"))
+        .arg(&input_file)
+        .output()
+        .expect("run node");
+    assert!(
+        output.status.success(),
+        "the Chromium harness failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("harness JSON")
+}
+
+/// What `corsgen check` predicts for request `r` from `page` to `url` under `policy`: its
+/// verdict, its message and the requests the browser sends (with the framing it adds). `path`
+/// is the route's path when the URL's path is not it (`--path`).
+pub(crate) fn check_predicts(
+    work: &Path,
+    label: &str,
+    policy: &str,
+    page: &str,
+    url: &str,
+    path: Option<&str>,
+    r: &Request,
+) -> Outcome {
+    let header_args: Vec<String> = r.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
+    let mut args = vec![
+        "check", policy, "--origin", page, "--url", url, "--method", &r.method, "--format", "json",
+    ];
+    if let Some(path) = path {
+        args.extend(["--path", path]);
+    }
+    for h in &header_args {
+        args.extend(["--header", h.as_str()]);
+    }
+    if r.credentials {
+        args.push("--credentials");
+    }
+    if r.xhr {
+        args.push("--xhr");
+    }
+    let out = corsgen(work, &args);
+    let code = out.status.code();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "check JSON for {label}: {e}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let allowed = report["verdict"] == "allowed";
+    assert_eq!(
+        code,
+        Some(if allowed { 0 } else { 1 }),
+        "exit code of check for {label}"
+    );
+    let mut legs: Vec<&Value> = Vec::new();
+    if report["preflight"].is_object() {
+        legs.push(&report["preflight"]);
+    }
+    legs.extend(report["actual"].as_array().unwrap());
+    Outcome {
+        allowed,
+        messages: report["message"]
+            .as_str()
+            .map(str::to_string)
+            .into_iter()
+            .collect(),
+        sent: legs
+            .iter()
+            .map(|l| {
+                let pairs = crate::support::header_pairs(&l["request_headers"]);
+                (
+                    l["method"].as_str().unwrap().to_string(),
+                    target(l["url"].as_str().unwrap()),
+                    pairs,
+                )
+            })
+            .collect(),
+    }
+    .framed()
+}
+
 /// The echoing server's answer (the same as the harness's `echo` kind).
 fn echo(leg: &corsgen::check::Leg) -> Response {
     let header = |name: &str| {
@@ -917,15 +1018,7 @@ fn echo(leg: &corsgen::check::Leg) -> Response {
 
 #[test]
 fn chromium_agrees_with_check_and_doctor_explains_its_har() {
-    require_tool("node");
-    assert!(
-        Path::new("/usr/bin/chromium").exists(),
-        "/usr/bin/chromium is required by this test (Debian package `chromium`); run scripts/test.sh, which installs it"
-    );
-    assert!(
-        root().join("tests/harness/node_modules/playwright-core/package.json").exists(),
-        "playwright-core is required by this test; run scripts/test.sh, which installs it (npm ci, cached under ~/.cache/corsgen) and links tests/harness/node_modules"
-    );
+    require_chromium();
     let (page_port, api_port) = (free_port(), free_port());
     let page = format!("http://127.0.0.1:{page_port}");
     let work = tempfile::tempdir().unwrap();
@@ -1053,19 +1146,7 @@ fn chromium_agrees_with_check_and_doctor_explains_its_har() {
             "server": s.server,
         })).collect::<Vec<_>>(),
     });
-    let input_file = work.path().join("input.json");
-    std::fs::write(&input_file, input.to_string()).unwrap();
-    let output = std::process::Command::new("node")
-        .arg(root().join("tests/harness/chromium.mjs"))
-        .arg(&input_file)
-        .output()
-        .expect("run node");
-    assert!(
-        output.status.success(),
-        "the Chromium harness failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let run: Value = serde_json::from_slice(&output.stdout).expect("harness JSON");
+    let run = run_chromium(work.path(), &input);
     let chromium: BTreeMap<String, (String, Outcome)> = run["results"]
         .as_array()
         .unwrap()
@@ -1118,68 +1199,7 @@ fn chromium_agrees_with_check_and_doctor_explains_its_har() {
         let throws = request.throws();
         let predicted = match &s.answer {
             Answer::Policy(policy) => {
-                let mut args = vec![
-                    "check",
-                    policy.as_str(),
-                    "--origin",
-                    page.as_str(),
-                    "--url",
-                    url.as_str(),
-                    "--method",
-                    r.method.as_str(),
-                    "--format",
-                    "json",
-                ];
-                for h in &header_args {
-                    args.extend(["--header", h.as_str()]);
-                }
-                if r.credentials {
-                    args.push("--credentials");
-                }
-                if r.xhr {
-                    args.push("--xhr");
-                }
-                let out = corsgen(work.path(), &args);
-                let code = out.status.code();
-                let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-                    panic!(
-                        "check JSON for {}: {e}\n{}",
-                        s.id,
-                        String::from_utf8_lossy(&out.stderr)
-                    )
-                });
-                let allowed = report["verdict"] == "allowed";
-                assert_eq!(
-                    code,
-                    Some(if allowed { 0 } else { 1 }),
-                    "exit code of check for {}",
-                    s.id
-                );
-                let mut legs: Vec<&Value> = Vec::new();
-                if report["preflight"].is_object() {
-                    legs.push(&report["preflight"]);
-                }
-                legs.extend(report["actual"].as_array().unwrap());
-                Outcome {
-                    allowed,
-                    messages: report["message"]
-                        .as_str()
-                        .map(str::to_string)
-                        .into_iter()
-                        .collect(),
-                    sent: legs
-                        .iter()
-                        .map(|l| {
-                            let pairs = crate::support::header_pairs(&l["request_headers"]);
-                            (
-                                l["method"].as_str().unwrap().to_string(),
-                                target(l["url"].as_str().unwrap()),
-                                pairs,
-                            )
-                        })
-                        .collect(),
-                }
-                .framed()
+                check_predicts(work.path(), &s.id, policy, &page, url, None, r)
             }
             Answer::Fixed(preflight, actual, redirect) => {
                 // The same driver `probe` runs over the network, answered by the fixed responses.

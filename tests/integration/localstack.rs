@@ -25,8 +25,11 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::apigateway::{as_map, engine_answer, route};
+use crate::browser::{
+    check_predicts, free_port, require_chromium, run_chromium, Request, POLICIES, REQUESTS,
+};
 use crate::conformance::{origin_variants, subjects, PATHS};
-use crate::support::{root, run_with_stdin};
+use crate::support::{emit_into, root, run_with_stdin};
 
 /// The LocalStack this test process shares between its tests: started by the first test that
 /// asks, stopped (by `tests/harness/localstack_run.py`, its watchdog) when the process exits.
@@ -51,6 +54,39 @@ pub(crate) fn localstack() -> &'static LocalStack {
 }
 
 impl LocalStack {
+    /// Deploys `apis` and sends `cases` with `tests/harness/localstack_rest.py` (formats there):
+    /// the REST API ids and the answers.
+    pub(crate) fn deploy(
+        &self,
+        apis: &[Value],
+        cases: &[Value],
+        content_types: &[&str],
+    ) -> (Vec<String>, Vec<Value>) {
+        let input = json!({
+            "endpoint": self.endpoint, "apis": apis, "cases": cases, "content_types": content_types,
+        })
+        .to_string();
+        let harness = root().join("tests/harness/localstack_rest.py");
+        let output: Value = serde_json::from_str(&run_with_stdin(
+            python().to_str().unwrap(),
+            &[harness.to_str().unwrap()],
+            &input,
+        ))
+        .unwrap();
+        let ids = output["apis"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|id| id.as_str().unwrap().to_string())
+            .collect();
+        (ids, output["results"].as_array().unwrap().clone())
+    }
+
+    /// Where a deployed stage answers (LocalStack's path-style execute-api endpoint).
+    pub(crate) fn stage_url(&self, api_id: &str, stage: &str) -> String {
+        format!("{}/_aws/execute-api/{api_id}/{stage}", self.endpoint)
+    }
+
     fn start() -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -66,6 +102,9 @@ impl LocalStack {
             .env("DISABLE_EVENTS", "1")
             .env("DNS_ADDRESS", "0")
             .env("SKIP_SSL_CERT_DOWNLOAD", "1")
+            // LocalStack's own CORS layer (for its web app) stays out of the APIs' answers.
+            .env("DISABLE_CORS_HEADERS", "1")
+            .env("DISABLE_CORS_CHECKS", "1")
             .env("LOCALSTACK_VOLUME_DIR", &data)
             .env("FILESYSTEM_ROOT", &data)
             .stdin(Stdio::null())
@@ -258,15 +297,7 @@ fn rest_artifacts_deployed_in_localstack_answer_as_the_engine() {
             }
         }
     }
-    let input = json!({"endpoint": localstack.endpoint, "apis": apis, "cases": cases}).to_string();
-    let harness: PathBuf = root().join("tests/harness/localstack_rest.py");
-    let python = python();
-    let results: Vec<Value> = serde_json::from_str(&run_with_stdin(
-        python.to_str().unwrap(),
-        &[harness.to_str().unwrap()],
-        &input,
-    ))
-    .unwrap();
+    let (_, results) = localstack.deploy(&apis, &cases, &[]);
     assert_eq!(results.len(), expected.len());
     let mut allowed = [0, 0];
     for (want, got) in expected.iter().zip(&results) {
@@ -302,5 +333,130 @@ fn rest_artifacts_deployed_in_localstack_answer_as_the_engine() {
     assert!(
         allowed[0] > 20 && allowed[1] > 20,
         "the matrix must reach allowed preflights and actual requests: {allowed:?}"
+    );
+}
+
+/// Real Chromium, on a page served from one loopback port, fetches from the REST APIs that
+/// LocalStack deployed from the emitted OpenAPI (with the user's methods and the merged
+/// integration responses) on another: for every policy of the browser test, every request shape
+/// there, its verdict and console message must be the ones `corsgen check` predicts for that URL.
+#[test]
+fn chromium_fetching_from_the_api_deployed_in_localstack_gets_what_check_predicts() {
+    require_chromium();
+    let localstack = localstack();
+    let (page_port, api_port) = (free_port(), free_port());
+    let page = format!("http://127.0.0.1:{page_port}");
+    let work = tempfile::tempdir().unwrap();
+    let mut apis = Vec::new();
+    let mut policies = Vec::new();
+    for (name, template) in POLICIES {
+        // Gateway responses send one origin: the page's, which every policy lists first.
+        let text = format!(
+            "{}\n[apigateway]\ngateway-response-origin = \"first\"\n",
+            template.replace("{page}", &page)
+        );
+        let policy_file = work.path().join(format!("{name}.toml"));
+        std::fs::write(&policy_file, &text).unwrap();
+        let out = work.path().join(name);
+        emit_into(&text, None, &out);
+        apis.push(json!({
+            "openapi": out.join("apigateway/openapi.json"),
+            "integration_responses": out.join("apigateway/integration-responses.json"),
+        }));
+        policies.push((name, policy_file.to_string_lossy().to_string()));
+    }
+    // The user's methods take every body type the page sends.
+    let content_types: Vec<&str> = REQUESTS
+        .iter()
+        .flat_map(|(_, headers, _, _)| headers.iter())
+        .filter(|(name, _)| name.eq_ignore_ascii_case("content-type"))
+        .map(|(_, value)| *value)
+        .collect();
+    let (ids, _) = localstack.deploy(&apis, &[], &content_types);
+    let mut scenarios = Vec::new();
+    for ((name, policy), id) in policies.iter().zip(&ids) {
+        let paths: &[&str] = if *name == "routes" {
+            &["/orders/1", "/admin/users", "/public/docs"]
+        } else {
+            &["/orders/1"]
+        };
+        for path in paths {
+            for (i, request) in REQUESTS.iter().enumerate() {
+                let request = Request::from(*request);
+                scenarios.push((
+                    format!(
+                        "{name}-{}-{i}",
+                        path.trim_start_matches('/').replace('/', "-")
+                    ),
+                    *path,
+                    request,
+                    policy,
+                    localstack.stage_url(id, "prod"),
+                ));
+            }
+        }
+    }
+    let input = json!({
+        "page_port": page_port,
+        "api_port": api_port,
+        "har": work.path().join("run.har"),
+        "scenarios": scenarios.iter().map(|(id, path, r, _, base)| json!({
+            "id": id,
+            "path": path,
+            "method": r.method,
+            "headers": r.headers,
+            "credentials": if r.credentials { "include" } else { "omit" },
+            "xhr": r.xhr,
+            "same_origin": false,
+            "server": {"kind": "external"},
+            "base": base,
+        })).collect::<Vec<_>>(),
+    });
+    let run = run_chromium(work.path(), &input);
+    let seen: BTreeMap<&str, &Value> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap(), r))
+        .collect();
+    let mut disagreements = Vec::new();
+    let mut verdicts = [0, 0];
+    for (id, path, request, policy, _) in &scenarios {
+        let result = seen[id.as_str()];
+        let url = result["url"].as_str().unwrap();
+        let chromium = (
+            result["verdict"] == "allowed",
+            result["messages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m.as_str().unwrap().to_string())
+                .collect::<Vec<_>>(),
+        );
+        let predicted = check_predicts(work.path(), id, policy, &page, url, Some(path), request);
+        verdicts[usize::from(!chromium.0)] += 1;
+        if chromium != (predicted.allowed, predicted.messages.clone()) {
+            disagreements.push(format!(
+                "{id} ({url}):\n  chromium: {chromium:?}\n  corsgen:  {:?}",
+                (predicted.allowed, predicted.messages)
+            ));
+        }
+    }
+    eprintln!(
+        "Chromium {} against LocalStack: {} of {} fetches agree with check ({} allowed, {} blocked)",
+        run["chromium"].as_str().unwrap_or("?"),
+        scenarios.len() - disagreements.len(),
+        scenarios.len(),
+        verdicts[0],
+        verdicts[1]
+    );
+    assert!(
+        disagreements.is_empty(),
+        "Chromium and corsgen disagree:\n{}",
+        disagreements.join("\n")
+    );
+    assert!(
+        verdicts[0] >= 10 && verdicts[1] >= 10,
+        "the matrix must reach both verdicts: {verdicts:?}"
     );
 }
