@@ -106,6 +106,7 @@ codes! {
     GatewayResponseOriginRequired => "gateway-response-origin-required", Error, "Several origins, and no choice of what gateway responses (which cannot run a mapping template) send.";
     GatewayResponseOriginDefaulted => "gateway-response-origin-defaulted", Warning, "Gateway responses send the environment's one allow-origins origin; its extra-origins see a CORS error on gateway errors.";
     GatewayResponseReflects => "gateway-response-reflects", Warning, "Gateway responses echo any Origin, so every site can read API Gateway's error responses.";
+    GatewayResponseRouteDiffers => "gateway-response-route-differs", Warning, "A route's own rule differs from `[cors]`, whose headers API Gateway's errors (gateway responses, one set per REST API) carry on that route too.";
     GatewayResponseReflectWithCredentials => "gateway-response-reflect-with-credentials", Error, "Echoing any Origin together with credentials lets every site read credentialed error responses.";
     ApigatewayUnquotable => "apigateway-unquotable", Error, "A value with `'` cannot be written as an API Gateway static mapping value.";
     ApigatewayLimit => "apigateway-limit", Error, "A REST artifact would pass an API Gateway or CloudFormation limit: a 300 KB mapping template, a 6 MB OpenAPI import, 500 resources, 200 parameters or 1 MB per template.";
@@ -249,6 +250,7 @@ mod tests {
                 "resource-default-dropped",
                 "gateway-response-origin-defaulted",
                 "gateway-response-reflects",
+                "gateway-response-route-differs",
                 "cloudformation-too-large-inline",
                 "target-skipped",
             ]

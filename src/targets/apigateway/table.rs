@@ -45,6 +45,16 @@ pub enum GatewayResponseOrigin {
     Reflect,
 }
 
+/// What the policy accepts about gateway responses on routes with their own rules (gateway
+/// responses belong to the whole REST API, so they carry `[cors]` on every route).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GatewayResponseRoutes {
+    /// Every route's gateway errors carry `[cors]`'s headers, as API Gateway can only do:
+    /// accepted, so the warning about each route whose own rule differs is silenced.
+    ApiWide,
+}
+
 /// `[apigateway]`: the API Gateway artifacts.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -69,6 +79,11 @@ pub struct RawApiGateway {
     /// any origin (a warning; an error together with credentials).
     #[schemars(with = "Option<GatewayResponseOrigin>")]
     pub gateway_response_origin: Option<Spanned<GatewayResponseOrigin>>,
+    /// `"api-wide"` accepts that gateway responses (one set per REST API) carry `[cors]`'s
+    /// origin, credentials and exposed headers on routes whose own rule differs, and silences
+    /// the warning that names each such route and what its errors then carry.
+    #[schemars(with = "Option<GatewayResponseRoutes>")]
+    pub gateway_response_routes: Option<Spanned<GatewayResponseRoutes>>,
     /// HTTP API `corsConfiguration` (`apigateway/http-api.*`), a static configuration: the
     /// table `[apigateway.http-api]` with `enabled = true | false | "if-fits"` (`true`: emit it,
     /// and report an error if HTTP API CORS cannot express the policy; `"if-fits"`: emit it when

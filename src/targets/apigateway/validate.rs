@@ -10,7 +10,8 @@ use toml::Spanned;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{
-    ApiGateway, GatewayOrigin, OriginAnswer, Policy, Resource, RoutePattern, Segment,
+    AllowedOrigins, ApiGateway, GatewayOrigin, OriginAnswer, Policy, Resource, RoutePattern,
+    Segment,
 };
 use crate::policy::{
     GatewayResponseOrigin, RawApiGateway, RawPolicy, SpannedList, GATEWAY_RESPONSE_TYPES,
@@ -122,6 +123,20 @@ impl Checks for ApiGatewayChecks<'_> {
             .map(|e| format!(" in env {e}"))
             .unwrap_or_default();
         let origin = gateway_origin(self.raw, &in_env, scope.default, push);
+        let configured = self
+            .statics
+            .as_ref()
+            .is_some_and(|s| !s.gateway_responses.is_empty());
+        let accepted = self
+            .raw
+            .is_some_and(|r| r.gateway_response_routes.is_some());
+        // The base policy and the environment asked for: another environment's routes are
+        // the same routes, and one warning per route is enough.
+        if configured && !accepted && (scope.env.is_none() || scope.resolved) {
+            for route in scope.routes {
+                route_differs(route, scope.default, &origin, &in_env, push);
+            }
+        }
         if scope.resolved {
             self.gateway_origin = Some(origin);
         }
@@ -362,6 +377,88 @@ fn gateway_response_types(
     }
     found.sort_by_key(|t| GATEWAY_RESPONSE_TYPES.iter().position(|k| k == t));
     found
+}
+
+/// Warns when API Gateway's own errors on `route` (which carry the default rule's headers,
+/// with `origin` as `Access-Control-Allow-Origin`) answer otherwise than the route's rule.
+fn route_differs(
+    route: &RuleSite<'_>,
+    default: &RuleSite<'_>,
+    origin: &GatewayOrigin,
+    in_env: &str,
+    push: &mut dyn FnMut(Diagnostic),
+) {
+    let (Some(path), rule, cors) = (route.route, route.rule, default.rule) else {
+        return;
+    };
+    if !route.origins_complete {
+        return;
+    }
+    let mut differences = Vec::new();
+    match (origin, &rule.origins) {
+        (GatewayOrigin::Static(sent), AllowedOrigins::List(_)) if sent == "*" => {
+            differences.push(
+                "are readable by every site (`*`), where this route has an allowlist".to_string(),
+            );
+        }
+        (GatewayOrigin::Reflect, AllowedOrigins::List(_)) => {
+            differences.push("echo any Origin, where this route has an allowlist".to_string());
+        }
+        (GatewayOrigin::Static(sent), AllowedOrigins::Any) if sent != "*" => {
+            differences.push(format!("are readable by \"{sent}\" only, where this route allows every site (the others see a CORS error instead of the status)"));
+        }
+        (GatewayOrigin::Static(sent), AllowedOrigins::List(list)) => {
+            if !rule.origins.allows(sent) {
+                differences.push(format!(
+                    "are readable by \"{sent}\", which this route refuses"
+                ));
+            }
+            // The origins [cors] also allows were accepted with gateway-response-origin.
+            let unserved: Vec<String> = list
+                .patterns()
+                .into_iter()
+                .filter(|o| o != sent && !cors.origins.allows(o))
+                .collect();
+            if !unserved.is_empty() {
+                differences.push(format!(
+                    "are not readable by {}, which this route allows (they see a CORS error instead of the status)",
+                    unserved.join(", ")
+                ));
+            }
+        }
+        _ => {}
+    }
+    match (cors.credentials, rule.credentials) {
+        (true, false) => differences
+            .push("carry Access-Control-Allow-Credentials: true, which this route does not allow".to_string()),
+        (false, true) => differences.push(
+            "carry no Access-Control-Allow-Credentials, so this route's credentialed requests see a CORS error instead of the status"
+                .to_string(),
+        ),
+        _ => {}
+    }
+    if cors.expose != rule.expose {
+        differences.push(format!(
+            "expose [{}] instead of this route's [{}]",
+            cors.expose.join(", "),
+            rule.expose.join(", ")
+        ));
+    }
+    if differences.is_empty() {
+        return;
+    }
+    push(
+        Diagnostic::new(
+            Code::GatewayResponseRouteDiffers,
+            route.span.clone(),
+            format!(
+                "API Gateway's own errors on {path}{in_env} (401 from an authorizer, 403, 429, 5XX: gateway responses, one set per REST API) carry [cors]'s headers: they {}",
+                differences.join("; they ")
+            ),
+        )
+        .label("this route's own rule")
+        .help("accept it with gateway-response-routes = \"api-wide\" in [apigateway] (an error body carries no data of the route, but its status and message become readable as listed), or serve the route from a REST API of its own, whose [cors] is this rule"),
+    );
 }
 
 fn gateway_origin(
