@@ -111,6 +111,7 @@ codes! {
     ApigatewayUnquotable => "apigateway-unquotable", Error, "A value with `'` cannot be written as an API Gateway static mapping value.";
     ApigatewayLimit => "apigateway-limit", Error, "A REST artifact would pass an API Gateway or CloudFormation limit: a 300 KB mapping template, a 6 MB OpenAPI import, 500 resources, 200 parameters or 1 MB per template.";
     CloudformationFromS3 => "cloudformation-too-large-inline", Warning, "The CloudFormation template is over 51,200 bytes: CloudFormation takes it only from S3.";
+    CloudfrontPathPrefix => "cloudfront-path-prefix", Error, "`[cloudfront] path-prefix` must be literal path segments like `/api`, as a cache behavior's path pattern starts.";
     KeyValueStoreRuntime => "key-value-store-runtime", Error, "A CloudFront KeyValueStore needs `runtime = \"cloudfront-js-2.0\"`.";
     CloudFrontFunctionTooLarge => "cloudfront-function-too-large", Error, "A CloudFront Function would exceed CloudFront's 10,240-byte limit.";
     KeyValueStoreLimit => "key-value-store-limit", Error, "The KeyValueStore data would exceed a CloudFront KeyValueStore limit.";

@@ -57,6 +57,9 @@ pub struct CloudFront {
     pub caching: crate::policy::Caching,
     /// Whether the policy chose it (else it follows from credentials and `Authorization`).
     pub caching_written: bool,
+    /// What the functions strip from the URI before matching routes (`/api`), when they run
+    /// behind a path pattern; a URI outside it gets no CORS headers.
+    pub path_prefix: Option<String>,
     /// The allow-origins list in effect, where a function-size diagnostic points.
     pub origins_span: std::ops::Range<usize>,
 }

@@ -184,6 +184,34 @@ struct Variant<'a> {
     policy: &'a Policy,
     out: PathBuf,
     store: bool,
+    /// `[cloudfront] path-prefix`.
+    prefix: Option<&'static str>,
+}
+
+/// The prefix the functions run behind, in the variants that have one.
+const PREFIX: &str = "/api";
+
+/// `policy` behind a cache behavior `/api/*`.
+fn with_prefix(policy: &Policy) -> Policy {
+    let mut policy = policy.clone();
+    policy
+        .cloudfront
+        .as_mut()
+        .expect("cloudfront enabled")
+        .path_prefix = Some(PREFIX.into());
+    policy
+}
+
+/// The URI a viewer sends for the API path `path`, and whether it is outside the prefix
+/// (a look-alike `/apix/…`, or the path without the prefix at all).
+fn uri_for(prefix: Option<&str>, path: &str, counter: usize) -> (String, bool) {
+    match (prefix, counter % 6) {
+        (None, _) => (path.to_string(), false),
+        (Some(prefix), 0) => (format!("{prefix}x{path}"), true),
+        (Some(_), 1) => (path.to_string(), true),
+        (Some(prefix), _) if path == "/" && counter % 2 == 0 => (prefix.to_string(), false),
+        (Some(prefix), _) => (format!("{prefix}{path}"), false),
+    }
 }
 
 #[test]
@@ -191,14 +219,25 @@ fn functions_answer_like_the_engine_in_node_inline_and_with_a_key_value_store() 
     let dir = tempfile::tempdir().unwrap();
     let subjects: Vec<Subject> = subjects(dir.path());
     let stored: Vec<Policy> = subjects.iter().map(|s| with_store(&s.policy)).collect();
+    // Behind /api/*, with a KeyValueStore for every other policy.
+    let prefixed: Vec<Policy> = subjects
+        .iter()
+        .enumerate()
+        .map(|(i, s)| match with_prefix(&s.policy) {
+            behind if i % 2 == 1 => with_store(&behind),
+            behind => behind,
+        })
+        .collect();
     let mut variants = Vec::new();
-    for (i, (subject, policy)) in subjects.iter().zip(&stored).enumerate() {
+    for (i, ((subject, policy), behind)) in subjects.iter().zip(&stored).zip(&prefixed).enumerate()
+    {
         assert!(subject.policy.cloudfront.is_some(), "{}", subject.label);
         variants.push(Variant {
             label: subject.label.clone(),
             policy: &subject.policy,
             out: subject.out.clone(),
             store: false,
+            prefix: None,
         });
         let out = dir.path().join(format!("kvs{i}"));
         emit_variant(policy, &subject.label, &out);
@@ -207,6 +246,22 @@ fn functions_answer_like_the_engine_in_node_inline_and_with_a_key_value_store() 
             policy,
             out,
             store: true,
+            prefix: None,
+        });
+        let out = dir.path().join(format!("prefix{i}"));
+        emit_variant(behind, &subject.label, &out);
+        let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
+        assert!(
+            readme.contains("**Behind the path pattern `/api/*`**"),
+            "{}: the README does not explain the prefix",
+            subject.label
+        );
+        variants.push(Variant {
+            label: format!("{} (behind {PREFIX}/*)", subject.label),
+            policy: behind,
+            out,
+            store: i % 2 == 1,
+            prefix: Some(PREFIX),
         });
     }
     let mut functions = Vec::new();
@@ -244,14 +299,26 @@ fn functions_answer_like_the_engine_in_node_inline_and_with_a_key_value_store() 
             for (k, (method, acrm)) in KINDS.iter().enumerate() {
                 for p in 0..2 {
                     counter += 1;
-                    let uri = PATHS[(counter + p * 3 + k) % PATHS.len()];
+                    let path = PATHS[(counter + p * 3 + k) % PATHS.len()];
+                    let (uri, outside) = uri_for(v.prefix, path, counter);
+                    let uri = uri.as_str();
                     let request = Request {
                         method,
-                        path: uri,
+                        path,
                         origin: origin.as_deref(),
                         request_method: *acrm,
                     };
-                    let decision = engine::decide(v.policy, &request);
+                    // Outside the prefix: no CORS headers, never a fallback to [cors].
+                    let decision = if outside {
+                        engine::Decision {
+                            preflight_status: request
+                                .is_preflight()
+                                .then_some(engine::PREFLIGHT_REFUSED),
+                            headers: vec![(engine::VARY, "Origin".to_string())],
+                        }
+                    } else {
+                        engine::decide(v.policy, &request)
+                    };
                     let allowed = decision.headers.len() > 1;
                     coverage.insert(format!(
                         "{} {} store={}",
@@ -267,6 +334,13 @@ fn functions_answer_like_the_engine_in_node_inline_and_with_a_key_value_store() 
                         },
                         v.store
                     ));
+                    if v.prefix.is_some() {
+                        coverage.insert(format!(
+                            "behind the prefix, {} and {}",
+                            if outside { "outside" } else { "inside" },
+                            if allowed { "allowed" } else { "refused" }
+                        ));
+                    }
                     let req = request_event(counter, method, uri, origin.as_deref(), *acrm);
                     let context = format!(
                         "{}: {method} {uri} origin={origin:?} acrm={acrm:?}",
@@ -311,6 +385,8 @@ fn functions_answer_like_the_engine_in_node_inline_and_with_a_key_value_store() 
         }
     }
     for needed in [
+        "behind the prefix, inside and allowed",
+        "behind the prefix, outside and refused",
         "preflight allowed store=false",
         "preflight refused store=true",
         "actual allowed store=true",

@@ -80,6 +80,8 @@ pub struct CloudFrontContext {
     pub routes: Vec<RouteContext>,
     /// Index into `rules` for paths no route matches.
     pub default_rule: usize,
+    /// What the functions strip from the URI before matching routes; empty for none.
+    pub path_prefix: String,
     /// Status of an allowed preflight.
     pub preflight_allowed: u16,
     /// Status of a refused preflight.
@@ -264,6 +266,7 @@ pub(super) fn plan(
         rules,
         routes: tables.routes.clone(),
         default_rule: tables.default_rule,
+        path_prefix: settings.path_prefix.clone().unwrap_or_default(),
         preflight_allowed: engine::PREFLIGHT_ALLOWED,
         preflight_refused: engine::PREFLIGHT_REFUSED,
         store,

@@ -90,4 +90,10 @@ pub struct RawCloudFront {
     /// an API's usually do, else `enabled`.
     #[schemars(with = "Option<Caching>")]
     pub caching: Option<Spanned<Caching>>,
+    /// The prefix of the cache behavior's path pattern when the functions run behind one
+    /// (`"/api"` for `/api/*`): the functions match the policy's routes on the URI without it,
+    /// and a URI outside it gets no CORS headers (never `[cors]`'s). Literal segments only.
+    /// The URI itself is not rewritten. Default: none (routes are matched on the whole URI).
+    #[schemars(with = "Option<String>")]
+    pub path_prefix: Option<Spanned<String>>,
 }

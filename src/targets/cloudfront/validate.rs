@@ -14,6 +14,8 @@ struct CloudFrontChecks<'a> {
     raw: Option<&'a RawCloudFront>,
     enabled: Enabled,
     origins_span: Option<std::ops::Range<usize>>,
+    /// `path-prefix`, when valid.
+    path_prefix: Option<String>,
 }
 
 /// The validation of `[cloudfront]`, unless it says `enabled = false`.
@@ -25,6 +27,7 @@ pub(super) fn checks(raw: &RawPolicy) -> Option<Box<dyn Checks + '_>> {
             raw: table,
             enabled,
             origins_span: None,
+            path_prefix: None,
         }) as Box<dyn Checks>
     })
 }
@@ -40,6 +43,23 @@ impl Checks for CloudFrontChecks<'_> {
         let Some(settings) = self.raw else {
             return;
         };
+        if let Some(prefix) = &settings.path_prefix {
+            match path_prefix_problem(prefix.get_ref()) {
+                None => self.path_prefix = Some(prefix.get_ref().clone()),
+                Some(problem) => push(
+                    Diagnostic::new(
+                        Code::CloudfrontPathPrefix,
+                        prefix.span(),
+                        format!("path-prefix {:?} {problem}", prefix.get_ref()),
+                    )
+                    .label("not a path prefix")
+                    .help(format!(
+                        "write the literal part of the cache behavior's path pattern, without its `/*`: path-prefix = {:?}",
+                        suggested_prefix(prefix.get_ref())
+                    )),
+                ),
+            }
+        }
         if let (Some(runtime), Some(store)) = (&settings.runtime, &settings.key_value_store) {
             if *runtime.get_ref() == CloudFrontRuntime::Js1
                 && *store.get_ref() != KeyValueStoreChoice::Never
@@ -65,7 +85,7 @@ impl Checks for CloudFrontChecks<'_> {
 
     fn resolve(self: Box<Self>, policy: &mut Policy) {
         policy.targets.insert(super::TARGET.name, self.enabled);
-        let settings = self.raw;
+        let (settings, path_prefix) = (self.raw, self.path_prefix);
         // The resolved policy's rules are those of the resolved environment.
         let (credentials, authorization) = super::plan::authentication(policy);
         policy.cloudfront = self.origins_span.map(|origins_span| CloudFront {
@@ -84,7 +104,73 @@ impl Checks for CloudFrontChecks<'_> {
                 |c| *c.get_ref(),
             ),
             caching_written: settings.is_some_and(|s| s.caching.is_some()),
+            path_prefix,
             origins_span,
         });
+    }
+}
+
+/// What is wrong with `prefix` as the literal start of a path pattern, if anything.
+fn path_prefix_problem(prefix: &str) -> Option<&'static str> {
+    if !prefix.starts_with('/') {
+        return Some("does not start with `/`");
+    }
+    if prefix == "/" || prefix.ends_with('/') {
+        return Some("ends with `/`");
+    }
+    if prefix[1..].split('/').any(str::is_empty) {
+        return Some("has an empty segment (`//`)");
+    }
+    if prefix.contains(['*', '?', '{', '}']) {
+        return Some("is a pattern, not literal segments");
+    }
+    if prefix
+        .chars()
+        .any(|c| c.is_ascii_control() || c.is_whitespace() || c == '#' || c == '%')
+    {
+        return Some("has a character a CloudFront URI does not carry as written");
+    }
+    None
+}
+
+/// The closest valid prefix: the literal segments before any pattern character.
+fn suggested_prefix(prefix: &str) -> String {
+    let literal = prefix.split(['*', '?', '{']).next().unwrap_or_default();
+    let segments: Vec<&str> = literal
+        .split('/')
+        .filter(|s| {
+            !s.is_empty() && !s.contains(['}', '#', '%']) && !s.contains(char::is_whitespace)
+        })
+        .collect();
+    if segments.is_empty() {
+        "/api".to_string()
+    } else {
+        format!("/{}", segments.join("/"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{path_prefix_problem, suggested_prefix};
+
+    #[test]
+    fn a_path_prefix_is_literal_segments() {
+        for good in ["/api", "/api/v1", "/a-b_c.d~e"] {
+            assert_eq!(path_prefix_problem(good), None, "{good}");
+        }
+        for (bad, fix) in [
+            ("api", "/api"),
+            ("/api/", "/api"),
+            ("/api/*", "/api"),
+            ("/", "/api"),
+            ("/a//b", "/a/b"),
+            ("/api/{proxy+}", "/api"),
+            ("/v1?", "/v1"),
+            ("/a b", "/api"),
+        ] {
+            assert!(path_prefix_problem(bad).is_some(), "{bad}");
+            assert_eq!(suggested_prefix(bad), fix, "{bad}");
+            assert_eq!(path_prefix_problem(&suggested_prefix(bad)), None, "{bad}");
+        }
     }
 }

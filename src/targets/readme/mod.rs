@@ -112,6 +112,10 @@ pub struct ReadmeCloudFront {
     pub response_headers_policy: bool,
     /// What the cache behavior caches and forwards.
     pub cache: crate::targets::cloudfront::plan::CachePlan,
+    /// The path prefix the functions strip before matching routes; empty for none.
+    pub path_prefix: String,
+    /// Whether the functions match routes (the policy has routes with their own rules).
+    pub routes: bool,
     /// Resource names.
     pub names: Names,
 }
@@ -203,6 +207,8 @@ fn readme(plans: &Plans<'_>, files: &[RenderedFile]) -> ReadmeContext {
                 kvs_example: context.store.first().cloned(),
                 kvs_header_key: context.store_header_key,
                 cache: context.cache.clone(),
+                path_prefix: context.path_prefix.clone(),
+                routes: !context.routes.is_empty(),
                 response_headers_policy: plans
                     .emits(cloudfront::response_headers_policy::TARGET.name),
                 names: context.names.clone(),
