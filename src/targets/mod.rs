@@ -123,6 +123,17 @@ pub struct Place<'a> {
     pub resolved: bool,
 }
 
+/// Which list of a rule [`Checks::check_values`] is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Values {
+    /// `allow-methods`.
+    Methods,
+    /// `allow-headers`.
+    RequestHeaders,
+    /// `expose-headers`.
+    ExposeHeaders,
+}
+
 /// One environment's resolved rules, as the targets' checks see them.
 pub struct Scope<'a> {
     /// The environment, or `None` for the base policy.
@@ -159,14 +170,16 @@ pub trait Checks {
         let _ = (raw, routes, push);
     }
 
-    /// Checks one list of methods or headers as written, as resolved for `place`.
+    /// Checks one list of methods or headers (`kind` says which) as written, as resolved for
+    /// `place`.
     fn check_values(
         &mut self,
+        kind: Values,
         values: &[(String, Range<usize>)],
         place: Place<'_>,
         push: &mut dyn FnMut(Diagnostic),
     ) {
-        let _ = (values, place, push);
+        let _ = (kind, values, place, push);
     }
 
     /// Checks one environment's rules (every environment when none is chosen).

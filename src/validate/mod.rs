@@ -21,7 +21,7 @@ use crate::model::{
 use crate::origin::OriginSpec;
 use crate::policy::{RawEnv, RawPolicy, RuleFields, SpannedList};
 use crate::source::PolicySource;
-use crate::targets::{Checks, Place, RuleSite, Scope, REGISTRY};
+use crate::targets::{Checks, Place, RuleSite, Scope, Values, REGISTRY};
 
 pub(crate) use items::is_response_only_header;
 use items::Checked;
@@ -491,8 +491,12 @@ impl Validator {
         });
 
         for target in targets.iter_mut() {
-            for list in [&methods, &headers, &expose] {
-                target.check_values(&list.values, place, &mut |d| self.push(d));
+            for (kind, list) in [
+                (Values::Methods, &methods),
+                (Values::RequestHeaders, &headers),
+                (Values::ExposeHeaders, &expose),
+            ] {
+                target.check_values(kind, &list.values, place, &mut |d| self.push(d));
             }
         }
         if credentials {

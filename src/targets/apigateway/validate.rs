@@ -17,7 +17,7 @@ use crate::policy::{
     GatewayResponseOrigin, RawApiGateway, RawPolicy, SpannedList, GATEWAY_RESPONSE_TYPES,
 };
 use crate::targets::setting::{family_setting, Enabled};
-use crate::targets::{unfit, Checks, Place, Problem, RuleSite, Scope, Setting, Skipped};
+use crate::targets::{unfit, Checks, Place, Problem, RuleSite, Scope, Setting, Skipped, Values};
 use crate::validate::parse_route_path;
 
 /// `[apigateway]` as far as it does not depend on the environment.
@@ -70,18 +70,34 @@ impl Checks for ApiGatewayChecks<'_> {
 
     fn check_values(
         &mut self,
+        kind: Values,
         values: &[(String, Range<usize>)],
         place: Place<'_>,
         push: &mut dyn FnMut(Diagnostic),
     ) {
         for (value, span) in values {
-            if !value.contains('\'') {
+            let (problem, code, help) = if value.contains('\'') {
+                (
+                    Problem {
+                        span: span.clone(),
+                        message: format!("{value:?} contains `'`, which API Gateway's single-quoted static values and mapping templates cannot carry"),
+                        fix: Some("rename it without `'`".to_string()),
+                    },
+                    Code::ApigatewayUnquotable,
+                    "rename it without `'`, or set enabled = false in [apigateway]",
+                )
+            } else if kind == Values::Methods && value.eq_ignore_ascii_case("OPTIONS") {
+                (
+                    Problem {
+                        span: span.clone(),
+                        message: "OPTIONS as a method scripts call: on a REST API the OPTIONS method of each resource is the preflight's MOCK, which answers an OPTIONS request that is not a preflight with 403 and no CORS headers".to_string(),
+                        fix: Some("remove \"OPTIONS\" from allow-methods".to_string()),
+                    },
+                    Code::ApigatewayOptionsMethod,
+                    "remove \"OPTIONS\" from allow-methods (a preflight never needs it), or set enabled = false in [apigateway] and answer OPTIONS in the Lambda snippets or behind CloudFront",
+                )
+            } else {
                 continue;
-            }
-            let problem = Problem {
-                span: span.clone(),
-                message: format!("{value:?} contains `'`, which API Gateway's single-quoted static values and mapping templates cannot carry"),
-                fix: Some("rename it without `'`".to_string()),
             };
             if self.enabled == Enabled::IfFits {
                 self.skipped_in.insert(place.env.map(str::to_string));
@@ -95,10 +111,7 @@ impl Checks for ApiGatewayChecks<'_> {
                 },
                 place,
                 std::slice::from_ref(&problem),
-                (
-                    Code::ApigatewayUnquotable,
-                    "rename it without `'`, or set enabled = false in [apigateway]",
-                ),
+                (code, help),
                 push,
             );
             if let Some(new) = skipped {
