@@ -1,11 +1,14 @@
 //! The REST artifacts deployed into LocalStack, an AWS implementation independent of the
 //! Velocity 1.7 harness: `apigateway/openapi.json` imported with import-rest-api, and
 //! `apigateway/cloudformation.yaml` deployed as a CloudFormation stack onto a REST API whose
-//! resources were created one by one, as a user's are. Every example policy and environment,
-//! and for each resource: allowed, refused, look-alike and absent origins, the header name in
-//! three cases, a `?origin=` spoof in the query string, a preflight with and without a body
-//! type, and an OPTIONS without `Access-Control-Request-Method`. The answer must be the engine's
-//! (what `corsgen check` predicts), except where the MOCK has nothing behind it.
+//! resources were created one by one, as a user's are; both onto the user's own methods (ANY,
+//! a MOCK answering 200) with `integration-responses.json` merged. Every example policy and
+//! environment, and for each resource: allowed, refused, look-alike and absent origins, the
+//! header name in three cases, a `?origin=` spoof in the query string, preflights with and
+//! without a body type, actual requests with every body type a page sends, and an OPTIONS
+//! without `Access-Control-Request-Method`. The answer must be the engine's (what `corsgen
+//! check` predicts), except where the MOCK has nothing behind it. Then real Chromium fetches
+//! from APIs deployed there and must get `check`'s verdict and console message.
 //!
 //! Differences from AWS, by name: LocalStack's community API Gateway stores gateway responses
 //! but does not apply their headers (its source marks it TODO), so they stay under the Velocity
