@@ -93,6 +93,10 @@ pub(crate) struct Subject {
     pub(crate) policy: Policy,
     /// Where its artifacts were emitted.
     pub(crate) out: PathBuf,
+    /// A file with the policy's text, and the environment it is resolved for (what `corsgen
+    /// check` takes).
+    pub(crate) file: PathBuf,
+    pub(crate) env: Option<String>,
 }
 
 pub(crate) fn origin_variants(policy: &Policy) -> Vec<Option<String>> {
@@ -331,10 +335,14 @@ pub(crate) fn subjects(dir: &std::path::Path) -> Vec<Subject> {
         .enumerate()
         .map(|(i, (label, text, env))| {
             let out = dir.join(format!("p{i}"));
+            let file = dir.join(format!("p{i}.toml"));
+            std::fs::write(&file, &text).unwrap();
             Subject {
                 label,
                 policy: emit_into(&text, env.as_deref(), &out),
                 out,
+                file,
+                env,
             }
         })
         .collect()

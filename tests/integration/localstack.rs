@@ -32,7 +32,7 @@ use crate::browser::{
     check_predicts, free_port, require_chromium, run_chromium, Request, POLICIES, REQUESTS,
 };
 use crate::conformance::{origin_variants, subjects, PATHS};
-use crate::support::{emit_into, root, run_with_stdin};
+use crate::support::{corsgen, emit_into, root, run_with_stdin};
 
 /// The LocalStack this test process shares between its tests: started by the first test that
 /// asks, stopped (by `tests/harness/localstack_run.py`, its watchdog) when the process exits.
@@ -184,6 +184,50 @@ struct Expected {
     label: String,
     status: u16,
     headers: BTreeMap<String, String>,
+    /// For a sample: the `corsgen check` arguments that predict this answer, and which of its
+    /// legs answers it.
+    check: Option<(Vec<String>, Leg)>,
+}
+
+#[derive(Clone, Copy)]
+enum Leg {
+    Preflight,
+    Actual,
+}
+
+/// `corsgen check` for the browser request from `origin` that makes this request (a preflight
+/// for `method` when it needs one), on `path` of the deployed API.
+fn check_args(
+    subject: &crate::conformance::Subject,
+    method: &str,
+    origin: &str,
+    body_type: Option<&str>,
+    path: &str,
+) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "check",
+        subject.file.to_str().unwrap(),
+        "--origin",
+        origin,
+        "--method",
+        method,
+        "--url",
+        &format!("http://127.0.0.1:4566/_aws/execute-api/api/prod{path}?origin=https%3A%2F%2Fevil.example"),
+        "--path",
+        path,
+        "--format",
+        "json",
+    ]
+    .iter()
+    .map(|s| (*s).to_string())
+    .collect();
+    if let Some(body_type) = body_type {
+        args.extend(["--header".to_string(), format!("Content-Type: {body_type}")]);
+    }
+    if let Some(env) = &subject.env {
+        args.extend(["--env".to_string(), env.clone()]);
+    }
+    args
 }
 
 #[test]
@@ -258,6 +302,18 @@ fn rest_artifacts_deployed_in_localstack_answer_as_the_engine() {
                         ),
                         status: 200,
                         headers: as_map(&decision),
+                        // A simple request has no preflight: check's first actual request.
+                        check: origin
+                            .as_deref()
+                            .filter(|_| {
+                                api % 2 == 0
+                                    && (p + v) % 4 == 0
+                                    && ["GET", "POST"].contains(&method)
+                            })
+                            .map(|origin| {
+                                let args = check_args(subject, method, origin, body_type, path);
+                                (args, Leg::Actual)
+                            }),
                     });
                     let Some(origin) = origin.as_deref() else {
                         continue; // without Origin there is no preflight
@@ -280,6 +336,10 @@ fn rest_artifacts_deployed_in_localstack_answer_as_the_engine() {
                         ),
                         status: decision.preflight_status.unwrap_or(200),
                         headers: as_map(&decision),
+                        check: (api % 2 == 0 && (p + v) % 4 == 1).then(|| {
+                            let args = check_args(subject, "PUT", origin, None, path);
+                            (args, Leg::Preflight)
+                        }),
                     });
                     // No preflight without the method: the MOCK answers 403, no CORS headers.
                     if listed && v % 3 == 0 {
@@ -294,6 +354,7 @@ fn rest_artifacts_deployed_in_localstack_answer_as_the_engine() {
                             ),
                             status: 403,
                             headers: [("Vary".to_string(), "Origin".to_string())].into(),
+                            check: None,
                         });
                     }
                 }
@@ -303,6 +364,7 @@ fn rest_artifacts_deployed_in_localstack_answer_as_the_engine() {
     let (_, results) = localstack.deploy(&apis, &cases, &[]);
     assert_eq!(results.len(), expected.len());
     let mut allowed = [0, 0];
+    let mut predicted_by_check = 0;
     for (want, got) in expected.iter().zip(&results) {
         let headers: BTreeMap<String, String> = got["headers"]
             .as_array()
@@ -324,15 +386,50 @@ fn rest_artifacts_deployed_in_localstack_answer_as_the_engine() {
         if want.headers.contains_key("Access-Control-Allow-Origin") {
             allowed[usize::from(want.status != 204)] += 1;
         }
+        // The sample: what `corsgen check --format json` says this request gets.
+        let Some((args, leg)) = &want.check else {
+            continue;
+        };
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = corsgen(&root(), &args);
+        if out.status.code() == Some(2) {
+            continue; // an origin no browser sends (`HTTPS://…`, `https://a/`): no prediction
+        }
+        let report: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{}: check JSON: {e}", want.label));
+        let leg = match leg {
+            Leg::Preflight => &report["preflight"],
+            Leg::Actual => &report["actual"][0],
+        };
+        let predicted: BTreeMap<String, String> = leg["response"]["headers"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{}: no such leg in {report}", want.label))
+            .iter()
+            .map(|pair| {
+                (
+                    pair[0].as_str().unwrap().to_string(),
+                    pair[1].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            (got["status"].as_u64(), &headers),
+            (leg["response"]["status"].as_u64(), &predicted),
+            "{}: LocalStack's answer is not the one `corsgen {}` predicts",
+            want.label,
+            args.join(" ")
+        );
+        predicted_by_check += 1;
     }
     eprintln!(
-        "LocalStack: {} requests to {} deployed APIs ({} policies, imported and as stacks, with the user's methods) answer as the engine; {} preflights and {} actual requests allowed",
+        "LocalStack: {} requests to {} deployed APIs ({} policies, imported and as stacks, with the user's methods) answer as the engine ({predicted_by_check} of them compared with `corsgen check --format json` too); {} preflights and {} actual requests allowed",
         results.len(),
         apis.len(),
         subjects.len(),
         allowed[0],
         allowed[1],
     );
+    assert!(predicted_by_check > 100, "{predicted_by_check}");
     assert!(
         allowed[0] > 20 && allowed[1] > 20,
         "the matrix must reach allowed preflights and actual requests: {allowed:?}"
