@@ -108,7 +108,7 @@ codes! {
     GatewayResponseReflects => "gateway-response-reflects", Warning, "Gateway responses echo any Origin, so every site can read API Gateway's error responses.";
     GatewayResponseRouteDiffers => "gateway-response-route-differs", Warning, "A route's own rule differs from `[cors]`, whose headers API Gateway's errors (gateway responses, one set per REST API) carry on that route too.";
     GatewayResponseReflectWithCredentials => "gateway-response-reflect-with-credentials", Error, "Echoing any Origin together with credentials lets every site read credentialed error responses.";
-    ApigatewayOptionsMethod => "apigateway-options-method", Error, "OPTIONS in allow-methods: a REST API's OPTIONS method is the preflight's MOCK, which answers an OPTIONS request that is not a preflight with 403.";
+    ApigatewayOptionsMethod => "apigateway-options-method", Error, "OPTIONS in allow-methods: a REST API's OPTIONS method is the preflight's MOCK, so a script's OPTIONS request never reaches the API's own method.";
     ApigatewayUnquotable => "apigateway-unquotable", Error, "A value with `'` cannot be written as an API Gateway static mapping value.";
     ApigatewayLimit => "apigateway-limit", Error, "A REST artifact would pass an API Gateway or CloudFormation limit: a 300 KB mapping template, a 6 MB OpenAPI import, 500 resources, 200 parameters or 1 MB per template.";
     CloudformationFromS3 => "cloudformation-too-large-inline", Warning, "The CloudFormation template is over 51,200 bytes: CloudFormation takes it only from S3.";

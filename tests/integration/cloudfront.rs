@@ -203,12 +203,14 @@ fn with_prefix(policy: &Policy) -> Policy {
 }
 
 /// The URI a viewer sends for the API path `path`, and whether it is outside the prefix
-/// (a look-alike `/apix/…`, or the path without the prefix at all).
+/// (a look-alike `/apix/…`, or the path without the prefix at all). Inside it, the engine
+/// answers for the URI without the prefix (`/api//x` is `//x`, as written).
 fn uri_for(prefix: Option<&str>, path: &str, counter: usize) -> (String, bool) {
     match (prefix, counter % 6) {
         (None, _) => (path.to_string(), false),
         (Some(prefix), 0) => (format!("{prefix}x{path}"), true),
         (Some(_), 1) => (path.to_string(), true),
+        (Some(prefix), 2) => (format!("{prefix}/{path}"), false),
         (Some(prefix), _) if path == "/" && counter % 2 == 0 => (prefix.to_string(), false),
         (Some(prefix), _) => (format!("{prefix}{path}"), false),
     }
@@ -302,6 +304,13 @@ fn functions_answer_like_the_engine_in_node_inline_and_with_a_key_value_store() 
                     let path = PATHS[(counter + p * 3 + k) % PATHS.len()];
                     let (uri, outside) = uri_for(v.prefix, path, counter);
                     let uri = uri.as_str();
+                    let path = match v.prefix {
+                        Some(prefix) if !outside => match &uri[prefix.len()..] {
+                            "" => "/",
+                            rest => rest,
+                        },
+                        _ => path,
+                    };
                     let request = Request {
                         method,
                         path,

@@ -10,7 +10,7 @@ use toml::Spanned;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{
-    AllowedOrigins, ApiGateway, GatewayOrigin, OriginAnswer, Policy, Resource, RoutePattern,
+    AllowedOrigins, ApiGateway, GatewayOrigin, OriginAnswer, Policy, Resource, RoutePattern, Rule,
     Segment,
 };
 use crate::policy::{
@@ -40,6 +40,8 @@ struct ApiGatewayChecks<'a> {
     skipped: Option<Skipped>,
     /// The environments (`None`: the base policy) where it is skipped.
     skipped_in: HashSet<Option<String>>,
+    /// How each route's gateway errors differ from its rule in the base policy.
+    route_differences: HashMap<String, Vec<String>>,
 }
 
 /// The validation of `[apigateway]`, unless it says `enabled = false`.
@@ -54,6 +56,7 @@ pub(super) fn checks(raw: &RawPolicy) -> Option<Box<dyn Checks + '_>> {
             gateway_origin: None,
             skipped: None,
             skipped_in: HashSet::new(),
+            route_differences: HashMap::new(),
         }) as Box<dyn Checks>
     })
 }
@@ -90,7 +93,7 @@ impl Checks for ApiGatewayChecks<'_> {
                 (
                     Problem {
                         span: span.clone(),
-                        message: "OPTIONS as a method scripts call: on a REST API the OPTIONS method of each resource is the preflight's MOCK, which answers an OPTIONS request that is not a preflight with 403 and no CORS headers".to_string(),
+                        message: "OPTIONS as a method scripts call: on a REST API a script's OPTIONS request never reaches your method, the OPTIONS method of each resource being the preflight's MOCK (it answers 403 without CORS headers for listed origins, an empty 204 for `*`)".to_string(),
                         fix: Some("remove \"OPTIONS\" from allow-methods".to_string()),
                     },
                     Code::ApigatewayOptionsMethod,
@@ -143,11 +146,24 @@ impl Checks for ApiGatewayChecks<'_> {
         let accepted = self
             .raw
             .is_some_and(|r| r.gateway_response_routes.is_some());
-        // The base policy and the environment asked for: another environment's routes are
-        // the same routes, and one warning per route is enough.
-        if configured && !accepted && (scope.env.is_none() || scope.resolved) {
+        // Every environment: one says so (`in env …`) only where it differs otherwise than the
+        // base policy does.
+        if configured && !accepted && scope.default.origins_complete {
             for route in scope.routes {
-                route_differs(route, scope.default, &origin, &in_env, push);
+                let Some(path) = route.route.filter(|_| route.origins_complete) else {
+                    continue;
+                };
+                let differences = route_differences(route.rule, scope.default.rule, &origin);
+                let base = self.route_differences.get(path);
+                if scope.env.is_none() {
+                    self.route_differences
+                        .insert(path.to_string(), differences.clone());
+                } else if base == Some(&differences) {
+                    continue;
+                }
+                if !differences.is_empty() {
+                    push(route_differs(route, path, &in_env, &differences));
+                }
             }
         }
         if scope.resolved {
@@ -392,86 +408,102 @@ fn gateway_response_types(
     found
 }
 
-/// Warns when API Gateway's own errors on `route` (which carry the default rule's headers,
-/// with `origin` as `Access-Control-Allow-Origin`) answer otherwise than the route's rule.
-fn route_differs(
-    route: &RuleSite<'_>,
-    default: &RuleSite<'_>,
-    origin: &GatewayOrigin,
-    in_env: &str,
-    push: &mut dyn FnMut(Diagnostic),
-) {
-    let (Some(path), rule, cors) = (route.route, route.rule, default.rule) else {
-        return;
-    };
-    if !route.origins_complete {
-        return;
+/// One origin a browser could send for each entry of `origins` (a wildcard's with a label in
+/// place of `*`; for any origin, an outsider), with the entry as the policy writes it.
+fn samples(origins: &AllowedOrigins) -> Vec<(String, String)> {
+    match origins {
+        AllowedOrigins::Any => vec![("https://any-site.invalid".into(), "*".into())],
+        AllowedOrigins::List(list) => list
+            .exact
+            .iter()
+            .map(|o| (o.clone(), o.clone()))
+            .chain(list.wildcards.iter().map(|w| {
+                (
+                    format!("{}corsgen-sample{}", w.prefix, w.suffix),
+                    w.pattern(),
+                )
+            }))
+            .collect(),
     }
+}
+
+/// How API Gateway's own errors on `route` (gateway responses: `[cors]`'s headers, with `origin`
+/// as `Access-Control-Allow-Origin`) answer otherwise than the route's rule, in words; empty
+/// when they answer alike. Origins `[cors]` allows were accepted with gateway-response-origin.
+fn route_differences(route: &Rule, cors: &Rule, origin: &GatewayOrigin) -> Vec<String> {
     let mut differences = Vec::new();
-    match (origin, &rule.origins) {
-        (GatewayOrigin::Static(sent), AllowedOrigins::List(_)) if sent == "*" => {
-            differences.push(
-                "are readable by every site (`*`), where this route has an allowlist".to_string(),
-            );
-        }
+    let readable = |o: &str| match origin {
+        GatewayOrigin::Static(sent) => sent == "*" || sent == o,
+        GatewayOrigin::Reflect => true,
+    };
+    match (origin, &route.origins) {
+        (GatewayOrigin::Static(sent), AllowedOrigins::List(_)) if sent == "*" => differences
+            .push("are readable by every site (`*`), where this route has an allowlist".into()),
         (GatewayOrigin::Reflect, AllowedOrigins::List(_)) => {
-            differences.push("echo any Origin, where this route has an allowlist".to_string());
+            differences.push("echo any Origin, where this route has an allowlist".into());
         }
-        (GatewayOrigin::Static(sent), AllowedOrigins::Any) if sent != "*" => {
-            differences.push(format!("are readable by \"{sent}\" only, where this route allows every site (the others see a CORS error instead of the status)"));
-        }
-        (GatewayOrigin::Static(sent), AllowedOrigins::List(list)) => {
-            if !rule.origins.allows(sent) {
-                differences.push(format!(
-                    "are readable by \"{sent}\", which this route refuses"
-                ));
-            }
-            // The origins [cors] also allows were accepted with gateway-response-origin.
-            let unserved: Vec<String> = list
-                .patterns()
-                .into_iter()
-                .filter(|o| o != sent && !cors.origins.allows(o))
-                .collect();
-            if !unserved.is_empty() {
-                differences.push(format!(
-                    "are not readable by {}, which this route allows (they see a CORS error instead of the status)",
-                    unserved.join(", ")
-                ));
-            }
+        (GatewayOrigin::Static(sent), _) if !route.origins.allows(sent) => {
+            differences.push(format!(
+                "are readable by \"{sent}\", which this route refuses"
+            ));
         }
         _ => {}
     }
-    match (cors.credentials, rule.credentials) {
-        (true, false) => differences
-            .push("carry Access-Control-Allow-Credentials: true, which this route does not allow".to_string()),
+    let unserved: Vec<String> = samples(&route.origins)
+        .into_iter()
+        .filter(|(o, _)| !readable(o) && !cors.origins.allows(o))
+        .map(|(_, written)| written)
+        .collect();
+    match (origin, unserved.as_slice()) {
+        (_, []) => {}
+        (GatewayOrigin::Static(sent), [any]) if any == "*" => differences.push(format!(
+            "are readable by \"{sent}\" only, where this route allows every site (the others see a CORS error instead of the status)"
+        )),
+        _ => differences.push(format!(
+            "are not readable by {}, which this route allows (they see a CORS error instead of the status)",
+            unserved.join(", ")
+        )),
+    }
+    match (cors.credentials, route.credentials) {
+        (true, false) => differences.push(
+            "carry Access-Control-Allow-Credentials: true, which this route does not allow".into(),
+        ),
         (false, true) => differences.push(
-            "carry no Access-Control-Allow-Credentials, so this route's credentialed requests see a CORS error instead of the status"
-                .to_string(),
+            "carry no Access-Control-Allow-Credentials, so this route's credentialed requests see a CORS error instead of the status".into(),
         ),
         _ => {}
     }
-    if cors.expose != rule.expose {
+    // A set of names, compared in any case and order.
+    let names = |list: &[String]| -> std::collections::BTreeSet<String> {
+        list.iter().map(|h| h.to_ascii_lowercase()).collect()
+    };
+    if names(&cors.expose) != names(&route.expose) {
         differences.push(format!(
             "expose [{}] instead of this route's [{}]",
             cors.expose.join(", "),
-            rule.expose.join(", ")
+            route.expose.join(", ")
         ));
     }
-    if differences.is_empty() {
-        return;
-    }
-    push(
-        Diagnostic::new(
-            Code::GatewayResponseRouteDiffers,
-            route.span.clone(),
-            format!(
-                "API Gateway's own errors on {path}{in_env} (401 from an authorizer, 403, 429, 5XX: gateway responses, one set per REST API) carry [cors]'s headers: they {}",
-                differences.join("; they ")
-            ),
-        )
-        .label("this route's own rule")
-        .help("accept it with gateway-response-routes = \"api-wide\" in [apigateway] (an error body carries no data of the route, but its status and message become readable as listed), or serve the route from a REST API of its own, whose [cors] is this rule"),
-    );
+    differences
+}
+
+/// The warning for a route whose API Gateway errors answer otherwise than its rule.
+fn route_differs(
+    route: &RuleSite<'_>,
+    path: &str,
+    in_env: &str,
+    differences: &[String],
+) -> Diagnostic {
+    Diagnostic::new(
+        Code::GatewayResponseRouteDiffers,
+        route.span.clone(),
+        format!(
+            "API Gateway's own errors on {path}{in_env} (401 from an authorizer, 403, 429, 5XX: gateway responses, one set per REST API) carry [cors]'s headers: they {}",
+            differences.join("; they ")
+        ),
+    )
+    .label("this route's own rule")
+    .help("accept it with gateway-response-routes = \"api-wide\" in [apigateway] (an error body carries no data of the route, but its status and message become readable as listed), or serve the route from a REST API of its own, whose [cors] is this rule")
 }
 
 fn gateway_origin(

@@ -53,10 +53,10 @@ impl Checks for CloudFrontChecks<'_> {
                         format!("path-prefix {:?} {problem}", prefix.get_ref()),
                     )
                     .label("not a path prefix")
-                    .help(format!(
-                        "write the literal part of the cache behavior's path pattern, without its `/*`: path-prefix = {:?}",
-                        suggested_prefix(prefix.get_ref())
-                    )),
+                    .help(match suggested_prefix(prefix.get_ref()) {
+                        Some(fix) => format!("write the literal part of the cache behavior's path pattern, without its `/*`: path-prefix = {fix:?}"),
+                        None => "write the literal part of the cache behavior's path pattern, without its `/*`, like path-prefix = \"/api\"".to_string(),
+                    }),
                 ),
             }
         }
@@ -110,6 +110,12 @@ impl Checks for CloudFrontChecks<'_> {
     }
 }
 
+/// A character a path prefix may hold as written: what a browser sends in a URI path unescaped
+/// and a CloudFront path pattern accepts (RFC 3986 unreserved characters and some sub-delims).
+fn prefix_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-._~$&+,;=:@!".contains(c)
+}
+
 /// What is wrong with `prefix` as the literal start of a path pattern, if anything.
 fn path_prefix_problem(prefix: &str) -> Option<&'static str> {
     if !prefix.starts_with('/') {
@@ -118,35 +124,32 @@ fn path_prefix_problem(prefix: &str) -> Option<&'static str> {
     if prefix == "/" || prefix.ends_with('/') {
         return Some("ends with `/`");
     }
-    if prefix[1..].split('/').any(str::is_empty) {
-        return Some("has an empty segment (`//`)");
-    }
     if prefix.contains(['*', '?', '{', '}']) {
         return Some("is a pattern, not literal segments");
     }
-    if prefix
-        .chars()
-        .any(|c| c.is_ascii_control() || c.is_whitespace() || c == '#' || c == '%')
-    {
-        return Some("has a character a CloudFront URI does not carry as written");
+    let segments: Vec<&str> = prefix[1..].split('/').collect();
+    if segments.contains(&"") {
+        return Some("has an empty segment (`//`)");
+    }
+    if segments.iter().any(|s| *s == "." || *s == "..") {
+        return Some("has a `.` or `..` segment, which browsers resolve before sending");
+    }
+    if !segments.iter().all(|s| s.chars().all(prefix_char)) {
+        return Some("has a character a browser sends percent-encoded (or not at all), so no URI would start with it");
     }
     None
 }
 
-/// The closest valid prefix: the literal segments before any pattern character.
-fn suggested_prefix(prefix: &str) -> String {
+/// The closest valid prefix: the literal segments before any pattern character, with the
+/// characters no URI carries as written left out; `None` when nothing is left.
+fn suggested_prefix(prefix: &str) -> Option<String> {
     let literal = prefix.split(['*', '?', '{']).next().unwrap_or_default();
-    let segments: Vec<&str> = literal
+    let segments: Vec<String> = literal
         .split('/')
-        .filter(|s| {
-            !s.is_empty() && !s.contains(['}', '#', '%']) && !s.contains(char::is_whitespace)
-        })
+        .map(|s| s.chars().filter(|c| prefix_char(*c)).collect::<String>())
+        .filter(|s| !s.is_empty() && s != "." && s != "..")
         .collect();
-    if segments.is_empty() {
-        "/api".to_string()
-    } else {
-        format!("/{}", segments.join("/"))
-    }
+    (!segments.is_empty()).then(|| format!("/{}", segments.join("/")))
 }
 
 #[cfg(test)]
@@ -155,22 +158,31 @@ mod tests {
 
     #[test]
     fn a_path_prefix_is_literal_segments() {
-        for good in ["/api", "/api/v1", "/a-b_c.d~e"] {
+        for good in ["/api", "/api/v1", "/a-b_c.d~e", "/v1:beta"] {
             assert_eq!(path_prefix_problem(good), None, "{good}");
         }
         for (bad, fix) in [
-            ("api", "/api"),
-            ("/api/", "/api"),
-            ("/api/*", "/api"),
-            ("/", "/api"),
-            ("/a//b", "/a/b"),
-            ("/api/{proxy+}", "/api"),
-            ("/v1?", "/v1"),
-            ("/a b", "/api"),
+            ("api", Some("/api")),
+            ("/api/", Some("/api")),
+            ("/api/*", Some("/api")),
+            ("/", None),
+            ("/a//b", Some("/a/b")),
+            ("/api/{proxy+}", Some("/api")),
+            ("/v1?", Some("/v1")),
+            ("/a b", Some("/ab")),
+            ("/caf\u{e9}", Some("/caf")),
+            ("/a\\b", Some("/ab")),
+            ("/..", None),
+            ("/api/.", Some("/api")),
+            ("/a<b", Some("/ab")),
+            ("/a\u{1}b", Some("/ab")),
+            ("/%61", Some("/61")),
         ] {
             assert!(path_prefix_problem(bad).is_some(), "{bad}");
-            assert_eq!(suggested_prefix(bad), fix, "{bad}");
-            assert_eq!(path_prefix_problem(&suggested_prefix(bad)), None, "{bad}");
+            assert_eq!(suggested_prefix(bad).as_deref(), fix, "{bad}");
+            if let Some(fix) = fix {
+                assert_eq!(path_prefix_problem(fix), None, "{bad}");
+            }
         }
     }
 }
