@@ -46,6 +46,19 @@ pub struct Skipped {
     pub alternative: &'static str,
 }
 
+impl Skipped {
+    /// `target` is not emitted because `needed` (what it requires) is not.
+    #[must_use]
+    pub fn because(target: &crate::targets::Target, needed: &str) -> Self {
+        Skipped {
+            target: target.name,
+            what: target.what,
+            reasons: vec![format!("it needs {needed}, which are not emitted")],
+            alternative: target.alternative,
+        }
+    }
+}
+
 /// What the CloudFront artifacts cover.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CloudFront {

@@ -159,7 +159,14 @@ impl<'a> Plans<'a> {
     /// plan finds none (the README then lists it under "Not generated").
     pub fn skip(&mut self, target: &'static str, skipped: Skipped) {
         self.parts.retain(|(name, _)| *name != target);
+        let what = skipped.what;
         self.skipped.push(skipped);
+        // What cannot be emitted without it is not emitted either.
+        for dependent in crate::targets::REGISTRY {
+            if dependent.requires.contains(&target) && self.emits(dependent.name) {
+                self.skip(dependent.name, Skipped::because(dependent, what));
+            }
+        }
     }
 }
 

@@ -146,6 +146,7 @@ impl<'a> RuleFields<'a> {
 pub use crate::targets::apigateway::table::{
     GatewayResponseOrigin, RawApiGateway, GATEWAY_RESPONSE_TYPES,
 };
+pub use crate::targets::cdk::RawCdk;
 pub use crate::targets::cloudfront::table::{
     Caching, CloudFrontRuntime, KeyValueStoreChoice, RawCloudFront,
 };
@@ -184,6 +185,8 @@ pub struct RawPolicy {
     /// CloudFront options.
     #[schemars(with = "Option<RawCloudFront>")]
     pub cloudfront: Option<Spanned<RawCloudFront>>,
+    /// AWS CDK module options.
+    pub cdk: Option<RawCdk>,
 }
 
 /// Parses policy text. Returns the first syntax error (what the parser reports after it is

@@ -17,6 +17,7 @@ pub(super) fn register(registry: &mut Handlebars<'_>) {
     registry.register_helper("yaml_str", Box::new(string_helper(yaml_str)));
     registry.register_helper("hcl_str", Box::new(string_helper(hcl_str)));
     registry.register_helper("vtl_str", Box::new(vtl_str_helper));
+    registry.register_helper("js_json", Box::new(js_json_helper));
 }
 
 type Escape = fn(&str) -> String;
@@ -108,6 +109,58 @@ pub(crate) fn py_str(s: &str) -> String {
 /// A JavaScript double-quoted string literal, ASCII only (valid ES5, safe inside `<script>`).
 pub(crate) fn js_str(s: &str) -> String {
     c_style_quoted(s, &[('<', "\\u003c"), ('>', "\\u003e")], utf16_escapes)
+}
+
+/// A JSON value as a JavaScript (and TypeScript) expression, two-space indented, every string
+/// and key through [`js_str`] (so ASCII only, like every other helper's output).
+pub(crate) fn js_json(value: &serde_json::Value, indent: usize, out: &mut String) {
+    use serde_json::Value;
+    let pad = |out: &mut String, level: usize| out.push_str(&"  ".repeat(level));
+    match value {
+        Value::Null | Value::Bool(_) | Value::Number(_) => out.push_str(&value.to_string()),
+        Value::String(s) => out.push_str(&js_str(s)),
+        Value::Array(items) if items.is_empty() => out.push_str("[]"),
+        Value::Array(items) => {
+            out.push_str("[\n");
+            for (i, item) in items.iter().enumerate() {
+                pad(out, indent + 1);
+                js_json(item, indent + 1, out);
+                out.push_str(if i + 1 < items.len() { ",\n" } else { "\n" });
+            }
+            pad(out, indent);
+            out.push(']');
+        }
+        Value::Object(map) if map.is_empty() => out.push_str("{}"),
+        Value::Object(map) => {
+            out.push_str("{\n");
+            for (i, (key, item)) in map.iter().enumerate() {
+                pad(out, indent + 1);
+                out.push_str(&js_str(key));
+                out.push_str(": ");
+                js_json(item, indent + 1, out);
+                out.push_str(if i + 1 < map.len() { ",\n" } else { "\n" });
+            }
+            pad(out, indent);
+            out.push('}');
+        }
+    }
+}
+
+fn js_json_helper(
+    h: &Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &Context,
+    _: &mut RenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let value = h
+        .param(0)
+        .ok_or_else(|| RenderError::from(RenderErrorReason::ParamNotFoundForIndex("js_json", 0)))?
+        .value();
+    let mut text = String::new();
+    js_json(value, 0, &mut text);
+    out.write(&text)?;
+    Ok(())
 }
 
 fn utf16_escapes(c: char, out: &mut String) {

@@ -20,6 +20,7 @@
 //! Every target table takes `enabled = true | false | "if-fits"` ([`setting`]).
 
 pub mod apigateway;
+pub mod cdk;
 pub mod cloudfront;
 pub mod fit;
 pub mod lambda;
@@ -60,6 +61,9 @@ pub struct Target {
     pub kind: Kind,
     /// The targets whose plans it reads; each comes earlier in [`REGISTRY`].
     pub depends_on: &'static [&'static str],
+    /// The targets it cannot be emitted without (a subset of `depends_on`): when one of them is
+    /// not emitted, neither is it, and the README says why.
+    pub requires: &'static [&'static str],
     /// Its policy table, for the policy reference: the heading and the schema definition.
     pub table: Option<(&'static str, &'static str)>,
     /// Every file it can emit.
@@ -79,12 +83,13 @@ pub struct Target {
 }
 
 /// Every target, each after the targets it depends on.
-pub static REGISTRY: [&Target; 6] = [
+pub static REGISTRY: [&Target; 7] = [
     &lambda::TARGET,
     &apigateway::TARGET,
     &apigateway::http_api::TARGET,
     &cloudfront::TARGET,
     &cloudfront::response_headers_policy::TARGET,
+    &cdk::TARGET,
     &readme::TARGET,
 ];
 
@@ -299,6 +304,9 @@ mod tests {
     #[test]
     fn every_target_comes_after_what_it_depends_on() {
         for (index, target) in REGISTRY.iter().enumerate() {
+            for required in target.requires {
+                assert!(target.depends_on.contains(required), "{}", target.name);
+            }
             for dependency in target.depends_on {
                 let at = REGISTRY.iter().position(|t| t.name == *dependency);
                 assert!(

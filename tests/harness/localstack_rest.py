@@ -1,7 +1,9 @@
 """Deploys generated REST API artifacts into a running LocalStack and sends requests to them.
 
 stdin: {"endpoint": "http://127.0.0.1:PORT",
-        "apis": [{"openapi": path} | {"cloudformation": path, "resources": [path, ...]},
+        "apis": [{"openapi": path} | {"cloudformation": path, "resources": [path, ...]}
+                 | {"template": path} (a complete CloudFormation template, e.g. CDK's
+                   synthesized one, whose REST API deploys its own stage),
                  each with "integration_responses": path (optional)],
         "cases": [{"api": i, "method": "OPTIONS", "path": "/orders", "query": "origin=…",
                    "headers": [[name, value], ...], "body": "…" (optional)}],
@@ -88,21 +90,40 @@ def deploy_stack(endpoint, template_path, resources, user_methods):
         # "Id of the resource /orders/{id}" (or "... (the REST API's RootResourceId)").
         path = spec["Description"].split("Id of the resource ", 1)[1].split(" ", 1)[0]
         parameters.append({"ParameterKey": name, "ParameterValue": ids[path]})
+    create_stack(endpoint, f"corsgen-{api_id}", template_path, body, parameters)
+    return api_id
+
+
+def create_stack(endpoint, name, template_path, body, parameters):
     cloudformation = client("cloudformation", endpoint)
-    cloudformation.create_stack(StackName=f"corsgen-{api_id}", TemplateBody=body,
-                                Parameters=parameters)
+    cloudformation.create_stack(StackName=name, TemplateBody=body, Parameters=parameters)
     # A loaded 2-core machine (the whole test suite at once) can take tens of seconds.
     deadline = time.monotonic() + 180
     while True:
-        status = cloudformation.describe_stacks(StackName=f"corsgen-{api_id}")["Stacks"][0][
-            "StackStatus"]
+        status = cloudformation.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
         if status.endswith("_COMPLETE") or status.endswith("_FAILED"):
             break
         if time.monotonic() > deadline:
             break
         time.sleep(0.25)
-    assert status == "CREATE_COMPLETE", f"{template_path}: stack {status}"
-    return api_id
+    if status != "CREATE_COMPLETE":
+        events = cloudformation.describe_stack_events(StackName=name)["StackEvents"]
+        reasons = [e.get("ResourceStatusReason") for e in events if e.get("ResourceStatusReason")]
+        raise AssertionError(f"{template_path}: stack {status}: {reasons[:5]}")
+    return cloudformation
+
+
+def deploy_template(endpoint, template_path, index):
+    """A complete template: its REST API and the stage it deploys."""
+    with open(template_path) as f:
+        body = f.read()
+    name = f"corsgen-template-{index}"
+    cloudformation = create_stack(endpoint, name, template_path, body, [])
+    resources = cloudformation.describe_stack_resources(StackName=name)["StackResources"]
+    apis = [r["PhysicalResourceId"] for r in resources
+            if r["ResourceType"] == "AWS::ApiGateway::RestApi"]
+    assert len(apis) == 1, f"{template_path}: {len(apis)} REST APIs"
+    return apis[0]
 
 
 def request(endpoint, api_id, case):
@@ -149,6 +170,9 @@ def main():
         if api.get("integration_responses"):
             def user_methods(apigateway, api_id, ids, merge=api["integration_responses"]):
                 merge_user_methods(apigateway, api_id, ids, merge, content_types)
+        if "template" in api:
+            ids.append(deploy_template(endpoint, api["template"], len(ids)))
+            continue
         if "openapi" in api:
             with open(api["openapi"], "rb") as f:
                 api_id = apigateway.import_rest_api(body=f.read())["id"]

@@ -37,7 +37,7 @@ const KINDS: &[(&str, Option<&str>)] = &[
 ];
 
 /// Renders `policy` (with changed CloudFront settings) into `out`.
-fn emit_variant(policy: &Policy, label: &str, out: &Path) {
+pub(crate) fn emit_variant(policy: &Policy, label: &str, out: &Path) {
     let source = PolicySource::new("policy.toml", label);
     let files = corsgen::generate(policy, &source)
         .expect("render")

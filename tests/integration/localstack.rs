@@ -31,7 +31,7 @@ use crate::apigateway::{as_map, engine_answer, route};
 use crate::browser::{
     check_predicts, free_port, require_chromium, run_chromium, Request, POLICIES, REQUESTS,
 };
-use crate::conformance::{origin_variants, subjects, PATHS};
+use crate::conformance::{origin_variants, subjects, Subject, PATHS};
 use crate::support::{corsgen, emit_into, root, run_with_stdin};
 
 /// The LocalStack this test process shares between its tests: started by the first test that
@@ -149,7 +149,7 @@ impl LocalStack {
 }
 
 /// The REST resources an emitted API has (the OpenAPI paths).
-fn resources(out: &Path) -> Vec<String> {
+pub(crate) fn resources(out: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(out.join("apigateway/openapi.json")).unwrap();
     let doc: Value = serde_json::from_str(&text).unwrap();
     doc["paths"].as_object().unwrap().keys().cloned().collect()
@@ -157,7 +157,7 @@ fn resources(out: &Path) -> Vec<String> {
 
 /// The actual requests: (method, Content-Type). A page sends the first three body types
 /// without a preflight; browsers add `;charset=UTF-8` to a string body's type.
-const ACTUAL: [(&str, Option<&str>); 6] = [
+pub(crate) const ACTUAL: [(&str, Option<&str>); 6] = [
     ("GET", None),
     ("POST", Some("text/plain;charset=UTF-8")),
     (
@@ -181,7 +181,7 @@ fn body(content_type: &str) -> String {
 }
 
 /// What a request must get: the engine's status and CORS headers.
-struct Expected {
+pub(crate) struct Expected {
     label: String,
     status: u16,
     headers: BTreeMap<String, String>,
@@ -264,165 +264,11 @@ fn rest_artifacts_deployed_in_localstack_answer_as_the_engine() {
                 "CloudFormation stack"
             };
             apis.push(deployment);
-            for (p, path) in PATHS.iter().enumerate() {
-                let Some(resource) = route(&resources, path) else {
-                    continue;
-                };
-                let pattern = corsgen::validate::parse_route_path(resource).unwrap();
-                let listed = !matches!(
-                    subject.policy.rule_for_resource(&pattern).origins,
-                    corsgen::model::AllowedOrigins::Any
-                );
-                for (v, origin) in origin_variants(&subject.policy).iter().enumerate() {
-                    let name = ["Origin", "origin", "ORIGIN"][(p + v) % 3];
-                    // The actual request, through the user's method with the merged
-                    // integration response: each body type a page can send without a preflight
-                    // and JSON, or none.
-                    let (method, body_type) = ACTUAL[(p + v) % ACTUAL.len()];
-                    let mut headers: Vec<(&str, &str)> = origin
-                        .as_deref()
-                        .map(|origin| (name, origin))
-                        .into_iter()
-                        .collect();
-                    headers.extend(body_type.map(|t| ("Content-Type", t)));
-                    // A `*` rule's answer is static, so it carries `*` even to a request
-                    // without Origin (which no browser reads): the engine's answer to any origin.
-                    let answered = origin
-                        .as_deref()
-                        .or((!listed).then_some("https://any.example"));
-                    let decision = engine_answer(&subject.policy, method, path, answered, None);
-                    cases.push(json!({
-                        "api": api, "method": method, "path": path,
-                        "query": "origin=https%3A%2F%2Fevil.example", "headers": headers,
-                        "body": body_type.map(body),
-                    }));
-                    expected.push(Expected {
-                        label: format!(
-                            "{} ({how}): {method} {path} {name}: {origin:?} {body_type:?}",
-                            subject.label
-                        ),
-                        status: 200,
-                        headers: as_map(&decision),
-                        // A simple request has no preflight: check's first actual request.
-                        check: origin
-                            .as_deref()
-                            .filter(|_| {
-                                // Both deployments, every body type of a simple request.
-                                (p + v + api) % 5 == 0 && ["GET", "POST"].contains(&method)
-                            })
-                            .map(|origin| {
-                                let args = check_args(subject, method, origin, body_type, path);
-                                (args, Leg::Actual)
-                            }),
-                    });
-                    let Some(origin) = origin.as_deref() else {
-                        continue; // without Origin there is no preflight
-                    };
-                    let mut headers =
-                        vec![(name, origin), ("Access-Control-Request-Method", "PUT")];
-                    if (p + v) % 2 == 1 {
-                        headers.push(("Content-Type", "text/plain"));
-                    }
-                    let decision =
-                        engine_answer(&subject.policy, "OPTIONS", path, Some(origin), Some("PUT"));
-                    cases.push(json!({
-                        "api": api, "method": "OPTIONS", "path": path,
-                        "query": "origin=https%3A%2F%2Fevil.example", "headers": headers,
-                    }));
-                    expected.push(Expected {
-                        label: format!(
-                            "{} ({how}): OPTIONS {path} {name}: {origin}",
-                            subject.label
-                        ),
-                        status: decision.preflight_status.unwrap_or(200),
-                        headers: as_map(&decision),
-                        check: (api % 2 == 0 && (p + v) % 4 == 1).then(|| {
-                            let args = check_args(subject, "PUT", origin, None, path);
-                            (args, Leg::Preflight)
-                        }),
-                    });
-                    // No preflight without the method: the MOCK answers 403, no CORS headers.
-                    if listed && v % 3 == 0 {
-                        cases.push(json!({
-                            "api": api, "method": "OPTIONS", "path": path, "query": "",
-                            "headers": [["Origin", origin]],
-                        }));
-                        expected.push(Expected {
-                            label: format!(
-                                "{} ({how}): OPTIONS {path} without the method: {origin}",
-                                subject.label
-                            ),
-                            status: 403,
-                            headers: [("Vary".to_string(), "Origin".to_string())].into(),
-                            check: None,
-                        });
-                    }
-                }
-            }
+            requests(subject, &resources, api, how, &mut cases, &mut expected);
         }
     }
     let (_, results) = localstack.deploy(&apis, &cases, &[]);
-    assert_eq!(results.len(), expected.len());
-    let mut allowed = [0, 0];
-    let mut predicted_by_check = 0;
-    let mut unsendable = 0;
-    for (want, got) in expected.iter().zip(&results) {
-        let headers: BTreeMap<String, String> = got["headers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|pair| {
-                (
-                    pair[0].as_str().unwrap().to_string(),
-                    pair[1].as_str().unwrap().to_string(),
-                )
-            })
-            .collect();
-        assert_eq!(
-            (got["status"].as_u64().unwrap(), &headers),
-            (u64::from(want.status), &want.headers),
-            "{}",
-            want.label
-        );
-        if want.headers.contains_key("Access-Control-Allow-Origin") {
-            allowed[usize::from(want.status != 204)] += 1;
-        }
-        // The sample: what `corsgen check --format json` says this request gets.
-        let Some((args, leg)) = &want.check else {
-            continue;
-        };
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = corsgen(&root(), &args);
-        if out.status.code() == Some(2) {
-            unsendable += 1; // an origin no browser sends (`HTTPS://…`, `https://a/`)
-            continue;
-        }
-        let report: Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{}: check JSON: {e}", want.label));
-        let leg = match leg {
-            Leg::Preflight => &report["preflight"],
-            Leg::Actual => &report["actual"][0],
-        };
-        let predicted: BTreeMap<String, String> = leg["response"]["headers"]
-            .as_array()
-            .unwrap_or_else(|| panic!("{}: no such leg in {report}", want.label))
-            .iter()
-            .map(|pair| {
-                (
-                    pair[0].as_str().unwrap().to_string(),
-                    pair[1].as_str().unwrap().to_string(),
-                )
-            })
-            .collect();
-        assert_eq!(
-            (got["status"].as_u64(), &headers),
-            (leg["response"]["status"].as_u64(), &predicted),
-            "{}: LocalStack's answer is not the one `corsgen {}` predicts",
-            want.label,
-            args.join(" ")
-        );
-        predicted_by_check += 1;
-    }
+    let (allowed, predicted_by_check) = compare(&expected, &results);
     eprintln!(
         "LocalStack: {} requests to {} deployed APIs ({} policies, imported and as stacks, with the user's methods) answer as the engine ({predicted_by_check} of them compared with `corsgen check --format json` too); {} preflights and {} actual requests allowed",
         results.len(),
@@ -430,10 +276,6 @@ fn rest_artifacts_deployed_in_localstack_answer_as_the_engine() {
         subjects.len(),
         allowed[0],
         allowed[1],
-    );
-    assert!(
-        predicted_by_check > 100 && unsendable < predicted_by_check,
-        "{predicted_by_check} compared with check, {unsendable} origins check refuses"
     );
     assert!(
         allowed[0] > 20 && allowed[1] > 20,
@@ -564,4 +406,182 @@ fn chromium_fetching_from_the_api_deployed_in_localstack_gets_what_check_predict
         verdicts[0] >= 10 && verdicts[1] >= 10,
         "the matrix must reach both verdicts: {verdicts:?}"
     );
+}
+
+/// The requests sent to `api`, a deployment of `subject`'s artifacts with the REST `resources`
+/// (described as `how`), and what each must get.
+pub(crate) fn requests(
+    subject: &Subject,
+    resources: &[String],
+    api: usize,
+    how: &str,
+    cases: &mut Vec<Value>,
+    expected: &mut Vec<Expected>,
+) {
+    for (p, path) in PATHS.iter().enumerate() {
+        let Some(resource) = route(resources, path) else {
+            continue;
+        };
+        let pattern = corsgen::validate::parse_route_path(resource).unwrap();
+        let listed = !matches!(
+            subject.policy.rule_for_resource(&pattern).origins,
+            corsgen::model::AllowedOrigins::Any
+        );
+        for (v, origin) in origin_variants(&subject.policy).iter().enumerate() {
+            let name = ["Origin", "origin", "ORIGIN"][(p + v) % 3];
+            // The actual request, through the user's method with the merged
+            // integration response: each body type a page can send without a preflight
+            // and JSON, or none.
+            let (method, body_type) = ACTUAL[(p + v) % ACTUAL.len()];
+            let mut headers: Vec<(&str, &str)> = origin
+                .as_deref()
+                .map(|origin| (name, origin))
+                .into_iter()
+                .collect();
+            headers.extend(body_type.map(|t| ("Content-Type", t)));
+            // A `*` rule's answer is static, so it carries `*` even to a request
+            // without Origin (which no browser reads): the engine's answer to any origin.
+            let answered = origin
+                .as_deref()
+                .or((!listed).then_some("https://any.example"));
+            let decision = engine_answer(&subject.policy, method, path, answered, None);
+            cases.push(json!({
+                "api": api, "method": method, "path": path,
+                "query": "origin=https%3A%2F%2Fevil.example", "headers": headers,
+                "body": body_type.map(body),
+            }));
+            expected.push(Expected {
+                label: format!(
+                    "{} ({how}): {method} {path} {name}: {origin:?} {body_type:?}",
+                    subject.label
+                ),
+                status: 200,
+                headers: as_map(&decision),
+                // A simple request has no preflight: check's first actual request.
+                check: origin
+                    .as_deref()
+                    .filter(|_| {
+                        // Both deployments, every body type of a simple request.
+                        (p + v + api) % 5 == 0 && ["GET", "POST"].contains(&method)
+                    })
+                    .map(|origin| {
+                        let args = check_args(subject, method, origin, body_type, path);
+                        (args, Leg::Actual)
+                    }),
+            });
+            let Some(origin) = origin.as_deref() else {
+                continue; // without Origin there is no preflight
+            };
+            let mut headers = vec![(name, origin), ("Access-Control-Request-Method", "PUT")];
+            if (p + v) % 2 == 1 {
+                headers.push(("Content-Type", "text/plain"));
+            }
+            let decision =
+                engine_answer(&subject.policy, "OPTIONS", path, Some(origin), Some("PUT"));
+            cases.push(json!({
+                "api": api, "method": "OPTIONS", "path": path,
+                "query": "origin=https%3A%2F%2Fevil.example", "headers": headers,
+            }));
+            expected.push(Expected {
+                label: format!("{} ({how}): OPTIONS {path} {name}: {origin}", subject.label),
+                status: decision.preflight_status.unwrap_or(200),
+                headers: as_map(&decision),
+                check: (api % 2 == 0 && (p + v) % 4 == 1).then(|| {
+                    let args = check_args(subject, "PUT", origin, None, path);
+                    (args, Leg::Preflight)
+                }),
+            });
+            // No preflight without the method: the MOCK answers 403, no CORS headers.
+            if listed && v % 3 == 0 {
+                cases.push(json!({
+                    "api": api, "method": "OPTIONS", "path": path, "query": "",
+                    "headers": [["Origin", origin]],
+                }));
+                expected.push(Expected {
+                    label: format!(
+                        "{} ({how}): OPTIONS {path} without the method: {origin}",
+                        subject.label
+                    ),
+                    status: 403,
+                    headers: [("Vary".to_string(), "Origin".to_string())].into(),
+                    check: None,
+                });
+            }
+        }
+    }
+}
+
+/// Compares LocalStack's answers with the expected ones (and, for the sample, with what `corsgen
+/// check` predicts): the allowed preflights and actual requests, and the size of the sample.
+pub(crate) fn compare(expected: &[Expected], results: &[Value]) -> ([usize; 2], usize) {
+    assert_eq!(results.len(), expected.len());
+    let mut allowed = [0, 0];
+    let mut predicted_by_check = 0;
+    let mut unsendable = 0;
+    for (want, got) in expected.iter().zip(results) {
+        let headers: BTreeMap<String, String> = got["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|pair| {
+                (
+                    pair[0].as_str().unwrap().to_string(),
+                    pair[1].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            (got["status"].as_u64().unwrap(), &headers),
+            (u64::from(want.status), &want.headers),
+            "{}",
+            want.label
+        );
+        if want.headers.contains_key("Access-Control-Allow-Origin") {
+            allowed[usize::from(want.status != 204)] += 1;
+        }
+        // The sample: what `corsgen check --format json` says this request gets.
+        let Some((args, leg)) = &want.check else {
+            continue;
+        };
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = corsgen(&root(), &args);
+        if out.status.code() == Some(2) {
+            unsendable += 1; // an origin no browser sends (`HTTPS://…`, `https://a/`)
+            continue;
+        }
+        let report: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{}: check JSON: {e}", want.label));
+        let leg = match leg {
+            Leg::Preflight => &report["preflight"],
+            Leg::Actual => &report["actual"][0],
+        };
+        let predicted: BTreeMap<String, String> = leg["response"]["headers"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{}: no such leg in {report}", want.label))
+            .iter()
+            .map(|pair| {
+                (
+                    pair[0].as_str().unwrap().to_string(),
+                    pair[1].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            (got["status"].as_u64(), &headers),
+            (leg["response"]["status"].as_u64(), &predicted),
+            "{}: LocalStack's answer is not the one `corsgen {}` predicts",
+            want.label,
+            args.join(" ")
+        );
+        predicted_by_check += 1;
+    }
+    assert!(
+        predicted_by_check > 100 && unsendable < predicted_by_check,
+        "{predicted_by_check} compared with check, {unsendable} origins check refuses"
+    );
+    assert!(
+        allowed[0] > 20 && allowed[1] > 20,
+        "the matrix must reach allowed preflights and actual requests: {allowed:?}"
+    );
+    (allowed, predicted_by_check)
 }

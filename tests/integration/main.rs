@@ -3,6 +3,7 @@
 
 mod apigateway;
 mod browser;
+mod cdk;
 mod cli;
 mod cloudfront;
 mod conformance;

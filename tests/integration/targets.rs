@@ -143,6 +143,18 @@ fn a_value_api_gateway_cannot_carry_skips_it_under_if_fits() {
     assert!(files.contains(&"cloudfront/viewer-request.js".to_string()));
     assert!(readme.contains("**the API Gateway artifacts**"), "{readme}");
     assert!(readme.contains("single-quoted static values"), "{readme}");
+
+    // The CDK module applies them: without them it is not emitted either, and the README
+    // says why.
+    let text = format!("{text}[cdk]\nenabled = \"if-fits\"\n");
+    let (code, files, readme) = emit(dir.path(), &text);
+    assert_eq!(code, 0);
+    assert!(!files.iter().any(|f| f.starts_with("cdk/")), "{files:?}");
+    assert!(readme.contains("**the CDK module**"), "{readme}");
+    assert!(
+        readme.contains("it needs the API Gateway artifacts, which are not emitted"),
+        "{readme}"
+    );
 }
 
 #[test]

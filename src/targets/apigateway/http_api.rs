@@ -50,6 +50,7 @@ pub static TARGET: Target = Target {
     alternative: "the Lambda snippets (lambda/), or a CloudFront Function in front of the HTTP API, express every policy",
     kind: Kind::StaticConfiguration,
     depends_on: &[],
+    requires: &[],
     table: Some(("[apigateway.http-api]", "StaticTable")),
     files: &[&OPENAPI, &CLOUDFORMATION, &TERRAFORM],
     embedded: &[],

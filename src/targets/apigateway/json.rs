@@ -9,7 +9,7 @@ use crate::targets::fit::StaticContext;
 use super::plan::{ApiGatewayContext, Entry, Responses};
 
 /// A JSON object whose keys keep the order they were added in.
-struct Ordered<T>(Vec<(String, T)>);
+pub(crate) struct Ordered<T>(pub(crate) Vec<(String, T)>);
 
 impl<T: Serialize> Serialize for Ordered<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -22,7 +22,7 @@ impl<T: Serialize> Serialize for Ordered<T> {
 }
 
 /// `key: value` pairs as an object.
-fn entries(pairs: &[Entry]) -> Ordered<&str> {
+pub(crate) fn entries(pairs: &[Entry]) -> Ordered<&str> {
     Ordered(
         pairs
             .iter()
@@ -67,18 +67,18 @@ struct MethodResponse {
 }
 
 #[derive(serde::Serialize)]
-struct JsonTemplate<'a> {
+pub(crate) struct JsonTemplate<'a> {
     #[serde(rename = "application/json")]
     json: &'a str,
 }
 
 #[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]
-struct IntegrationResponse<'a> {
-    status_code: &'a str,
-    response_parameters: Ordered<&'a str>,
+pub(crate) struct IntegrationResponse<'a> {
+    pub(crate) status_code: &'a str,
+    pub(crate) response_parameters: Ordered<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    response_templates: Option<JsonTemplate<'a>>,
+    pub(crate) response_templates: Option<JsonTemplate<'a>>,
 }
 
 #[derive(serde::Serialize)]
@@ -131,7 +131,7 @@ struct RestOpenApi<'a> {
 }
 
 /// The mapping template a response embeds, when it has one.
-fn template<'a>(responses: &Responses, vtl: &'a [String]) -> Option<JsonTemplate<'a>> {
+pub(crate) fn template<'a>(responses: &Responses, vtl: &'a [String]) -> Option<JsonTemplate<'a>> {
     responses
         .template
         .and_then(|i| vtl.get(i))

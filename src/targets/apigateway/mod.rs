@@ -6,7 +6,7 @@
 //! Table `[apigateway]` ([`table`]); checks in [`validate`]; the view model in [`plan`].
 
 pub mod http_api;
-mod json;
+pub(crate) mod json;
 pub mod limits;
 pub mod plan;
 pub mod table;
@@ -65,6 +65,7 @@ pub static TARGET: Target = Target {
     alternative: "the Lambda snippets (lambda/) or the CloudFront Functions express every policy",
     kind: Kind::Family,
     depends_on: &[],
+    requires: &[],
     table: Some(("[apigateway]", "RawApiGateway")),
     files: &[
         &OPENAPI,

@@ -80,6 +80,7 @@ pub static TARGET: Target = Target {
         "the Lambda snippets (lambda/) or API Gateway's mapping templates express every policy",
     kind: Kind::Family,
     depends_on: &[],
+    requires: &[],
     table: Some(("[cloudfront]", "RawCloudFront")),
     files: &[
         &VIEWER_REQUEST,

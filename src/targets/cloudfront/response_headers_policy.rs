@@ -42,6 +42,7 @@ pub static TARGET: Target = Target {
     alternative: "the CloudFront Functions (cloudfront/viewer-*.js) express every policy",
     kind: Kind::StaticConfiguration,
     depends_on: &[],
+    requires: &[],
     table: Some(("[cloudfront.response-headers-policy]", "StaticTable")),
     files: &[&CLOUDFORMATION, &TERRAFORM],
     embedded: &[],

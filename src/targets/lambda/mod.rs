@@ -64,6 +64,7 @@ pub static TARGET: Target = Target {
     alternative: "",
     kind: Kind::Family,
     depends_on: &[],
+    requires: &[],
     table: Some(("[lambda]", "RawLambda")),
     files: &[&PYTHON, &NODE],
     embedded: &[],

@@ -39,7 +39,9 @@ pub static TARGET: Target = Target {
         "http-api",
         "cloudfront",
         "response-headers-policy",
+        "cdk",
     ],
+    requires: &[],
     table: None,
     files: &[&README],
     embedded: &[],
@@ -85,6 +87,8 @@ pub struct ReadmeContext {
     pub apigateway: Option<ReadmeApiGateway>,
     /// Whether the HTTP API configuration was emitted.
     pub http_api: bool,
+    /// Whether the CDK module was emitted.
+    pub cdk: bool,
     /// The CloudFront part, when CloudFront artifacts are emitted.
     pub cloudfront: Option<ReadmeCloudFront>,
     /// The request path as a Mermaid flowchart, one line each.
@@ -180,6 +184,7 @@ fn readme(plans: &Plans<'_>, files: &[RenderedFile]) -> ReadmeContext {
         rules: describe_rules(policy),
         has_routes: !policy.routes.is_empty(),
         http_api,
+        cdk: plans.emits(crate::targets::cdk::TARGET.name),
         apigateway: api.zip(policy.apigateway.as_ref()).map(|(context, settings)| ReadmeApiGateway {
             resources: context.resources.iter().map(|r| r.path.clone()).collect(),
             gateway_responses: context

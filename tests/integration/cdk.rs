@@ -1,0 +1,305 @@
+//! The CDK module in the user's own tool. For every example and synthetic policy (API Gateway
+//! on), `cdk/` is emitted and used by three sample apps, each a `RestApi` with the app's own
+//! methods (ANY, a MOCK answering 200 with `corsIntegrationResponse` / `corsMethodResponse`) on
+//! every resource the policy lists, then `applyCors(api)`:
+//! - `app.ts`, TypeScript importing `cdk/cors.ts`;
+//! - `app.js`, JavaScript (CommonJS) requiring `cdk/cors.js`;
+//! - `dts.ts`, TypeScript importing `cors.js` through `cors.d.ts`.
+//!
+//! `tsc --noEmit` (typescript, aws-cdk-lib and constructs pinned in
+//! `tests/harness/package-lock.json`) type-checks the TypeScript apps; every app synthesizes
+//! (`generateBootstrapVersionRule: false`, analytics off), the three templates of a policy are
+//! equal, and the template, deployed into LocalStack as a stack, answers every request of the
+//! REST matrix (`localstack::requests`) as the engine does. Apps that misuse the module
+//! (`defaultCorsPreflightOptions`, an OPTIONS method of their own, a gateway response it adds,
+//! a second variable path part, an unknown resource path) must fail with its message.
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use crate::cloudfront::emit_variant;
+use crate::conformance::subjects;
+use crate::localstack::{compare, localstack, requests, ACTUAL};
+use crate::support::{require_tool, root};
+
+/// The body types the apps' own MOCK methods take (LocalStack selects a request template by
+/// the whole Content-Type).
+fn body_types() -> Vec<&'static str> {
+    let mut types: Vec<&str> = ACTUAL.iter().filter_map(|(_, t)| *t).collect();
+    types.push("application/json");
+    types.sort_unstable();
+    types.dedup();
+    types
+}
+
+/// A sample app: `import` is how it loads the module, `ts` whether it is TypeScript.
+fn app(import: &str, ts: bool, body_types: &[&str]) -> String {
+    let types = serde_json::to_string(body_types).unwrap();
+    let (head, export) = if ts {
+        (
+            format!(
+                "import {{ App, DefaultStackSynthesizer, Stack }} from \"aws-cdk-lib\";\n\
+                 import * as apigateway from \"aws-cdk-lib/aws-apigateway\";\n\
+                 import {{ applyCors, corsIntegrationResponse, corsMethodResponse, corsResourcePaths }} from \"{import}\";\n"
+            ),
+            "export function synth(outdir: string): void {",
+        )
+    } else {
+        (
+            format!(
+                "\"use strict\";\n\
+                 const {{ App, DefaultStackSynthesizer, Stack }} = require(\"aws-cdk-lib\");\n\
+                 const apigateway = require(\"aws-cdk-lib/aws-apigateway\");\n\
+                 const {{ applyCors, corsIntegrationResponse, corsMethodResponse, corsResourcePaths }} = require(\"{import}\");\n"
+            ),
+            "exports.synth = function synth(outdir) {",
+        )
+    };
+    format!(
+        "{head}\n{export}\n\
+         \x20 const app = new App({{ outdir, analyticsReporting: false }});\n\
+         \x20 const stack = new Stack(app, \"CorsgenSample\", {{\n\
+         \x20   synthesizer: new DefaultStackSynthesizer({{ generateBootstrapVersionRule: false }}),\n\
+         \x20 }});\n\
+         \x20 const api = new apigateway.RestApi(stack, \"Api\", {{ cloudWatchRole: false, deployOptions: {{ stageName: \"prod\" }} }});\n\
+         \x20 // The app's own methods: a MOCK answering 200, with the CORS headers of its 2XX response.\n\
+         \x20 const requestTemplates = Object.fromEntries({types}.map((t) => [t, '{{\"statusCode\": 200}}']));\n\
+         \x20 for (const path of corsResourcePaths) {{\n\
+         \x20   api.root.resourceForPath(path).addMethod(\n\
+         \x20     \"ANY\",\n\
+         \x20     new apigateway.MockIntegration({{ requestTemplates, integrationResponses: [corsIntegrationResponse(path)] }}),\n\
+         \x20     {{ methodResponses: [corsMethodResponse(path)] }},\n\
+         \x20   );\n\
+         \x20 }}\n\
+         \x20 applyCors(api);\n\
+         \x20 app.synth();\n\
+         }}{}\n",
+        if ts { "" } else { ";" }
+    )
+}
+
+/// Apps that misuse the module, each with the words its error must contain.
+const MISUSES: [(&str, &str, &str); 5] = [
+    (
+        "default-preflight",
+        "const api = new apigateway.RestApi(stack, \"Api\", { cloudWatchRole: false, defaultCorsPreflightOptions: { allowOrigins: [\"https://a.example.com\"] } });\n  applyCors(api);",
+        "sets defaultCorsPreflightOptions",
+    ),
+    (
+        "own-options",
+        "const api = new apigateway.RestApi(stack, \"Api\", { cloudWatchRole: false });\n  api.root.addMethod(\"OPTIONS\", new apigateway.MockIntegration());\n  applyCors(api);",
+        "already has an OPTIONS method",
+    ),
+    (
+        "gateway-response",
+        "const api = new apigateway.RestApi(stack, \"Api\", { cloudWatchRole: false });\n  api.root.addMethod(\"GET\", new apigateway.MockIntegration());\n  api.addGatewayResponse(\"Mine\", { type: apigateway.ResponseType.DEFAULT_4XX });\n  applyCors(api);",
+        "already has a DEFAULT_4XX gateway response",
+    ),
+    (
+        "variable-sibling",
+        "const api = new apigateway.RestApi(stack, \"Api\", { cloudWatchRole: false });\n  api.root.addResource(\"{id}\").addMethod(\"GET\", new apigateway.MockIntegration());\n  applyCors(api);",
+        "allows one variable path part per resource",
+    ),
+    (
+        "unknown-path",
+        "corsIntegrationResponse(\"/not-a-resource\");",
+        "is not one of the policy's resources",
+    ),
+];
+
+fn misuse(body: &str) -> String {
+    format!(
+        "\"use strict\";\n\
+         const {{ App, Stack }} = require(\"aws-cdk-lib\");\n\
+         const apigateway = require(\"aws-cdk-lib/aws-apigateway\");\n\
+         const {{ applyCors, corsIntegrationResponse }} = require(\"./cdk/cors.js\");\n\
+         exports.synth = function synth(outdir) {{\n\
+         \x20 const app = new App({{ outdir, analyticsReporting: false }});\n\
+         \x20 const stack = new Stack(app, \"Misuse\");\n\
+         \x20 {body}\n\
+         \x20 app.synth();\n\
+         }};\n"
+    )
+}
+
+fn run(program: &Path, args: &[&str], dir: &Path) -> String {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{} {args:?} failed:\n{stdout}\n{}",
+        program.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+fn template(outdir: &Path) -> Value {
+    let text = std::fs::read_to_string(outdir.join("CorsgenSample.template.json"))
+        .unwrap_or_else(|e| panic!("{}: {e}", outdir.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn cdk_apps_type_check_synthesize_and_answer_as_the_engine_in_localstack() {
+    require_tool("node");
+    let modules = root().join("tests/harness/node_modules");
+    let tsc = modules.join("typescript/bin/tsc");
+    assert!(
+        tsc.exists() && modules.join("aws-cdk-lib/package.json").exists(),
+        "typescript and aws-cdk-lib are required by this test; run scripts/test.sh, which installs them (npm ci, cached under ~/.cache/corsgen)"
+    );
+    let localstack = localstack();
+    let dir = tempfile::tempdir().unwrap();
+    let apps = dir.path().join("apps");
+    std::fs::create_dir_all(&apps).unwrap();
+    std::os::unix::fs::symlink(&modules, apps.join("node_modules")).unwrap();
+    let subjects: Vec<_> = subjects(dir.path())
+        .into_iter()
+        .filter(|s| s.policy.apigateway.is_some())
+        .collect();
+    let types = body_types();
+    let mut synth = Vec::new();
+    for (i, subject) in subjects.iter().enumerate() {
+        let mut policy = subject.policy.clone();
+        policy.targets.insert("cdk", corsgen::targets::Enabled::Yes);
+        let out = apps.join(format!("p{i}"));
+        emit_variant(&policy, &subject.label, &out);
+        for file in ["cors.ts", "cors.js", "cors.d.ts"] {
+            assert!(
+                out.join("cdk").join(file).exists(),
+                "{}: {file}",
+                subject.label
+            );
+        }
+        // cors.js with its declarations alone, as a JavaScript package would ship them.
+        std::fs::create_dir_all(out.join("cdkjs")).unwrap();
+        for file in ["cors.js", "cors.d.ts"] {
+            std::fs::copy(out.join("cdk").join(file), out.join("cdkjs").join(file)).unwrap();
+        }
+        std::fs::write(out.join("app.ts"), app("./cdk/cors", true, &types)).unwrap();
+        std::fs::write(out.join("dts.ts"), app("./cdkjs/cors", true, &types)).unwrap();
+        std::fs::write(out.join("app.js"), app("./cdk/cors.js", false, &types)).unwrap();
+        for (name, module) in [
+            ("ts", apps.join(format!("build/p{i}/app.js"))),
+            ("dts", apps.join(format!("build/p{i}/dts.js"))),
+            ("js", out.join("app.js")),
+        ] {
+            synth.push(json!({"module": module, "outdir": out.join(format!("cdk.out.{name}"))}));
+        }
+    }
+    for (name, body, _) in MISUSES {
+        std::fs::write(apps.join(format!("p0/{name}.js")), misuse(body)).unwrap();
+        synth.push(json!({
+            "module": apps.join(format!("p0/{name}.js")),
+            "outdir": apps.join(format!("p0/cdk.out.{name}")),
+        }));
+    }
+    std::fs::write(
+        apps.join("tsconfig.json"),
+        json!({
+            "compilerOptions": {
+                "strict": true, "target": "ES2022", "module": "commonjs", "esModuleInterop": true,
+                "skipLibCheck": true, "outDir": "build", "rootDir": ".", "types": [],
+            },
+            "include": ["p*/app.ts", "p*/dts.ts"],
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let node = Path::new("node");
+    let tsc = tsc.to_str().unwrap();
+    run(node, &[tsc, "--noEmit", "-p", "tsconfig.json"], &apps);
+    run(node, &[tsc, "--noCheck", "-p", "tsconfig.json"], &apps);
+    // dts.js requires cors.js next to it, as the package would ship it.
+    for i in 0..subjects.len() {
+        let to = apps.join(format!("build/p{i}/cdkjs"));
+        std::fs::create_dir_all(&to).unwrap();
+        std::fs::copy(apps.join(format!("p{i}/cdkjs/cors.js")), to.join("cors.js")).unwrap();
+    }
+    let input = apps.join("synth.json");
+    std::fs::write(&input, json!({"apps": synth}).to_string()).unwrap();
+    let harness = root().join("tests/harness/cdk_synth.js");
+    let results: Vec<Value> = serde_json::from_str(&run(
+        node,
+        &[harness.to_str().unwrap(), input.to_str().unwrap()],
+        &apps,
+    ))
+    .unwrap();
+
+    let mut deploy = Vec::new();
+    for (i, subject) in subjects.iter().enumerate() {
+        for r in &results[i * 3..i * 3 + 3] {
+            assert_eq!(r["ok"], true, "{}: synth failed: {r}", subject.label);
+        }
+        let out = apps.join(format!("p{i}"));
+        let ts = template(&out.join("cdk.out.ts"));
+        assert_eq!(
+            ts,
+            template(&out.join("cdk.out.js")),
+            "{}: cors.ts and cors.js synthesize different templates",
+            subject.label
+        );
+        assert_eq!(
+            ts,
+            template(&out.join("cdk.out.dts")),
+            "{}: cors.js through cors.d.ts synthesizes another template",
+            subject.label
+        );
+        let options = ts["Resources"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter(|r| {
+                r["Type"] == "AWS::ApiGateway::Method" && r["Properties"]["HttpMethod"] == "OPTIONS"
+            })
+            .count();
+        let resources = crate::localstack::resources(&subject.out);
+        assert_eq!(
+            options,
+            resources.len(),
+            "{}: one OPTIONS per resource",
+            subject.label
+        );
+        deploy.push(json!({"template": out.join("cdk.out.ts/CorsgenSample.template.json")}));
+    }
+    for ((name, _, words), r) in MISUSES.iter().zip(&results[subjects.len() * 3..]) {
+        let error = r["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name}: no error: {r}"));
+        assert!(
+            error.starts_with("corsgen: ") && error.contains(words),
+            "{name}: {error}"
+        );
+    }
+
+    // The synthesized templates in LocalStack, under the REST matrix.
+    let mut cases = Vec::new();
+    let mut expected = Vec::new();
+    for (api, subject) in subjects.iter().enumerate() {
+        let resources = crate::localstack::resources(&subject.out);
+        requests(
+            subject,
+            &resources,
+            api,
+            "CDK app",
+            &mut cases,
+            &mut expected,
+        );
+    }
+    let (_, answers) = localstack.deploy(&deploy, &cases, &[]);
+    let (allowed, predicted_by_check) = compare(&expected, &answers);
+    eprintln!(
+        "CDK: {} apps type-check and synthesize alike (TypeScript, JavaScript, cors.d.ts); deployed in LocalStack, {} requests answer as the engine ({predicted_by_check} also compared with check); {} preflights and {} actual requests allowed",
+        subjects.len() * 3,
+        answers.len(),
+        allowed[0],
+        allowed[1]
+    );
+    assert!(allowed[0] > 20 && allowed[1] > 20, "{allowed:?}");
+}
