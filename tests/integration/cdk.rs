@@ -33,15 +33,28 @@ fn body_types() -> Vec<&'static str> {
     types
 }
 
-/// A sample app: `import` is how it loads the module, `ts` whether it is TypeScript.
-fn app(import: &str, ts: bool, body_types: &[&str]) -> String {
+/// A sample app: `import` is how it loads the module, `ts` whether it is TypeScript, `http`
+/// whether it also defines an `HttpApi` with the module's `corsPreflight`.
+fn app(import: &str, ts: bool, http: bool, body_types: &[&str]) -> String {
     let types = serde_json::to_string(body_types).unwrap();
+    let (names, http_api) = if http {
+        (
+            "applyCors, corsIntegrationResponse, corsMethodResponse, corsResourcePaths, httpApiCorsPreflight",
+            "  new apigwv2.HttpApi(stack, \"Http\", { corsPreflight: httpApiCorsPreflight });\n",
+        )
+    } else {
+        (
+            "applyCors, corsIntegrationResponse, corsMethodResponse, corsResourcePaths",
+            "",
+        )
+    };
     let (head, export) = if ts {
         (
             format!(
                 "import {{ App, DefaultStackSynthesizer, Stack }} from \"aws-cdk-lib\";\n\
                  import * as apigateway from \"aws-cdk-lib/aws-apigateway\";\n\
-                 import {{ applyCors, corsIntegrationResponse, corsMethodResponse, corsResourcePaths }} from \"{import}\";\n"
+                 import * as apigwv2 from \"aws-cdk-lib/aws-apigatewayv2\";\n\
+                 import {{ {names} }} from \"{import}\";\n"
             ),
             "export function synth(outdir: string): void {",
         )
@@ -51,7 +64,8 @@ fn app(import: &str, ts: bool, body_types: &[&str]) -> String {
                 "\"use strict\";\n\
                  const {{ App, DefaultStackSynthesizer, Stack }} = require(\"aws-cdk-lib\");\n\
                  const apigateway = require(\"aws-cdk-lib/aws-apigateway\");\n\
-                 const {{ applyCors, corsIntegrationResponse, corsMethodResponse, corsResourcePaths }} = require(\"{import}\");\n"
+                 const apigwv2 = require(\"aws-cdk-lib/aws-apigatewayv2\");\n\
+                 const {{ {names} }} = require(\"{import}\");\n"
             ),
             "exports.synth = function synth(outdir) {",
         )
@@ -73,6 +87,7 @@ fn app(import: &str, ts: bool, body_types: &[&str]) -> String {
          \x20   );\n\
          \x20 }}\n\
          \x20 applyCors(api);\n\
+         {http_api}\
          \x20 app.synth();\n\
          }}{}\n",
         if ts { "" } else { ";" }
@@ -182,9 +197,14 @@ fn cdk_apps_type_check_synthesize_and_answer_as_the_engine_in_localstack() {
         for file in ["cors.js", "cors.d.ts"] {
             std::fs::copy(out.join("cdk").join(file), out.join("cdkjs").join(file)).unwrap();
         }
-        std::fs::write(out.join("app.ts"), app("./cdk/cors", true, &types)).unwrap();
-        std::fs::write(out.join("dts.ts"), app("./cdkjs/cors", true, &types)).unwrap();
-        std::fs::write(out.join("app.js"), app("./cdk/cors.js", false, &types)).unwrap();
+        let http = out.join("apigateway/http-api.openapi.json").exists();
+        std::fs::write(out.join("app.ts"), app("./cdk/cors", true, http, &types)).unwrap();
+        std::fs::write(out.join("dts.ts"), app("./cdkjs/cors", true, http, &types)).unwrap();
+        std::fs::write(
+            out.join("app.js"),
+            app("./cdk/cors.js", false, http, &types),
+        )
+        .unwrap();
         for (name, module) in [
             ("ts", apps.join(format!("build/p{i}/app.js"))),
             ("dts", apps.join(format!("build/p{i}/dts.js"))),
@@ -233,6 +253,7 @@ fn cdk_apps_type_check_synthesize_and_answer_as_the_engine_in_localstack() {
     .unwrap();
 
     let mut deploy = Vec::new();
+    let mut http_apis = 0;
     for (i, subject) in subjects.iter().enumerate() {
         for r in &results[i * 3..i * 3 + 3] {
             assert_eq!(r["ok"], true, "{}: synth failed: {r}", subject.label);
@@ -266,8 +287,37 @@ fn cdk_apps_type_check_synthesize_and_answer_as_the_engine_in_localstack() {
             "{}: one OPTIONS per resource",
             subject.label
         );
+        // The HttpApi's CorsConfiguration is the one apigateway/http-api.* hold.
+        let http = subject.out.join("apigateway/http-api.openapi.json");
+        let synthesized: Vec<&Value> = ts["Resources"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter(|r| r["Type"] == "AWS::ApiGatewayV2::Api")
+            .map(|r| &r["Properties"]["CorsConfiguration"])
+            .collect();
+        if http.exists() {
+            let openapi: Value =
+                serde_json::from_str(&std::fs::read_to_string(&http).unwrap()).unwrap();
+            let want: serde_json::Map<String, Value> = openapi["x-amazon-apigateway-cors"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (format!("{}{}", k[..1].to_uppercase(), &k[1..]), v.clone()))
+                .collect();
+            assert_eq!(
+                synthesized,
+                vec![&Value::Object(want)],
+                "{}: the HttpApi's CorsConfiguration",
+                subject.label
+            );
+            http_apis += 1;
+        } else {
+            assert!(synthesized.is_empty(), "{}", subject.label);
+        }
         deploy.push(json!({"template": out.join("cdk.out.ts/CorsgenSample.template.json")}));
     }
+    assert!(http_apis > 0, "no policy fits HTTP API CORS");
     for ((name, _, words), r) in MISUSES.iter().zip(&results[subjects.len() * 3..]) {
         let error = r["error"]
             .as_str()
