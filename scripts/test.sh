@@ -33,6 +33,7 @@ have cfn-lint || pip_missing+=(cfn-lint)
 have openapi-spec-validator || pip_missing+=(openapi-spec-validator)
 python3 -c 'import hcl2' 2>/dev/null || pip_missing+=(python-hcl2)
 python3 -c 'import yaml' 2>/dev/null || pip_missing+=(pyyaml)
+python3 -c 'import samtranslator' 2>/dev/null || pip_missing+=(aws-sam-translator)
 if [ ${#pip_missing[@]} -gt 0 ]; then
   echo "installing from PyPI: ${pip_missing[*]}"
   python3 -m pip install --quiet "${pip_missing[@]}" ||

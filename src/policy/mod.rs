@@ -151,6 +151,7 @@ pub use crate::targets::cloudfront::table::{
     Caching, CloudFrontRuntime, KeyValueStoreChoice, RawCloudFront,
 };
 pub use crate::targets::lambda::{LambdaLanguage, RawLambda};
+pub use crate::targets::sam::RawSam;
 
 /// A corsgen CORS policy file.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -187,6 +188,8 @@ pub struct RawPolicy {
     pub cloudfront: Option<Spanned<RawCloudFront>>,
     /// AWS CDK module options.
     pub cdk: Option<RawCdk>,
+    /// AWS SAM fragment options.
+    pub sam: Option<RawSam>,
 }
 
 /// Parses policy text. Returns the first syntax error (what the parser reports after it is

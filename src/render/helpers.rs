@@ -18,6 +18,7 @@ pub(super) fn register(registry: &mut Handlebars<'_>) {
     registry.register_helper("hcl_str", Box::new(string_helper(hcl_str)));
     registry.register_helper("vtl_str", Box::new(vtl_str_helper));
     registry.register_helper("js_json", Box::new(js_json_helper));
+    registry.register_helper("yaml_value", Box::new(yaml_value_helper));
 }
 
 type Escape = fn(&str) -> String;
@@ -144,6 +145,86 @@ pub(crate) fn js_json(value: &serde_json::Value, indent: usize, out: &mut String
             out.push('}');
         }
     }
+}
+
+/// A JSON value as a YAML block at `indent` (two spaces a level), every string and key through
+/// [`yaml_str`] (double-quoted, ASCII only); empty lists and maps in flow style.
+pub(crate) fn yaml_value(value: &serde_json::Value, indent: usize, out: &mut String) {
+    use serde_json::Value;
+    let pad = "  ".repeat(indent);
+    match value {
+        Value::Null | Value::Bool(_) | Value::Number(_) => out.push_str(&value.to_string()),
+        Value::String(s) => out.push_str(&yaml_str(s)),
+        Value::Array(items) if items.is_empty() => out.push_str("[]"),
+        Value::Object(map) if map.is_empty() => out.push_str("{}"),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                    out.push_str(&pad);
+                }
+                out.push_str("- ");
+                yaml_value(item, indent + 1, out);
+            }
+        }
+        Value::Object(map) => {
+            for (i, (key, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                    out.push_str(&pad);
+                }
+                out.push_str(&yaml_key(key));
+                out.push(':');
+                match item {
+                    Value::Array(a) if !a.is_empty() => {
+                        out.push('\n');
+                        out.push_str(&"  ".repeat(indent + 1));
+                    }
+                    Value::Object(m) if !m.is_empty() => {
+                        out.push('\n');
+                        out.push_str(&"  ".repeat(indent + 1));
+                    }
+                    _ => out.push(' '),
+                }
+                yaml_value(item, indent + 1, out);
+            }
+        }
+    }
+}
+
+/// A mapping key: plain when YAML reads it back as that same string (not a number, a boolean
+/// or null, nothing that starts an indicator), double-quoted otherwise.
+fn yaml_key(key: &str) -> String {
+    let plain = key.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '/')
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_./{}+-".contains(c))
+        && !["y", "n", "yes", "no", "on", "off", "true", "false", "null"]
+            .contains(&key.to_ascii_lowercase().as_str());
+    if plain {
+        key.to_string()
+    } else {
+        yaml_str(key)
+    }
+}
+
+fn yaml_value_helper(
+    h: &Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &Context,
+    _: &mut RenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let value = h
+        .param(0)
+        .ok_or_else(|| {
+            RenderError::from(RenderErrorReason::ParamNotFoundForIndex("yaml_value", 0))
+        })?
+        .value();
+    let mut text = String::new();
+    yaml_value(value, 0, &mut text);
+    out.write(&text)?;
+    Ok(())
 }
 
 fn js_json_helper(

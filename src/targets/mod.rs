@@ -25,7 +25,9 @@ pub mod cloudfront;
 pub mod fit;
 pub mod lambda;
 pub mod readme;
+pub mod sam;
 pub mod setting;
+pub(crate) mod stack;
 
 use std::ops::Range;
 
@@ -83,13 +85,14 @@ pub struct Target {
 }
 
 /// Every target, each after the targets it depends on.
-pub static REGISTRY: [&Target; 7] = [
+pub static REGISTRY: [&Target; 8] = [
     &lambda::TARGET,
     &apigateway::TARGET,
     &apigateway::http_api::TARGET,
     &cloudfront::TARGET,
     &cloudfront::response_headers_policy::TARGET,
     &cdk::TARGET,
+    &sam::TARGET,
     &readme::TARGET,
 ];
 

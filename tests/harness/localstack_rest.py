@@ -29,6 +29,7 @@ import http.client
 import json
 import sys
 import time
+import uuid
 
 import boto3
 import yaml
@@ -117,7 +118,8 @@ def deploy_template(endpoint, template_path, index):
     """A complete template: its REST API and the stage it deploys."""
     with open(template_path) as f:
         body = f.read()
-    name = f"corsgen-template-{index}"
+    # Unique in the LocalStack that every test of the process shares.
+    name = f"corsgen-template-{index}-{uuid.uuid4().hex[:12]}"
     cloudformation = create_stack(endpoint, name, template_path, body, [])
     resources = cloudformation.describe_stack_resources(StackName=name)["StackResources"]
     apis = [r["PhysicalResourceId"] for r in resources

@@ -585,3 +585,30 @@ pub(crate) fn compare(expected: &[Expected], results: &[Value]) -> ([usize; 2], 
     );
     (allowed, predicted_by_check)
 }
+
+/// Deploys each subject's complete template (`deploy[i]`: `{"template": path}`, a stack whose
+/// REST API deploys its stage `prod`) into LocalStack and requires the REST matrix's answers.
+pub(crate) fn templates_answer_as_the_engine(subjects: &[Subject], deploy: &[Value], how: &str) {
+    let mut cases = Vec::new();
+    let mut expected = Vec::new();
+    for (api, subject) in subjects.iter().enumerate() {
+        requests(
+            subject,
+            &resources(&subject.out),
+            api,
+            how,
+            &mut cases,
+            &mut expected,
+        );
+    }
+    let (_, answers) = localstack().deploy(deploy, &cases, &[]);
+    let (allowed, predicted_by_check) = compare(&expected, &answers);
+    eprintln!(
+        "{how}: {} templates deployed in LocalStack, {} requests answer as the engine ({predicted_by_check} also compared with check); {} preflights and {} actual requests allowed",
+        deploy.len(),
+        answers.len(),
+        allowed[0],
+        allowed[1]
+    );
+    assert!(allowed[0] > 20 && allowed[1] > 20, "{allowed:?}");
+}

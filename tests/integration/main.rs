@@ -15,6 +15,7 @@ mod golden;
 mod localstack;
 mod probe;
 mod properties;
+mod sam;
 mod support;
 mod targets;
 mod templates;

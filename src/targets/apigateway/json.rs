@@ -146,7 +146,7 @@ fn pretty(document: &impl Serialize) -> serde_json::Result<String> {
 
 /// `apigateway/openapi.json`: an OPTIONS method (MOCK integration) per resource and the
 /// gateway responses; `vtl` holds the rendered mapping templates the responses refer to.
-pub(super) fn rest_openapi(c: &ApiGatewayContext, vtl: &[String]) -> serde_json::Result<String> {
+pub(crate) fn rest_openapi(c: &ApiGatewayContext, vtl: &[String]) -> serde_json::Result<String> {
     let paths = c
         .resources
         .iter()

@@ -14,8 +14,6 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{Policy, RoutePattern};
 use crate::plan::{Header, Plans};
 use crate::policy::RawPolicy;
 use crate::render::{RenderedFile, Template, Templates};
@@ -24,7 +22,7 @@ use crate::targets::apigateway::plan::{ApiGatewayContext, Responses};
 use crate::targets::apigateway::ApiGatewayPlan;
 use crate::targets::fit::StaticContext;
 use crate::targets::setting::Enabled;
-use crate::targets::{unfit, Checks, Kind, Place, Problem, Scope, Setting, Skipped, Target};
+use crate::targets::{Checks, Kind, Target};
 
 /// `[cdk]`: the AWS CDK module.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -79,66 +77,8 @@ pub static TARGET: Target = Target {
     render,
 };
 
-struct CdkChecks {
-    enabled: Enabled,
-    span: std::ops::Range<usize>,
-}
-
 fn checks(raw: &RawPolicy) -> Option<Box<dyn Checks + '_>> {
-    let setting = raw.cdk.as_ref().and_then(|t| t.enabled.as_ref())?;
-    (*setting.get_ref() != Enabled::No).then(|| {
-        Box::new(CdkChecks {
-            enabled: *setting.get_ref(),
-            span: setting.span(),
-        }) as Box<dyn Checks>
-    })
-}
-
-impl Checks for CdkChecks {
-    fn check_static(
-        &mut self,
-        raw: &RawPolicy,
-        _: &[Option<RoutePattern>],
-        push: &mut dyn FnMut(Diagnostic),
-    ) {
-        let apigateway = raw
-            .apigateway
-            .as_ref()
-            .and_then(|t| t.get_ref().enabled.as_ref());
-        if apigateway.is_none_or(|e| *e.get_ref() != Enabled::No) {
-            return;
-        }
-        let problem = Problem {
-            span: self.span.clone(),
-            message: "the CDK module applies the API Gateway artifacts to the app's RestApi, and [apigateway] says enabled = false".to_string(),
-            fix: Some("remove enabled = false from [apigateway]".to_string()),
-        };
-        unfit(
-            &TARGET,
-            Setting {
-                enabled: self.enabled,
-                written: true,
-                alias: false,
-            },
-            Place {
-                env: None,
-                resolved: true,
-            },
-            std::slice::from_ref(&problem),
-            (
-                Code::TargetUnfit,
-                "remove enabled = false from [apigateway], or set enabled = false in [cdk]",
-            ),
-            push,
-        );
-        self.enabled = Enabled::No;
-    }
-
-    fn check_scope(&mut self, _: &Scope<'_>, _: &mut dyn FnMut(Diagnostic)) {}
-
-    fn resolve(self: Box<Self>, policy: &mut Policy) {
-        policy.targets.insert(TARGET.name, self.enabled);
-    }
+    super::stack::checks(&TARGET, raw.cdk.as_ref().and_then(|t| t.enabled.as_ref()))
 }
 
 /// The module's data: what `applyCors` adds, per resource, and the gateway responses.
@@ -279,23 +219,8 @@ struct CdkContext<'a> {
     http_api: Option<HttpApiPreflight<'a>>,
 }
 
-/// The module's plan: a marker that it is emitted (it renders the API Gateway plan).
-struct CdkPlan;
-
 fn plan(plans: &mut Plans<'_>, _: &mut Templates) -> anyhow::Result<()> {
-    if !matches!(
-        plans.policy.targets.get(TARGET.name),
-        Some(Enabled::Yes | Enabled::IfFits)
-    ) {
-        return Ok(());
-    }
-    if plans.emits(super::apigateway::TARGET.name) {
-        plans.insert(TARGET.name, CdkPlan);
-    } else {
-        plans
-            .skipped
-            .push(Skipped::because(&TARGET, super::apigateway::TARGET.what));
-    }
+    super::stack::plan(&TARGET, plans);
     Ok(())
 }
 

@@ -40,6 +40,7 @@ pub static TARGET: Target = Target {
         "cloudfront",
         "response-headers-policy",
         "cdk",
+        "sam",
     ],
     requires: &[],
     table: None,
@@ -89,6 +90,8 @@ pub struct ReadmeContext {
     pub http_api: bool,
     /// Whether the CDK module was emitted.
     pub cdk: bool,
+    /// Whether the SAM fragments were emitted.
+    pub sam: bool,
     /// The CloudFront part, when CloudFront artifacts are emitted.
     pub cloudfront: Option<ReadmeCloudFront>,
     /// The request path as a Mermaid flowchart, one line each.
@@ -185,6 +188,7 @@ fn readme(plans: &Plans<'_>, files: &[RenderedFile]) -> ReadmeContext {
         has_routes: !policy.routes.is_empty(),
         http_api,
         cdk: plans.emits(crate::targets::cdk::TARGET.name),
+        sam: plans.emits(crate::targets::sam::TARGET.name),
         apigateway: api.zip(policy.apigateway.as_ref()).map(|(context, settings)| ReadmeApiGateway {
             resources: context.resources.iter().map(|r| r.path.clone()).collect(),
             gateway_responses: context
