@@ -19,3 +19,4 @@ mod sam;
 mod support;
 mod targets;
 mod templates;
+mod terraform;

@@ -132,7 +132,28 @@ fn template_data(
         })
         .collect::<anyhow::Result<Vec<String>>>()?;
     let data = render::with_field(context, "vtl", serde_json::Value::from(vtl.clone()))?;
+    let data = render::with_field(
+        &data,
+        "configuration_digest",
+        serde_json::Value::from(configuration_digest(context, &vtl)?),
+    )?;
     Ok((data, vtl))
+}
+
+/// A digest of what the REST API's CORS configuration is (the OPTIONS methods, their mapping
+/// templates, the gateway responses), and of nothing else: Terraform's redeployment trigger.
+fn configuration_digest(context: &ApiGatewayContext, vtl: &[String]) -> anyhow::Result<String> {
+    use sha2::{Digest, Sha256};
+    let text = serde_json::to_string(&(
+        &context.resources,
+        &context.gateway_responses,
+        &context.request_templates,
+        vtl,
+    ))?;
+    Ok(Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 fn render_family(

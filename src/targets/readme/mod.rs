@@ -132,6 +132,8 @@ pub struct ReadmeCloudFront {
 pub struct ReadmeApiGateway {
     /// Resource paths with an OPTIONS method.
     pub resources: Vec<String>,
+    /// Each resource's id as the example root module passes it (`resource_ids`).
+    pub terraform_ids: Vec<(String, String)>,
     /// Gateway-response types with CORS headers.
     pub gateway_responses: Vec<String>,
     /// What gateway responses send as `Access-Control-Allow-Origin`, in words.
@@ -191,6 +193,18 @@ fn readme(plans: &Plans<'_>, files: &[RenderedFile]) -> ReadmeContext {
         sam: plans.emits(crate::targets::sam::TARGET.name),
         apigateway: api.zip(policy.apigateway.as_ref()).map(|(context, settings)| ReadmeApiGateway {
             resources: context.resources.iter().map(|r| r.path.clone()).collect(),
+            terraform_ids: context
+                .resources
+                .iter()
+                .map(|r| {
+                    let id = if r.path == "/" {
+                        "aws_api_gateway_rest_api.api.root_resource_id".to_string()
+                    } else {
+                        format!("aws_api_gateway_resource.{}.id", r.tf_name)
+                    };
+                    (r.path.clone(), id)
+                })
+                .collect(),
             gateway_responses: context
                 .gateway_responses
                 .iter()

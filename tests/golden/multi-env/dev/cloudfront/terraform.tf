@@ -16,6 +16,17 @@
 #   origin_request_policy_id = module.cors.origin_request_policy_id
 #   allowed_methods = ["GET", "HEAD", "OPTIONS", ...]
 
+terraform {
+  required_providers {
+    aws = {
+      source = "hashicorp/aws"
+      # cloudfront-js-2.0 functions with KeyValueStore associations, and
+      # aws_cloudfrontkeyvaluestore_keys_exclusive.
+      version = ">= 5.100"
+    }
+  }
+}
+
 resource "aws_cloudfront_function" "cors_viewer_request" {
   name    = "billing-api-dev-cf181b-cors-viewer-request"
   runtime = "cloudfront-js-2.0"
@@ -34,11 +45,13 @@ resource "aws_cloudfront_function" "cors_viewer_response" {
 
 
 output "viewer_request_function_arn" {
-  value = aws_cloudfront_function.cors_viewer_request.arn
+  description = "The viewer-request function: function_association on the cache behavior"
+  value       = aws_cloudfront_function.cors_viewer_request.arn
 }
 
 output "viewer_response_function_arn" {
-  value = aws_cloudfront_function.cors_viewer_response.arn
+  description = "The viewer-response function: function_association on the cache behavior"
+  value       = aws_cloudfront_function.cors_viewer_response.arn
 }
 
 output "cache_policy_id" {

@@ -12,7 +12,17 @@
 #     resource_ids = { "/" = aws_api_gateway_rest_api.api.root_resource_id, ... }
 #   }
 #
-# and make the API's aws_api_gateway_deployment depend on it (a new deployment is needed).
+# and put its redeployment_trigger output in the triggers of the API's aws_api_gateway_deployment
+# (a depends_on alone never redeploys the stage when the CORS configuration changes).
+
+terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.0"
+    }
+  }
+}
 
 variable "rest_api_id" {
   type        = string
@@ -242,4 +252,16 @@ resource "aws_api_gateway_gateway_response" "cors_default_5xx" {
     "gatewayresponse.header.Access-Control-Expose-Headers" = "'X-Request-Id'"
     "gatewayresponse.header.Vary" = "'Origin'"
   }
+}
+
+output "redeployment_trigger" {
+  description = "Changes whenever the CORS configuration does: put it in the triggers of the API's aws_api_gateway_deployment (with create_before_destroy) so the stage is redeployed."
+  value = sha1(jsonencode([
+    "50797745b9e21071ef1f015e0e3615184f308a3d30e08c79b195c67dd1992b0a",
+    aws_api_gateway_integration_response.cors_preflight_root.id,
+    aws_api_gateway_integration_response.cors_preflight_invoices.id,
+    aws_api_gateway_integration_response.cors_preflight_invoices_id.id,
+    aws_api_gateway_gateway_response.cors_default_4xx.id,
+    aws_api_gateway_gateway_response.cors_default_5xx.id,
+  ]))
 }

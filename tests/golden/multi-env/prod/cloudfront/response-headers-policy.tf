@@ -38,5 +38,6 @@ resource "aws_cloudfront_response_headers_policy" "cors" {
 }
 
 output "response_headers_policy_id" {
-  value = aws_cloudfront_response_headers_policy.cors.id
+  description = "The response headers policy: response_headers_policy_id on the cache behavior"
+  value       = aws_cloudfront_response_headers_policy.cors.id
 }

@@ -12,7 +12,17 @@
 #     resource_ids = { "/" = aws_api_gateway_rest_api.api.root_resource_id, ... }
 #   }
 #
-# and make the API's aws_api_gateway_deployment depend on it (a new deployment is needed).
+# and put its redeployment_trigger output in the triggers of the API's aws_api_gateway_deployment
+# (a depends_on alone never redeploys the stage when the CORS configuration changes).
+
+terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.0"
+    }
+  }
+}
 
 variable "rest_api_id" {
   type        = string
@@ -150,4 +160,15 @@ resource "aws_api_gateway_gateway_response" "cors_default_5xx" {
     "gatewayresponse.header.Access-Control-Expose-Headers" = "'ETag,X-RateLimit-Remaining'"
     "gatewayresponse.header.Vary" = "'Origin'"
   }
+}
+
+output "redeployment_trigger" {
+  description = "Changes whenever the CORS configuration does: put it in the triggers of the API's aws_api_gateway_deployment (with create_before_destroy) so the stage is redeployed."
+  value = sha1(jsonencode([
+    "d0adb0a09cea618d1243d7c1f763fcb67135c1adcae1990fee3a21f362a069dc",
+    aws_api_gateway_integration_response.cors_preflight_root.id,
+    aws_api_gateway_integration_response.cors_preflight_proxy_greedy.id,
+    aws_api_gateway_gateway_response.cors_default_4xx.id,
+    aws_api_gateway_gateway_response.cors_default_5xx.id,
+  ]))
 }
