@@ -50,17 +50,18 @@ fi
 # which drives /usr/bin/chromium in the real-browser test (it downloads no browser); mermaid,
 # whose parser checks the generated READMEs' diagrams in that Chromium; aws-cdk-lib, constructs
 # and typescript, which type-check and synthesize the sample apps using the generated CDK
-# module. They are installed once per lock file under ~/.cache/corsgen and linked into
-# tests/harness.
+# module; serverless (v3), which packages the sample services using the generated fragment.
+# They are installed once per lock file under ~/.cache/corsgen and linked into tests/harness.
 lock_digest=$(sha256sum tests/harness/package-lock.json | cut -c1-16)
 npm_cache="${XDG_CACHE_HOME:-$HOME/.cache}/corsgen/npm-$lock_digest"
 if [ ! -f "$npm_cache/node_modules/acorn/package.json" ] ||
   [ ! -f "$npm_cache/node_modules/playwright-core/package.json" ] ||
   [ ! -f "$npm_cache/node_modules/mermaid/package.json" ] ||
   [ ! -f "$npm_cache/node_modules/aws-cdk-lib/package.json" ] ||
-  [ ! -f "$npm_cache/node_modules/typescript/bin/tsc" ]; then
+  [ ! -f "$npm_cache/node_modules/typescript/bin/tsc" ] ||
+  [ ! -f "$npm_cache/node_modules/serverless/package.json" ]; then
   have npm || { as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq npm; }
-  echo "installing from npm: acorn, playwright-core, mermaid, aws-cdk-lib, constructs, typescript (into $npm_cache)"
+  echo "installing from npm: acorn, playwright-core, mermaid, aws-cdk-lib, constructs, typescript, serverless (into $npm_cache)"
   mkdir -p "$npm_cache"
   cp tests/harness/package.json tests/harness/package-lock.json "$npm_cache/"
   npm ci --prefix "$npm_cache" --no-audit --no-fund --silent

@@ -152,6 +152,7 @@ pub use crate::targets::cloudfront::table::{
 };
 pub use crate::targets::lambda::{LambdaLanguage, RawLambda};
 pub use crate::targets::sam::RawSam;
+pub use crate::targets::serverless::RawServerless;
 
 /// A corsgen CORS policy file.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -190,6 +191,8 @@ pub struct RawPolicy {
     pub cdk: Option<RawCdk>,
     /// AWS SAM fragment options.
     pub sam: Option<RawSam>,
+    /// Serverless Framework fragment options.
+    pub serverless: Option<RawServerless>,
 }
 
 /// Parses policy text. Returns the first syntax error (what the parser reports after it is

@@ -221,8 +221,14 @@ fn yaml_value_helper(
             RenderError::from(RenderErrorReason::ParamNotFoundForIndex("yaml_value", 0))
         })?
         .value();
+    // `indent=N`: the block starts N levels in (its first line is placed by the template).
+    let indent = h
+        .hash_get("indent")
+        .and_then(|v| v.value().as_u64())
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(0);
     let mut text = String::new();
-    yaml_value(value, 0, &mut text);
+    yaml_value(value, indent, &mut text);
     out.write(&text)?;
     Ok(())
 }

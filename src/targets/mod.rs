@@ -26,6 +26,7 @@ pub mod fit;
 pub mod lambda;
 pub mod readme;
 pub mod sam;
+pub mod serverless;
 pub mod setting;
 pub(crate) mod stack;
 
@@ -85,7 +86,7 @@ pub struct Target {
 }
 
 /// Every target, each after the targets it depends on.
-pub static REGISTRY: [&Target; 8] = [
+pub static REGISTRY: [&Target; 9] = [
     &lambda::TARGET,
     &apigateway::TARGET,
     &apigateway::http_api::TARGET,
@@ -93,6 +94,7 @@ pub static REGISTRY: [&Target; 8] = [
     &cloudfront::response_headers_policy::TARGET,
     &cdk::TARGET,
     &sam::TARGET,
+    &serverless::TARGET,
     &readme::TARGET,
 ];
 

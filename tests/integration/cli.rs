@@ -190,14 +190,14 @@ fn emit_is_idempotent_and_check_reports_drift() {
     assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
     assert!(
         stderr(&first).contains(
-            ": 21 created, 0 updated, 0 unchanged, 0 removed; .corsgen-manifest.json written"
+            ": 23 created, 0 updated, 0 unchanged, 0 removed; .corsgen-manifest.json written"
         ),
         "{}",
         stderr(&first)
     );
     let again = corsgen(dir.path(), &["emit", policy_s, "--out", out_s]);
     assert!(
-        stderr(&again).contains(": 0 created, 0 updated, 21 unchanged, 0 removed\n"),
+        stderr(&again).contains(": 0 created, 0 updated, 23 unchanged, 0 removed\n"),
         "{}",
         stderr(&again)
     );

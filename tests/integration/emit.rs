@@ -171,7 +171,7 @@ fn in_a_real_repository_emit_never_touches_what_it_does_not_own() {
         assert_eq!(after.get(path), Some(content), "{path} was touched");
     }
     let owned = manifest_paths(dir);
-    assert_eq!(owned.len(), 21);
+    assert_eq!(owned.len(), 23);
     for path in after.keys() {
         let ours = owned.contains(path) || path == corsgen::write::MANIFEST;
         assert!(
@@ -294,7 +294,7 @@ fn an_output_directory_from_before_manifests_is_adopted_safely() {
         dir.join("gen/lambda/old.js").exists(),
         "no orphan is removed without a manifest"
     );
-    assert_eq!(manifest_paths(&dir.join("gen")).len(), 21);
+    assert_eq!(manifest_paths(&dir.join("gen")).len(), 23);
 }
 
 #[test]
@@ -334,13 +334,13 @@ fn check_lists_before_the_diff_and_full_diff_shows_all_of_it() {
     let dir = tmp.path();
     let again = corsgen(dir, &["emit", "corsgen.toml", "--out", "gen"]);
     assert!(
-        stderr(&again).contains("0 created, 0 updated, 21 unchanged, 0 removed\n"),
+        stderr(&again).contains("0 created, 0 updated, 23 unchanged, 0 removed\n"),
         "{}",
         stderr(&again)
     );
     let clean = corsgen(dir, &["emit", "corsgen.toml", "--out", "gen", "--check"]);
     assert_eq!(clean.status.code(), Some(0));
-    assert!(stderr(&clean).contains("21 files up to date"));
+    assert!(stderr(&clean).contains("23 files up to date"));
     // A new origin changes nearly every file: far more than 200 diff lines.
     edit_policy(
         dir,

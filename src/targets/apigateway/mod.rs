@@ -89,7 +89,7 @@ pub struct ApiGatewayPlan {
     /// The mapping templates, rendered.
     pub vtl: Vec<String>,
     /// The template data (the view model and its mapping templates).
-    data: serde_json::Value,
+    pub(crate) data: serde_json::Value,
     /// The files the limits measure, rendered: the OpenAPI document and the CloudFormation
     /// template (the others are rendered with the rest of the output).
     pub files: Vec<RenderedFile>,

@@ -41,6 +41,7 @@ pub static TARGET: Target = Target {
         "response-headers-policy",
         "cdk",
         "sam",
+        "serverless",
     ],
     requires: &[],
     table: None,
@@ -92,6 +93,8 @@ pub struct ReadmeContext {
     pub cdk: bool,
     /// Whether the SAM fragments were emitted.
     pub sam: bool,
+    /// Whether the Serverless Framework fragments were emitted.
+    pub serverless: bool,
     /// The CloudFront part, when CloudFront artifacts are emitted.
     pub cloudfront: Option<ReadmeCloudFront>,
     /// The request path as a Mermaid flowchart, one line each.
@@ -191,6 +194,7 @@ fn readme(plans: &Plans<'_>, files: &[RenderedFile]) -> ReadmeContext {
         http_api,
         cdk: plans.emits(crate::targets::cdk::TARGET.name),
         sam: plans.emits(crate::targets::sam::TARGET.name),
+        serverless: plans.emits(crate::targets::serverless::TARGET.name),
         apigateway: api.zip(policy.apigateway.as_ref()).map(|(context, settings)| ReadmeApiGateway {
             resources: context.resources.iter().map(|r| r.path.clone()).collect(),
             terraform_ids: context
