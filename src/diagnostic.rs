@@ -116,7 +116,7 @@ codes! {
     KeyValueStoreRuntime => "key-value-store-runtime", Error, "A CloudFront KeyValueStore needs `runtime = \"cloudfront-js-2.0\"`.";
     CloudFrontFunctionTooLarge => "cloudfront-function-too-large", Error, "A CloudFront Function would exceed CloudFront's 10,240-byte limit.";
     KeyValueStoreLimit => "key-value-store-limit", Error, "The KeyValueStore data would exceed a CloudFront KeyValueStore limit.";
-    TargetUnfit => "target-unfit", Error, "`enabled = true` for a static configuration (HTTP API CORS, a CloudFront response headers policy) that cannot express the policy.";
+    TargetUnfit => "target-unfit", Error, "`enabled = true` for a target that cannot express the policy (a static configuration such as HTTP API CORS, or a stack such as the Serverless Framework fragments).";
     TargetSkipped => "target-skipped", Warning, "A target whose policy writes `enabled = \"if-fits\"` cannot express the policy or passes a platform limit, so its files are not emitted (left unset, a static configuration is skipped without it; the generated README lists every skip).";
 }
 

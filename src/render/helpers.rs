@@ -19,6 +19,7 @@ pub(super) fn register(registry: &mut Handlebars<'_>) {
     registry.register_helper("vtl_str", Box::new(vtl_str_helper));
     registry.register_helper("js_json", Box::new(js_json_helper));
     registry.register_helper("yaml_value", Box::new(yaml_value_helper));
+    registry.register_helper("yaml_key", Box::new(string_helper(yaml_key)));
 }
 
 type Escape = fn(&str) -> String;

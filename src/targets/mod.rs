@@ -13,9 +13,9 @@
 //!   the engine ([`crate::engine::static_cors`]) and one fit check against the platform's table
 //!   of constraints ([`fit`]) decides whether it is emitted; its setting lives in its family's
 //!   table (`[apigateway.http-api]`) and follows the family's `enabled = false` unless written;
-//! - a **stack** renders the plans of the targets it depends on into another tool's format (the
-//!   generated README today, which comes last in the registry because it lists every file
-//!   rendered before it; CDK, SAM, Serverless next).
+//! - a **stack** renders the plans of the targets it depends on into another tool's format: the
+//!   CDK module, the SAM and Serverless Framework fragments, and the generated README, which
+//!   comes last in the registry because it lists every file rendered before it.
 //!
 //! Every target table takes `enabled = true | false | "if-fits"` ([`setting`]).
 

@@ -1,4 +1,5 @@
-//! What the stacks over the API Gateway artifacts share (the CDK module, the SAM fragments):
+//! What the stacks over the API Gateway artifacts share (the CDK module, the SAM and the
+//! Serverless Framework fragments):
 //! an opt-in `enabled` setting (default false), the misfit when `[apigateway] enabled = false`
 //! turns off what they apply, and a plan that is only a marker (they render the API Gateway
 //! plan), or a skip when the API Gateway artifacts are not emitted.

@@ -84,6 +84,17 @@ def main():
             translated = transform(copy.deepcopy(template), {}, NoManagedPolicies())
             with open(app["translated"], "w") as f:
                 json.dump(translated, f, indent=1)
+            # The same API with an API key on every method: the preflights must stay without.
+            keyed = copy.deepcopy(template)
+            keyed["Resources"]["Api"]["Properties"]["Auth"]["ApiKeyRequired"] = True
+            keyed = transform(keyed, {}, NoManagedPolicies())
+            [body] = [r["Properties"]["Body"] for r in keyed["Resources"].values()
+                      if r["Type"] == "AWS::ApiGateway::RestApi"]
+            for path, item in body["paths"].items():
+                keys = [s for s in item["options"].get("security", []) if "api_key" in s]
+                assert not keys, f"{path}: the preflight requires an API key: {keys}"
+                assert any("api_key" in s for op, v in item.items() if op != "options"
+                           for s in v.get("security", [])), f"{path}: no API key on the app's method"
             results.append({"ok": True})
         except Exception as error:  # reported per app, with what failed
             results.append({"error": f"{type(error).__name__}: {error}"})

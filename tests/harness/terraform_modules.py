@@ -1,7 +1,7 @@
 """Checks the Terraform modules of corsgen --out directories with python-hcl2 (no Terraform
 binary can be installed here): the modules declare the AWS provider they need, every variable
 has a type and a description and every output a description, the API Gateway module's
-redeployment_trigger covers every resource that configures CORS, and the generated README's
+redeployment_trigger covers every resource of the module, and the generated README's
 example root module parses and wires that trigger into the deployment's triggers.
 
 argv: OUT_DIR...   stdout: {"modules": n, "variables": n, "outputs": n}; exit 1 with the
@@ -57,12 +57,11 @@ for out in sys.argv[1:]:
     if not os.path.exists(api):
         continue
     doc = load(api)
+    # Every resource of the module: a deployment that depends on them all snapshots them all.
     configured = set()
     for entry in doc.get("resource", []):
         for kind, named in entry.items():
-            if unquote(kind) in ("aws_api_gateway_integration_response",
-                                 "aws_api_gateway_gateway_response"):
-                configured.update(f"{unquote(kind)}.{unquote(n)}" for n in named)
+            configured.update(f"{unquote(kind)}.{unquote(n)}" for n in named)
     outputs = {unquote(k): v for e in doc.get("output", []) for k, v in e.items()}
     trigger = outputs.get("redeployment_trigger", {}).get("value", "")
     referenced = set(re.findall(r"(aws_api_gateway_\w+\.\w+)\.id", trigger))

@@ -19,9 +19,9 @@ use std::path::Path;
 use serde_json::{json, Value};
 
 use crate::cloudfront::emit_variant;
-use crate::conformance::subjects;
+use crate::conformance::{subjects, Subject};
 use crate::localstack::{templates_answer_as_the_engine, ACTUAL};
-use crate::support::{require_tool, root};
+use crate::support::{cors_properties, emit_into, require_tool, root, yaml_to_json};
 
 /// The body types the apps' own MOCK methods take (LocalStack selects a request template by
 /// the whole Content-Type).
@@ -94,8 +94,14 @@ fn app(import: &str, ts: bool, http: bool, body_types: &[&str]) -> String {
     )
 }
 
-/// Apps that misuse the module, each with the words its error must contain.
-const MISUSES: [(&str, &str, &str); 5] = [
+/// Apps that misuse the module, each with the words its error must contain (none: the app
+/// must synthesize).
+const MISUSES: [(&str, &str, &str); 8] = [
+    (
+        "proxy-resource",
+        "const api = new apigateway.RestApi(stack, \"Api\", { cloudWatchRole: false });\n  api.root.addProxy({ anyMethod: false });\n  applyCors(api);",
+        "",
+    ),
     (
         "default-preflight",
         "const api = new apigateway.RestApi(stack, \"Api\", { cloudWatchRole: false, defaultCorsPreflightOptions: { allowOrigins: [\"https://a.example.com\"] } });\n  applyCors(api);",
@@ -115,6 +121,16 @@ const MISUSES: [(&str, &str, &str); 5] = [
         "variable-sibling",
         "const api = new apigateway.RestApi(stack, \"Api\", { cloudWatchRole: false });\n  api.root.addResource(\"{id}\").addMethod(\"GET\", new apigateway.MockIntegration());\n  applyCors(api);",
         "allows one variable path part per resource",
+    ),
+    (
+        "own-options-lowercase",
+        "const api = new apigateway.RestApi(stack, \"Api\", { cloudWatchRole: false });\n  api.root.addMethod(\"options\", new apigateway.MockIntegration());\n  applyCors(api);",
+        "already has an OPTIONS method",
+    ),
+    (
+        "lambda-rest-api",
+        "const lambda = require(\"aws-cdk-lib/aws-lambda\");\n  const handler = new lambda.Function(stack, \"F\", { runtime: lambda.Runtime.NODEJS_22_X, handler: \"index.main\", code: lambda.Code.fromInline(\"exports.main = async () => ({})\") });\n  const api = new apigateway.LambdaRestApi(stack, \"Api\", { handler, cloudWatchRole: false });\n  applyCors(api);",
+        "LambdaRestApi with proxy: true",
     ),
     (
         "unknown-path",
@@ -173,10 +189,22 @@ fn cdk_apps_type_check_synthesize_and_answer_as_the_engine_in_localstack() {
     let apps = dir.path().join("apps");
     std::fs::create_dir_all(&apps).unwrap();
     std::os::unix::fs::symlink(&modules, apps.join("node_modules")).unwrap();
-    let subjects: Vec<_> = subjects(dir.path())
+    let mut subjects: Vec<_> = subjects(dir.path())
         .into_iter()
         .filter(|s| s.policy.apigateway.is_some())
         .collect();
+    // One more that HTTP API CORS fits, with max-age 0 and a method as written in lower case:
+    // the HttpApi's corsPreflight must keep both.
+    let text = "version = 1\n[cors]\nallow-origins = [\"https://a.example.com\"]\nallow-methods = [\"patch\", \"PUT\"]\nmax-age = 0\n";
+    let (out, file) = (dir.path().join("extra"), dir.path().join("extra.toml"));
+    std::fs::write(&file, text).unwrap();
+    subjects.push(Subject {
+        label: "max-age 0, lowercase method".to_string(),
+        policy: emit_into(text, None, &out),
+        out,
+        file,
+        env: None,
+    });
     let types = body_types();
     let mut synth = Vec::new();
     for (i, subject) in subjects.iter().enumerate() {
@@ -286,6 +314,14 @@ fn cdk_apps_type_check_synthesize_and_answer_as_the_engine_in_localstack() {
             "{}: one OPTIONS per resource",
             subject.label
         );
+        // The OPTIONS methods and gateway responses are apigateway/cloudformation.yaml's.
+        let standalone = yaml_to_json(&subject.out.join("apigateway/cloudformation.yaml"));
+        assert_eq!(
+            cors_properties(&ts),
+            cors_properties(&standalone),
+            "{}: the synthesized CORS resources",
+            subject.label
+        );
         // The HttpApi's CorsConfiguration is the one apigateway/http-api.* hold.
         let http = subject.out.join("apigateway/http-api.openapi.json");
         let synthesized: Vec<&Value> = ts["Resources"]
@@ -318,6 +354,11 @@ fn cdk_apps_type_check_synthesize_and_answer_as_the_engine_in_localstack() {
     }
     assert!(http_apis > 0, "no policy fits HTTP API CORS");
     for ((name, _, words), r) in MISUSES.iter().zip(&results[subjects.len() * 3..]) {
+        if words.is_empty() {
+            // A ProxyResource copies its methods to the root: applyCors must not.
+            assert_eq!(r["ok"], true, "{name}: {r}");
+            continue;
+        }
         let error = r["error"]
             .as_str()
             .unwrap_or_else(|| panic!("{name}: no error: {r}"));

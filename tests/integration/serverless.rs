@@ -12,13 +12,11 @@
 //! runs only with Docker. The OPTIONS methods are the same resources, property for property, as
 //! `apigateway/cloudformation.yaml`, which `localstack.rs` deploys (checked here too).
 
-use std::path::Path;
-
 use serde_json::Value;
 
 use crate::cloudfront::emit_variant;
 use crate::conformance::subjects;
-use crate::support::{require_tool, root};
+use crate::support::{cors_properties, require_tool, root, yaml_to_json};
 
 /// The sample service: `events` are the policy paths with a function `http` event.
 fn service(name: &str, events: &[&str], http_api: bool) -> String {
@@ -44,23 +42,6 @@ fn service(name: &str, events: &[&str], http_api: bool) -> String {
     }
     text.push_str("resources:\n  - ${file(./out/serverless/resources.yml)}\n");
     text
-}
-
-fn yaml_to_json(path: &Path) -> Value {
-    let out = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1])), sys.stdout)",
-        ])
-        .arg(path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// Every `{"Ref": id}` in `value`.
@@ -158,6 +139,34 @@ fn serverless_fragments_package_with_the_framework_and_keep_its_logical_ids() {
                 subject.label
             );
         }
+        // One resource per path: a wrong logical id would make a second one beside the
+        // framework's.
+        let mut places = std::collections::BTreeSet::new();
+        for resource in resources.values() {
+            if resource["Type"] == "AWS::ApiGateway::Resource" {
+                let p = &resource["Properties"];
+                assert!(
+                    places.insert((p["ParentId"].to_string(), p["PathPart"].to_string())),
+                    "{}: two resources for {}",
+                    subject.label,
+                    p["PathPart"]
+                );
+            }
+        }
+        // The methods of the function events sit on the fragment's resources.
+        let ids: Vec<&String> = fragment["Resources"].as_object().unwrap().keys().collect();
+        for (id, method) in resources {
+            let p = &method["Properties"];
+            if method["Type"] == "AWS::ApiGateway::Method" && p["HttpMethod"] == "GET" {
+                if let Some(target) = p["ResourceId"]["Ref"].as_str() {
+                    assert!(
+                        ids.iter().any(|i| *i == target),
+                        "{}: {id} is on {target}, which the fragment does not name",
+                        subject.label
+                    );
+                }
+            }
+        }
         let mut referenced = Vec::new();
         refs(&fragment, &mut referenced);
         for id in referenced {
@@ -165,27 +174,8 @@ fn serverless_fragments_package_with_the_framework_and_keep_its_logical_ids() {
         }
         // The OPTIONS methods are apigateway/cloudformation.yaml's, property for property.
         let standalone = yaml_to_json(&service_dir.join("out/apigateway/cloudformation.yaml"));
-        let strip = |v: &Value| {
-            let mut v = v["Properties"].clone();
-            v.as_object_mut().unwrap().remove("RestApiId");
-            v.as_object_mut().unwrap().remove("ResourceId");
-            v.to_string()
-        };
-        let mut ours: Vec<String> = fragment["Resources"]
-            .as_object()
-            .unwrap()
-            .values()
-            .filter(|r| r["Type"] != "AWS::ApiGateway::Resource")
-            .map(strip)
-            .collect();
-        let mut theirs: Vec<String> = standalone["Resources"]
-            .as_object()
-            .unwrap()
-            .values()
-            .map(strip)
-            .collect();
-        ours.sort();
-        theirs.sort();
+        let ours = cors_properties(&fragment);
+        let theirs = cors_properties(&standalone);
         assert_eq!(ours, theirs, "{}", subject.label);
         if *http_api {
             let openapi: Value = serde_json::from_str(

@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests.
 
+use serde_json::Value;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -183,4 +184,47 @@ pub(crate) fn safelisted_at_128_bytes() -> Vec<(&'static str, String)> {
     .into_iter()
     .map(|n| (n, digits.clone()))
     .collect()
+}
+
+/// A YAML file as JSON (PyYAML reads it, as the tools that take it would).
+pub(crate) fn yaml_to_json(path: &Path) -> Value {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1])), sys.stdout)",
+        ])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The Properties of a CloudFormation template's OPTIONS methods and gateway responses, without
+/// the ids that tie them to one API, serialized and sorted: what two templates that carry the
+/// same CORS configuration agree on.
+pub(crate) fn cors_properties(template: &Value) -> Vec<String> {
+    let mut out: Vec<String> = template["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|r| {
+            r["Type"] == "AWS::ApiGateway::GatewayResponse"
+                || (r["Type"] == "AWS::ApiGateway::Method"
+                    && r["Properties"]["HttpMethod"] == "OPTIONS")
+        })
+        .map(|r| {
+            let mut properties = r["Properties"].clone();
+            let map = properties.as_object_mut().unwrap();
+            map.remove("RestApiId");
+            map.remove("ResourceId");
+            properties.to_string()
+        })
+        .collect();
+    out.sort();
+    out
 }

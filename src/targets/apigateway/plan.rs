@@ -120,6 +120,17 @@ pub struct GatewayResponseContext {
     pub parameters: Vec<Entry>,
 }
 
+impl GatewayResponseContext {
+    /// The headers, by name: the parameters without their `gatewayresponse.header.` prefix,
+    /// as CDK's `responseHeaders` and SAM's `ResponseParameters.Headers` take them.
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.parameters.iter().map(|e| {
+            let name = e.key.strip_prefix("gatewayresponse.header.");
+            (name.unwrap_or(&e.key), e.value.as_str())
+        })
+    }
+}
+
 /// The view model of every `apigateway/` file.
 #[derive(Debug, Clone, Serialize)]
 pub struct ApiGatewayContext {

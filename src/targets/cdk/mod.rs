@@ -29,8 +29,10 @@ use crate::targets::{Checks, Kind, Target};
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawCdk {
     /// Emit the CDK module (`cdk/cors.ts`, `cdk/cors.js` with `cdk/cors.d.ts`): `true`, `false`
-    /// or `"if-fits"` (emit it when the API Gateway artifacts are emitted). It applies them to
-    /// the app's own `RestApi`, so it needs them. Default: false.
+    /// or `"if-fits"`. It applies the API Gateway artifacts to the app's own `RestApi`, so it
+    /// needs them: with `[apigateway] enabled = false`, `true` is an error; when they are
+    /// skipped under `"if-fits"`, it is skipped with them (the generated README says so).
+    /// Default: false.
     #[schemars(with = "Option<Enabled>")]
     pub enabled: Option<Spanned<Enabled>>,
 }
@@ -182,12 +184,8 @@ fn data<'a>(c: &'a ApiGatewayContext, vtl: &'a [String]) -> CdkData<'a> {
                 id: &g.id,
                 response_type: &g.response_type,
                 response_headers: Ordered(
-                    g.parameters
-                        .iter()
-                        .map(|e| {
-                            let name = e.key.strip_prefix("gatewayresponse.header.");
-                            (name.unwrap_or(&e.key).to_string(), e.value.as_str())
-                        })
+                    g.headers()
+                        .map(|(name, value)| (name.to_string(), value))
                         .collect(),
                 ),
             })

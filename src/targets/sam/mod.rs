@@ -25,8 +25,10 @@ use crate::targets::{Checks, Kind, Target};
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawSam {
     /// Emit the AWS SAM fragments (`sam/api-properties.yaml`, `sam/definition-body.yaml`):
-    /// `true`, `false` or `"if-fits"` (emit them when the API Gateway artifacts are emitted).
-    /// They carry the API Gateway artifacts into an `AWS::Serverless::Api`. Default: false.
+    /// `true`, `false` or `"if-fits"`. They carry the API Gateway artifacts into an
+    /// `AWS::Serverless::Api`, so they need them: with `[apigateway] enabled = false`, `true` is
+    /// an error; when they are skipped under `"if-fits"`, these are skipped with them (the
+    /// generated README says so). Default: false.
     #[schemars(with = "Option<Enabled>")]
     pub enabled: Option<Spanned<Enabled>>,
 }
@@ -104,15 +106,8 @@ fn render(
         .iter()
         .map(|g| {
             let headers: Map<String, Value> = g
-                .parameters
-                .iter()
-                .map(|e| {
-                    let name = e.key.strip_prefix("gatewayresponse.header.");
-                    (
-                        name.unwrap_or(&e.key).to_string(),
-                        Value::from(e.value.as_str()),
-                    )
-                })
+                .headers()
+                .map(|(name, value)| (name.to_string(), Value::from(value)))
                 .collect();
             (
                 g.response_type.clone(),
@@ -125,7 +120,10 @@ fn render(
     let data = SamContext {
         header: &plans.header,
         properties: json!({
-            "Auth": {"AddDefaultAuthorizerToCorsPreflight": false},
+            "Auth": {
+                "AddDefaultAuthorizerToCorsPreflight": false,
+                "AddApiKeyRequiredToCorsPreflight": false,
+            },
             "GatewayResponses": responses,
         }),
         definition: json!({"paths": document["paths"]}),

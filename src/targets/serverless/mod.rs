@@ -27,7 +27,10 @@ use crate::targets::{Checks, Kind, Target};
 pub struct RawServerless {
     /// Emit the Serverless Framework fragments (`serverless/resources.yml`, and
     /// `serverless/http-api-cors.yml` where the policy fits HTTP API CORS): `true`, `false` or
-    /// `"if-fits"` (emit them when the API Gateway artifacts are emitted). Default: false.
+    /// `"if-fits"`. They need the API Gateway artifacts: with `[apigateway] enabled = false`,
+    /// `true` is an error; when they are skipped under `"if-fits"`, these are skipped with them
+    /// (the generated README says so). Paths the framework's logical ids cannot tell apart are
+    /// an error under `true` and a skip under `"if-fits"`. Default: false.
     #[schemars(with = "Option<Enabled>")]
     pub enabled: Option<Spanned<Enabled>>,
 }
@@ -63,7 +66,7 @@ pub static TARGET: Target = Target {
     embedded: &[],
     checks,
     plan,
-    limits: None,
+    limits: Some(limits),
     render,
 };
 
@@ -77,6 +80,50 @@ fn checks(raw: &RawPolicy) -> Option<Box<dyn Checks + '_>> {
 fn plan(plans: &mut Plans<'_>, _: &mut Templates) -> anyhow::Result<()> {
     super::stack::plan(&TARGET, plans);
     Ok(())
+}
+
+/// Paths the framework's logical ids cannot tell apart (they keep only letters and digits, the
+/// case of the first): one would replace the other in the template. Checked on the plan, where
+/// the resources are final.
+fn limits(plans: &Plans<'_>) -> Vec<crate::diagnostic::Diagnostic> {
+    use crate::diagnostic::{Code, Diagnostic};
+    let (Some(planned), Some(api)) = (
+        plans.get::<ApiGatewayPlan>(super::apigateway::TARGET.name),
+        plans.policy.apigateway.as_ref(),
+    ) else {
+        return Vec::new();
+    };
+    if !plans.emits(TARGET.name) {
+        return Vec::new();
+    }
+    let mut named: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    let mut out = Vec::new();
+    for resource in &planned.context.resources {
+        let parts: Vec<&str> = resource.path.split('/').filter(|p| !p.is_empty()).collect();
+        for depth in 1..=parts.len() {
+            let prefix = format!("/{}", parts[..depth].join("/"));
+            let id = if normalize_path(&prefix).is_empty() {
+                "ApiGatewayMethodOptions".to_string()
+            } else {
+                resource_logical_id(&prefix)
+            };
+            let Some(other) = named.insert(id.clone(), prefix.clone()) else {
+                continue;
+            };
+            if other != prefix {
+                out.push(
+                    Diagnostic::new(
+                        Code::TargetUnfit,
+                        api.resources_span.clone(),
+                        format!("the Serverless Framework names {other} and {prefix} alike ({id}): its logical ids keep only the letters and digits of a path, in its own case, so one would replace the other"),
+                    )
+                    .label("the Serverless Framework fragments cannot express this")
+                    .help("rename one of the paths, or set enabled = false in [serverless]"),
+                );
+            }
+        }
+    }
+    out
 }
 
 /// lodash's `capitalize`: the first character upper-cased, the rest lower-cased.

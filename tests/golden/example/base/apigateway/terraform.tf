@@ -225,7 +225,15 @@ output "redeployment_trigger" {
   description = "Changes whenever the CORS configuration does: put it in the triggers of the API's aws_api_gateway_deployment (with create_before_destroy) so the stage is redeployed."
   value = sha1(jsonencode([
     "1e94b7d76e939df981567b80c3c1e670e472fca6845e86fd836e7cade83e23ba",
+    aws_api_gateway_method.cors_preflight_root.id,
+    aws_api_gateway_integration.cors_preflight_root.id,
+    aws_api_gateway_method_response.cors_preflight_root.id,
+    aws_api_gateway_method_response.cors_preflight_root_refused.id,
     aws_api_gateway_integration_response.cors_preflight_root.id,
+    aws_api_gateway_method.cors_preflight_proxy_greedy.id,
+    aws_api_gateway_integration.cors_preflight_proxy_greedy.id,
+    aws_api_gateway_method_response.cors_preflight_proxy_greedy.id,
+    aws_api_gateway_method_response.cors_preflight_proxy_greedy_refused.id,
     aws_api_gateway_integration_response.cors_preflight_proxy_greedy.id,
     aws_api_gateway_gateway_response.cors_access_denied.id,
     aws_api_gateway_gateway_response.cors_default_4xx.id,

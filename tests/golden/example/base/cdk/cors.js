@@ -13,7 +13,8 @@
 //   corsResourcePaths  the resources applyCors adds OPTIONS to.
 //   httpApiCorsPreflight  the corsPreflight of an HttpApi (aws-apigatewayv2).
 // applyCors refuses an API that already answers preflights (defaultCorsPreflightOptions,
-// addCorsPreflight, an OPTIONS method of its own) or has one of its gateway responses.
+// addCorsPreflight, an OPTIONS method of its own), has one of its gateway responses, or is a
+// LambdaRestApi with proxy: true (which takes no other method).
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
 const { Duration } = require("aws-cdk-lib");
@@ -233,22 +234,39 @@ function resourceAt(api, path) {
   return resource;
 }
 
+/** Whether `resource` already has an OPTIONS method of its own, in any spelling. */
+function hasOptions(resource) {
+  return resource.node.children.some(
+    (child) => child instanceof apigateway.Method && child.httpMethod.toUpperCase() === "OPTIONS",
+  );
+}
+
 function applyCors(api) {
+  // A LambdaRestApi with proxy: true replaces its root's addMethod with one that throws.
+  if (api instanceof apigateway.LambdaRestApi && Object.prototype.hasOwnProperty.call(api.root, "addMethod")) {
+    throw new Error(
+      "corsgen: a LambdaRestApi with proxy: true takes no other method; create it with " +
+        "proxy: false and api.root.addProxy({ defaultIntegration }), then applyCors(api).",
+    );
+  }
   if (api.root.defaultCorsPreflightOptions !== undefined) {
     throw new Error(
-      "corsgen: this RestApi sets defaultCorsPreflightOptions, whose OPTIONS methods answer " +
-        "every origin alike; remove it: applyCors adds the policy's preflight methods.",
+      "corsgen: this RestApi sets defaultCorsPreflightOptions, whose OPTIONS methods have no " +
+        "gateway responses and answer unlisted origins with a static value; remove it: " +
+        "applyCors adds the policy's preflight methods.",
     );
   }
   for (const r of CORS.resources) {
     const resource = resourceAt(api, r.path);
-    if (resource.defaultCorsPreflightOptions !== undefined || resource.node.tryFindChild("OPTIONS") !== undefined) {
+    if (resource.defaultCorsPreflightOptions !== undefined || hasOptions(resource)) {
       throw new Error(
         `corsgen: the resource ${r.path} already has an OPTIONS method (defaultCorsPreflightOptions, ` +
           "addCorsPreflight or addMethod(\"OPTIONS\")); remove it: applyCors adds the policy's.",
       );
     }
-    resource.addMethod(
+    // Resource's own addMethod: a ProxyResource's would also add the method to its parent.
+    apigateway.Resource.prototype.addMethod.call(
+      resource,
       "OPTIONS",
       new apigateway.MockIntegration({
         requestTemplates: r.preflight.requestTemplates,
@@ -330,12 +348,11 @@ const HTTP_API = {
 const httpApiCorsPreflight = {
   allowOrigins: HTTP_API.allowOrigins,
   allowCredentials: HTTP_API.allowCredentials,
-  allowMethods: HTTP_API.allowMethods.map((m) =>
-    m === "*" ? apigwv2.CorsHttpMethod.ANY : apigwv2.CorsHttpMethod[m],
-  ),
+  // CorsHttpMethod's values are the method names themselves ("*" for ANY).
+  allowMethods: HTTP_API.allowMethods,
   allowHeaders: HTTP_API.allowHeaders,
   exposeHeaders: HTTP_API.exposeHeaders,
-  maxAge: Duration.seconds(600),
+  maxAge: HTTP_API.maxAge === undefined ? undefined : Duration.seconds(HTTP_API.maxAge),
 };
 
 exports.corsResourcePaths = corsResourcePaths;

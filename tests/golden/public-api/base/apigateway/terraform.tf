@@ -166,7 +166,13 @@ output "redeployment_trigger" {
   description = "Changes whenever the CORS configuration does: put it in the triggers of the API's aws_api_gateway_deployment (with create_before_destroy) so the stage is redeployed."
   value = sha1(jsonencode([
     "d0adb0a09cea618d1243d7c1f763fcb67135c1adcae1990fee3a21f362a069dc",
+    aws_api_gateway_method.cors_preflight_root.id,
+    aws_api_gateway_integration.cors_preflight_root.id,
+    aws_api_gateway_method_response.cors_preflight_root.id,
     aws_api_gateway_integration_response.cors_preflight_root.id,
+    aws_api_gateway_method.cors_preflight_proxy_greedy.id,
+    aws_api_gateway_integration.cors_preflight_proxy_greedy.id,
+    aws_api_gateway_method_response.cors_preflight_proxy_greedy.id,
     aws_api_gateway_integration_response.cors_preflight_proxy_greedy.id,
     aws_api_gateway_gateway_response.cors_default_4xx.id,
     aws_api_gateway_gateway_response.cors_default_5xx.id,
