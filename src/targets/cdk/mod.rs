@@ -243,21 +243,17 @@ fn render(
             expose_headers: &s.cors.expose_headers,
             max_age: s.cors.max_age,
         });
-    for (template, ts) in [(&TYPESCRIPT, true), (&COMMONJS, false)] {
-        let context = CdkContext {
-            header: &plans.header,
-            ts,
-            cors: data(&planned.context, &planned.vtl),
-            http_api,
-        };
-        out.push(templates.file(template, &context)?);
-    }
-    let context = CdkContext {
+    // Serialized once; the three files differ only in `ts`.
+    let mut context = serde_json::to_value(CdkContext {
         header: &plans.header,
         ts: true,
         cors: data(&planned.context, &planned.vtl),
         http_api,
-    };
+    })?;
+    out.push(templates.file(&TYPESCRIPT, &context)?);
+    context["ts"] = serde_json::Value::Bool(false);
+    out.push(templates.file(&COMMONJS, &context)?);
+    context["ts"] = serde_json::Value::Bool(true);
     out.push(templates.file(&DECLARATIONS, &context)?);
     Ok(())
 }

@@ -116,7 +116,15 @@ fn render(
         })
         .collect();
     // The OPTIONS operations exactly as apigateway/openapi.json has them.
-    let document: Value = serde_json::from_str(&openapi::rest_openapi(context, &planned.vtl)?)?;
+    let rendered = planned
+        .files
+        .iter()
+        .find(|f| f.path == super::apigateway::OPENAPI.path)
+        .map(|f| f.contents.clone());
+    let document: Value = serde_json::from_str(&match rendered {
+        Some(text) => text,
+        None => openapi::rest_openapi(context, &planned.vtl)?,
+    })?;
     let data = SamContext {
         header: &plans.header,
         properties: json!({
