@@ -194,7 +194,7 @@ fn data<'a>(c: &'a ApiGatewayContext, vtl: &'a [String]) -> CdkData<'a> {
 }
 
 /// The HTTP API's `corsPreflight` (aws-apigatewayv2 `CorsPreflightOptions`).
-#[derive(Clone, Copy, Serialize)]
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct HttpApiPreflight<'a> {
     allow_origins: &'a [String],
