@@ -49,8 +49,8 @@ impl PolicySource {
     }
 }
 
-/// The first `bytes` bytes of the SHA-256 of `text`, in hex.
-fn hex_prefix(text: &str, bytes: usize) -> String {
+/// The first `bytes` bytes of the SHA-256 of `text`, in hex (32 bytes: all of it).
+pub(crate) fn hex_prefix(text: &str, bytes: usize) -> String {
     let hash = Sha256::digest(text.as_bytes());
     hash.iter()
         .take(bytes)

@@ -143,17 +143,13 @@ fn template_data(
 /// A digest of what the REST API's CORS configuration is (the OPTIONS methods, their mapping
 /// templates, the gateway responses), and of nothing else: Terraform's redeployment trigger.
 fn configuration_digest(context: &ApiGatewayContext, vtl: &[String]) -> anyhow::Result<String> {
-    use sha2::{Digest, Sha256};
     let text = serde_json::to_string(&(
         &context.resources,
         &context.gateway_responses,
         &context.request_templates,
         vtl,
     ))?;
-    Ok(Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(crate::source::hex_prefix(&text, 32))
 }
 
 fn render_family(

@@ -358,21 +358,15 @@ pub(super) fn names(policy: &Policy) -> Names {
     }
     // Names are unique per account: the cut name and environment get a digest of the whole
     // ones, so two policies whose names start alike never share a function or a policy.
-    let digest = {
-        use sha2::{Digest as _, Sha256};
-        let mut hash = Sha256::new();
-        hash.update(policy.name.as_bytes());
-        hash.update([0]);
-        hash.update(policy.env.as_deref().unwrap_or_default().as_bytes());
-        hash.finalize()
-    };
-    let base = format!(
-        "{}-{:02x}{:02x}{:02x}",
-        base.trim_matches('-'),
-        digest[0],
-        digest[1],
-        digest[2]
+    let digest = crate::source::hex_prefix(
+        &format!(
+            "{}\0{}",
+            policy.name,
+            policy.env.as_deref().unwrap_or_default()
+        ),
+        3,
     );
+    let base = format!("{}-{digest}", base.trim_matches('-'));
     Names {
         viewer_request: format!("{base}-cors-viewer-request"),
         viewer_response: format!("{base}-cors-viewer-response"),
