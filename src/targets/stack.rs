@@ -13,6 +13,7 @@ use crate::model::{Policy, RoutePattern};
 use crate::plan::Plans;
 use crate::policy::RawPolicy;
 
+use super::apigateway::ApiGatewayPlan;
 use super::setting::Enabled;
 use super::{apigateway, unfit, Checks, Place, Problem, Scope, Setting, Skipped, Target};
 
@@ -108,5 +109,14 @@ pub(crate) fn plan(target: &'static Target, plans: &mut Plans<'_>) {
         plans
             .skipped
             .push(Skipped::because(target, apigateway::TARGET.what));
+    }
+}
+
+/// The API Gateway plan `target` renders, when `target` is emitted.
+pub(crate) fn api_plan<'p>(target: &Target, plans: &'p Plans<'_>) -> Option<&'p ApiGatewayPlan> {
+    if plans.emits(target.name) {
+        plans.get::<ApiGatewayPlan>(apigateway::TARGET.name)
+    } else {
+        None
     }
 }

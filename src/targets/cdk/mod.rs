@@ -19,7 +19,6 @@ use crate::policy::RawPolicy;
 use crate::render::{RenderedFile, Template, Templates};
 use crate::targets::apigateway::json::{self, entries, Ordered};
 use crate::targets::apigateway::plan::{ApiGatewayContext, Responses};
-use crate::targets::apigateway::ApiGatewayPlan;
 use crate::targets::fit::StaticContext;
 use crate::targets::setting::Enabled;
 use crate::targets::{Checks, Kind, Target};
@@ -227,10 +226,7 @@ fn render(
     templates: &mut Templates,
     out: &mut Vec<RenderedFile>,
 ) -> anyhow::Result<()> {
-    if !plans.emits(TARGET.name) {
-        return Ok(());
-    }
-    let Some(planned) = plans.get::<ApiGatewayPlan>(super::apigateway::TARGET.name) else {
+    let Some(planned) = super::stack::api_plan(&TARGET, plans) else {
         return Ok(());
     };
     let http_api = plans

@@ -16,7 +16,7 @@ use toml::Spanned;
 use crate::plan::{Header, Plans};
 use crate::policy::RawPolicy;
 use crate::render::{RenderedFile, Template, Templates};
-use crate::targets::apigateway::{json as openapi, ApiGatewayPlan};
+use crate::targets::apigateway::json as openapi;
 use crate::targets::setting::Enabled;
 use crate::targets::{Checks, Kind, Target};
 
@@ -94,10 +94,7 @@ fn render(
     templates: &mut Templates,
     out: &mut Vec<RenderedFile>,
 ) -> anyhow::Result<()> {
-    if !plans.emits(TARGET.name) {
-        return Ok(());
-    }
-    let Some(planned) = plans.get::<ApiGatewayPlan>(super::apigateway::TARGET.name) else {
+    let Some(planned) = super::stack::api_plan(&TARGET, plans) else {
         return Ok(());
     };
     let context = &planned.context;

@@ -16,7 +16,7 @@ use toml::Spanned;
 use crate::plan::{Header, Plans};
 use crate::policy::RawPolicy;
 use crate::render::{RenderedFile, Template, Templates};
-use crate::targets::apigateway::ApiGatewayPlan;
+use crate::targets::apigateway::plan::ResourceContext;
 use crate::targets::fit::StaticContext;
 use crate::targets::setting::Enabled;
 use crate::targets::{Checks, Kind, Target};
@@ -88,38 +88,45 @@ fn plan(plans: &mut Plans<'_>, _: &mut Templates) -> anyhow::Result<()> {
 fn limits(plans: &Plans<'_>) -> Vec<crate::diagnostic::Diagnostic> {
     use crate::diagnostic::{Code, Diagnostic};
     let (Some(planned), Some(api)) = (
-        plans.get::<ApiGatewayPlan>(super::apigateway::TARGET.name),
+        super::stack::api_plan(&TARGET, plans),
         plans.policy.apigateway.as_ref(),
     ) else {
         return Vec::new();
     };
-    if !plans.emits(TARGET.name) {
-        return Vec::new();
-    }
     let mut named: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
     let mut out = Vec::new();
-    for resource in &planned.context.resources {
+    for (prefix, _, _) in prefixes(&planned.context.resources) {
+        let id = if normalize_path(&prefix).is_empty() {
+            "ApiGatewayMethodOptions".to_string()
+        } else {
+            resource_logical_id(&prefix)
+        };
+        if let Some(other) = named.insert(id.clone(), prefix.clone()) {
+            out.push(
+                Diagnostic::new(
+                    Code::TargetUnfit,
+                    api.resources_span.clone(),
+                    format!("the Serverless Framework names {other} and {prefix} alike ({id}): its logical ids keep only the letters and digits of a path, in its own case, so one would replace the other"),
+                )
+                .label("the Serverless Framework fragments cannot express this")
+                .help("rename one of the paths, or set enabled = false in [serverless]"),
+            );
+        }
+    }
+    out
+}
+
+/// Every resource path the resources' paths pass through, each once, parents first:
+/// `(path, its parent's path, its last part)` (`/orders/{id}`: `/orders`, then `/orders/{id}`).
+fn prefixes(resources: &[ResourceContext]) -> Vec<(String, String, String)> {
+    let mut out: Vec<(String, String, String)> = Vec::new();
+    for resource in resources {
         let parts: Vec<&str> = resource.path.split('/').filter(|p| !p.is_empty()).collect();
         for depth in 1..=parts.len() {
             let prefix = format!("/{}", parts[..depth].join("/"));
-            let id = if normalize_path(&prefix).is_empty() {
-                "ApiGatewayMethodOptions".to_string()
-            } else {
-                resource_logical_id(&prefix)
-            };
-            let Some(other) = named.insert(id.clone(), prefix.clone()) else {
-                continue;
-            };
-            if other != prefix {
-                out.push(
-                    Diagnostic::new(
-                        Code::TargetUnfit,
-                        api.resources_span.clone(),
-                        format!("the Serverless Framework names {other} and {prefix} alike ({id}): its logical ids keep only the letters and digits of a path, in its own case, so one would replace the other"),
-                    )
-                    .label("the Serverless Framework fragments cannot express this")
-                    .help("rename one of the paths, or set enabled = false in [serverless]"),
-                );
+            if !out.iter().any(|(known, _, _)| *known == prefix) {
+                let parent = format!("/{}", parts[..depth - 1].join("/"));
+                out.push((prefix, parent, parts[depth - 1].to_string()));
             }
         }
     }
@@ -188,32 +195,20 @@ fn resource_ref(path: &str) -> Value {
 
 /// Every resource the OPTIONS methods sit on, and the ones above them, parents first:
 /// `(logical id, Properties)`.
-fn resources(paths: &[&str]) -> Vec<(String, Value)> {
-    let mut out: Vec<(String, Value)> = Vec::new();
-    for path in paths {
-        let parts: Vec<&str> = path
-            .trim_matches('/')
-            .split('/')
-            .filter(|p| !p.is_empty())
-            .collect();
-        for depth in 1..=parts.len() {
-            let prefix = parts[..depth].join("/");
-            let id = resource_logical_id(&prefix);
-            if out.iter().any(|(known, _)| *known == id) {
-                continue;
-            }
-            let parent = parts[..depth - 1].join("/");
-            out.push((
-                id,
+fn resources(resources: &[ResourceContext]) -> Vec<(String, Value)> {
+    prefixes(resources)
+        .into_iter()
+        .map(|(path, parent, part)| {
+            (
+                resource_logical_id(&path),
                 json!({
                     "ParentId": resource_ref(&parent),
-                    "PathPart": parts[depth - 1],
+                    "PathPart": part,
                     "RestApiId": {"Ref": "ApiGatewayRestApi"},
                 }),
-            ));
-        }
-    }
-    out
+            )
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -233,10 +228,7 @@ fn render(
     templates: &mut Templates,
     out: &mut Vec<RenderedFile>,
 ) -> anyhow::Result<()> {
-    if !plans.emits(TARGET.name) {
-        return Ok(());
-    }
-    let Some(planned) = plans.get::<ApiGatewayPlan>(super::apigateway::TARGET.name) else {
+    let Some(planned) = super::stack::api_plan(&TARGET, plans) else {
         return Ok(());
     };
     let mut api = planned.data.clone();
@@ -270,7 +262,7 @@ fn render(
     let context = ServerlessContext {
         header: &plans.header,
         api,
-        path_resources: resources(&paths),
+        path_resources: resources(&planned.context.resources),
         http_api,
     };
     out.push(templates.file(&RESOURCES, &context)?);
