@@ -7,15 +7,18 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  success (warnings allowed); check/probe: the request is allowed; doctor: no failure found
+  0  success (warnings allowed); check/probe: the request is allowed; doctor: no failure found;
+     serve: stopped by Ctrl-C or SIGTERM
   1  emit --check: files out of date or refused; check/probe: the browser blocks the request,
      or the script's call throws (a forbidden or malformed method or header); doctor: failures
      found
   2  usage error (bad arguments, unknown --env, an origin no browser sends)
   3  invalid input: the policy has errors or is not UTF-8; doctor: a malformed or truncated HAR
   4  emit refused files it will not touch (nothing written); I/O or internal error (probe:
-     connection refused, DNS, timeout, TLS failure, an answer that is not HTTP; a closed stdout)
-With --format json, stdout holds exactly one JSON document (with schema_version) in every case.";
+     connection refused, DNS, timeout, TLS failure, an answer that is not HTTP; serve: the
+     address cannot be listened on; a closed stdout)
+With --format json, stdout holds exactly one JSON document (with schema_version) in every case;
+serve writes one per line (JSON Lines): `listening`, then one per request, then `stopped`.";
 
 /// Validate a CORS policy against the Fetch standard and what browsers enforce, then generate
 /// every AWS artifact it needs, all agreeing with each other; explain CORS failures the way
@@ -183,6 +186,44 @@ pub(crate) enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Run a local reverse proxy that answers CORS exactly as the deployed artifacts do:
+    /// preflights answered here, every other request sent on to UPSTREAM with the policy's
+    /// headers in place of its own, each cross-origin request logged with the browser's
+    /// verdict. Stops (exit 0) on Ctrl-C or SIGTERM.
+    #[command(after_help = EXIT_CODES)]
+    Serve {
+        /// The policy file.
+        policy: PathBuf,
+        /// The server the requests go on to, e.g. http://127.0.0.1:3000 (`sam local
+        /// start-api`, serverless-offline, a dev server); each request's path and query are
+        /// appended to it.
+        #[arg(long, value_name = "URL")]
+        upstream: String,
+        /// Where to listen: loopback by default; port 0 picks a free one.
+        #[arg(long, default_value = "127.0.0.1:8787", value_name = "IP:PORT")]
+        listen: String,
+        /// Apply the [env.NAME] overlay.
+        #[arg(long, value_name = "NAME")]
+        env: Option<String>,
+        /// How upstream errors (4XX, 5XX) are answered: `gateway`, with the headers of
+        /// API Gateway's gateway responses (errors API Gateway sends itself: authorizers,
+        /// unknown routes, throttling, a failing integration); `handler`, with the route's
+        /// headers (a Lambda proxy returning the error itself).
+        #[arg(long, value_enum, default_value_t)]
+        errors: ErrorAnswers,
+        /// Seconds to wait for the upstream to connect and answer (then 504, as API
+        /// Gateway's 29-second integration timeout).
+        #[arg(
+            long,
+            default_value_t = 29.0,
+            value_name = "SECONDS",
+            allow_negative_numbers = true
+        )]
+        timeout: f64,
+        /// How to log: for people, or one JSON document per line (JSON Lines).
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
     /// Print the JSON Schema of the policy file.
     #[command(after_help = EXIT_CODES)]
     Schema,
@@ -202,6 +243,16 @@ pub(crate) enum Command {
         #[arg(default_value = "corsgen.toml")]
         path: PathBuf,
     },
+}
+
+/// How `serve` answers upstream errors.
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub(crate) enum ErrorAnswers {
+    /// With the gateway responses' headers, as API Gateway's own errors.
+    #[default]
+    Gateway,
+    /// With the route's headers, as a handler's own error response.
+    Handler,
 }
 
 /// The request a page makes, shared by `check` and `probe`.

@@ -38,6 +38,7 @@ pub mod probe;
 pub mod render;
 pub mod report;
 pub mod schema;
+pub mod serve;
 pub mod source;
 pub mod targets;
 pub mod validate;

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory as _, Parser as _};
 use corsgen::{commands, report, Failure, FailureKind, Loaded};
 
-use cli::{Cli, Color, Command, Format, RequestArgs};
+use cli::{Cli, Color, Command, ErrorAnswers, Format, RequestArgs};
 
 /// The exit code of each failure kind: the one mapping in the program.
 fn exit_code(kind: FailureKind) -> u8 {
@@ -292,6 +292,17 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
             }
             Ok(!report.findings.is_empty())
         }
+        Command::Serve {
+            policy,
+            upstream,
+            listen,
+            env,
+            errors,
+            timeout,
+            format,
+        } => serve(
+            &policy, &upstream, &listen, env, errors, timeout, format, ui,
+        ),
         Command::Schema => {
             let schema = corsgen::schema::policy_schema().map_err(Failure::io)?;
             out(&schema)?;
@@ -325,6 +336,83 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
             Ok(false)
         }
     }
+}
+
+/// `serve`: binds, says where, logs every request until Ctrl-C or SIGTERM, then sums up.
+#[allow(clippy::too_many_arguments)]
+fn serve(
+    policy: &Path,
+    upstream: &str,
+    listen: &str,
+    env: Option<String>,
+    errors: ErrorAnswers,
+    timeout: f64,
+    format: Format,
+    ui: Ui,
+) -> Result<Finding, Failure> {
+    use corsgen::serve;
+    let options = serve::Options {
+        upstream: serve::upstream_url(upstream)?,
+        listen: serve::listen_address(listen)?,
+        timeout: commands::timeout(timeout)?,
+        errors: match errors {
+            ErrorAnswers::Gateway => serve::Errors::Gateway,
+            ErrorAnswers::Handler => serve::Errors::Handler,
+        },
+    };
+    let loaded = load_valid(policy, env.as_deref(), format, ui)?;
+    if let Format::Human = format {
+        // Warnings are worth seeing before the first request.
+        print_diagnostics(&loaded, format, ui, false, None)?;
+    }
+    let log: Box<dyn Fn(&serve::Event) + Send + Sync> = match format {
+        // A log line that cannot be written (a closed pipe) is dropped; serving goes on.
+        Format::Human => Box::new(|event| {
+            let _ = out(&serve::human(event));
+        }),
+        Format::Json => Box::new(|event| {
+            let _ = out(&serve::json(event));
+        }),
+    };
+    let upstream_shown = options.upstream.to_string();
+    let server = serve::Server::bind(loaded, env, options, log)?;
+    let address = server.address();
+    let stopper = server.stopper();
+    ctrlc::set_handler(move || stopper.stop()).map_err(|e| {
+        Failure::io(anyhow::Error::new(e).context("cannot handle Ctrl-C and SIGTERM"))
+    })?;
+    let url = format!("http://{address}");
+    match format {
+        Format::Json => out(&format!(
+            "{}\n",
+            serde_json::json!({"schema_version": 1, "event": "listening", "url": url, "upstream": upstream_shown})
+        ))?,
+        Format::Human => {
+            if !address.ip().is_loopback() {
+                err(&format!("warning: {address} is not a loopback address: other machines can reach {upstream_shown} through this proxy\n"));
+            }
+            err(&format!(
+                "corsgen serve: {url} → {upstream_shown} ({}); Ctrl-C stops\n",
+                policy.display()
+            ));
+        }
+    }
+    let summary = server.run();
+    match format {
+        Format::Json => {
+            let mut value = serde_json::to_value(summary).unwrap_or_default();
+            if let Some(object) = value.as_object_mut() {
+                object.insert("schema_version".into(), 1.into());
+                object.insert("event".into(), "stopped".into());
+            }
+            let _ = out(&format!("{value}\n"));
+        }
+        Format::Human => err(&format!(
+            "corsgen serve: stopped after {} requests ({} cross-origin, {} blocked)\n",
+            summary.requests, summary.cross_origin, summary.blocked
+        )),
+    }
+    Ok(false)
 }
 
 /// Reads a policy a command judges requests by; prints its diagnostics and fails when it is

@@ -105,7 +105,7 @@ fn wire_value(name: &str, value: &str) -> Option<ureq::http::HeaderValue> {
 
 /// Why a request got no answer, in words: the time-out, DNS, the connection, TLS, or an
 /// answer that is not HTTP/1.1.
-fn cause(error: &ureq::Error, url: &str, timeout: Duration) -> String {
+pub(crate) fn cause(error: &ureq::Error, url: &str, timeout: Duration) -> String {
     match error {
         ureq::Error::Timeout(_) => {
             format!("no answer within {} s (--timeout)", timeout.as_secs_f64())

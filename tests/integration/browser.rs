@@ -916,24 +916,22 @@ pub(crate) fn run_chromium(work: &Path, input: &Value) -> Value {
 }
 
 /// What `corsgen check` predicts for request `r` from `page` to `url` under `policy`: its
-/// verdict, its message and the requests the browser sends (with the framing it adds). `path`
-/// is the route's path when the URL's path is not it (`--path`).
+/// verdict, its message and the requests the browser sends (with the framing it adds). `extra`
+/// are further arguments: `--path` when the URL's path is not the route's, `--env`, `--status`.
 pub(crate) fn check_predicts(
     work: &Path,
     label: &str,
     policy: &str,
     page: &str,
     url: &str,
-    path: Option<&str>,
+    extra: &[&str],
     r: &Request,
 ) -> Outcome {
     let header_args: Vec<String> = r.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
     let mut args = vec![
         "check", policy, "--origin", page, "--url", url, "--method", &r.method, "--format", "json",
     ];
-    if let Some(path) = path {
-        args.extend(["--path", path]);
-    }
+    args.extend(extra);
     for h in &header_args {
         args.extend(["--header", h.as_str()]);
     }
@@ -1199,7 +1197,7 @@ fn chromium_agrees_with_check_and_doctor_explains_its_har() {
         let throws = request.throws();
         let predicted = match &s.answer {
             Answer::Policy(policy) => {
-                check_predicts(work.path(), &s.id, policy, &page, url, None, r)
+                check_predicts(work.path(), &s.id, policy, &page, url, &[], r)
             }
             Answer::Fixed(preflight, actual, redirect) => {
                 // The same driver `probe` runs over the network, answered by the fixed responses.

@@ -380,7 +380,15 @@ fn chromium_fetching_from_the_api_deployed_in_localstack_gets_what_check_predict
                 .map(|m| m.as_str().unwrap().to_string())
                 .collect::<Vec<_>>(),
         );
-        let predicted = check_predicts(work.path(), id, policy, &page, url, Some(path), request);
+        let predicted = check_predicts(
+            work.path(),
+            id,
+            policy,
+            &page,
+            url,
+            &["--path", path],
+            request,
+        );
         verdicts[usize::from(!chromium.0)] += 1;
         if chromium != (predicted.allowed, predicted.messages.clone()) {
             disagreements.push(format!(

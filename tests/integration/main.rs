@@ -16,6 +16,7 @@ mod localstack;
 mod probe;
 mod properties;
 mod sam;
+mod serve;
 mod serverless;
 mod support;
 mod targets;

@@ -1,0 +1,757 @@
+//! SERVE: the deployed CORS behaviour on a laptop. A reverse proxy in front of a local upstream
+//! (a dev server, `sam local start-api`, serverless-offline) that answers CORS exactly as the
+//! engine, and so every generated artifact, does.
+//!
+//! Input: a valid policy (with its environment), the upstream's URL, where to listen. Output:
+//! for every request, the answer and an [`Event`]: what answered it and what the browser makes
+//! of it (its verdict and Chromium's console message, from the same browser model as `check`),
+//! with the policy fix for a block. Guarantee:
+//! - a preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) is answered here,
+//!   as the OPTIONS method, the Lambda snippets and the CloudFront Function answer it; it never
+//!   reaches the upstream;
+//! - every other request goes on (any token method, streamed body, `Host` the upstream's) and
+//!   its answer keeps everything but the upstream's own `Access-Control-*` headers, replaced by
+//!   the engine's; `Vary` gains `Origin`;
+//! - with API Gateway REST artifacts, an upstream error (4XX, 5XX) carries what the deployed
+//!   gateway responses send ([`Errors::Gateway`], the default; [`Errors::Handler`] gives the
+//!   route's headers instead, as a Lambda proxy returning the error itself does); an upstream that
+//!   cannot be reached is answered 502 (504 on a time-out) as INTEGRATION_FAILURE
+//!   (INTEGRATION_TIMEOUT);
+//! - `Access-Control-Allow-Origin` only ever carries an origin the policy allows (or the
+//!   gateway responses' own value, which the policy chose).
+//!
+//! Here: the server loop and each exchange. Apart: `wire` (HTTP/1.1 towards the browser),
+//! `upstream` (forwarding), `output` (the log, for people and for tools).
+
+mod output;
+mod upstream;
+mod wire;
+
+use std::io::{BufReader, BufWriter};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use serde::Serialize;
+
+pub use output::{human, json};
+
+use crate::browser::{
+    check_access, check_preflight, readable_headers, CorsError, Credentials, FetchRequest,
+    Initiator, Response,
+};
+use crate::check::{policy_fixes, Fix, PolicyPlace};
+use crate::engine::{self, Decision};
+use crate::model::Policy;
+use crate::{Failure, Loaded};
+use wire::{Framing, Head, Out, ReadError};
+
+/// The most of an unread request body the proxy reads and drops to keep a connection alive.
+const DRAIN_LIMIT: u64 = 1024 * 1024;
+
+/// How upstream errors (4XX, 5XX) are answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Errors {
+    /// As API Gateway's own errors are: with the gateway responses' headers (when the policy
+    /// has API Gateway REST artifacts).
+    Gateway,
+    /// As a handler's answer is: with the route's headers (a Lambda proxy integration returning
+    /// the error itself, through corsgen's Lambda snippet).
+    Handler,
+}
+
+/// What `serve` is asked to do.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The upstream's base URL: requests go to it with their path and query appended.
+    pub upstream: url::Url,
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// How long to wait for the upstream to connect and to send its response head.
+    pub timeout: Duration,
+    /// How upstream errors are answered.
+    pub errors: Errors,
+}
+
+/// The upstream's base URL from `--upstream`.
+///
+/// # Errors
+/// A usage failure unless it is an absolute http(s) URL without a query or fragment.
+pub fn upstream_url(text: &str) -> Result<url::Url, Failure> {
+    let url = crate::address::parse_http(text).ok_or_else(|| {
+        Failure::usage(format!(
+            "--upstream `{text}` is not an absolute http:// or https:// URL (e.g. http://127.0.0.1:3000)"
+        ))
+    })?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Failure::usage(format!(
+            "--upstream `{text}` has a query or fragment; give the base URL each request's path is appended to"
+        )));
+    }
+    Ok(url)
+}
+
+/// The address from `--listen`.
+///
+/// # Errors
+/// A usage failure unless it is `IP:PORT`.
+pub fn listen_address(text: &str) -> Result<SocketAddr, Failure> {
+    text.parse().map_err(|_| {
+        Failure::usage(format!(
+            "--listen `{text}` is not IP:PORT (e.g. 127.0.0.1:8787; port 0 picks a free one)"
+        ))
+    })
+}
+
+/// Who answered a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// The proxy, for a preflight, as the artifacts' OPTIONS answer.
+    Preflight,
+    /// The upstream, with the engine's headers.
+    Upstream,
+    /// The upstream's error, with a gateway response's headers.
+    GatewayResponse,
+    /// The proxy: the upstream gave no answer (502, or 504 after the time-out).
+    Unreachable,
+    /// The proxy: the request could not be read (400).
+    BadRequest,
+}
+
+/// What the browser makes of an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Judged {
+    /// A cross-origin request the page can read (a preflight the browser accepts).
+    Allowed,
+    /// A cross-origin request the browser blocks.
+    Blocked,
+    /// `Origin` is the proxy's own: no CORS check.
+    SameOrigin,
+    /// No `Origin`: a navigation, a same-origin GET, a tool such as curl.
+    NoOrigin,
+}
+
+/// The gateway response whose headers an upstream error carried.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GatewayUsed {
+    /// The type API Gateway answers this error with.
+    pub response_type: &'static str,
+    /// The configured type whose headers it carries (`None`: no CORS headers at all).
+    pub applies: Option<&'static str>,
+}
+
+/// One request through the proxy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Event {
+    /// When it was answered: `HH:MM:SS` UTC.
+    pub time: String,
+    /// The method, as received.
+    pub method: String,
+    /// The URL the page fetched (the proxy's).
+    pub url: String,
+    /// The rule that answered: a `[[route]]` or `[cors]`, with where it is written.
+    pub rule: String,
+    /// The `Origin` header.
+    pub origin: Option<String>,
+    /// For a preflight: the method it asks for.
+    pub preflight_method: Option<String>,
+    /// For a preflight: the headers it asks for.
+    pub preflight_headers: Vec<String>,
+    /// The status sent to the browser.
+    pub status: u16,
+    /// Who answered.
+    pub source: Source,
+    /// For an upstream error under [`Errors::Gateway`] (or an upstream that gave no answer): the
+    /// gateway response.
+    pub gateway_response: Option<GatewayUsed>,
+    /// Why the upstream gave no answer, or why the request could not be read.
+    pub problem: Option<String>,
+    /// The browser's verdict.
+    pub verdict: Judged,
+    /// The credentials mode judged: `include` when the request carried a cookie (a preflight
+    /// never tells).
+    pub credentials: Credentials,
+    /// Chromium's error, when blocked.
+    pub error: Option<CorsError>,
+    /// Chromium's console message, when blocked.
+    pub message: Option<String>,
+    /// The message had the script used `credentials: 'include'`, when the request cannot tell
+    /// and it differs.
+    pub message_with_credentials: Option<String>,
+    /// Response headers the page can read, when allowed (lowercase).
+    pub readable_headers: Vec<String>,
+    /// What to change in the policy.
+    pub fixes: Vec<Fix>,
+}
+
+/// Counts kept while serving.
+#[derive(Debug, Default)]
+struct Counts {
+    requests: AtomicUsize,
+    cross_origin: AtomicUsize,
+    blocked: AtomicUsize,
+}
+
+/// What `serve` saw before it stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Requests answered.
+    pub requests: usize,
+    /// Cross-origin ones among them (preflights included).
+    pub cross_origin: usize,
+    /// Cross-origin ones the browser blocks.
+    pub blocked: usize,
+}
+
+/// Everything the connection threads share.
+struct Shared {
+    loaded: Loaded,
+    env: Option<String>,
+    options: Options,
+    agent: ureq::Agent,
+    listen: SocketAddr,
+    counts: Counts,
+    log: Box<dyn Fn(&Event) + Send + Sync>,
+}
+
+/// A bound proxy, not yet serving.
+pub struct Server {
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    stopping: Arc<AtomicBool>,
+}
+
+/// Stops a running [`Server`] from another thread (a signal handler).
+#[derive(Debug, Clone)]
+pub struct Stopper {
+    stopping: Arc<AtomicBool>,
+    address: SocketAddr,
+}
+
+impl Stopper {
+    /// Makes [`Server::run`] return: no new connection is taken.
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        // Wake the accept call.
+        let _ = TcpStream::connect_timeout(&self.address, Duration::from_secs(1));
+    }
+}
+
+impl Server {
+    /// Binds `options.listen` for the valid policy in `loaded` (with environment `env`).
+    /// `log` receives every request's [`Event`], from the connection threads.
+    ///
+    /// # Errors
+    /// An invalid-input failure when the policy is invalid; an I/O failure when the address
+    /// cannot be bound (in use, not this machine's).
+    pub fn bind(
+        loaded: Loaded,
+        env: Option<String>,
+        options: Options,
+        log: Box<dyn Fn(&Event) + Send + Sync>,
+    ) -> Result<Server, Failure> {
+        if PolicyPlace::of(&loaded, env.as_deref()).is_none() {
+            return Err(crate::commands::invalid(&loaded));
+        }
+        let listener = TcpListener::bind(options.listen)
+            .with_context(|| format!("cannot listen on {} (--listen)", options.listen))
+            .map_err(Failure::io)?;
+        let listen = listener
+            .local_addr()
+            .context("cannot read the listening address")
+            .map_err(Failure::io)?;
+        Ok(Server {
+            listener,
+            shared: Arc::new(Shared {
+                agent: upstream::agent(options.timeout),
+                loaded,
+                env,
+                options,
+                listen,
+                counts: Counts::default(),
+                log,
+            }),
+            stopping: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    /// The address it listens on (with the port chosen for port 0).
+    #[must_use]
+    pub fn address(&self) -> SocketAddr {
+        self.shared.listen
+    }
+
+    /// A handle that stops [`Server::run`].
+    #[must_use]
+    pub fn stopper(&self) -> Stopper {
+        let mut address = self.shared.listen;
+        if address.ip().is_unspecified() {
+            address.set_ip(match address {
+                SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
+        Stopper {
+            stopping: Arc::clone(&self.stopping),
+            address,
+        }
+    }
+
+    /// Serves until the [`Stopper`] stops it, one thread per connection; requests in flight
+    /// then are cut off.
+    #[must_use]
+    pub fn run(self) -> Summary {
+        for stream in self.listener.incoming() {
+            if self.stopping.load(Ordering::SeqCst) {
+                break;
+            }
+            let Ok(stream) = stream else {
+                continue;
+            };
+            let shared = Arc::clone(&self.shared);
+            std::thread::spawn(move || shared.connection(stream));
+        }
+        let counts = &self.shared.counts;
+        Summary {
+            requests: counts.requests.load(Ordering::SeqCst),
+            cross_origin: counts.cross_origin.load(Ordering::SeqCst),
+            blocked: counts.blocked.load(Ordering::SeqCst),
+        }
+    }
+}
+
+/// An answer and what the browser sees of it, before it is logged.
+struct Answered {
+    status: u16,
+    headers: Vec<(String, String)>,
+    source: Source,
+    gateway: Option<GatewayUsed>,
+    problem: Option<String>,
+}
+
+impl Shared {
+    fn place(&self) -> PolicyPlace<'_> {
+        // `bind` refused a policy without one.
+        PolicyPlace::of(&self.loaded, self.env.as_deref()).expect("a valid policy")
+    }
+
+    /// Serves one connection: request after request while it is kept alive.
+    fn connection(&self, stream: TcpStream) {
+        let client = stream.peer_addr().ok().map(|a| a.ip());
+        let _ = stream.set_nodelay(true);
+        let Ok(write_half) = stream.try_clone() else {
+            return;
+        };
+        let mut writer = BufWriter::new(write_half);
+        let mut reader = BufReader::new(stream);
+        loop {
+            let (head, framing) = match wire::read_head(&mut reader) {
+                Ok(read) => read,
+                Err(ReadError::Closed) => return,
+                Err(ReadError::Bad(why)) => {
+                    self.bad_request(&mut writer, why);
+                    return;
+                }
+            };
+            let mut body = wire::Body::new(&mut reader, framing);
+            let keep = self.exchange(&head, framing, &mut body, &mut writer, client);
+            // A body the upstream never read (a preflight's, a failed upstream's) is dropped,
+            // or the connection closed, so the next request starts where it should.
+            let drained = body.finished() || body.drain(DRAIN_LIMIT);
+            if !keep || !drained || head.wants_close() {
+                return;
+            }
+        }
+    }
+
+    fn bad_request(&self, writer: &mut impl std::io::Write, why: String) {
+        let text = format!("400 Bad Request: {why}\n");
+        let headers = vec![(
+            "Content-Type".to_string(),
+            "text/plain; charset=utf-8".to_string(),
+        )];
+        let _ = wire::write_head(writer, 400, &headers, Out::Length(text.len() as u64), true)
+            .and_then(|()| writer.write_all(text.as_bytes()))
+            .and_then(|()| writer.flush());
+        self.counts.requests.fetch_add(1, Ordering::SeqCst);
+        (self.log)(&Event {
+            time: now(),
+            method: String::new(),
+            url: String::new(),
+            rule: String::new(),
+            origin: None,
+            preflight_method: None,
+            preflight_headers: Vec::new(),
+            status: 400,
+            source: Source::BadRequest,
+            gateway_response: None,
+            problem: Some(why),
+            verdict: Judged::NoOrigin,
+            credentials: Credentials::Omit,
+            error: None,
+            message: None,
+            message_with_credentials: None,
+            readable_headers: Vec::new(),
+            fixes: Vec::new(),
+        });
+    }
+
+    /// Answers one request; false when the connection must close after it.
+    fn exchange(
+        &self,
+        head: &Head,
+        framing: Framing,
+        body: &mut dyn std::io::Read,
+        writer: &mut impl std::io::Write,
+        client: Option<std::net::IpAddr>,
+    ) -> bool {
+        let place = self.place();
+        let policy = place.policy;
+        let path = head.path();
+        let origin = head.header("origin");
+        let asked = head.header("access-control-request-method");
+        let decision = engine::decide(
+            policy,
+            &engine::Request {
+                method: &head.method,
+                path,
+                origin: origin.as_deref(),
+                request_method: asked.as_deref(),
+            },
+        );
+        let head_only = head.method == "HEAD";
+        let mut keep = true;
+        let answered = if let Some(status) = decision.preflight_status {
+            let answered = Answered {
+                status,
+                headers: owned(&decision.headers),
+                source: Source::Preflight,
+                gateway: None,
+                problem: None,
+            };
+            let out = if status == 204 {
+                Out::Empty
+            } else {
+                Out::Length(0)
+            };
+            keep &= wire::write_head(writer, status, &answered.headers, out, false)
+                .and_then(|()| writer.flush())
+                .is_ok();
+            answered
+        } else {
+            let sent = upstream::forward(
+                &self.agent,
+                &self.options.upstream,
+                head,
+                framing,
+                body,
+                client,
+                self.options.timeout,
+            );
+            match sent {
+                Ok(mut response) => {
+                    let status = response.status().as_u16();
+                    let (kept, length) = response_headers(response.headers());
+                    let (cors, gateway) =
+                        self.error_headers(policy, &decision, status, origin.as_deref(), None);
+                    let answered = Answered {
+                        status,
+                        headers: engine::finalize_response(&cors, &kept),
+                        source: if gateway.is_some() {
+                            Source::GatewayResponse
+                        } else {
+                            Source::Upstream
+                        },
+                        gateway,
+                        problem: None,
+                    };
+                    let out = match (length, head.http11) {
+                        _ if head_only || matches!(status, 100..=199 | 204 | 304) => {
+                            // A HEAD answer keeps the length the GET would have.
+                            Out::Empty
+                        }
+                        (Some(n), _) => Out::Length(n),
+                        (None, true) => Out::Chunked,
+                        (None, false) => Out::UntilClose,
+                    };
+                    let mut headers = answered.headers.clone();
+                    if let (Some(n), true) = (length, head_only) {
+                        headers.push(("Content-Length".to_string(), n.to_string()));
+                    }
+                    let mut reader = response.body_mut().as_reader();
+                    keep &= wire::write_head(writer, status, &headers, out, false)
+                        .and_then(|()| wire::write_body(writer, &mut reader, out))
+                        .is_ok()
+                        && out != Out::UntilClose;
+                    answered
+                }
+                Err(failed) => {
+                    let (status, kind) = match failed {
+                        upstream::Failed::Timeout(_) => (504, "INTEGRATION_TIMEOUT"),
+                        upstream::Failed::Unreachable(_) => (502, "INTEGRATION_FAILURE"),
+                    };
+                    let (cors, gateway) = self.error_headers(
+                        policy,
+                        &decision,
+                        status,
+                        origin.as_deref(),
+                        Some(kind),
+                    );
+                    let text = serde_json::json!({
+                        "message": format!("corsgen serve: {}", failed.cause())
+                    })
+                    .to_string();
+                    let mut headers =
+                        vec![("Content-Type".to_string(), "application/json".to_string())];
+                    headers = engine::finalize_response(&cors, &headers);
+                    let out = Out::Length(text.len() as u64);
+                    keep &= wire::write_head(writer, status, &headers, out, false)
+                        .and_then(|()| {
+                            if !head_only {
+                                writer.write_all(text.as_bytes())?;
+                            }
+                            writer.flush()
+                        })
+                        .is_ok();
+                    Answered {
+                        status,
+                        headers,
+                        source: Source::Unreachable,
+                        gateway,
+                        problem: Some(failed.cause().to_string()),
+                    }
+                }
+            }
+        };
+        self.log(&place, head, &answered, origin, asked);
+        keep
+    }
+
+    /// The CORS headers an answer of `status` carries: for an error under
+    /// [`Errors::Gateway`] with API Gateway REST artifacts, those of the gateway response
+    /// (`kind`, else the types API Gateway answers `status` with: the first a cross-origin
+    /// page cannot read, else the first, as `check --status` shows); otherwise the route's.
+    fn error_headers(
+        &self,
+        policy: &Policy,
+        decision: &Decision,
+        status: u16,
+        origin: Option<&str>,
+        kind: Option<&'static str>,
+    ) -> (Decision, Option<GatewayUsed>) {
+        let route = || (decision.clone(), None);
+        if status < 400 || self.options.errors == Errors::Handler {
+            return route();
+        }
+        let types = kind.map_or_else(|| engine::gateway_response_types_for(status), |k| vec![k]);
+        let answers: Vec<engine::GatewayAnswer> = types
+            .iter()
+            .filter_map(|t| engine::gateway_response(policy, t, origin, Some(status)))
+            .collect();
+        let readable = |a: &engine::GatewayAnswer| {
+            origin.is_none_or(|o| {
+                check_access(o, Credentials::Omit, &response(status, &owned(&a.headers))).is_ok()
+            })
+        };
+        let Some(answer) = answers
+            .iter()
+            .find(|a| !readable(a))
+            .or_else(|| answers.first())
+        else {
+            return route();
+        };
+        (
+            Decision {
+                preflight_status: None,
+                headers: answer.headers.clone(),
+            },
+            Some(GatewayUsed {
+                response_type: answer.response_type,
+                applies: answer.applies,
+            }),
+        )
+    }
+
+    /// Judges the answer as the browser does and hands the event to the log.
+    fn log(
+        &self,
+        place: &PolicyPlace<'_>,
+        head: &Head,
+        answered: &Answered,
+        origin: Option<String>,
+        asked: Option<String>,
+    ) {
+        let host = head
+            .header("host")
+            .unwrap_or_else(|| self.listen.to_string());
+        let url = format!("http://{host}{}", head.target);
+        let path = head.path();
+        let preflight = answered.source == Source::Preflight;
+        let preflight_headers: Vec<String> = head
+            .header("access-control-request-headers")
+            .filter(|_| preflight)
+            .map(|v| {
+                v.split(',')
+                    .map(|n| n.trim().to_string())
+                    .filter(|n| !n.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let cookie = head.header("cookie").is_some();
+        let mut event = Event {
+            time: now(),
+            method: head.method.clone(),
+            url: url.clone(),
+            rule: place.rule_name(path),
+            origin: origin.clone(),
+            preflight_method: asked.clone().filter(|_| preflight),
+            preflight_headers: preflight_headers.clone(),
+            status: answered.status,
+            source: answered.source,
+            gateway_response: answered.gateway.clone(),
+            problem: answered.problem.clone(),
+            verdict: Judged::NoOrigin,
+            credentials: if cookie && !preflight {
+                Credentials::Include
+            } else {
+                Credentials::Omit
+            },
+            error: None,
+            message: None,
+            message_with_credentials: None,
+            readable_headers: Vec::new(),
+            fixes: Vec::new(),
+        };
+        self.counts.requests.fetch_add(1, Ordering::SeqCst);
+        let Some(origin) = origin else {
+            return (self.log)(&event);
+        };
+        if origin == format!("http://{host}") {
+            event.verdict = Judged::SameOrigin;
+            return (self.log)(&event);
+        }
+        self.counts.cross_origin.fetch_add(1, Ordering::SeqCst);
+        let answer = response(answered.status, &answered.headers);
+        let request = |credentials| FetchRequest {
+            url: url.clone(),
+            origin: origin.clone(),
+            method: if preflight {
+                asked.clone().unwrap_or_default()
+            } else {
+                head.method.clone()
+            },
+            headers: preflight_headers
+                .iter()
+                .map(|n| (n.clone(), "1".to_string()))
+                .collect(),
+            credentials,
+            initiator: Initiator::Fetch,
+        };
+        let judge = |credentials| {
+            let request = request(credentials);
+            let result = if preflight {
+                check_preflight(&request, &answer).map(|_| ())
+            } else {
+                check_access(&origin, credentials, &answer)
+            };
+            (request, result)
+        };
+        let (request, result) = judge(event.credentials);
+        match result {
+            Ok(()) => {
+                event.verdict = Judged::Allowed;
+                if !preflight {
+                    event.readable_headers = readable_headers(event.credentials, &answer);
+                }
+            }
+            Err(blocked) => {
+                self.counts.blocked.fetch_add(1, Ordering::SeqCst);
+                event.verdict = Judged::Blocked;
+                event.error = Some(blocked.error);
+                event.message =
+                    Some(blocked.console_message(&url, &url, &origin, Initiator::Fetch));
+                event.fixes = if answered.source == Source::Preflight
+                    || answered.source == Source::Upstream
+                {
+                    policy_fixes(place, &request, &blocked, path)
+                } else {
+                    vec![Fix {
+                        message: format!(
+                            "API Gateway answers this error itself; `corsgen check {} --origin {origin} --url {url} --status {}` explains the gateway response and its fix",
+                            place.source.path, answered.status
+                        ),
+                        location: None,
+                    }]
+                };
+            }
+        }
+        if event.credentials == Credentials::Omit && !cookie {
+            let (_, with) = judge(Credentials::Include);
+            let with = with
+                .err()
+                .map(|b| b.console_message(&url, &url, &origin, Initiator::Fetch));
+            if with != event.message {
+                event.message_with_credentials = with;
+            }
+        }
+        (self.log)(&event);
+    }
+}
+
+/// The upstream's response headers the browser gets (every one but those of the connection
+/// and its framing), each byte one character; and its `Content-Length`.
+fn response_headers(headers: &ureq::http::HeaderMap) -> (Vec<(String, String)>, Option<u64>) {
+    let mut kept = Vec::new();
+    let mut length = None;
+    for (name, value) in headers {
+        let name = name.as_str();
+        if name == "content-length" {
+            length = value.to_str().ok().and_then(|v| v.trim().parse().ok());
+            continue;
+        }
+        if matches!(
+            name,
+            "connection" | "keep-alive" | "transfer-encoding" | "trailer" | "upgrade"
+        ) {
+            continue;
+        }
+        kept.push((
+            name.to_string(),
+            value.as_bytes().iter().copied().map(char::from).collect(),
+        ));
+    }
+    (kept, length)
+}
+
+fn owned(headers: &[(&'static str, String)]) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(n, v)| ((*n).to_string(), v.clone()))
+        .collect()
+}
+
+fn response(status: u16, headers: &[(String, String)]) -> Response {
+    Response {
+        status,
+        headers: headers.to_vec(),
+    }
+}
+
+/// The time of day, `HH:MM:SS` UTC.
+fn now() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+        % 86_400;
+    format!(
+        "{:02}:{:02}:{:02}",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    )
+}
