@@ -209,7 +209,7 @@ pub(crate) enum Command {
         /// API Gateway's gateway responses (errors API Gateway sends itself: authorizers,
         /// unknown routes, throttling, a failing integration); `handler`, with the route's
         /// headers (a Lambda proxy returning the error itself).
-        #[arg(long, value_enum, default_value_t)]
+        #[arg(long, value_enum, default_value_t, value_name = "KIND")]
         errors: ErrorAnswers,
         /// Seconds to wait for the upstream to connect and answer (then 504, as API
         /// Gateway's 29-second integration timeout).

@@ -375,6 +375,11 @@ fn serve(
         }),
     };
     let upstream_shown = options.upstream.to_string();
+    let gateway_errors = options.errors == serve::Errors::Gateway
+        && loaded
+            .policy
+            .as_ref()
+            .is_some_and(|p| p.apigateway.is_some());
     let server = serve::Server::bind(loaded, env, options, log)?;
     let address = server.address();
     let stopper = server.stopper();
@@ -392,8 +397,13 @@ fn serve(
                 err(&format!("warning: {address} is not a loopback address: other machines can reach {upstream_shown} through this proxy\n"));
             }
             err(&format!(
-                "corsgen serve: {url} → {upstream_shown} ({}); Ctrl-C stops\n",
-                policy.display()
+                "corsgen serve: {url} → {upstream_shown} ({}; upstream errors get {}); Ctrl-C stops\n",
+                policy.display(),
+                if gateway_errors {
+                    "the gateway responses' headers"
+                } else {
+                    "the route's headers"
+                }
             ));
         }
     }
