@@ -129,6 +129,12 @@ pub(crate) enum Command {
         /// default each falls back to (401: UNAUTHORIZED → DEFAULT_4XX).
         #[arg(long, value_name = "CODE")]
         status: Option<u16>,
+        /// Answer as this target really does, where it cannot give the engine's answer (a
+        /// declared deviation, e.g. s3); without it, the engine answers and the report lists
+        /// the emitted targets whose answer the browser judges otherwise. One of
+        /// apigateway-rest, http-api, lambda, cloudfront, response-headers-policy, s3.
+        #[arg(long, value_name = "NAME")]
+        target: Option<String>,
         /// Apply the [env.NAME] overlay.
         #[arg(long, value_name = "NAME")]
         env: Option<String>,

@@ -161,6 +161,8 @@ pub struct CheckRequest<'a> {
     pub gateway_response: Option<&'a str>,
     /// `--status CODE`.
     pub status: Option<u16>,
+    /// `--target NAME`: answer as this target really does.
+    pub target: Option<&'a str>,
 }
 
 /// `check`: the exchange the artifacts of a valid policy give the request, and what answered
@@ -184,23 +186,82 @@ pub fn check(
             loaded.source.path
         )));
     }
-    let exchange = if errors.is_empty() {
-        crate::check::check(&place, fetch, &target)
-    } else {
-        crate::check::check_gateway_responses(&place, &fetch, &target, &errors, request.status)
+    let chosen = request
+        .target
+        .map(|name| chosen_target(place.policy, name, &loaded.source.path))
+        .transpose()?;
+    if let (Some(chosen), false) = (chosen, errors.is_empty()) {
+        if chosen.name != "apigateway" {
+            return Err(Failure::usage(format!(
+                "--gateway-response and --status are API Gateway's own errors; --target {} has none",
+                crate::check::target_name(chosen)
+            )));
+        }
+    }
+    let deviation = chosen.and_then(|t| t.answer.as_ref().map(|d| (t, d)));
+    let exchange = match deviation {
+        Some((_, deviation)) => crate::check::check_target(&place, fetch, &target, deviation),
+        None if errors.is_empty() => {
+            let mut exchange = crate::check::check(&place, fetch, &target);
+            if chosen.is_none() {
+                exchange.targets_differ = crate::check::differing_targets(place.policy, &exchange);
+            }
+            exchange
+        }
+        None => {
+            crate::check::check_gateway_responses(&place, &fetch, &target, &errors, request.status)
+        }
+    };
+    let what = match (deviation, chosen) {
+        (Some((t, _)), _) => format!("{}, as the platform really answers,", t.what),
+        (None, Some(t)) => format!("{} (it answers as the engine)", t.what),
+        (None, None) if errors.is_empty() => "the artifacts".to_string(),
+        (None, None) => "the OPTIONS method, then API Gateway's own error response, as".to_string(),
     };
     let by = format!(
-        "{} generated from {} ({}{})",
-        if errors.is_empty() {
-            "the artifacts"
-        } else {
-            "the OPTIONS method, then API Gateway's own error response, as"
-        },
+        "{what} generated from {} ({}{})",
         loaded.source.path,
         place.rule_name(&target.route.path),
         target.note()
     );
     Ok((exchange, by))
+}
+
+/// The target `--target NAME` names, when the policy emits it.
+///
+/// # Errors
+/// A usage failure for a name that is no target's, or a target the policy does not emit.
+fn chosen_target(
+    policy: &crate::model::Policy,
+    name: &str,
+    file: &str,
+) -> Result<&'static crate::targets::Target, Failure> {
+    let targets: Vec<&'static crate::targets::Target> = crate::targets::REGISTRY
+        .iter()
+        .copied()
+        .filter(|t| t.kind != crate::targets::Kind::Stack)
+        .collect();
+    let Some(target) = targets
+        .iter()
+        .copied()
+        .find(|t| crate::check::target_name(t) == name)
+    else {
+        let names: Vec<&str> = targets
+            .iter()
+            .map(|t| crate::check::target_name(t))
+            .collect();
+        return Err(Failure::usage(format!(
+            "--target `{name}` is not one of {}",
+            names.join(", ")
+        )));
+    };
+    if !crate::check::emits(policy, target) {
+        return Err(Failure::usage(format!(
+            "{file} does not emit {} (it is disabled, or skipped under \"if-fits\"): there is nothing to check against with --target {name}",
+            target.what
+        )));
+    }
+    Ok(target)
 }
 
 /// The gateway-response types `check` answers with: the one named, or those of a status.

@@ -116,6 +116,8 @@ codes! {
     KeyValueStoreRuntime => "key-value-store-runtime", Error, "A CloudFront KeyValueStore needs `runtime = \"cloudfront-js-2.0\"`.";
     CloudFrontFunctionTooLarge => "cloudfront-function-too-large", Error, "A CloudFront Function would exceed CloudFront's 10,240-byte limit.";
     KeyValueStoreLimit => "key-value-store-limit", Error, "The KeyValueStore data would exceed a CloudFront KeyValueStore limit.";
+    S3CredentialsAlways => "s3-credentials-always", Warning, "S3 sends `Access-Control-Allow-Credentials: true` to every origin its CORS rule lists, whatever `allow-credentials` says (a declared deviation).";
+    S3AuthorizationBehindCloudfront => "s3-authorization-behind-cloudfront", Error, "A bucket behind the CloudFront artifacts, and a policy that lets pages send `Authorization`, which CloudFront then forwards and S3 refuses.";
     TargetUnfit => "target-unfit", Error, "`enabled = true` for a target that cannot express the policy (a static configuration such as HTTP API CORS, or a stack such as the Serverless Framework fragments).";
     TargetSkipped => "target-skipped", Warning, "A target whose policy writes `enabled = \"if-fits\"` cannot express the policy or passes a platform limit, so its files are not emitted (left unset, a static configuration is skipped without it; the generated README lists every skip).";
 }
@@ -226,7 +228,8 @@ mod tests {
             let name = code.as_str();
             assert!(seen.insert(name), "duplicate code {name}");
             assert!(
-                name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                name.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
                 "{name}"
             );
             assert!(!code.description().is_empty());
@@ -254,6 +257,7 @@ mod tests {
                 "gateway-response-reflects",
                 "gateway-response-route-differs",
                 "cloudformation-too-large-inline",
+                "s3-credentials-always",
                 "target-skipped",
             ]
         );

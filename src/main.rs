@@ -231,6 +231,7 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
             stage,
             gateway_response,
             status,
+            target,
             env,
             format,
         } => {
@@ -245,6 +246,7 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
                     stage: stage.as_deref(),
                     gateway_response: gateway_response.as_deref(),
                     status,
+                    target: target.as_deref(),
                 },
             )?;
             print_exchange(&exchange, &by, format, &[])?;

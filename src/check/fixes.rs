@@ -379,6 +379,34 @@ pub(super) fn gateway_fixes(
     }]
 }
 
+/// `check --target NAME` for a target with a declared deviation: its real answers, and the
+/// fixes: the policy's when the engine blocks the request too, else what the platform does
+/// otherwise.
+#[must_use]
+pub fn check_target(
+    place: &PolicyPlace<'_>,
+    request: FetchRequest,
+    target: &Target,
+    deviation: &crate::targets::Deviation,
+) -> Exchange {
+    let engine = check(place, request.clone(), target);
+    let mut exchange = crate::check::simulate_target(place.policy, request, deviation);
+    if exchange.verdict.blocked.is_some() {
+        exchange.fixes = if engine.verdict.blocked.is_some() {
+            engine.fixes
+        } else {
+            vec![Fix {
+                message: format!(
+                    "the policy allows this request, and the platform answers otherwise: {}",
+                    deviation.what
+                ),
+                location: None,
+            }]
+        };
+    }
+    exchange
+}
+
 /// `check`: simulates `request` against the policy (its route matched on `target`'s path)
 /// and adds the fixes.
 #[must_use]

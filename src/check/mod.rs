@@ -19,7 +19,7 @@ use serde::Serialize;
 
 pub use differences::{differences, Difference};
 use fixes::gateway_fixes;
-pub use fixes::{check, policy_fixes, PolicyPlace};
+pub use fixes::{check, check_target, policy_fixes, PolicyPlace};
 pub use output::{human, json};
 
 use crate::address::RoutePath;
@@ -76,6 +76,22 @@ pub struct Exchange {
     /// With `check --gateway-response`/`--status`: each API Gateway error simulated (the
     /// exchange shown is the first one blocked, else the first).
     pub gateway_responses: Vec<GatewayCase>,
+    /// The emitted targets with a declared deviation that the browser judges otherwise than
+    /// this exchange (`check` without `--target`).
+    pub targets_differ: Vec<TargetVerdict>,
+}
+
+/// What the browser makes of a target's real answer, where it differs from the engine's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TargetVerdict {
+    /// The target, as `--target` names it.
+    pub target: String,
+    /// What it is, in words.
+    pub what: &'static str,
+    /// Whether the page gets the response.
+    pub allowed: bool,
+    /// Chromium's console message, when blocked.
+    pub message: Option<String>,
 }
 
 /// One error API Gateway answers itself (a gateway response), as `check` simulated it.
@@ -161,6 +177,7 @@ impl Exchange {
             message,
             fixes: Vec::new(),
             gateway_responses: Vec::new(),
+            targets_differ: Vec::new(),
         }
     }
 }
@@ -279,6 +296,67 @@ pub fn simulate(policy: &Policy, request: FetchRequest, route_path: &str) -> Exc
         Ok::<_, std::convert::Infallible>(artifacts_answer(policy, route_path, leg))
     });
     exchange
+}
+
+/// The exchange a target with a declared deviation gives `request`: its real answer to every
+/// request the browser sends.
+#[must_use]
+pub fn simulate_target(
+    policy: &Policy,
+    request: FetchRequest,
+    deviation: &crate::targets::Deviation,
+) -> Exchange {
+    let Ok(exchange) = exchange(request, |leg| {
+        Ok::<_, std::convert::Infallible>((deviation.answer)(
+            policy,
+            &leg.method,
+            &leg.request_headers,
+        ))
+    });
+    exchange
+}
+
+/// A target as `--target` names it: the registry's name, but `apigateway-rest` for the REST API.
+#[must_use]
+pub fn target_name(target: &crate::targets::Target) -> &'static str {
+    if target.name == "apigateway" {
+        "apigateway-rest"
+    } else {
+        target.name
+    }
+}
+
+/// Whether `policy` emits `target`'s files.
+#[must_use]
+pub fn emits(policy: &Policy, target: &crate::targets::Target) -> bool {
+    match target.name {
+        "apigateway" => policy.apigateway.is_some(),
+        "cloudfront" => policy.cloudfront.is_some(),
+        "lambda" => !policy.lambda_languages.is_empty(),
+        name => policy.emits_configuration(name),
+    }
+}
+
+/// The emitted targets with a declared deviation whose answer the browser judges otherwise
+/// than `exchange` (verdict or message).
+#[must_use]
+pub fn differing_targets(policy: &Policy, exchange: &Exchange) -> Vec<TargetVerdict> {
+    crate::targets::REGISTRY
+        .iter()
+        .filter(|t| emits(policy, t))
+        .filter_map(|t| {
+            let deviation = t.answer.as_ref()?;
+            let theirs = simulate_target(policy, exchange.request.clone(), deviation);
+            let differs = theirs.verdict.allowed() != exchange.verdict.allowed()
+                || theirs.message != exchange.message;
+            differs.then(|| TargetVerdict {
+                target: target_name(t).to_string(),
+                what: t.what,
+                allowed: theirs.verdict.allowed(),
+                message: theirs.message,
+            })
+        })
+        .collect()
 }
 
 /// What the generated artifacts answer to `leg`, whose route is matched on `route_path`.

@@ -89,6 +89,18 @@ pub fn human(exchange: &Exchange, answered_by: &str) -> String {
     for note in &exchange.verdict.notes {
         out.push_str(&format!("note: {note}\n"));
     }
+    for other in &exchange.targets_differ {
+        match &other.message {
+            Some(message) => out.push_str(&format!(
+                "{} (--target {}) answers otherwise: blocked: {message}\n",
+                other.what, other.target
+            )),
+            None => out.push_str(&format!(
+                "{} (--target {}) answers otherwise: allowed\n",
+                other.what, other.target
+            )),
+        }
+    }
     for fix in &exchange.fixes {
         out.push_str(&format!("fix: {fix}\n"));
     }
@@ -130,5 +142,6 @@ pub fn json(exchange: &Exchange, differences: &[Difference]) -> String {
         "fixes": exchange.fixes,
         "differences": differences,
         "gateway_responses": exchange.gateway_responses,
+        "targets_differ": exchange.targets_differ,
     }))
 }

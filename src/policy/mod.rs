@@ -151,6 +151,7 @@ pub use crate::targets::cloudfront::table::{
     Caching, CloudFrontRuntime, KeyValueStoreChoice, RawCloudFront,
 };
 pub use crate::targets::lambda::{LambdaLanguage, RawLambda};
+pub use crate::targets::s3::RawS3;
 pub use crate::targets::sam::RawSam;
 pub use crate::targets::serverless::RawServerless;
 
@@ -187,6 +188,8 @@ pub struct RawPolicy {
     /// CloudFront options.
     #[schemars(with = "Option<RawCloudFront>")]
     pub cloudfront: Option<Spanned<RawCloudFront>>,
+    /// S3 bucket CORS options.
+    pub s3: Option<RawS3>,
     /// AWS CDK module options.
     pub cdk: Option<RawCdk>,
     /// AWS SAM fragment options.

@@ -47,9 +47,11 @@ pub struct Platform {
     pub constraints: &'static [Constraint],
     /// The methods it sends when the policy lists none (it needs a non-empty list).
     pub methods_if_none: &'static [&'static str],
-    /// Its setting as written, and whether its family is enabled: unset, it follows the family
-    /// (`[apigateway] enabled = false` turns HTTP API CORS off too); written, it stands alone.
-    pub setting: for<'a> fn(&'a RawPolicy) -> (Option<&'a Spanned<StaticTable>>, bool),
+    /// Its setting, `None` when it is off: see [`family_member`] and [`own_table`].
+    pub setting: fn(&RawPolicy) -> Option<Setting>,
+    /// Methods the configuration always lists besides the policy's, because the platform checks
+    /// the actual request's method too (S3: GET, HEAD and POST).
+    pub methods_added: &'static [&'static str],
     /// The description its CloudFormation template carries.
     pub description: fn(&Policy) -> String,
     /// The names of its resources, when its templates name them.
@@ -146,6 +148,13 @@ impl Platform {
     #[must_use]
     pub fn values(&self, policy: &Policy) -> StaticCors {
         let mut values = crate::engine::static_cors(&policy.default_rule);
+        let added: Vec<String> = self
+            .methods_added
+            .iter()
+            .filter(|m| !values.allow_methods.iter().any(|a| a == *m))
+            .map(|m| (*m).to_string())
+            .collect();
+        values.allow_methods.splice(0..0, added);
         if values.allow_methods.is_empty() {
             values.allow_methods = self
                 .methods_if_none
@@ -195,26 +204,43 @@ impl Platform {
     /// disabled family).
     #[must_use]
     pub fn checks<'a>(&'static self, raw: &'a RawPolicy) -> Option<Box<dyn Checks + 'a>> {
-        let (written, family) = (self.setting)(raw);
-        if written.is_none() && !family {
-            return None;
-        }
-        let (enabled, at) =
-            written.map_or((Enabled::IfFits, None), |w| w.get_ref().enabled(w.span()));
-        let alias = written.is_some_and(|w| matches!(w.get_ref(), StaticTable::Alias(_)));
-        (enabled != Enabled::No).then(|| {
-            Box::new(StaticChecks {
-                platform: self,
-                setting: Setting {
-                    enabled,
-                    written: at.is_some(),
-                    alias,
-                },
-                fits: false,
-                skipped: None,
-            }) as Box<dyn Checks>
-        })
+        let setting = (self.setting)(raw)?;
+        Some(Box::new(StaticChecks {
+            platform: self,
+            setting,
+            fits: false,
+            skipped: None,
+        }))
     }
+}
+
+/// The setting of a static configuration that belongs to a family: written as its own table
+/// (`[apigateway.http-api]`) or as the family's key (`http-api = …`), it stands alone; unset,
+/// it is `"if-fits"` and follows the family (`[apigateway] enabled = false` turns it off too).
+#[must_use]
+pub fn family_member(written: Option<&Spanned<StaticTable>>, family: bool) -> Option<Setting> {
+    if written.is_none() && !family {
+        return None;
+    }
+    let (enabled, at) = written.map_or((Enabled::IfFits, None), |w| w.get_ref().enabled(w.span()));
+    let alias = written.is_some_and(|w| matches!(w.get_ref(), StaticTable::Alias(_)));
+    (enabled != Enabled::No).then_some(Setting {
+        enabled,
+        written: at.is_some(),
+        alias,
+    })
+}
+
+/// The setting of a static configuration with a top-level table of its own (`[s3]`): off
+/// unless its `enabled` says otherwise.
+#[must_use]
+pub fn own_table(enabled: Option<&Spanned<Enabled>>) -> Option<Setting> {
+    let enabled = *enabled?.get_ref();
+    (enabled != Enabled::No).then_some(Setting {
+        enabled,
+        written: true,
+        alias: false,
+    })
 }
 
 /// The checks of one static configuration.

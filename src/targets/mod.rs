@@ -25,6 +25,7 @@ pub mod cloudfront;
 pub mod fit;
 pub mod lambda;
 pub mod readme;
+pub mod s3;
 pub mod sam;
 pub mod serverless;
 pub mod setting;
@@ -83,15 +84,28 @@ pub struct Target {
     pub limits: Option<fn(&Plans<'_>) -> Vec<Diagnostic>>,
     /// Renders its planned files, in memory.
     pub render: fn(&Plans<'_>, &mut Templates, &mut Vec<RenderedFile>) -> anyhow::Result<()>,
+    /// Its declared deviation, when the platform's real answer is not the engine's; a target
+    /// without one answers as the engine.
+    pub answer: Option<Deviation>,
+}
+
+/// Where a platform cannot give the engine's answer: what it does instead.
+pub struct Deviation {
+    /// What differs, in words, for `check`'s fixes and the docs.
+    pub what: &'static str,
+    /// The platform's real answer to one request (method and headers as sent), under a policy
+    /// that emits the target.
+    pub answer: fn(&Policy, &str, &[(String, String)]) -> crate::browser::Response,
 }
 
 /// Every target, each after the targets it depends on.
-pub static REGISTRY: [&Target; 9] = [
+pub static REGISTRY: [&Target; 10] = [
     &lambda::TARGET,
     &apigateway::TARGET,
     &apigateway::http_api::TARGET,
     &cloudfront::TARGET,
     &cloudfront::response_headers_policy::TARGET,
+    &s3::TARGET,
     &cdk::TARGET,
     &sam::TARGET,
     &serverless::TARGET,

@@ -85,6 +85,26 @@ impl LocalStack {
         (ids, output["results"].as_array().unwrap().clone())
     }
 
+    /// Configures buckets and sends `cases` with `tests/harness/localstack_s3.py` (formats
+    /// there): the bucket names and the answers.
+    pub(crate) fn s3(&self, buckets: &[Value], cases: &[Value]) -> (Vec<String>, Vec<Value>) {
+        let input = json!({"endpoint": self.endpoint, "buckets": buckets, "cases": cases});
+        let harness = root().join("tests/harness/localstack_s3.py");
+        let output: Value = serde_json::from_str(&run_with_stdin(
+            python().to_str().unwrap(),
+            &[harness.to_str().unwrap()],
+            &input.to_string(),
+        ))
+        .unwrap();
+        let names = output["buckets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap().to_string())
+            .collect();
+        (names, output["results"].as_array().unwrap().clone())
+    }
+
     /// Where a deployed stage answers (LocalStack's path-style execute-api endpoint).
     pub(crate) fn stage_url(&self, api_id: &str, stage: &str) -> String {
         format!("{}/_aws/execute-api/{api_id}/{stage}", self.endpoint)
@@ -101,7 +121,7 @@ impl LocalStack {
             .arg(root().join("tests/harness/localstack_run.py"))
             .arg(&data)
             .arg(std::process::id().to_string())
-            .env("SERVICES", "apigateway,cloudformation,sts,iam")
+            .env("SERVICES", "apigateway,cloudformation,s3,sts,iam")
             .env("GATEWAY_LISTEN", format!("127.0.0.1:{port}"))
             .env("DISABLE_EVENTS", "1")
             .env("DNS_ADDRESS", "0")

@@ -15,6 +15,7 @@ mod golden;
 mod localstack;
 mod probe;
 mod properties;
+mod s3;
 mod sam;
 mod serve;
 mod serverless;

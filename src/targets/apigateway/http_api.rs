@@ -9,9 +9,9 @@ use toml::Spanned;
 use crate::plan::Plans;
 use crate::policy::RawPolicy;
 use crate::render::{self, RenderedFile, Template, Templates};
-use crate::targets::fit::{Constraint, Platform, StaticContext};
-use crate::targets::setting::{family_setting, Enabled, StaticTable};
-use crate::targets::{Checks, Kind, Target};
+use crate::targets::fit::{family_member, Constraint, Platform, StaticContext};
+use crate::targets::setting::{family_setting, Enabled};
+use crate::targets::{Checks, Kind, Setting, Target};
 
 use super::json;
 
@@ -58,6 +58,7 @@ pub static TARGET: Target = Target {
     plan,
     limits: None,
     render,
+    answer: None,
 };
 
 /// What HTTP API CORS cannot express.
@@ -73,6 +74,7 @@ pub static PLATFORM: Platform = Platform {
     ],
     methods_if_none: &[],
     setting,
+    methods_added: &[],
     description: super::plan::description,
     names: no_names,
 };
@@ -81,9 +83,9 @@ fn no_names(_: &crate::model::Policy) -> Option<serde_json::Value> {
     None
 }
 
-fn setting(raw: &RawPolicy) -> (Option<&Spanned<StaticTable>>, bool) {
+fn setting(raw: &RawPolicy) -> Option<Setting> {
     let table = raw.apigateway.as_ref().map(Spanned::get_ref);
-    (
+    family_member(
         table.and_then(|t| t.http_api.as_ref()),
         family_setting(table.and_then(|t| t.enabled.as_ref())) != Enabled::No,
     )

@@ -78,6 +78,7 @@ pub static TARGET: Target = Target {
     plan: plan_family,
     limits: Some(limits::check),
     render: render_family,
+    answer: None,
 };
 
 /// The family's plan: the view model, and its files rendered (their sizes and counts are

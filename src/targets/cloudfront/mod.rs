@@ -94,6 +94,7 @@ pub static TARGET: Target = Target {
     plan: plan_family,
     limits: Some(limits::check),
     render: render_family,
+    answer: None,
 };
 
 /// The family's plan: the view model, its functions' code and the KeyValueStore file.

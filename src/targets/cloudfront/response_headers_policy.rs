@@ -10,9 +10,9 @@ use toml::Spanned;
 use crate::plan::Plans;
 use crate::policy::RawPolicy;
 use crate::render::{RenderedFile, Template, Templates};
-use crate::targets::fit::{Constraint, Platform};
-use crate::targets::setting::{family_setting, Enabled, StaticTable};
-use crate::targets::{Checks, Kind, Target};
+use crate::targets::fit::{family_member, Constraint, Platform};
+use crate::targets::setting::{family_setting, Enabled};
+use crate::targets::{Checks, Kind, Setting, Target};
 
 /// `cloudfront/response-headers-policy.cloudformation.yaml`
 pub static CLOUDFORMATION: Template = Template {
@@ -50,6 +50,7 @@ pub static TARGET: Target = Target {
     plan,
     limits: None,
     render,
+    answer: None,
 };
 
 /// What a response headers policy cannot express.
@@ -65,6 +66,7 @@ pub static PLATFORM: Platform = Platform {
     // Browsers always allow GET, HEAD and POST; the policy's list must not be empty.
     methods_if_none: &["GET", "HEAD", "POST"],
     setting,
+    methods_added: &[],
     description: super::plan::description,
     names,
 };
@@ -73,9 +75,9 @@ fn names(policy: &crate::model::Policy) -> Option<serde_json::Value> {
     serde_json::to_value(super::plan::names(policy)).ok()
 }
 
-fn setting(raw: &RawPolicy) -> (Option<&Spanned<StaticTable>>, bool) {
+fn setting(raw: &RawPolicy) -> Option<Setting> {
     let table = raw.cloudfront.as_ref().map(Spanned::get_ref);
-    (
+    family_member(
         table.and_then(|t| t.response_headers_policy.as_ref()),
         family_setting(table.and_then(|t| t.enabled.as_ref())) != Enabled::No,
     )

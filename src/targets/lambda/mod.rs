@@ -72,6 +72,7 @@ pub static TARGET: Target = Target {
     plan,
     limits: None,
     render,
+    answer: None,
 };
 
 /// The view model of both Lambda snippets.

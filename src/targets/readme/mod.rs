@@ -39,6 +39,7 @@ pub static TARGET: Target = Target {
         "http-api",
         "cloudfront",
         "response-headers-policy",
+        "s3",
         "cdk",
         "sam",
         "serverless",
@@ -51,6 +52,7 @@ pub static TARGET: Target = Target {
     plan: super::no_plan,
     limits: None,
     render,
+    answer: None,
 };
 
 /// One line of the generated README's file table.
@@ -89,6 +91,8 @@ pub struct ReadmeContext {
     pub apigateway: Option<ReadmeApiGateway>,
     /// Whether the HTTP API configuration was emitted.
     pub http_api: bool,
+    /// Whether S3 bucket CORS was emitted.
+    pub s3: bool,
     /// Whether the CDK module was emitted.
     pub cdk: bool,
     /// Whether the SAM fragments were emitted.
@@ -192,6 +196,7 @@ fn readme(plans: &Plans<'_>, files: &[RenderedFile]) -> ReadmeContext {
         rules: describe_rules(policy),
         has_routes: !policy.routes.is_empty(),
         http_api,
+        s3: plans.emits(crate::targets::s3::TARGET.name),
         cdk: plans.emits(crate::targets::cdk::TARGET.name),
         sam: plans.emits(crate::targets::sam::TARGET.name),
         serverless: plans.emits(crate::targets::serverless::TARGET.name),

@@ -137,6 +137,17 @@ pub(super) fn request_path(plans: &Plans<'_>) -> Vec<String> {
         lines.push(format!("  {from} -->|{label}| {layer}"));
         from = layer;
     }
+    if plans.emits(crate::targets::s3::TARGET.name) {
+        lines.push(node(
+            "s3",
+            &[
+                "S3 bucket".to_string(),
+                "bucket CORS: answers preflights for the origins, methods and headers it lists (403 otherwise)".to_string(),
+                "Access-Control-Allow-Credentials: true for every origin listed".to_string(),
+            ],
+        ));
+        lines.push("  page -->|objects: preflight, then the request| s3".to_string());
+    }
     lines
 }
 

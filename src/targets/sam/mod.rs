@@ -68,6 +68,7 @@ pub static TARGET: Target = Target {
     plan,
     limits: None,
     render,
+    answer: None,
 };
 
 fn checks(raw: &RawPolicy) -> Option<Box<dyn Checks + '_>> {
