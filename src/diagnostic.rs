@@ -118,6 +118,7 @@ codes! {
     KeyValueStoreLimit => "key-value-store-limit", Error, "The KeyValueStore data would exceed a CloudFront KeyValueStore limit.";
     S3CredentialsAlways => "s3-credentials-always", Warning, "S3 sends `Access-Control-Allow-Credentials: true` to every origin its CORS rule lists, whatever `allow-credentials` says (a declared deviation).";
     S3AuthorizationBehindCloudfront => "s3-authorization-behind-cloudfront", Error, "A bucket behind the CloudFront artifacts, and a policy that lets pages send `Authorization`, which CloudFront then forwards and S3 refuses.";
+    LambdaCorsOwner => "lambda-cors-owner", Error, "`[lambda] cors-owner` disagrees with `[function-url]`: both would add the CORS headers, or neither would.";
     TargetUnfit => "target-unfit", Error, "`enabled = true` for a target that cannot express the policy (a static configuration such as HTTP API CORS, or a stack such as the Serverless Framework fragments).";
     TargetSkipped => "target-skipped", Warning, "A target whose policy writes `enabled = \"if-fits\"` cannot express the policy or passes a platform limit, so its files are not emitted (left unset, a static configuration is skipped without it; the generated README lists every skip).";
 }

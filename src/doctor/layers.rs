@@ -14,6 +14,18 @@ fn from_api_gateway(response: &Response) -> bool {
     .any(|h| response.header(h).is_some())
 }
 
+/// For a request to one of Amazon Cognito's own endpoints (a user pool's hosted domain, the
+/// identity provider API): what to do instead of a policy change, since their CORS cannot be
+/// configured.
+#[must_use]
+pub(super) fn cognito(host: &str) -> Option<String> {
+    let hosted = host.ends_with(".amazoncognito.com");
+    let api = host.starts_with("cognito-idp.") || host.starts_with("cognito-identity.");
+    (hosted || (api && host.ends_with(".amazonaws.com"))).then(|| {
+        format!("Amazon Cognito ({host}): its endpoints set their own CORS, which no policy of yours changes. Call the user pool API (cognito-idp) through the AWS SDK or Amplify, reach the hosted sign-in pages by navigation (a redirect, not fetch), and make any other call that fails in the browser from your backend")
+    })
+}
+
 /// The layer that most likely produced the failing answer, and the deployment change.
 pub(super) fn likely_layer(
     blocked: &Blocked,
@@ -30,9 +42,20 @@ pub(super) fn likely_layer(
     let Some(response) = failing.map(|l| &l.response) else {
         return "unknown".to_string();
     };
+    let host = failing
+        .and_then(|l| crate::address::parse_http(&l.url))
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_default();
+    if let Some(cognito) = cognito(&host) {
+        return cognito;
+    }
+    let function_url = host.ends_with(".on.aws") && host.contains(".lambda-url.");
     let status = response.status;
     let error_type = response.header("x-amzn-errortype").unwrap_or_default();
     match blocked.error {
+        E::MultipleAllowOriginValues | E::PreflightMultipleAllowOriginValues if function_url => {
+            "a Lambda function URL: its CORS configuration and the function both add Access-Control-Allow-Origin (Lambda sends both): keep one; corsgen's snippets leave the headers to the URL with [lambda] cors-owner = \"function-url\" (the default with [function-url] enabled)".to_string()
+        }
         E::MultipleAllowOriginValues | E::PreflightMultipleAllowOriginValues => {
             "two layers both add Access-Control-Allow-Origin (for example the Lambda function and an API Gateway integration response, or the origin and a CloudFront response headers policy without origin override): keep exactly one".to_string()
         }
@@ -168,6 +191,33 @@ mod tests {
             layer.starts_with("two layers both add Access-Control-Allow-Origin"),
             "{layer}"
         );
+        // Behind a function URL the two layers are the URL's configuration and the function.
+        let mut url = two.clone();
+        url.url = "https://abc123.lambda-url.eu-west-1.on.aws/orders".into();
+        let layer = likely_layer(
+            &blocked(CorsError::MultipleAllowOriginValues, "*, *"),
+            None,
+            Some(&url),
+            false,
+        );
+        assert!(layer.starts_with("a Lambda function URL"), "{layer}");
+        assert!(layer.contains("cors-owner"), "{layer}");
+        // Cognito's endpoints are not the policy's: whatever failed, the layer says so.
+        for host in [
+            "my-pool.auth.eu-west-1.amazoncognito.com",
+            "cognito-idp.eu-west-1.amazonaws.com",
+        ] {
+            let mut cognito = leg(400, &[]);
+            cognito.url = format!("https://{host}/oauth2/token");
+            let layer = likely_layer(
+                &blocked(CorsError::MissingAllowOriginHeader, ""),
+                None,
+                Some(&cognito),
+                false,
+            );
+            assert!(layer.starts_with("Amazon Cognito"), "{layer}");
+        }
+        assert!(super::cognito("cognito-idp.example.com").is_none());
 
         let no_options = leg(
             403,

@@ -304,7 +304,14 @@ fn examine(
     );
     let mut fixes = Vec::new();
     let mut differences = Vec::new();
+    let cognito =
+        crate::address::parse_http(&entry.url).and_then(|u| u.host_str().and_then(layers::cognito));
     match (policy, &target) {
+        // Cognito's CORS is not the policy's to change.
+        (Some(_), _) if cognito.is_some() => fixes.push(Fix {
+            message: "no policy fix: the request goes to Amazon Cognito, whose CORS no policy configures (see the layer)".to_string(),
+            location: None,
+        }),
         (Some(_), Err(why)) => fixes.push(Fix {
             message: format!("no policy fix: {why}"),
             location: None,

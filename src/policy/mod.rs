@@ -150,6 +150,7 @@ pub use crate::targets::cdk::RawCdk;
 pub use crate::targets::cloudfront::table::{
     Caching, CloudFrontRuntime, KeyValueStoreChoice, RawCloudFront,
 };
+pub use crate::targets::function_url::RawFunctionUrl;
 pub use crate::targets::lambda::{LambdaLanguage, RawLambda};
 pub use crate::targets::s3::RawS3;
 pub use crate::targets::sam::RawSam;
@@ -190,6 +191,8 @@ pub struct RawPolicy {
     pub cloudfront: Option<Spanned<RawCloudFront>>,
     /// S3 bucket CORS options.
     pub s3: Option<RawS3>,
+    /// Lambda function URL CORS options.
+    pub function_url: Option<RawFunctionUrl>,
     /// AWS CDK module options.
     pub cdk: Option<RawCdk>,
     /// AWS SAM fragment options.

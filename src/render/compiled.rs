@@ -9,7 +9,7 @@ use super::{
 /// The digest of the source each template was built from, and how to build it.
 pub(super) fn template(name: &str) -> Option<(u64, Build)> {
     Some(match name {
-        "README.md" => (0x5825145ae02c3d2b, t0),
+        "README.md" => (0x7ac303d987bf28ef, t0),
         "apigateway/cloudformation.yaml" => (0x865833d9ed6a7ffa, t1),
         "apigateway/http-api.cloudformation.yaml" => (0x1d8cf3bff88c9248, t2),
         "apigateway/http-api.tf" => (0x5f06e391a8fbd579, t3),
@@ -25,14 +25,17 @@ pub(super) fn template(name: &str) -> Option<(u64, Build)> {
         "cloudfront/terraform.tf" => (0x73cbfa38bd95d136, t13),
         "cloudfront/viewer-request.js" => (0x3527b7155fb2f09b, t14),
         "cloudfront/viewer-response.js" => (0x9790c95c2c4b5ff0, t15),
-        "lambda/node/cors.mjs" => (0xc21a6a5c7933fb3d, t16),
-        "lambda/python/cors.py" => (0x01c9e6c3e942fc9b, t17),
-        "s3/bucket-cors.tf" => (0xc045f6d6a3b123e1, t18),
-        "s3/cloudformation.yaml" => (0xec6c24b63e6938cb, t19),
-        "sam/api-properties.yaml" => (0x8c61f32d0ceabe22, t20),
-        "sam/definition-body.yaml" => (0xfd10260cb83d5352, t21),
-        "serverless/http-api-cors.yml" => (0x7e3b39074cd824ae, t22),
-        "serverless/resources.yml" => (0x3f7e0dd100ad4103, t23),
+        "function-url/cloudformation.yaml" => (0x49a63e9ff6334c9e, t16),
+        "function-url/configure.sh" => (0x1558e709c513a754, t17),
+        "function-url/function-url.tf" => (0x66424a3071408147, t18),
+        "lambda/node/cors.mjs" => (0xaf0ccaeb7734cfb1, t19),
+        "lambda/python/cors.py" => (0x48743e524a10c823, t20),
+        "s3/bucket-cors.tf" => (0xc045f6d6a3b123e1, t21),
+        "s3/cloudformation.yaml" => (0xec6c24b63e6938cb, t22),
+        "sam/api-properties.yaml" => (0x8c61f32d0ceabe22, t23),
+        "sam/definition-body.yaml" => (0xfd10260cb83d5352, t24),
+        "serverless/http-api-cors.yml" => (0x7e3b39074cd824ae, t25),
+        "serverless/resources.yml" => (0x3f7e0dd100ad4103, t26),
         _ => return None,
     })
 }
@@ -58,13 +61,15 @@ fn t0() -> R<Template> {
             raw("```\n\n## Files\n\n| path | what |\n| --- | --- |\n"),
             TemplateElement::HelperBlock(helper(name("each"), vec![path("artifacts")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("| "), TemplateElement::Expression(helper(name("md"), vec![path("path")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw(" | "), TemplateElement::Expression(helper(name("md"), vec![path("what")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw(" |\n")])), None)?),
             raw(""),
-            TemplateElement::HelperBlock(helper(name("if"), vec![path("lambda")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("\n## Lambda proxy integrations\n\nWith a proxy integration (REST `AWS_PROXY`, HTTP API Lambda integrations) API Gateway passes your\nfunction's response through untouched, so the function must send the CORS headers itself, on\nevery response, errors included. Copy the snippet next to your handler and wrap the handler:\n\n"), TemplateElement::HelperBlock(helper(name("if"), vec![path("python")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("```python\nfrom cors import with_cors\n\n@with_cors\ndef handler(event, context):\n    return {\"statusCode\": 200, \"body\": \"ok\"}\n```\n\n")])), None)?), raw(""), TemplateElement::HelperBlock(helper(name("if"), vec![path("node")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("```js\nimport { withCors } from \"./cors.mjs\";\n\nexport const handler = withCors(async (event) => ({ statusCode: 200, body: \"ok\" }));\n```\n\n")])), None)?), raw("- The wrapper answers CORS preflights (OPTIONS with `Origin` and `Access-Control-Request-Method`)\n  without calling your handler: 204 with the policy's headers, or 403 for other origins. That\n  only matters when OPTIONS reaches the function (an `ANY` method or `{proxy+}` resource with no\n  separate OPTIONS method); keep any authorizer off OPTIONS, since browsers never send\n  credentials on a preflight.\n- It owns the CORS headers: any `Access-Control-*` header your handler sets is replaced by the\n  policy's, and your `Vary` values are kept with `Origin` added.\n- An exception your handler raises is logged and answered 500 with the CORS headers, so the\n  browser shows the failure instead of a CORS error (API Gateway's own 502 has none).\n- Both payload formats work: REST payload 1.0 (header names in any case, `multiValueHeaders`)\n  and HTTP API payload 2.0 (a bare return value becomes a 200 JSON response first).\n- If the HTTP API itself has a CORS configuration, API Gateway ignores the headers the function\n  returns: use one or the other.\n"), TemplateElement::HelperBlock(helper(name("if"), vec![path("has_routes")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("- Routes are matched on the path the API resolved: the route template (`resource` in payload\n  1.0, `routeKey` in 2.0) with its `pathParameters` put back, else `rawPath` without a named\n  stage. So a custom domain's base path or an HTTP API stage never hides a route and falls back\n  to the default rule. One gap is left: an HTTP API `$default` route behind a custom domain\n  with a base path mapping, whose `rawPath` carries the base path; give such APIs a route\n  (`ANY /{proxy+}`) rather than only `$default`.\n")])), None)?), raw("")])), None)?),
+            TemplateElement::HelperBlock(helper(name("if"), vec![path("lambda")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("\n## Lambda proxy integrations\n\nWith a proxy integration (REST `AWS_PROXY`, HTTP API Lambda integrations) API Gateway passes your\nfunction's response through untouched, so the function must send the CORS headers itself, on\nevery response, errors included."), TemplateElement::HelperBlock(helper(name("if"), vec![path("function_url")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![raw(" Behind the function URL configured below,\nthe URL sends them instead and the snippets only remove the handler's own (see\n[Lambda function URL](#lambda-function-url)).")])), None)?), raw(" Copy the snippet next to your handler and\nwrap the handler:\n\n"), TemplateElement::HelperBlock(helper(name("if"), vec![path("python")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("```python\nfrom cors import with_cors\n\n@with_cors\ndef handler(event, context):\n    return {\"statusCode\": 200, \"body\": \"ok\"}\n```\n\n")])), None)?), raw(""), TemplateElement::HelperBlock(helper(name("if"), vec![path("node")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("```js\nimport { withCors } from \"./cors.mjs\";\n\nexport const handler = withCors(async (event) => ({ statusCode: 200, body: \"ok\" }));\n```\n\n")])), None)?), raw("- The wrapper answers CORS preflights (OPTIONS with `Origin` and `Access-Control-Request-Method`)\n  without calling your handler: 204 with the policy's headers, or 403 for other origins. That\n  only matters when OPTIONS reaches the function (an `ANY` method or `{proxy+}` resource with no\n  separate OPTIONS method); keep any authorizer off OPTIONS, since browsers never send\n  credentials on a preflight.\n- It owns the CORS headers: any `Access-Control-*` header your handler sets is replaced by the\n  policy's, and your `Vary` values are kept with `Origin` added.\n- An exception your handler raises is logged and answered 500 with the CORS headers, so the\n  browser shows the failure instead of a CORS error (API Gateway's own 502 has none).\n- Both payload formats work: REST payload 1.0 (header names in any case, `multiValueHeaders`)\n  and HTTP API payload 2.0 (a bare return value becomes a 200 JSON response first).\n- If the HTTP API itself has a CORS configuration, API Gateway ignores the headers the function\n  returns: use one or the other.\n"), TemplateElement::HelperBlock(helper(name("if"), vec![path("has_routes")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("- Routes are matched on the path the API resolved: the route template (`resource` in payload\n  1.0, `routeKey` in 2.0) with its `pathParameters` put back, else `rawPath` without a named\n  stage. So a custom domain's base path or an HTTP API stage never hides a route and falls back\n  to the default rule. One gap is left: an HTTP API `$default` route behind a custom domain\n  with a base path mapping, whose `rawPath` carries the base path; give such APIs a route\n  (`ANY /{proxy+}`) rather than only `$default`.\n")])), None)?), raw("")])), None)?),
             raw(""),
             TemplateElement::HelperBlock(helper(name("if"), vec![path("apigateway")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw(""), TemplateElement::HelperBlock(helper(name("with"), vec![path("apigateway")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("\n## API Gateway REST API\n\n`apigateway/openapi.json`, `apigateway/cloudformation.yaml` and `apigateway/terraform.tf` hold\nthe same configuration; use the one that matches how the API is defined.\n\n- **Preflight**: an `OPTIONS` method on each of these resources: "), TemplateElement::HelperBlock(helper(name("each"), vec![path("resources")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![TemplateElement::Expression(helper(name("md"), vec![path("this")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), TemplateElement::HelperBlock(helper(name("unless"), vec![path("@last")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![raw(", ")])), None)?)])), None)?), raw(".\n  Each is a MOCK integration with authorization `NONE` and no API key (browsers never send\n  credentials on a preflight, so an authorizer there breaks every cross-origin call). Request\n  templates for the usual content types keep a preflight that arrives with a body type from\n  failing. API Gateway answers OPTIONS only on resources that have the method: list every\n  resource of the API in `[apigateway] resources`.\n"), TemplateElement::HelperBlock(helper(name("if"), vec![path("templated")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("- The integration response carries a mapping template, so that only the listed origins get\n  `Access-Control-Allow-Origin` (a static value would answer every site): it reads `Origin` from the request headers only, compares\n  it with the allowlist (exactly, or on a DNS-label boundary for wildcards), sets each header\n  override once, and answers 403 without CORS headers for any other origin.\n")])), None)?), raw("- **Gateway responses** ("), TemplateElement::HelperBlock(helper(name("each"), vec![path("gateway_responses")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![TemplateElement::Expression(helper(name("md"), vec![path("this")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), TemplateElement::HelperBlock(helper(name("unless"), vec![path("@last")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![raw(", ")])), None)?)])), None)?), raw("):\n  errors API Gateway produces itself (authorizer 401/403, missing route 403, throttling 429,\n  timeouts 504) carry CORS headers too, so the browser shows the real status instead of a CORS\n  error. They cannot run a mapping template: "), TemplateElement::Expression(helper(name("md"), vec![path("gateway_origin")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw(".\n- **Non-proxy integrations** (AWS, HTTP, MOCK): merge `apigateway/integration-responses.json`\n  into each method's 2XX method and integration response, per resource. Proxy integrations have\n  no integration response: the backend must send the headers (see the Lambda snippets).\n- **Deploy**: every change takes effect only after a new deployment of the stage\n  (`aws apigateway create-deployment --rest-api-id ID --stage-name STAGE`, or a new\n  `AWS::ApiGateway::Deployment` / `aws_api_gateway_deployment` that depends on these resources).\n  CloudFormation: pass `RestApiId` and one `ResourceId*` parameter per resource. Terraform: copy\n  `terraform.tf` into a directory of its own and use it as a module with `rest_api_id` and\n  `resource_ids` (keyed by resource path), and put its `redeployment_trigger` output in the\n  deployment's `triggers` (a `depends_on` alone never redeploys the stage):\n\n```hcl\nmodule \"cors\" {\n  source      = \"./modules/api-cors\" # terraform.tf\n  rest_api_id = aws_api_gateway_rest_api.api.id\n  resource_ids = {\n"), TemplateElement::HelperBlock(helper(name("each"), vec![path("terraform_ids")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("    "), TemplateElement::HtmlExpression(helper(name("hcl_str"), vec![path("this.[0]")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw(" = "), TemplateElement::Expression(helper(path("this.[1]")?, vec![], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("\n")])), None)?), raw("  }\n}\n\nresource \"aws_api_gateway_deployment\" \"api\" {\n  rest_api_id = aws_api_gateway_rest_api.api.id\n  triggers = {\n    cors = module.cors.redeployment_trigger\n  }\n  lifecycle {\n    create_before_destroy = true\n  }\n}\n```\n")])), None)?), raw("")])), None)?),
             raw(""),
             TemplateElement::HelperBlock(helper(name("if"), vec![path("http_api")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("\n## API Gateway HTTP API\n\n`apigateway/http-api.*` hold the HTTP API `corsConfiguration` (OpenAPI\n`x-amazon-apigateway-cors`, CloudFormation `CorsConfiguration`, Terraform `cors_configuration`).\nAPI Gateway then answers preflights itself, adds the headers to integration responses and\n**ignores** CORS headers from the integration: do not also use the Lambda snippets' headers.\nWith a `$default` route and an authorizer, the authorizer also catches OPTIONS: add an\nunauthenticated `OPTIONS /{proxy+}` route with any integration so preflights reach the CORS\nhandling. Changes take effect when the stage deploys (automatic for `$default` with auto-deploy).\n")])), None)?),
             raw(""),
             TemplateElement::HelperBlock(helper(name("if"), vec![path("s3")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("\n## S3 bucket CORS\n\n`s3/cors.json` (for `aws s3api put-bucket-cors --bucket BUCKET --cors-configuration\nfile://s3/cors.json`), `s3/cloudformation.yaml` (merge `CorsConfiguration` into your bucket)\nand `s3/bucket-cors.tf` (a module: pass `bucket`) hold one CORS rule for the whole bucket. S3\nthen answers preflights itself and adds the headers to its answers for the origins listed. It\nanswers otherwise than the other artifacts in three ways (`corsgen check --target s3` shows\nits answers): it refuses a preflight whose origin, method or requested headers the rule does\nnot list with 403 and no CORS headers; it sends `Access-Control-Allow-Credentials: true` to\nevery origin listed; and its answers to other origins carry no `Vary`, so behind CloudFront\n`Origin` must be in the cache key (it is in corsgen's CloudFront cache policy). A bucket has\none configuration: `put-bucket-cors` replaces whatever it had.\n")])), None)?),
+            raw(""),
+            TemplateElement::HelperBlock(helper(name("if"), vec![path("function_url")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("\n## Lambda function URL\n\n`function-url/cloudformation.yaml` (an `AWS::Lambda::Url`: pass `TargetFunctionArn`, and\n`AuthType` `NONE` for a public URL, which adds the permission to invoke it),\n`function-url/function-url.tf` (a module: `function_name`, `authorization_type`) or\n`sh function-url/configure.sh FUNCTION [QUALIFIER]` (the AWS CLI: updates the URL's `Cors`, or\ncreates the URL) give the function's URL the policy's CORS. Lambda then answers preflights\nitself and adds the headers to every response through the URL."), TemplateElement::HelperBlock(helper(name("if"), vec![path("lambda")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![raw(" The Lambda\nsnippets here leave the headers to it (`[lambda] cors-owner = \"function-url\"`): they remove any\nCORS header the handler sets, so none is sent twice, and keep `Vary: Origin`.")])), Some(template_of(None, vec![raw(" The\nfunction must not add CORS headers of its own: browsers refuse two values.")])))?), raw("\n")])), None)?),
             raw(""),
             TemplateElement::HelperBlock(helper(name("if"), vec![path("cdk")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("\n## AWS CDK\n\n`cdk/cors.ts` (TypeScript apps), `cdk/cors.js` (JavaScript apps, CommonJS) with its types in\n`cdk/cors.d.ts` apply the REST API configuration above to a `RestApi` your app defines\n(aws-cdk-lib v2):\n\n```ts\nimport { applyCors, corsIntegrationResponse, corsMethodResponse } from \"./cors\";\n\nconst api = new apigateway.RestApi(this, \"Api\", { /* no defaultCorsPreflightOptions */ });\n// your methods; a non-proxy integration adds the CORS headers of its 2XX response:\napi.root.resourceForPath(\"/\").addMethod(\"GET\", new apigateway.MockIntegration({\n  integrationResponses: [corsIntegrationResponse(\"/\")],\n}), { methodResponses: [corsMethodResponse(\"/\")] });\napplyCors(api); // OPTIONS on every resource above, found or created by path; gateway responses\n```\n\n`applyCors` refuses an API that already answers preflights (`defaultCorsPreflightOptions`,\n`addCorsPreflight`, an `OPTIONS` method of its own) or already has one of the gateway responses,\na resource that would put a second variable path part under a parent, and a `LambdaRestApi`\nwith `proxy: true` (use `proxy: false` with `api.root.addProxy(…)`). Remove those from the\napp (and any `cors` settings of your `RestApi`), then `cdk synth`: the stage's deployment\nchanges with the methods, so `cdk deploy` redeploys it."), TemplateElement::HelperBlock(helper(name("if"), vec![path("http_api")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![raw(" For an `HttpApi`, pass\n`corsPreflight: httpApiCorsPreflight` to its constructor.")])), None)?), raw(" Proxy integrations (Lambda) need\nthe Lambda snippets for their responses' headers.\n")])), None)?),
             raw(""),
@@ -514,8 +519,50 @@ fn t15() -> R<Template> {
     ))
 }
 
-/// `lambda/node/cors.mjs`
+/// `function-url/cloudformation.yaml`
 fn t16() -> R<Template> {
+    Ok(template_of(
+        Some("function-url/cloudformation.yaml"),
+        vec![
+            TemplateElement::HelperBlock(helper(name("each"), vec![path("header.lines")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("# "), TemplateElement::Expression(helper(name("comment"), vec![path("this")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("\n")])), None)?),
+            raw("#\n# A Lambda function URL with the policy's CORS. Lambda answers preflights itself and adds the\n# headers to every response through the URL, so the function must not add CORS headers too\n# (the Lambda snippets leave them to the URL under [lambda] cors-owner = \"function-url\").\n# With AuthType NONE the URL is public: PublicInvoke lets anyone invoke it.\nAWSTemplateFormatVersion: \"2010-09-09\"\nDescription: "),
+            TemplateElement::Expression(helper(name("yaml_str"), vec![path("description")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?),
+            raw("\nParameters:\n  TargetFunctionArn:\n    Type: String\n    Description: The name or ARN of the function the URL invokes.\n  AuthType:\n    Type: String\n    AllowedValues: [AWS_IAM, NONE]\n    Default: AWS_IAM\n    Description: AWS_IAM (requests signed with SigV4) or NONE (a public URL).\nConditions:\n  Public: !Equals [!Ref AuthType, NONE]\nResources:\n  Url:\n    Type: AWS::Lambda::Url\n    Properties:\n      TargetFunctionArn: !Ref TargetFunctionArn\n      AuthType: !Ref AuthType\n"),
+            TemplateElement::HelperBlock(helper(name("with"), vec![path("cors")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("      Cors:\n        AllowOrigins: ["), TemplateElement::HelperBlock(helper(name("each"), vec![path("allow_origins")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![TemplateElement::Expression(helper(name("yaml_str"), vec![path("this")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), TemplateElement::HelperBlock(helper(name("unless"), vec![path("@last")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![raw(", ")])), None)?)])), None)?), raw("]\n        AllowCredentials: "), TemplateElement::Expression(helper(path("allow_credentials")?, vec![], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("\n"), TemplateElement::HelperBlock(helper(name("if"), vec![path("allow_methods")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("        AllowMethods: ["), TemplateElement::HelperBlock(helper(name("each"), vec![path("allow_methods")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![TemplateElement::Expression(helper(name("yaml_str"), vec![path("this")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), TemplateElement::HelperBlock(helper(name("unless"), vec![path("@last")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![raw(", ")])), None)?)])), None)?), raw("]\n")])), None)?), raw(""), TemplateElement::HelperBlock(helper(name("if"), vec![path("allow_headers")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("        AllowHeaders: ["), TemplateElement::HelperBlock(helper(name("each"), vec![path("allow_headers")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![TemplateElement::Expression(helper(name("yaml_str"), vec![path("this")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), TemplateElement::HelperBlock(helper(name("unless"), vec![path("@last")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![raw(", ")])), None)?)])), None)?), raw("]\n")])), None)?), raw(""), TemplateElement::HelperBlock(helper(name("if"), vec![path("expose_headers")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("        ExposeHeaders: ["), TemplateElement::HelperBlock(helper(name("each"), vec![path("expose_headers")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![TemplateElement::Expression(helper(name("yaml_str"), vec![path("this")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), TemplateElement::HelperBlock(helper(name("unless"), vec![path("@last")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![raw(", ")])), None)?)])), None)?), raw("]\n")])), None)?), raw(""), TemplateElement::HelperBlock(helper(name("if"), vec![path("max_age")?], vec![("includeZero", literal("true")?)], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("        MaxAge: "), TemplateElement::Expression(helper(path("max_age")?, vec![], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("\n")])), None)?), raw("")])), None)?),
+            raw("  PublicInvoke:\n    Type: AWS::Lambda::Permission\n    Condition: Public\n    Properties:\n      FunctionName: !Ref TargetFunctionArn\n      Action: lambda:InvokeFunctionUrl\n      Principal: \"*\"\n      FunctionUrlAuthType: NONE\nOutputs:\n  FunctionUrl:\n    Description: The function URL pages fetch.\n    Value: !GetAtt Url.FunctionUrl\n"),
+        ],
+    ))
+}
+
+/// `function-url/configure.sh`
+fn t17() -> R<Template> {
+    Ok(template_of(
+        Some("function-url/configure.sh"),
+        vec![
+            raw("#!/bin/sh\n"),
+            TemplateElement::HelperBlock(helper(name("each"), vec![path("header.lines")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("# "), TemplateElement::Expression(helper(name("comment"), vec![path("this")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("\n")])), None)?),
+            raw("#\n# usage: sh function-url/configure.sh FUNCTION [QUALIFIER]\n# Gives the function's URL the policy's CORS: updates the URL it has, or creates one with\n# AUTH_TYPE (default AWS_IAM; NONE makes it public, which also needs a resource-based policy\n# statement allowing lambda:InvokeFunctionUrl). Needs the AWS CLI v2 and its credentials.\nset -eu\nif [ \"$#\" -lt 1 ] || [ \"$#\" -gt 2 ]; then\n  echo \"usage: sh $0 FUNCTION [QUALIFIER]\" >&2\n  exit 2\nfi\nif [ \"$#\" -eq 2 ]; then\n  set -- --function-name \"$1\" --qualifier \"$2\"\nelse\n  set -- --function-name \"$1\"\nfi\ncors="),
+            TemplateElement::Expression(helper(name("sh_str"), vec![path("cors_json")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?),
+            raw("\nif aws lambda get-function-url-config \"$@\" >/dev/null 2>&1; then\n  aws lambda update-function-url-config \"$@\" --cors \"$cors\"\nelse\n  aws lambda create-function-url-config \"$@\" --auth-type \"${AUTH_TYPE:-AWS_IAM}\" --cors \"$cors\"\nfi\n"),
+        ],
+    ))
+}
+
+/// `function-url/function-url.tf`
+fn t18() -> R<Template> {
+    Ok(template_of(
+        Some("function-url/function-url.tf"),
+        vec![
+            TemplateElement::HelperBlock(helper(name("each"), vec![path("header.lines")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("# "), TemplateElement::Expression(helper(name("comment"), vec![path("this")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("\n")])), None)?),
+            raw("#\n# A Lambda function URL with the policy's CORS, as a module. Lambda answers preflights itself and\n# adds the headers to every response through the URL, so the function must not add CORS headers\n# too (the Lambda snippets leave them to the URL under [lambda] cors-owner = \"function-url\").\n\nterraform {\n  required_providers {\n    aws = {\n      source  = \"hashicorp/aws\"\n      version = \">= 5.0\"\n    }\n  }\n}\n\nvariable \"function_name\" {\n  description = \"The name or ARN of the function the URL invokes.\"\n  type        = string\n}\n\nvariable \"authorization_type\" {\n  description = \"AWS_IAM (requests signed with SigV4) or NONE (a public URL, which anyone may invoke).\"\n  type        = string\n  default     = \"AWS_IAM\"\n}\n\nresource \"aws_lambda_function_url\" \"url\" {\n  function_name      = var.function_name\n  authorization_type = var.authorization_type\n"),
+            TemplateElement::HelperBlock(helper(name("with"), vec![path("cors")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("\n  cors {\n    allow_origins     = ["), TemplateElement::HelperBlock(helper(name("each"), vec![path("allow_origins")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![TemplateElement::Expression(helper(name("hcl_str"), vec![path("this")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), TemplateElement::HelperBlock(helper(name("unless"), vec![path("@last")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![raw(", ")])), None)?)])), None)?), raw("]\n    allow_credentials = "), TemplateElement::Expression(helper(path("allow_credentials")?, vec![], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("\n"), TemplateElement::HelperBlock(helper(name("if"), vec![path("allow_methods")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("    allow_methods     = ["), TemplateElement::HelperBlock(helper(name("each"), vec![path("allow_methods")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![TemplateElement::Expression(helper(name("hcl_str"), vec![path("this")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), TemplateElement::HelperBlock(helper(name("unless"), vec![path("@last")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![raw(", ")])), None)?)])), None)?), raw("]\n")])), None)?), raw(""), TemplateElement::HelperBlock(helper(name("if"), vec![path("allow_headers")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("    allow_headers     = ["), TemplateElement::HelperBlock(helper(name("each"), vec![path("allow_headers")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![TemplateElement::Expression(helper(name("hcl_str"), vec![path("this")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), TemplateElement::HelperBlock(helper(name("unless"), vec![path("@last")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![raw(", ")])), None)?)])), None)?), raw("]\n")])), None)?), raw(""), TemplateElement::HelperBlock(helper(name("if"), vec![path("expose_headers")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("    expose_headers    = ["), TemplateElement::HelperBlock(helper(name("each"), vec![path("expose_headers")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![TemplateElement::Expression(helper(name("hcl_str"), vec![path("this")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), TemplateElement::HelperBlock(helper(name("unless"), vec![path("@last")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![raw(", ")])), None)?)])), None)?), raw("]\n")])), None)?), raw(""), TemplateElement::HelperBlock(helper(name("if"), vec![path("max_age")?], vec![("includeZero", literal("true")?)], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("    max_age           = "), TemplateElement::Expression(helper(path("max_age")?, vec![], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("\n")])), None)?), raw("  }\n")])), None)?),
+            raw("}\n\nresource \"aws_lambda_permission\" \"public\" {\n  count                  = var.authorization_type == \"NONE\" ? 1 : 0\n  action                 = \"lambda:InvokeFunctionUrl\"\n  function_name          = var.function_name\n  principal              = \"*\"\n  function_url_auth_type = \"NONE\"\n}\n\noutput \"function_url\" {\n  description = \"The function URL pages fetch.\"\n  value       = aws_lambda_function_url.url.function_url\n}\n"),
+        ],
+    ))
+}
+
+/// `lambda/node/cors.mjs`
+fn t19() -> R<Template> {
     Ok(template_of(
         Some("lambda/node/cors.mjs"),
         vec![
@@ -534,13 +581,15 @@ fn t16() -> R<Template> {
             TemplateElement::Expression(helper(path("preflight_allowed")?, vec![], vec![], Flags { block: false, chain: false, indent: false }, None, None)?),
             raw(";\nconst PREFLIGHT_REFUSED = "),
             TemplateElement::Expression(helper(path("preflight_refused")?, vec![], vec![], Flags { block: false, chain: false, indent: false }, None, None)?),
+            raw(";\n// The function URL's CORS configuration answers preflights and adds the CORS headers\n// ([lambda] cors-owner = \"function-url\"): the function only removes the handler's own and keeps\n// Vary: Origin.\nconst URL_OWNS_CORS = "),
+            TemplateElement::Expression(helper(path("url_owns_cors")?, vec![], vec![], Flags { block: false, chain: false, indent: false }, None, None)?),
             raw(";\n"),
         ],
     ))
 }
 
 /// `lambda/python/cors.py`
-fn t17() -> R<Template> {
+fn t20() -> R<Template> {
     Ok(template_of(
         Some("lambda/python/cors.py"),
         vec![
@@ -559,13 +608,15 @@ fn t17() -> R<Template> {
             TemplateElement::Expression(helper(path("preflight_allowed")?, vec![], vec![], Flags { block: false, chain: false, indent: false }, None, None)?),
             raw("\n_PREFLIGHT_REFUSED = "),
             TemplateElement::Expression(helper(path("preflight_refused")?, vec![], vec![], Flags { block: false, chain: false, indent: false }, None, None)?),
+            raw("\n# The function URL's CORS configuration answers preflights and adds the CORS headers\n# ([lambda] cors-owner = \"function-url\"): the function only removes the handler's own and keeps\n# Vary: Origin.\n_URL_OWNS_CORS = "),
+            TemplateElement::Expression(helper(name("py_bool"), vec![path("url_owns_cors")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?),
             raw("\n"),
         ],
     ))
 }
 
 /// `s3/bucket-cors.tf`
-fn t18() -> R<Template> {
+fn t21() -> R<Template> {
     Ok(template_of(
         Some("s3/bucket-cors.tf"),
         vec![
@@ -578,7 +629,7 @@ fn t18() -> R<Template> {
 }
 
 /// `s3/cloudformation.yaml`
-fn t19() -> R<Template> {
+fn t22() -> R<Template> {
     Ok(template_of(
         Some("s3/cloudformation.yaml"),
         vec![
@@ -593,7 +644,7 @@ fn t19() -> R<Template> {
 }
 
 /// `sam/api-properties.yaml`
-fn t20() -> R<Template> {
+fn t23() -> R<Template> {
     Ok(template_of(
         Some("sam/api-properties.yaml"),
         vec![
@@ -606,7 +657,7 @@ fn t20() -> R<Template> {
 }
 
 /// `sam/definition-body.yaml`
-fn t21() -> R<Template> {
+fn t24() -> R<Template> {
     Ok(template_of(
         Some("sam/definition-body.yaml"),
         vec![
@@ -619,7 +670,7 @@ fn t21() -> R<Template> {
 }
 
 /// `serverless/http-api-cors.yml`
-fn t22() -> R<Template> {
+fn t25() -> R<Template> {
     Ok(template_of(
         Some("serverless/http-api-cors.yml"),
         vec![
@@ -632,7 +683,7 @@ fn t22() -> R<Template> {
 }
 
 /// `serverless/resources.yml`
-fn t23() -> R<Template> {
+fn t26() -> R<Template> {
     Ok(template_of(
         Some("serverless/resources.yml"),
         vec![

@@ -20,6 +20,7 @@ pub(super) fn register(registry: &mut Handlebars<'_>) {
     registry.register_helper("js_json", Box::new(js_json_helper));
     registry.register_helper("yaml_value", Box::new(yaml_value_helper));
     registry.register_helper("yaml_key", Box::new(string_helper(yaml_key)));
+    registry.register_helper("sh_str", Box::new(string_helper(sh_str)));
 }
 
 type Escape = fn(&str) -> String;
@@ -313,6 +314,12 @@ fn vtl_str_helper(
     Ok(())
 }
 
+/// A POSIX shell single-quoted word: nothing inside is expanded, and each `'` is closed, escaped
+/// and reopened (`'\''`).
+pub(crate) fn sh_str(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
 /// Text safe inside a line comment of any target language: printable ASCII only, anything else
 /// written as `\u{..}`, and `*/` broken so it cannot close a block comment.
 pub(crate) fn comment_text(s: &str) -> String {
@@ -341,7 +348,7 @@ pub(crate) fn md_text(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{comment_text, hcl_str, js_str, md_text, py_str, vtl_str, yaml_str};
+    use super::{comment_text, hcl_str, js_str, md_text, py_str, sh_str, vtl_str, yaml_str};
 
     #[test]
     fn python_strings_escape_everything_that_could_break_out() {
@@ -361,6 +368,12 @@ mod tests {
     fn comments_stay_on_one_line_and_never_close() {
         assert_eq!(comment_text("a\nb\u{2028}c*/"), "a\\u{a}b\\u{2028}c*\\/");
         assert!(!comment_text("x\r\n-->").contains('\n'));
+    }
+
+    #[test]
+    fn shell_words_expand_nothing() {
+        assert_eq!(sh_str("a b"), "'a b'");
+        assert_eq!(sh_str("it's $HOME `x`"), r#"'it'\''s $HOME `x`'"#);
     }
 
     #[test]

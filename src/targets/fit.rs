@@ -37,6 +37,29 @@ pub enum Constraint {
     Methods(&'static [&'static str]),
     /// At least one allowed request header.
     SomeHeaders,
+    /// At most `items` entries in one of the lists, each at most `chars` characters; `field`
+    /// is the platform's name for it.
+    Limit {
+        /// Which list.
+        list: List,
+        /// The platform's field, e.g. `AllowOrigins`.
+        field: &'static str,
+        /// The most entries.
+        items: usize,
+        /// The most characters of one entry.
+        chars: usize,
+    },
+}
+
+/// A list of the default rule that a platform limits.
+#[derive(Debug, Clone, Copy)]
+pub enum List {
+    /// `allow-origins`.
+    Origins,
+    /// `allow-headers`.
+    Headers,
+    /// `expose-headers`.
+    Expose,
 }
 
 /// A platform that takes a static CORS configuration.
@@ -121,6 +144,34 @@ impl Platform {
                             message: format!(
                                 "{what} allows only the methods {}, not \"{method}\"",
                                 allowed.join(", ")
+                            ),
+                            fix: None,
+                        });
+                    }
+                }
+                Constraint::Limit {
+                    list,
+                    field,
+                    items,
+                    chars,
+                } => {
+                    let values = values_of(default.rule, list);
+                    let long = values.iter().find(|v| v.chars().count() > chars);
+                    if values.len() > items {
+                        problems.push(Problem {
+                            span: default.span.clone(),
+                            message: format!(
+                                "{what} {field} takes at most {items} entries, and the policy has {}",
+                                values.len()
+                            ),
+                            fix: None,
+                        });
+                    } else if let Some(long) = long {
+                        problems.push(Problem {
+                            span: default.span.clone(),
+                            message: format!(
+                                "{what} {field} takes entries of at most {chars} characters, not \"{long}\" ({})",
+                                long.chars().count()
                             ),
                             fix: None,
                         });
@@ -211,6 +262,16 @@ impl Platform {
             fits: false,
             skipped: None,
         }))
+    }
+}
+
+/// One list of `rule` as a static configuration writes it.
+fn values_of(rule: &crate::model::Rule, list: List) -> Vec<String> {
+    let cors = crate::engine::static_cors(rule);
+    match list {
+        List::Origins => cors.allow_origins,
+        List::Headers => cors.allow_headers,
+        List::Expose => cors.expose_headers,
     }
 }
 

@@ -23,6 +23,7 @@ pub mod apigateway;
 pub mod cdk;
 pub mod cloudfront;
 pub mod fit;
+pub mod function_url;
 pub mod lambda;
 pub mod readme;
 pub mod s3;
@@ -99,13 +100,14 @@ pub struct Deviation {
 }
 
 /// Every target, each after the targets it depends on.
-pub static REGISTRY: [&Target; 10] = [
+pub static REGISTRY: [&Target; 11] = [
     &lambda::TARGET,
     &apigateway::TARGET,
     &apigateway::http_api::TARGET,
     &cloudfront::TARGET,
     &cloudfront::response_headers_policy::TARGET,
     &s3::TARGET,
+    &function_url::TARGET,
     &cdk::TARGET,
     &sam::TARGET,
     &serverless::TARGET,

@@ -316,7 +316,12 @@ impl Validator {
             Code::ApigatewayUnquotable,
         ];
         let message = if BY_PLACE.contains(&diagnostic.code) {
-            String::new()
+            // The same misfit in another environment differs only by its `env NAME: ` prefix.
+            let text = diagnostic.message.as_str();
+            text.strip_prefix("env ")
+                .and_then(|rest| rest.split_once(": "))
+                .map_or(text, |(_, misfit)| misfit)
+                .to_string()
         } else {
             diagnostic.message.clone()
         };

@@ -131,6 +131,7 @@ function methodAndPath(event) {
 }
 
 function decide(event) {
+  if (URL_OWNS_CORS) return { status: null, headers: { Vary: "Origin" } };
   const [method, path] = methodAndPath(event);
   const origin = header(event, "origin");
   const preflight =

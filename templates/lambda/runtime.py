@@ -124,6 +124,8 @@ def _method_and_path(event):
 
 
 def _decide(event):
+    if _URL_OWNS_CORS:
+        return None, {"Vary": "Origin"}
     method, path = _method_and_path(event)
     origin = _header(event, "origin")
     preflight = (

@@ -3,9 +3,19 @@ per format, the same normalised JSON; fails when a Terraform block uses an attri
 provider does not have (or lacks a required one).
 
 usage: python3 static_artifacts.py OUT_DIR
-  -> {"s3": {"json": rule, "cloudformation": rule, "terraform": rule}} (only the families
-     present), each rule {"id", "origins", "methods", "headers", "expose", "max_age"}.
+  -> {"s3": {"json": rule, "cloudformation": rule, "terraform": rule},
+      "function_url": {"script": cors, "cloudformation": cors, "terraform": cors,
+                       "calls": [[argv of each aws call], ...]}} (only the families present);
+     a rule is {"id", "origins", "methods", "headers", "expose", "max_age"}, a cors
+     {"origins", "methods", "headers", "expose", "credentials", "max_age"}.
+
+function-url/configure.sh runs under /bin/sh with a stand-in `aws` first on PATH that records
+its arguments: once for a function without a URL (it must create one, with AWS_IAM) and once,
+with a qualifier, for a function that has one (it must update its Cors); the `--cors` JSON of
+each call is what "script" reports, and both must agree.
 """
+import subprocess
+import tempfile
 import json
 import os
 import re
@@ -18,11 +28,27 @@ import yaml
 # attributes of their nested blocks.
 TF_ATTRIBUTES = {
     "aws_s3_bucket_cors_configuration": ({"bucket", "cors_rule"}, {"expected_bucket_owner"}),
+    "aws_lambda_function_url": ({"function_name", "authorization_type"},
+                                {"cors", "qualifier", "invoke_mode"}),
+    "aws_lambda_permission": ({"action", "function_name", "principal"},
+                              {"count", "event_source_token", "function_url_auth_type",
+                               "principal_org_id", "qualifier", "source_account", "source_arn",
+                               "statement_id", "statement_id_prefix"}),
 }
 TF_BLOCKS = {
     "cors_rule": ({"allowed_methods", "allowed_origins"},
                   {"allowed_headers", "expose_headers", "id", "max_age_seconds"}),
+    "cors": (set(), {"allow_credentials", "allow_headers", "allow_methods", "allow_origins",
+                     "expose_headers", "max_age"}),
 }
+
+FAKE_AWS = """#!/usr/bin/env python3
+import json, os, sys
+with open(os.environ["FAKE_AWS_LOG"], "a") as f:
+    f.write(json.dumps(sys.argv[1:]) + "\\n")
+if sys.argv[1:3] == ["lambda", "get-function-url-config"]:
+    sys.exit(0 if os.environ.get("FAKE_URL_EXISTS") else 254)
+"""
 
 
 def unquote(value):
@@ -103,12 +129,83 @@ def s3(out, failures):
     return {"json": from_json, "cloudformation": from_cfn, "terraform": from_tf}
 
 
+def cors(origins, methods, headers, expose, credentials, max_age):
+    return {"origins": origins, "methods": methods or [], "headers": headers or [],
+            "expose": expose or [], "credentials": credentials, "max_age": max_age}
+
+
+def run_script(out, failures):
+    calls = []
+    found = []
+    with tempfile.TemporaryDirectory() as bin_dir:
+        fake = os.path.join(bin_dir, "aws")
+        with open(fake, "w") as f:
+            f.write(FAKE_AWS)
+        os.chmod(fake, 0o755)
+        log = os.path.join(bin_dir, "calls.jsonl")
+        script = os.path.join(out, "function-url/configure.sh")
+        for args, exists in ((["my-function"], ""), (["my-function", "live"], "1")):
+            env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ["PATH"],
+                       FAKE_AWS_LOG=log, FAKE_URL_EXISTS=exists)
+            done = subprocess.run(["sh", script, *args], env=env, capture_output=True, text=True)
+            if done.returncode != 0:
+                failures.append(f"configure.sh {args}: exit {done.returncode}: {done.stderr}")
+        usage = subprocess.run(["sh", script], capture_output=True, text=True)
+        if usage.returncode != 2 or "usage" not in usage.stderr:
+            failures.append(f"configure.sh without a function: {usage.returncode} {usage.stderr}")
+        with open(log) as f:
+            calls = [json.loads(line) for line in f]
+    for call in calls:
+        if "--cors" in call:
+            c = json.loads(call[call.index("--cors") + 1])
+            found.append(cors(c["AllowOrigins"], c.get("AllowMethods"), c.get("AllowHeaders"),
+                              c.get("ExposeHeaders"), c["AllowCredentials"], c.get("MaxAge")))
+    if len(found) != 2 or found[0] != found[1]:
+        failures.append(f"configure.sh: {len(found)} --cors values: {found}")
+    return (found[0] if found else None), calls
+
+
+def function_url(out, failures):
+    from_script, calls = run_script(out, failures)
+    with open(os.path.join(out, "function-url/cloudformation.yaml")) as f:
+        template = yaml.load(f, Loader=CloudFormationLoader)
+    [url] = [v for v in template["Resources"].values() if v["Type"] == "AWS::Lambda::Url"]
+    c = url["Properties"]["Cors"]
+    from_cfn = cors(c["AllowOrigins"], c.get("AllowMethods"), c.get("AllowHeaders"),
+                    c.get("ExposeHeaders"), c["AllowCredentials"], c.get("MaxAge"))
+    [permission] = [v for v in template["Resources"].values()
+                    if v["Type"] == "AWS::Lambda::Permission"]
+    if permission.get("Condition") != "Public" \
+            or permission["Properties"].get("FunctionUrlAuthType") != "NONE":
+        failures.append(f"function-url/cloudformation.yaml: {permission}")
+    with open(os.path.join(out, "function-url/function-url.tf")) as f:
+        doc = hcl2.load(f)
+    urls = []
+    for entry in doc.get("resource", []):
+        for kind, named in entry.items():
+            for name, body in named.items():
+                kind, body = unquote(kind), unquote(body)
+                check_attributes(kind, body, TF_ATTRIBUTES, failures, "function-url/function-url.tf")
+                for block in body.get("cors", []):
+                    check_attributes("cors", block, TF_BLOCKS, failures, "function-url/function-url.tf")
+                if kind == "aws_lambda_function_url":
+                    urls.append(body)
+    [body] = urls
+    [c] = body["cors"]
+    from_tf = cors(c["allow_origins"], c.get("allow_methods"), c.get("allow_headers"),
+                   c.get("expose_headers"), c["allow_credentials"], c.get("max_age"))
+    return {"script": from_script, "cloudformation": from_cfn, "terraform": from_tf,
+            "calls": calls}
+
+
 def main():
     out = sys.argv[1]
     failures = []
     result = {}
     if os.path.isdir(os.path.join(out, "s3")):
         result["s3"] = s3(out, failures)
+    if os.path.isdir(os.path.join(out, "function-url")):
+        result["function_url"] = function_url(out, failures)
     if failures:
         sys.exit("\n".join(failures))
     json.dump(result, sys.stdout)

@@ -17,6 +17,21 @@ use crate::support::{
 
 /// Synthetic policies that stress what the examples do not.
 const EXTRA_POLICIES: &[&str] = &[
+    // Behind a Lambda function URL whose CORS configuration adds the headers: the snippets only
+    // remove the handler's own (and keep Vary: Origin).
+    r#"version = 1
+[cors]
+allow-origins = ["https://app.example.org", "http://localhost:5173"]
+allow-credentials = true
+allow-methods = ["PUT", "DELETE"]
+allow-headers = ["Content-Type"]
+expose-headers = ["ETag"]
+max-age = 300
+[apigateway]
+gateway-response-origin = "first"
+[function-url]
+enabled = true
+"#,
     // One origin, nothing else listed.
     r#"version = 1
 [cors]
@@ -377,7 +392,16 @@ fn lambda_snippets_agree_with_the_engine_in_python_and_node() {
                             origin: origin.as_deref(),
                             request_method: *acrm,
                         };
-                        let decision = engine::decide(&subject.policy, &request);
+                        let url_owns_cors = subject.policy.emits_configuration("function-url");
+                        let decision = if url_owns_cors {
+                            coverage.insert("the function URL owns CORS".to_string());
+                            engine::Decision {
+                                preflight_status: None,
+                                headers: vec![(engine::VARY, "Origin".to_string())],
+                            }
+                        } else {
+                            engine::decide(&subject.policy, &request)
+                        };
                         let response = handler_response(version2, counter);
                         let allowed = decision.headers.len() > 1;
                         let rule = subject.policy.rule_for(path);
@@ -430,6 +454,7 @@ fn lambda_snippets_agree_with_the_engine_in_python_and_node() {
         "v1 preflight allowed credentials=false",
         "handler raised, origin allowed=true",
         "handler raised, origin allowed=false",
+        "the function URL owns CORS",
     ] {
         assert!(
             coverage.contains(needed),

@@ -10,6 +10,7 @@ mod conformance;
 mod docs;
 mod doctor;
 mod emit;
+mod function_url;
 mod fuzz;
 mod golden;
 mod localstack;

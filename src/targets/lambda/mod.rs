@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::engine;
 use crate::model::Policy;
 use crate::plan::{Header, Plans, RuleTables};
@@ -39,6 +39,22 @@ pub struct RawLambda {
     pub enabled: Option<Spanned<Enabled>>,
     /// Which snippets to emit. Default: `["python", "node"]`; `[]` emits none.
     pub languages: Option<Vec<LambdaLanguage>>,
+    /// Who adds the CORS headers of a function behind a Lambda function URL: `"function"` (the
+    /// snippets answer preflights and add the headers) or `"function-url"` (the URL's CORS
+    /// configuration does, and the snippets only remove the handler's own, so no header is sent
+    /// twice). Default: `"function-url"` when `[function-url]` is enabled, else `"function"`.
+    #[schemars(with = "Option<CorsOwner>")]
+    pub cors_owner: Option<Spanned<CorsOwner>>,
+}
+
+/// Who adds the CORS headers of a function behind a function URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CorsOwner {
+    /// The Lambda snippets.
+    Function,
+    /// The function URL's CORS configuration.
+    FunctionUrl,
 }
 
 /// `lambda/python/cors.py`
@@ -92,11 +108,15 @@ pub struct LambdaContext {
     /// The snippets to emit.
     #[serde(skip)]
     pub languages: Vec<LambdaLanguage>,
+    /// The function URL's CORS configuration adds the headers: the snippets only remove the
+    /// handler's.
+    pub url_owns_cors: bool,
 }
 
-struct LambdaChecks {
+struct LambdaChecks<'a> {
     enabled: Enabled,
     languages: Vec<LambdaLanguage>,
+    raw: &'a RawPolicy,
 }
 
 fn checks(raw: &RawPolicy) -> Option<Box<dyn Checks + '_>> {
@@ -107,11 +127,48 @@ fn checks(raw: &RawPolicy) -> Option<Box<dyn Checks + '_>> {
         .unwrap_or_else(|| vec![LambdaLanguage::Python, LambdaLanguage::Node]);
     languages.sort();
     languages.dedup();
-    (enabled != Enabled::No)
-        .then(|| Box::new(LambdaChecks { enabled, languages }) as Box<dyn Checks>)
+    (enabled != Enabled::No).then(|| {
+        Box::new(LambdaChecks {
+            enabled,
+            languages,
+            raw,
+        }) as Box<dyn Checks>
+    })
 }
 
-impl Checks for LambdaChecks {
+impl Checks for LambdaChecks<'_> {
+    fn check_static(
+        &mut self,
+        raw: &RawPolicy,
+        _: &[Option<crate::model::RoutePattern>],
+        push: &mut dyn FnMut(Diagnostic),
+    ) {
+        let Some(owner) = raw.lambda.as_ref().and_then(|t| t.cors_owner.as_ref()) else {
+            return;
+        };
+        let url = super::function_url::enabled(self.raw);
+        let problem = match (owner.get_ref(), url) {
+            (CorsOwner::Function, true) => Some((
+                "cors-owner = \"function\", and [function-url] gives the function's URL a CORS configuration: both would add Access-Control-Allow-Origin, and browsers refuse a response that carries it twice",
+                "the URL's configuration and the snippets both add the headers",
+                "leave cors-owner out (or set \"function-url\"): the snippets then only remove the handler's CORS headers; or set enabled = false in [function-url]",
+            )),
+            (CorsOwner::FunctionUrl, false) => Some((
+                "cors-owner = \"function-url\", and [function-url] is not enabled: nothing corsgen writes would add the CORS headers",
+                "the snippets add no CORS headers under this setting",
+                "set enabled = true in [function-url] so corsgen writes the URL's CORS configuration, or leave cors-owner out",
+            )),
+            _ => None,
+        };
+        if let Some((message, label, help)) = problem {
+            push(
+                Diagnostic::new(Code::LambdaCorsOwner, owner.span(), message)
+                    .label(label)
+                    .help(help),
+            );
+        }
+    }
+
     fn check_scope(&mut self, _: &Scope<'_>, _: &mut dyn FnMut(Diagnostic)) {}
 
     fn resolve(self: Box<Self>, policy: &mut Policy) {
@@ -132,6 +189,7 @@ fn plan(plans: &mut Plans<'_>, _: &mut Templates) -> anyhow::Result<()> {
         preflight_allowed: engine::PREFLIGHT_ALLOWED,
         preflight_refused: engine::PREFLIGHT_REFUSED,
         languages: policy.lambda_languages.clone(),
+        url_owns_cors: policy.emits_configuration(super::function_url::TARGET.name),
     };
     plans.insert(TARGET.name, context);
     Ok(())

@@ -40,6 +40,7 @@ pub static TARGET: Target = Target {
         "cloudfront",
         "response-headers-policy",
         "s3",
+        "function-url",
         "cdk",
         "sam",
         "serverless",
@@ -93,6 +94,8 @@ pub struct ReadmeContext {
     pub http_api: bool,
     /// Whether S3 bucket CORS was emitted.
     pub s3: bool,
+    /// Whether the function URL's CORS was emitted (the snippets then leave the headers to it).
+    pub function_url: bool,
     /// Whether the CDK module was emitted.
     pub cdk: bool,
     /// Whether the SAM fragments were emitted.
@@ -197,6 +200,7 @@ fn readme(plans: &Plans<'_>, files: &[RenderedFile]) -> ReadmeContext {
         has_routes: !policy.routes.is_empty(),
         http_api,
         s3: plans.emits(crate::targets::s3::TARGET.name),
+        function_url: plans.emits(crate::targets::function_url::TARGET.name),
         cdk: plans.emits(crate::targets::cdk::TARGET.name),
         sam: plans.emits(crate::targets::sam::TARGET.name),
         serverless: plans.emits(crate::targets::serverless::TARGET.name),

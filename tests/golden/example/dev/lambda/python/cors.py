@@ -68,6 +68,10 @@ _ROUTES = (
 _DEFAULT_RULE = 0
 _PREFLIGHT_ALLOWED = 204
 _PREFLIGHT_REFUSED = 403
+# The function URL's CORS configuration answers preflights and adds the CORS headers
+# ([lambda] cors-owner = "function-url"): the function only removes the handler's own and keeps
+# Vary: Origin.
+_URL_OWNS_CORS = False
 _LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.")
 
 
@@ -194,6 +198,8 @@ def _method_and_path(event):
 
 
 def _decide(event):
+    if _URL_OWNS_CORS:
+        return None, {"Vary": "Origin"}
     method, path = _method_and_path(event)
     origin = _header(event, "origin")
     preflight = (
