@@ -132,7 +132,7 @@ pub(crate) enum Command {
         /// Answer as this target really does, where it cannot give the engine's answer (a
         /// declared deviation, e.g. s3); without it, the engine answers and the report lists
         /// the emitted targets whose answer the browser judges otherwise. One of
-        /// apigateway-rest, http-api, lambda, cloudfront, response-headers-policy, s3, function-url.
+        /// apigateway-rest, http-api, lambda, cloudfront, response-headers-policy, s3, function-url, alb.
         #[arg(long, value_name = "NAME")]
         target: Option<String>,
         /// Apply the [env.NAME] overlay.

@@ -143,6 +143,7 @@ impl<'a> RuleFields<'a> {
     }
 }
 
+pub use crate::targets::alb::RawAlb;
 pub use crate::targets::apigateway::table::{
     GatewayResponseOrigin, RawApiGateway, GATEWAY_RESPONSE_TYPES,
 };
@@ -193,6 +194,8 @@ pub struct RawPolicy {
     pub s3: Option<RawS3>,
     /// Lambda function URL CORS options.
     pub function_url: Option<RawFunctionUrl>,
+    /// Application Load Balancer response-header options.
+    pub alb: Option<RawAlb>,
     /// AWS CDK module options.
     pub cdk: Option<RawCdk>,
     /// AWS SAM fragment options.

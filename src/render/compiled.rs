@@ -9,33 +9,36 @@ use super::{
 /// The digest of the source each template was built from, and how to build it.
 pub(super) fn template(name: &str) -> Option<(u64, Build)> {
     Some(match name {
-        "README.md" => (0x7ac303d987bf28ef, t0),
-        "apigateway/cloudformation.yaml" => (0x865833d9ed6a7ffa, t1),
-        "apigateway/http-api.cloudformation.yaml" => (0x1d8cf3bff88c9248, t2),
-        "apigateway/http-api.tf" => (0x5f06e391a8fbd579, t3),
-        "apigateway/origin.vtl.hbs" => (0xbcf3cb5a81df4304, t4),
-        "apigateway/terraform.tf" => (0xc5e28f7ee7434862, t5),
-        "cdk/cors.d.ts" => (0x926b463c4277dbfb, t6),
-        "cdk/cors.js" => (0x9bbbc99bf86fb75d, t7),
-        "cdk/cors.ts" => (0x9bbbc99bf86fb75d, t8),
-        "cloudfront/cloudformation.yaml" => (0x645e5a05e4bdb2fe, t9),
-        "cloudfront/common.js.hbs" => (0xb85d7129b148ff5c, t10),
-        "cloudfront/response-headers-policy.cloudformation.yaml" => (0x984ae015f7a46d46, t11),
-        "cloudfront/response-headers-policy.tf" => (0xaa8ef6f47a8f533a, t12),
-        "cloudfront/terraform.tf" => (0x73cbfa38bd95d136, t13),
-        "cloudfront/viewer-request.js" => (0x3527b7155fb2f09b, t14),
-        "cloudfront/viewer-response.js" => (0x9790c95c2c4b5ff0, t15),
-        "function-url/cloudformation.yaml" => (0x49a63e9ff6334c9e, t16),
-        "function-url/configure.sh" => (0x1558e709c513a754, t17),
-        "function-url/function-url.tf" => (0x66424a3071408147, t18),
-        "lambda/node/cors.mjs" => (0xaf0ccaeb7734cfb1, t19),
-        "lambda/python/cors.py" => (0x48743e524a10c823, t20),
-        "s3/bucket-cors.tf" => (0xc045f6d6a3b123e1, t21),
-        "s3/cloudformation.yaml" => (0xec6c24b63e6938cb, t22),
-        "sam/api-properties.yaml" => (0x8c61f32d0ceabe22, t23),
-        "sam/definition-body.yaml" => (0xfd10260cb83d5352, t24),
-        "serverless/http-api-cors.yml" => (0x7e3b39074cd824ae, t25),
-        "serverless/resources.yml" => (0x3f7e0dd100ad4103, t26),
+        "README.md" => (0x48965ab171a38179, t0),
+        "alb/cloudformation.yaml" => (0xe805930affb0bdc5, t1),
+        "alb/configure.sh" => (0x4116db74d4bcb7e9, t2),
+        "alb/listener.tf" => (0x7d7d8b767ee29b5e, t3),
+        "apigateway/cloudformation.yaml" => (0x865833d9ed6a7ffa, t4),
+        "apigateway/http-api.cloudformation.yaml" => (0x1d8cf3bff88c9248, t5),
+        "apigateway/http-api.tf" => (0x5f06e391a8fbd579, t6),
+        "apigateway/origin.vtl.hbs" => (0xbcf3cb5a81df4304, t7),
+        "apigateway/terraform.tf" => (0xc5e28f7ee7434862, t8),
+        "cdk/cors.d.ts" => (0x926b463c4277dbfb, t9),
+        "cdk/cors.js" => (0x9bbbc99bf86fb75d, t10),
+        "cdk/cors.ts" => (0x9bbbc99bf86fb75d, t11),
+        "cloudfront/cloudformation.yaml" => (0x645e5a05e4bdb2fe, t12),
+        "cloudfront/common.js.hbs" => (0xb85d7129b148ff5c, t13),
+        "cloudfront/response-headers-policy.cloudformation.yaml" => (0x984ae015f7a46d46, t14),
+        "cloudfront/response-headers-policy.tf" => (0xaa8ef6f47a8f533a, t15),
+        "cloudfront/terraform.tf" => (0x73cbfa38bd95d136, t16),
+        "cloudfront/viewer-request.js" => (0x3527b7155fb2f09b, t17),
+        "cloudfront/viewer-response.js" => (0x9790c95c2c4b5ff0, t18),
+        "function-url/cloudformation.yaml" => (0x49a63e9ff6334c9e, t19),
+        "function-url/configure.sh" => (0x1558e709c513a754, t20),
+        "function-url/function-url.tf" => (0x66424a3071408147, t21),
+        "lambda/node/cors.mjs" => (0xaf0ccaeb7734cfb1, t22),
+        "lambda/python/cors.py" => (0x48743e524a10c823, t23),
+        "s3/bucket-cors.tf" => (0xc045f6d6a3b123e1, t24),
+        "s3/cloudformation.yaml" => (0xec6c24b63e6938cb, t25),
+        "sam/api-properties.yaml" => (0x8c61f32d0ceabe22, t26),
+        "sam/definition-body.yaml" => (0xfd10260cb83d5352, t27),
+        "serverless/http-api-cors.yml" => (0x7e3b39074cd824ae, t28),
+        "serverless/resources.yml" => (0x3f7e0dd100ad4103, t29),
         _ => return None,
     })
 }
@@ -71,13 +74,15 @@ fn t0() -> R<Template> {
             raw(""),
             TemplateElement::HelperBlock(helper(name("if"), vec![path("function_url")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("\n## Lambda function URL\n\n`function-url/cloudformation.yaml` (an `AWS::Lambda::Url`: pass `TargetFunctionArn`, and\n`AuthType` `NONE` for a public URL, which adds the permission to invoke it),\n`function-url/function-url.tf` (a module: `function_name`, `authorization_type`) or\n`sh function-url/configure.sh FUNCTION [QUALIFIER]` (the AWS CLI: updates the URL's `Cors`, or\ncreates the URL) give the function's URL the policy's CORS. Lambda then answers preflights\nitself and adds the headers to every response through the URL."), TemplateElement::HelperBlock(helper(name("if"), vec![path("lambda")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![raw(" The Lambda\nsnippets here leave the headers to it (`[lambda] cors-owner = \"function-url\"`): they remove any\nCORS header the handler sets, so none is sent twice, and keep `Vary: Origin`.")])), Some(template_of(None, vec![raw(" The\nfunction must not add CORS headers of its own: browsers refuse two values.")])))?), raw("\n")])), None)?),
             raw(""),
+            TemplateElement::HelperBlock(helper(name("if"), vec![path("alb")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("\n## Application Load Balancer\n\n`alb/cloudformation.yaml` (merge `ListenerAttributes` and `PreflightRule` into your listener),\n`alb/listener.tf` (a module, AWS provider 5.84 or later) or `sh alb/configure.sh LISTENER_ARN\n[PRIORITY]` (the AWS CLI, for an existing listener) make the listener add the policy's static\nCORS headers to every response it returns. An ALB does not answer preflights: the rule answers\nevery `OPTIONS` with 204 (give it a priority before any rule that forwards `OPTIONS`). It sends\nthe same headers to every origin, which is the policy's answer only because it allows any\norigin without credentials (`corsgen check --target alb` shows its answers).\n")])), None)?),
+            raw(""),
             TemplateElement::HelperBlock(helper(name("if"), vec![path("cdk")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("\n## AWS CDK\n\n`cdk/cors.ts` (TypeScript apps), `cdk/cors.js` (JavaScript apps, CommonJS) with its types in\n`cdk/cors.d.ts` apply the REST API configuration above to a `RestApi` your app defines\n(aws-cdk-lib v2):\n\n```ts\nimport { applyCors, corsIntegrationResponse, corsMethodResponse } from \"./cors\";\n\nconst api = new apigateway.RestApi(this, \"Api\", { /* no defaultCorsPreflightOptions */ });\n// your methods; a non-proxy integration adds the CORS headers of its 2XX response:\napi.root.resourceForPath(\"/\").addMethod(\"GET\", new apigateway.MockIntegration({\n  integrationResponses: [corsIntegrationResponse(\"/\")],\n}), { methodResponses: [corsMethodResponse(\"/\")] });\napplyCors(api); // OPTIONS on every resource above, found or created by path; gateway responses\n```\n\n`applyCors` refuses an API that already answers preflights (`defaultCorsPreflightOptions`,\n`addCorsPreflight`, an `OPTIONS` method of its own) or already has one of the gateway responses,\na resource that would put a second variable path part under a parent, and a `LambdaRestApi`\nwith `proxy: true` (use `proxy: false` with `api.root.addProxy(…)`). Remove those from the\napp (and any `cors` settings of your `RestApi`), then `cdk synth`: the stage's deployment\nchanges with the methods, so `cdk deploy` redeploys it."), TemplateElement::HelperBlock(helper(name("if"), vec![path("http_api")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![raw(" For an `HttpApi`, pass\n`corsPreflight: httpApiCorsPreflight` to its constructor.")])), None)?), raw(" Proxy integrations (Lambda) need\nthe Lambda snippets for their responses' headers.\n")])), None)?),
             raw(""),
             TemplateElement::HelperBlock(helper(name("if"), vec![path("sam")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("\n## AWS SAM\n\nFor an explicit `AWS::Serverless::Api` with a `DefinitionBody` (OpenAPI 3):\n- merge each path's `options` operation of `sam/definition-body.yaml` into the\n  `DefinitionBody` paths (the same operations as `apigateway/openapi.json`);\n- merge `sam/api-properties.yaml` into its `Properties`: its `Auth` keeps a\n  `DefaultAuthorizer` and `ApiKeyRequired` off the preflights, `GatewayResponses` give API\n  Gateway's own errors the CORS headers;\n- remove the API's `Cors` property (its OPTIONS methods answer every origin with one static\n  value; a comma-joined list there is no list to a browser);\n- your non-proxy methods' 2XX responses take their headers from\n  `apigateway/integration-responses.json`; Lambda proxy integrations use the Lambda snippets.\n\nThe implicit API SAM builds from functions' `Api` events has no `DefinitionBody` to merge into:\ndeclare the `AWS::Serverless::Api` explicitly (and point the events at it with `RestApiId`), or\nkeep the implicit API and answer preflights in the function (`with_cors` / `withCors`, with an\n`OPTIONS` event on each path) with `Globals: Api: GatewayResponses` from\n`sam/api-properties.yaml`.\n")])), None)?),
             raw(""),
             TemplateElement::HelperBlock(helper(name("if"), vec![path("serverless")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("\n## Serverless Framework\n\n`serverless/resources.yml` holds the OPTIONS methods, the resources they sit on and the gateway\nresponses in the framework's own logical ids (`ApiGatewayRestApi`,\n`ApiGatewayResource<Path>`, `ApiGatewayMethod<Path>Options`). In `serverless.yml`:\n\n```yaml\nresources:\n  - ${file(cors/serverless/resources.yml)}\n```\n\n- Remove `cors:` from every `http` event: the framework would make its own OPTIONS methods\n  (an unlisted origin gets the first listed one; no gateway responses) with the same logical\n  ids.\n- A resource a function event also creates is the same resource (the framework merges it); a\n  path without a function event gets its resource from the fragment.\n- The framework's deployment depends only on its own methods, so after a policy change the\n  stage may serve the new OPTIONS methods one deploy late: deploy twice (every `serverless\n  deploy` makes a new deployment).\n"), TemplateElement::HelperBlock(helper(name("if"), vec![path("http_api")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("- For `httpApi` events: `provider: httpApi: ${file(cors/serverless/http-api-cors.yml):provider.httpApi}`\n  (or copy its `cors` block), and remove any other `httpApi.cors`.\n")])), None)?), raw("")])), None)?),
             raw(""),
-            TemplateElement::HelperBlock(helper(name("if"), vec![path("cloudfront")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw(""), TemplateElement::HelperBlock(helper(name("with"), vec![path("cloudfront")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("\n## CloudFront\n\nTwo CloudFront Functions (runtime `"), TemplateElement::Expression(helper(path("runtime")?, vec![], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("`) carry the policy to the edge. Attach both to the\ncache behavior in front of the API; its allowed methods must include `OPTIONS`\n(`GET, HEAD, OPTIONS` or all seven), or CloudFront rejects preflights before any function runs.\n\n- **`cloudfront/viewer-request.js`** ("), TemplateElement::Expression(helper(name("md"), vec![path("names.viewer_request")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw(") answers preflights at the edge:\n  204 with the policy's headers, or 403 for an origin the policy does not allow. The origin never\n  sees them and no authorizer can catch them. Every other request passes through unchanged.\n- **`cloudfront/viewer-response.js`** ("), TemplateElement::Expression(helper(name("md"), vec![path("names.viewer_response")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw(") owns the CORS headers of every\n  other response: an allowlisted `Origin` gets the policy's headers for its route; any other\n  `Origin` gets none, and `Access-Control-*` headers the origin server sent are removed, so a\n  backend that reflects `Origin` cannot leak responses to other sites. `Vary: Origin` is merged\n  into the existing `Vary`. CloudFront does not run viewer-response functions for origin\n  responses with status 400 or above: those keep whatever CORS headers the origin sent (the\n  Lambda snippets or API Gateway's gateway responses).\n"), TemplateElement::HelperBlock(helper(name("if"), vec![path("path_prefix")?], vec![], Flags { block: true, chain: true, indent: true }, Some(template_of(None, vec![raw("- **Behind the path pattern `"), TemplateElement::Expression(helper(name("md"), vec![path("path_prefix")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("/*`**: the functions match the policy's routes on\n  the URI without `"), TemplateElement::Expression(helper(name("md"), vec![path("path_prefix")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("` (`"), TemplateElement::Expression(helper(name("md"), vec![path("path_prefix")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("/orders/7` is matched as `/orders/7`), and\n  a URI outside it gets no CORS headers rather than `[cors]`'s. They do not rewrite the URI: the\n  origin still receives `"), TemplateElement::Expression(helper(name("md"), vec![path("path_prefix")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("/…`.\n")])), Some(template_of(None, vec![TemplateElement::HelperBlock(helper(name("if"), vec![path("routes")?], vec![], Flags { block: true, chain: true, indent: true }, Some(template_of(None, vec![raw("- **Routes are matched on the whole URI**: behind a cache behavior whose path pattern has a\n  prefix (`/api/*` in front of an API whose routes are `/orders/…`), set `path-prefix = \"/api\"`\n  in [cloudfront], or no route matches and every request gets `[cors]`'s rule.\n")])), None)?)])))?), raw(""), TemplateElement::HelperBlock(helper(name("if"), vec![path("cache.disabled")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("- **Caching disabled**, because "), TemplateElement::Expression(helper(name("md"), vec![path("cache.reason")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw(": the cache behavior takes the managed\n  CachingDisabled cache policy and the managed AllViewerExceptHostHeader origin request policy\n  (both ids are outputs). `Authorization`, cookies and every other header then reach the API\n  (an origin request policy cannot forward `Authorization` by itself; CloudFront refuses one\n  that lists it), and no cache can serve one site's or one user's answer to another. Set\n  `caching = \"enabled\"` in [cloudfront] to cache instead.\n")])), Some(template_of(None, vec![raw("- **Cache policy** ("), TemplateElement::Expression(helper(name("md"), vec![path("names.cache_policy")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("), because "), TemplateElement::Expression(helper(name("md"), vec![path("cache.reason")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw(": `Origin` (and, for\n  preflights the origin answers, `Access-Control-Request-Method` and `-Headers`) is in the cache\n  key"), TemplateElement::HelperBlock(helper(name("if"), vec![path("cache.cookies")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![raw(", with the cookies")])), None)?), raw(". Without it CloudFront caches one site's\n  response, `Access-Control-Allow-Origin` included, and serves it to every other site: the other\n  sites see CORS errors, or a response meant for another origin (cache poisoning across sites).\n  CloudFront does not key on `Vary`. The policy forwards all query strings and caches only what\n  the origin marks cacheable (`DefaultTTL` 0); the managed AllViewerExceptHostHeader origin\n  request policy (an output) forwards the other headers.\n")])))?), raw(""), TemplateElement::HelperBlock(helper(name("if"), vec![path("kvs")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("- **KeyValueStore** ("), TemplateElement::Expression(helper(name("md"), vec![path("names.key_value_store")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("): the exact origins live in\n  `cloudfront/key-value-store.json`"), TemplateElement::HelperBlock(helper(name("if"), vec![path("kvs_fallback")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![raw(", because the functions would not fit\n  CloudFront's 10,240-byte limit with them inline")])), None)?), raw(": one entry per allowlist and exact\n  origin, whose key is the allowlist's number, a space and the origin"), TemplateElement::HelperBlock(helper(name("if"), vec![path("kvs_example")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![TemplateElement::HelperBlock(helper(name("with"), vec![path("kvs_example")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![raw("\n  (for example the key \""), TemplateElement::Expression(helper(name("md"), vec![path("key")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("\" with the value \""), TemplateElement::Expression(helper(name("md"), vec![path("value")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("\")")])), None)?)])), None)?), raw("; the function looks the key up and allows the\n  origin when it is present. The entry "), TemplateElement::Expression(helper(name("md"), vec![path("kvs_header_key")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw(" carries the generated-file header.\n  Wildcard origins stay in the function code. CloudFormation\n  imports the file from S3 (upload it and pass its ARN as `KeyValueStoreImportSourceArn`);\n  Terraform writes it with `aws_cloudfrontkeyvaluestore_keys_exclusive`. Both functions are\n  associated with the store. Updating the store needs no new function version.\n")])), None)?), raw("- **Deploy**: `cloudfront/cloudformation.yaml` (outputs the function ARNs and the cache and origin\n  request policy ids) or `cloudfront/terraform.tf` (a module: use the `cloudfront/` directory as its source; it\n  reads the `.js` files next to it). Then set on the cache behavior: `FunctionAssociations`\n  (`viewer-request` and `viewer-response`), `CachePolicyId` and `OriginRequestPolicyId`.\n"), TemplateElement::HelperBlock(helper(name("if"), vec![path("response_headers_policy")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("- **Response headers policy** ("), TemplateElement::Expression(helper(name("md"), vec![path("names.response_headers_policy")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("), the no-code alternative:\n  `cloudfront/response-headers-policy.*`. CloudFront adds the headers to the responses it returns\n  (replacing the origin's, `OriginOverride`), errors included, but it does not answer preflights\n  (the origin must, or the viewer-request function) and does not remove CORS headers the origin\n  sends to other origins. Use it or the viewer-response function, not both.\n")])), None)?), raw("")])), None)?), raw("")])), None)?),
+            TemplateElement::HelperBlock(helper(name("if"), vec![path("cloudfront")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw(""), TemplateElement::HelperBlock(helper(name("with"), vec![path("cloudfront")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("\n## CloudFront\n\nTwo CloudFront Functions (runtime `"), TemplateElement::Expression(helper(path("runtime")?, vec![], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("`) carry the policy to the edge. Attach both to the\ncache behavior in front of the API; its allowed methods must include `OPTIONS`\n(`GET, HEAD, OPTIONS` or all seven), or CloudFront rejects preflights before any function runs.\n\n- **`cloudfront/viewer-request.js`** ("), TemplateElement::Expression(helper(name("md"), vec![path("names.viewer_request")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw(") answers preflights at the edge:\n  204 with the policy's headers, or 403 for an origin the policy does not allow. The origin never\n  sees them and no authorizer can catch them. Every other request passes through unchanged.\n- **`cloudfront/viewer-response.js`** ("), TemplateElement::Expression(helper(name("md"), vec![path("names.viewer_response")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw(") owns the CORS headers of every\n  other response: an allowlisted `Origin` gets the policy's headers for its route; any other\n  `Origin` gets none, and `Access-Control-*` headers the origin server sent are removed, so a\n  backend that reflects `Origin` cannot leak responses to other sites. `Vary: Origin` is merged\n  into the existing `Vary`. CloudFront does not run viewer-response functions for origin\n  responses with status 400 or above: those keep whatever CORS headers the origin sent (the\n  Lambda snippets or API Gateway's gateway responses).\n"), TemplateElement::HelperBlock(helper(name("if"), vec![path("path_prefix")?], vec![], Flags { block: true, chain: true, indent: true }, Some(template_of(None, vec![raw("- **Behind the path pattern `"), TemplateElement::Expression(helper(name("md"), vec![path("path_prefix")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("/*`**: the functions match the policy's routes on\n  the URI without `"), TemplateElement::Expression(helper(name("md"), vec![path("path_prefix")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("` (`"), TemplateElement::Expression(helper(name("md"), vec![path("path_prefix")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("/orders/7` is matched as `/orders/7`), and\n  a URI outside it gets no CORS headers rather than `[cors]`'s. They do not rewrite the URI: the\n  origin still receives `"), TemplateElement::Expression(helper(name("md"), vec![path("path_prefix")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("/…`.\n")])), Some(template_of(None, vec![TemplateElement::HelperBlock(helper(name("if"), vec![path("routes")?], vec![], Flags { block: true, chain: true, indent: true }, Some(template_of(None, vec![raw("- **Routes are matched on the whole URI**: behind a cache behavior whose path pattern has a\n  prefix (`/api/*` in front of an API whose routes are `/orders/…`), set `path-prefix = \"/api\"`\n  in [cloudfront], or no route matches and every request gets `[cors]`'s rule.\n")])), None)?)])))?), raw(""), TemplateElement::HelperBlock(helper(name("if"), vec![path("cache.disabled")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("- **Caching disabled**, because "), TemplateElement::Expression(helper(name("md"), vec![path("cache.reason")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw(": the cache behavior takes the managed\n  CachingDisabled cache policy and the managed AllViewerExceptHostHeader origin request policy\n  (both ids are outputs). `Authorization`, cookies and every other header then reach the API\n  (an origin request policy cannot forward `Authorization` by itself; CloudFront refuses one\n  that lists it), and no cache can serve one site's or one user's answer to another. Set\n  `caching = \"enabled\"` in [cloudfront] to cache instead.\n")])), Some(template_of(None, vec![raw("- **Cache policy** ("), TemplateElement::Expression(helper(name("md"), vec![path("names.cache_policy")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("), because "), TemplateElement::Expression(helper(name("md"), vec![path("cache.reason")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw(": `Origin` (and, for\n  preflights the origin answers, `Access-Control-Request-Method` and `-Headers`) is in the cache\n  key"), TemplateElement::HelperBlock(helper(name("if"), vec![path("cache.cookies")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![raw(", with the cookies")])), None)?), raw(". Without it CloudFront caches one site's\n  response, `Access-Control-Allow-Origin` included, and serves it to every other site: the other\n  sites see CORS errors, or a response meant for another origin (cache poisoning across sites).\n  CloudFront does not key on `Vary`. The policy forwards all query strings and caches only what\n  the origin marks cacheable (`DefaultTTL` 0); the managed AllViewerExceptHostHeader origin\n  request policy (an output) forwards the other headers.\n")])))?), raw(""), TemplateElement::HelperBlock(helper(name("if"), vec![path("kvs")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("- **KeyValueStore** ("), TemplateElement::Expression(helper(name("md"), vec![path("names.key_value_store")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("): the exact origins live in\n  `cloudfront/key-value-store.json`"), TemplateElement::HelperBlock(helper(name("if"), vec![path("kvs_fallback")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![raw(", because the functions would not fit\n  CloudFront's 10,240-byte limit with them inline")])), None)?), raw(": one entry per allowlist and exact\n  origin, whose key is the allowlist's number, a space and the origin"), TemplateElement::HelperBlock(helper(name("if"), vec![path("kvs_example")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![TemplateElement::HelperBlock(helper(name("with"), vec![path("kvs_example")?], vec![], Flags { block: true, chain: false, indent: false }, Some(template_of(None, vec![raw("\n  (for example the key \""), TemplateElement::Expression(helper(name("md"), vec![path("key")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("\" with the value \""), TemplateElement::Expression(helper(name("md"), vec![path("value")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("\")")])), None)?)])), None)?), raw("; the function looks the key up and allows the\n  origin when it is present. The entry "), TemplateElement::Expression(helper(name("md"), vec![path("kvs_header_key")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw(" carries the generated-file header.\n  Wildcard origins stay in the function code. CloudFormation\n  imports the file from S3 (upload it and pass its ARN as `KeyValueStoreImportSourceArn`);\n  Terraform writes it with `aws_cloudfrontkeyvaluestore_keys_exclusive`. Both functions are\n  associated with the store. Updating the store needs no new function version.\n")])), None)?), raw("- **Deploy**: `cloudfront/cloudformation.yaml` (outputs the function ARNs and the cache and origin\n  request policy ids) or `cloudfront/terraform.tf` (a module: use the `cloudfront/` directory as its source; it\n  reads the `.js` files next to it). Then set on the cache behavior: `FunctionAssociations`\n  (`viewer-request` and `viewer-response`), `CachePolicyId` and `OriginRequestPolicyId`.\n"), TemplateElement::HelperBlock(helper(name("if"), vec![path("response_headers_policy")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("- **Response headers policy** ("), TemplateElement::Expression(helper(name("md"), vec![path("names.response_headers_policy")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("), the no-code alternative:\n  `cloudfront/response-headers-policy.*`. CloudFront adds the headers to the responses it returns\n  (replacing the origin's, `OriginOverride`), errors included, but it does not answer preflights\n  (the origin must, or the viewer-request function) and does not remove CORS headers the origin\n  sends to other origins. Use it or the viewer-response function, not both.\n")])), None)?), raw("")])), None)?), raw("\n### AWS AppSync\n\nAppSync has no CORS settings of its own (it answers every origin): to give a GraphQL API this\npolicy, put it behind a CloudFront distribution whose cache behavior for `/graphql` uses these\nfunctions (its origin the AppSync endpoint, caching disabled, `Authorization` and the API key\nheader forwarded by the origin request policy above), and have pages call the distribution's\ndomain. The viewer-request function answers preflights at the edge; the viewer-response function\nreplaces AppSync's `Access-Control-Allow-Origin: *` with the policy's answer (CloudFront runs\nno viewer-response function on an origin's 4XX and 5XX, which keep AppSync's own `*`).\n")])), None)?),
             raw(""),
             TemplateElement::HelperBlock(helper(name("if"), vec![path("response_headers_policy_alone")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("\n## CloudFront response headers policy\n\n`cloudfront/response-headers-policy.*` hold a response headers policy\n("), TemplateElement::Expression(helper(name("md"), vec![path("response_headers_policy_alone")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw(") with the policy's CORS configuration, the no-code way to\nCORS at CloudFront: set it as the cache behavior's `ResponseHeadersPolicyId`. CloudFront adds\nthe headers to the responses it returns (replacing the origin's, `OriginOverride`), errors\nincluded, but it does not answer preflights (the origin must, and the cache behavior must allow\n`OPTIONS`) and does not remove CORS headers the origin sends to other origins. The cache policy\nmust still put `Origin` in the cache key.\n")])), None)?),
             raw(""),
@@ -87,8 +92,50 @@ fn t0() -> R<Template> {
     ))
 }
 
-/// `apigateway/cloudformation.yaml`
+/// `alb/cloudformation.yaml`
 fn t1() -> R<Template> {
+    Ok(template_of(
+        Some("alb/cloudformation.yaml"),
+        vec![
+            TemplateElement::HelperBlock(helper(name("each"), vec![path("header.lines")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("# "), TemplateElement::Expression(helper(name("comment"), vec![path("this")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("\n")])), None)?),
+            raw("#\n# CORS response headers at an Application Load Balancer listener. Merge ListenerAttributes into\n# your own AWS::ElasticLoadBalancingV2::Listener and add PreflightRule to it (or deploy this\n# listener as it is). The ALB then adds these static headers to every response of the listener;\n# it does not answer preflights itself, so PreflightRule answers every OPTIONS with 204.\nAWSTemplateFormatVersion: \"2010-09-09\"\nDescription: "),
+            TemplateElement::Expression(helper(name("yaml_str"), vec![path("description")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?),
+            raw("\nParameters:\n  LoadBalancerArn:\n    Type: String\n    Description: The Application Load Balancer the listener belongs to.\n  DefaultTargetGroupArn:\n    Type: String\n    Description: The target group the listener forwards to.\n  Protocol:\n    Type: String\n    AllowedValues: [HTTPS, HTTP]\n    Default: HTTPS\n    Description: The listener's protocol.\n  Port:\n    Type: Number\n    Default: 443\n    Description: The listener's port.\n  CertificateArn:\n    Type: String\n    Default: \"\"\n    Description: The certificate of an HTTPS listener (empty for HTTP).\n  PreflightRulePriority:\n    Type: Number\n    Default: 1\n    Description: The priority of the rule that answers OPTIONS (before any rule that forwards it).\nConditions:\n  HasCertificate: !Not [!Equals [!Ref CertificateArn, \"\"]]\nResources:\n  Listener:\n    Type: AWS::ElasticLoadBalancingV2::Listener\n    Properties:\n      LoadBalancerArn: !Ref LoadBalancerArn\n      Protocol: !Ref Protocol\n      Port: !Ref Port\n      Certificates: !If [HasCertificate, [{CertificateArn: !Ref CertificateArn}], !Ref AWS::NoValue]\n      DefaultActions:\n        - Type: forward\n          TargetGroupArn: !Ref DefaultTargetGroupArn\n      ListenerAttributes:\n"),
+            TemplateElement::HelperBlock(helper(name("each"), vec![path("attributes")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("        - Key: "), TemplateElement::Expression(helper(name("yaml_str"), vec![path("key")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("\n          Value: "), TemplateElement::Expression(helper(name("yaml_str"), vec![path("value")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("\n")])), None)?),
+            raw("  PreflightRule:\n    Type: AWS::ElasticLoadBalancingV2::ListenerRule\n    Properties:\n      ListenerArn: !Ref Listener\n      Priority: !Ref PreflightRulePriority\n      Conditions:\n        - Field: http-request-method\n          HttpRequestMethodConfig:\n            Values: [OPTIONS]\n      Actions:\n        - Type: fixed-response\n          FixedResponseConfig:\n            StatusCode: \"204\"\n            ContentType: text/plain\nOutputs:\n  ListenerArn:\n    Description: The listener with the CORS response headers.\n    Value: !Ref Listener\n"),
+        ],
+    ))
+}
+
+/// `alb/configure.sh`
+fn t2() -> R<Template> {
+    Ok(template_of(
+        Some("alb/configure.sh"),
+        vec![
+            raw("#!/bin/sh\n"),
+            TemplateElement::HelperBlock(helper(name("each"), vec![path("header.lines")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("# "), TemplateElement::Expression(helper(name("comment"), vec![path("this")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("\n")])), None)?),
+            raw("#\n# usage: sh alb/configure.sh LISTENER_ARN [PRIORITY]\n# Sets the CORS response-header attributes of an existing Application Load Balancer listener;\n# with PRIORITY, also adds the rule that answers OPTIONS with 204 at that priority (the ALB does\n# not answer preflights itself). Needs the AWS CLI v2 and its credentials.\nset -eu\nif [ \"$#\" -lt 1 ] || [ \"$#\" -gt 2 ]; then\n  echo \"usage: sh $0 LISTENER_ARN [PRIORITY]\" >&2\n  exit 2\nfi\nattributes="),
+            TemplateElement::Expression(helper(name("sh_str"), vec![path("attributes_json")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?),
+            raw("\naws elbv2 modify-listener-attributes --listener-arn \"$1\" --attributes \"$attributes\"\nif [ \"$#\" -eq 2 ]; then\n  aws elbv2 create-rule --listener-arn \"$1\" --priority \"$2\" \\\n    --conditions '[{\"Field\":\"http-request-method\",\"HttpRequestMethodConfig\":{\"Values\":[\"OPTIONS\"]}}]' \\\n    --actions '[{\"Type\":\"fixed-response\",\"FixedResponseConfig\":{\"StatusCode\":\"204\",\"ContentType\":\"text/plain\"}}]'\nfi\n"),
+        ],
+    ))
+}
+
+/// `alb/listener.tf`
+fn t3() -> R<Template> {
+    Ok(template_of(
+        Some("alb/listener.tf"),
+        vec![
+            TemplateElement::HelperBlock(helper(name("each"), vec![path("header.lines")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("# "), TemplateElement::Expression(helper(name("comment"), vec![path("this")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("\n")])), None)?),
+            raw("#\n# CORS response headers at an Application Load Balancer listener, as a module (or copy the\n# routing_http_response_access_control_* arguments into your own aws_lb_listener, and the rule).\n# The ALB then adds these static headers to every response of the listener; it does not answer\n# preflights itself, so the preflight rule answers every OPTIONS with 204.\n\nterraform {\n  required_providers {\n    aws = {\n      source  = \"hashicorp/aws\"\n      version = \">= 5.84.0\"\n    }\n  }\n}\n\nvariable \"load_balancer_arn\" {\n  description = \"The Application Load Balancer the listener belongs to.\"\n  type        = string\n}\n\nvariable \"default_target_group_arn\" {\n  description = \"The target group the listener forwards to.\"\n  type        = string\n}\n\nvariable \"protocol\" {\n  description = \"The listener's protocol: HTTPS or HTTP.\"\n  type        = string\n  default     = \"HTTPS\"\n}\n\nvariable \"port\" {\n  description = \"The listener's port.\"\n  type        = number\n  default     = 443\n}\n\nvariable \"certificate_arn\" {\n  description = \"The certificate of an HTTPS listener.\"\n  type        = string\n  default     = null\n}\n\nvariable \"preflight_rule_priority\" {\n  description = \"The priority of the rule that answers OPTIONS (before any rule that forwards it).\"\n  type        = number\n  default     = 1\n}\n\nresource \"aws_lb_listener\" \"listener\" {\n  load_balancer_arn = var.load_balancer_arn\n  protocol          = var.protocol\n  port              = var.port\n  certificate_arn   = var.certificate_arn\n\n  default_action {\n    type             = \"forward\"\n    target_group_arn = var.default_target_group_arn\n  }\n\n"),
+            TemplateElement::HelperBlock(helper(name("each"), vec![path("attributes")?], vec![], Flags { block: true, chain: false, indent: true }, Some(template_of(None, vec![raw("  "), TemplateElement::Expression(helper(path("argument")?, vec![], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw(" = "), TemplateElement::Expression(helper(name("hcl_str"), vec![path("value")?], vec![], Flags { block: false, chain: false, indent: false }, None, None)?), raw("\n")])), None)?),
+            raw("}\n\nresource \"aws_lb_listener_rule\" \"preflight\" {\n  listener_arn = aws_lb_listener.listener.arn\n  priority     = var.preflight_rule_priority\n\n  condition {\n    http_request_method {\n      values = [\"OPTIONS\"]\n    }\n  }\n\n  action {\n    type = \"fixed-response\"\n\n    fixed_response {\n      content_type = \"text/plain\"\n      status_code  = \"204\"\n    }\n  }\n}\n\noutput \"listener_arn\" {\n  description = \"The listener with the CORS response headers.\"\n  value       = aws_lb_listener.listener.arn\n}\n"),
+        ],
+    ))
+}
+
+/// `apigateway/cloudformation.yaml`
+fn t4() -> R<Template> {
     Ok(template_of(
         Some("apigateway/cloudformation.yaml"),
         vec![
@@ -107,7 +154,7 @@ fn t1() -> R<Template> {
 }
 
 /// `apigateway/http-api.cloudformation.yaml`
-fn t2() -> R<Template> {
+fn t5() -> R<Template> {
     Ok(template_of(
         Some("apigateway/http-api.cloudformation.yaml"),
         vec![
@@ -124,7 +171,7 @@ fn t2() -> R<Template> {
 }
 
 /// `apigateway/http-api.tf`
-fn t3() -> R<Template> {
+fn t6() -> R<Template> {
     Ok(template_of(
         Some("apigateway/http-api.tf"),
         vec![
@@ -139,7 +186,7 @@ fn t3() -> R<Template> {
 }
 
 /// `apigateway/origin.vtl.hbs`
-fn t4() -> R<Template> {
+fn t7() -> R<Template> {
     Ok(template_of(
         Some("apigateway/origin.vtl.hbs"),
         vec![
@@ -169,7 +216,7 @@ fn t4() -> R<Template> {
 }
 
 /// `apigateway/terraform.tf`
-fn t5() -> R<Template> {
+fn t8() -> R<Template> {
     Ok(template_of(
         Some("apigateway/terraform.tf"),
         vec![
@@ -192,7 +239,7 @@ fn t5() -> R<Template> {
 }
 
 /// `cdk/cors.d.ts`
-fn t6() -> R<Template> {
+fn t9() -> R<Template> {
     Ok(template_of(
         Some("cdk/cors.d.ts"),
         vec![
@@ -207,7 +254,7 @@ fn t6() -> R<Template> {
 }
 
 /// `cdk/cors.js`
-fn t7() -> R<Template> {
+fn t10() -> R<Template> {
     Ok(template_of(
         Some("cdk/cors.js"),
         vec![
@@ -268,7 +315,7 @@ fn t7() -> R<Template> {
 }
 
 /// `cdk/cors.ts`
-fn t8() -> R<Template> {
+fn t11() -> R<Template> {
     Ok(template_of(
         Some("cdk/cors.ts"),
         vec![
@@ -329,7 +376,7 @@ fn t8() -> R<Template> {
 }
 
 /// `cloudfront/cloudformation.yaml`
-fn t9() -> R<Template> {
+fn t12() -> R<Template> {
     Ok(template_of(
         Some("cloudfront/cloudformation.yaml"),
         vec![
@@ -374,7 +421,7 @@ fn t9() -> R<Template> {
 }
 
 /// `cloudfront/common.js.hbs`
-fn t10() -> R<Template> {
+fn t13() -> R<Template> {
     Ok(template_of(
         Some("cloudfront/common.js.hbs"),
         vec![
@@ -415,7 +462,7 @@ fn t10() -> R<Template> {
 }
 
 /// `cloudfront/response-headers-policy.cloudformation.yaml`
-fn t11() -> R<Template> {
+fn t14() -> R<Template> {
     Ok(template_of(
         Some("cloudfront/response-headers-policy.cloudformation.yaml"),
         vec![
@@ -432,7 +479,7 @@ fn t11() -> R<Template> {
 }
 
 /// `cloudfront/response-headers-policy.tf`
-fn t12() -> R<Template> {
+fn t15() -> R<Template> {
     Ok(template_of(
         Some("cloudfront/response-headers-policy.tf"),
         vec![
@@ -447,7 +494,7 @@ fn t12() -> R<Template> {
 }
 
 /// `cloudfront/terraform.tf`
-fn t13() -> R<Template> {
+fn t16() -> R<Template> {
     Ok(template_of(
         Some("cloudfront/terraform.tf"),
         vec![
@@ -482,7 +529,7 @@ fn t13() -> R<Template> {
 }
 
 /// `cloudfront/viewer-request.js`
-fn t14() -> R<Template> {
+fn t17() -> R<Template> {
     Ok(template_of(
         Some("cloudfront/viewer-request.js"),
         vec![
@@ -505,7 +552,7 @@ fn t14() -> R<Template> {
 }
 
 /// `cloudfront/viewer-response.js`
-fn t15() -> R<Template> {
+fn t18() -> R<Template> {
     Ok(template_of(
         Some("cloudfront/viewer-response.js"),
         vec![
@@ -520,7 +567,7 @@ fn t15() -> R<Template> {
 }
 
 /// `function-url/cloudformation.yaml`
-fn t16() -> R<Template> {
+fn t19() -> R<Template> {
     Ok(template_of(
         Some("function-url/cloudformation.yaml"),
         vec![
@@ -535,7 +582,7 @@ fn t16() -> R<Template> {
 }
 
 /// `function-url/configure.sh`
-fn t17() -> R<Template> {
+fn t20() -> R<Template> {
     Ok(template_of(
         Some("function-url/configure.sh"),
         vec![
@@ -549,7 +596,7 @@ fn t17() -> R<Template> {
 }
 
 /// `function-url/function-url.tf`
-fn t18() -> R<Template> {
+fn t21() -> R<Template> {
     Ok(template_of(
         Some("function-url/function-url.tf"),
         vec![
@@ -562,7 +609,7 @@ fn t18() -> R<Template> {
 }
 
 /// `lambda/node/cors.mjs`
-fn t19() -> R<Template> {
+fn t22() -> R<Template> {
     Ok(template_of(
         Some("lambda/node/cors.mjs"),
         vec![
@@ -589,7 +636,7 @@ fn t19() -> R<Template> {
 }
 
 /// `lambda/python/cors.py`
-fn t20() -> R<Template> {
+fn t23() -> R<Template> {
     Ok(template_of(
         Some("lambda/python/cors.py"),
         vec![
@@ -616,7 +663,7 @@ fn t20() -> R<Template> {
 }
 
 /// `s3/bucket-cors.tf`
-fn t21() -> R<Template> {
+fn t24() -> R<Template> {
     Ok(template_of(
         Some("s3/bucket-cors.tf"),
         vec![
@@ -629,7 +676,7 @@ fn t21() -> R<Template> {
 }
 
 /// `s3/cloudformation.yaml`
-fn t22() -> R<Template> {
+fn t25() -> R<Template> {
     Ok(template_of(
         Some("s3/cloudformation.yaml"),
         vec![
@@ -644,7 +691,7 @@ fn t22() -> R<Template> {
 }
 
 /// `sam/api-properties.yaml`
-fn t23() -> R<Template> {
+fn t26() -> R<Template> {
     Ok(template_of(
         Some("sam/api-properties.yaml"),
         vec![
@@ -657,7 +704,7 @@ fn t23() -> R<Template> {
 }
 
 /// `sam/definition-body.yaml`
-fn t24() -> R<Template> {
+fn t27() -> R<Template> {
     Ok(template_of(
         Some("sam/definition-body.yaml"),
         vec![
@@ -670,7 +717,7 @@ fn t24() -> R<Template> {
 }
 
 /// `serverless/http-api-cors.yml`
-fn t25() -> R<Template> {
+fn t28() -> R<Template> {
     Ok(template_of(
         Some("serverless/http-api-cors.yml"),
         vec![
@@ -683,7 +730,7 @@ fn t25() -> R<Template> {
 }
 
 /// `serverless/resources.yml`
-fn t26() -> R<Template> {
+fn t29() -> R<Template> {
     Ok(template_of(
         Some("serverless/resources.yml"),
         vec![

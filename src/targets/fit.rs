@@ -37,6 +37,17 @@ pub enum Constraint {
     Methods(&'static [&'static str]),
     /// At least one allowed request header.
     SomeHeaders,
+    /// The same static headers for every origin: `allow-origins = ["*"]` without credentials
+    /// only.
+    AnyOriginOnly,
+    /// Each header value (the lists joined with `,`) at most `bytes` long, of the characters in
+    /// `allowed` and ASCII letters and digits only.
+    ValueText {
+        /// The most bytes of one value.
+        bytes: usize,
+        /// The punctuation allowed besides letters and digits.
+        allowed: &'static str,
+    },
     /// At most `items` entries in one of the lists, each at most `chars` characters; `field`
     /// is the platform's name for it.
     Limit {
@@ -173,6 +184,40 @@ impl Platform {
                                 "{what} {field} takes entries of at most {chars} characters, not \"{long}\" ({})",
                                 long.chars().count()
                             ),
+                            fix: None,
+                        });
+                    }
+                }
+                Constraint::AnyOriginOnly => {
+                    if default.origins_complete
+                        && !matches!(default.rule.origins, AllowedOrigins::Any)
+                    {
+                        problems.push(Problem {
+                            span: default.span.clone(),
+                            message: format!("{what} sends the same static headers to every origin, so it expresses only allow-origins = [\"*\"] (without credentials), not an allowlist"),
+                            fix: None,
+                        });
+                    }
+                }
+                Constraint::ValueText { bytes, allowed } => {
+                    let cors = crate::engine::static_cors(default.rule);
+                    let values = [
+                        ("allow-methods", cors.allow_methods.join(",")),
+                        ("allow-headers", cors.allow_headers.join(",")),
+                        ("expose-headers", cors.expose_headers.join(",")),
+                    ];
+                    for (key, value) in values {
+                        let bad = value
+                            .chars()
+                            .find(|c| !c.is_ascii_alphanumeric() && !allowed.contains(*c));
+                        let message = match bad {
+                            Some(c) => format!("{what} takes header values of letters, digits and {allowed} only, and {key} has {c:?}"),
+                            None if value.len() > bytes => format!("{what} takes header values of at most {bytes} bytes, and {key} joined is {}", value.len()),
+                            None => continue,
+                        };
+                        problems.push(Problem {
+                            span: default.span.clone(),
+                            message,
                             fix: None,
                         });
                     }

@@ -19,6 +19,7 @@
 //!
 //! Every target table takes `enabled = true | false | "if-fits"` ([`setting`]).
 
+pub mod alb;
 pub mod apigateway;
 pub mod cdk;
 pub mod cloudfront;
@@ -100,7 +101,7 @@ pub struct Deviation {
 }
 
 /// Every target, each after the targets it depends on.
-pub static REGISTRY: [&Target; 11] = [
+pub static REGISTRY: [&Target; 12] = [
     &lambda::TARGET,
     &apigateway::TARGET,
     &apigateway::http_api::TARGET,
@@ -108,6 +109,7 @@ pub static REGISTRY: [&Target; 11] = [
     &cloudfront::response_headers_policy::TARGET,
     &s3::TARGET,
     &function_url::TARGET,
+    &alb::TARGET,
     &cdk::TARGET,
     &sam::TARGET,
     &serverless::TARGET,

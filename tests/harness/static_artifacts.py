@@ -5,10 +5,13 @@ provider does not have (or lacks a required one).
 usage: python3 static_artifacts.py OUT_DIR
   -> {"s3": {"json": rule, "cloudformation": rule, "terraform": rule},
       "function_url": {"script": cors, "cloudformation": cors, "terraform": cors,
-                       "calls": [[argv of each aws call], ...]}} (only the families present);
+                       "calls": [[argv of each aws call], ...]},
+      "alb": {"script": attributes, "cloudformation": attributes, "terraform": attributes,
+              "calls": [...]}} (only the families present), attributes {key: value};
      a rule is {"id", "origins", "methods", "headers", "expose", "max_age"}, a cors
      {"origins", "methods", "headers", "expose", "credentials", "max_age"}.
 
+alb/configure.sh runs the same way for a listener, with a rule priority.
 function-url/configure.sh runs under /bin/sh with a stand-in `aws` first on PATH that records
 its arguments: once for a function without a URL (it must create one, with AWS_IAM) and once,
 with a qualifier, for a function that has one (it must update its Cors); the `--cors` JSON of
@@ -41,6 +44,19 @@ TF_BLOCKS = {
     "cors": (set(), {"allow_credentials", "allow_headers", "allow_methods", "allow_origins",
                      "expose_headers", "max_age"}),
 }
+ALB_HEADERS = {f"routing_http_response_{name}" for name in (
+    "access_control_allow_origin_header_value", "access_control_allow_methods_header_value",
+    "access_control_allow_headers_header_value", "access_control_allow_credentials_header_value",
+    "access_control_expose_headers_header_value", "access_control_max_age_header_value",
+    "server_enabled", "strict_transport_security_header_value",
+    "content_security_policy_header_value", "x_content_type_options_header_value",
+    "x_frame_options_header_value")}
+TF_ATTRIBUTES["aws_lb_listener"] = (
+    {"load_balancer_arn", "default_action"},
+    {"alpn_policy", "certificate_arn", "mutual_authentication", "port", "protocol", "ssl_policy",
+     "tags", "tcp_idle_timeout_seconds"} | ALB_HEADERS)
+TF_ATTRIBUTES["aws_lb_listener_rule"] = ({"listener_arn", "action", "condition"},
+                                         {"priority", "tags"})
 
 FAKE_AWS = """#!/usr/bin/env python3
 import json, os, sys
@@ -198,6 +214,71 @@ def function_url(out, failures):
             "calls": calls}
 
 
+def run_alb_script(out, failures):
+    with tempfile.TemporaryDirectory() as bin_dir:
+        fake = os.path.join(bin_dir, "aws")
+        with open(fake, "w") as f:
+            f.write(FAKE_AWS)
+        os.chmod(fake, 0o755)
+        log = os.path.join(bin_dir, "calls.jsonl")
+        env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ["PATH"], FAKE_AWS_LOG=log)
+        script = os.path.join(out, "alb/configure.sh")
+        for args in (["arn:listener/1"], ["arn:listener/2", "5"]):
+            done = subprocess.run(["sh", script, *args], env=env, capture_output=True, text=True)
+            if done.returncode != 0:
+                failures.append(f"alb/configure.sh {args}: exit {done.returncode}: {done.stderr}")
+        with open(log) as f:
+            calls = [json.loads(line) for line in f]
+    found = [{a["Key"]: a["Value"] for a in json.loads(c[c.index("--attributes") + 1])}
+             for c in calls if "--attributes" in c]
+    if len(found) != 2 or found[0] != found[1]:
+        failures.append(f"alb/configure.sh: {found}")
+    return (found[0] if found else None), calls
+
+
+def alb(out, failures):
+    from_script, calls = run_alb_script(out, failures)
+    with open(os.path.join(out, "alb/cloudformation.yaml")) as f:
+        template = yaml.load(f, Loader=CloudFormationLoader)
+    resources = template["Resources"]
+    [listener] = [v for v in resources.values()
+                  if v["Type"] == "AWS::ElasticLoadBalancingV2::Listener"]
+    from_cfn = {a["Key"]: a["Value"] for a in listener["Properties"]["ListenerAttributes"]}
+    [rule] = [v for v in resources.values()
+              if v["Type"] == "AWS::ElasticLoadBalancingV2::ListenerRule"]
+    cfn_rule = {
+        "methods": rule["Properties"]["Conditions"][0]["HttpRequestMethodConfig"]["Values"],
+        "status": rule["Properties"]["Actions"][0]["FixedResponseConfig"]["StatusCode"],
+    }
+    with open(os.path.join(out, "alb/listener.tf")) as f:
+        doc = hcl2.load(f)
+    from_tf = {}
+    tf_rule = None
+    for entry in doc.get("resource", []):
+        for kind, named in entry.items():
+            for name, body in named.items():
+                kind, body = unquote(kind), unquote(body)
+                check_attributes(kind, body, TF_ATTRIBUTES, failures, "alb/listener.tf")
+                if kind == "aws_lb_listener":
+                    for key, value in body.items():
+                        if key.startswith("routing_http_response_"):
+                            dotted = "routing.http.response." + key[len("routing_http_response_"):-len("_header_value")] + ".header_value"
+                            from_tf[dotted] = value
+                if kind == "aws_lb_listener_rule":
+                    tf_rule = {
+                        "methods": body["condition"][0]["http_request_method"][0]["values"],
+                        "status": body["action"][0]["fixed_response"][0]["status_code"],
+                    }
+    want_rule = {"methods": ["OPTIONS"], "status": "204"}
+    if cfn_rule != want_rule or tf_rule != want_rule:
+        failures.append(f"alb: the OPTIONS rule is {cfn_rule} / {tf_rule}")
+    rules = [c for c in calls if c[:2] == ["elbv2", "create-rule"]]
+    if len(rules) != 1 or rules[0][rules[0].index("--priority") + 1] != "5":
+        failures.append(f"alb/configure.sh: create-rule calls {rules}")
+    return {"script": from_script, "cloudformation": from_cfn, "terraform": from_tf,
+            "calls": calls}
+
+
 def main():
     out = sys.argv[1]
     failures = []
@@ -206,6 +287,8 @@ def main():
         result["s3"] = s3(out, failures)
     if os.path.isdir(os.path.join(out, "function-url")):
         result["function_url"] = function_url(out, failures)
+    if os.path.isdir(os.path.join(out, "alb")):
+        result["alb"] = alb(out, failures)
     if failures:
         sys.exit("\n".join(failures))
     json.dump(result, sys.stdout)

@@ -1,6 +1,7 @@
 //! The one integration-test binary: CLI contract, golden files, differential conformance of the
 //! generated code in its real runtimes, property tests, docs sync.
 
+mod alb;
 mod apigateway;
 mod browser;
 mod cdk;

@@ -41,6 +41,7 @@ pub static TARGET: Target = Target {
         "response-headers-policy",
         "s3",
         "function-url",
+        "alb",
         "cdk",
         "sam",
         "serverless",
@@ -96,6 +97,8 @@ pub struct ReadmeContext {
     pub s3: bool,
     /// Whether the function URL's CORS was emitted (the snippets then leave the headers to it).
     pub function_url: bool,
+    /// Whether the ALB response headers were emitted.
+    pub alb: bool,
     /// Whether the CDK module was emitted.
     pub cdk: bool,
     /// Whether the SAM fragments were emitted.
@@ -201,6 +204,7 @@ fn readme(plans: &Plans<'_>, files: &[RenderedFile]) -> ReadmeContext {
         http_api,
         s3: plans.emits(crate::targets::s3::TARGET.name),
         function_url: plans.emits(crate::targets::function_url::TARGET.name),
+        alb: plans.emits(crate::targets::alb::TARGET.name),
         cdk: plans.emits(crate::targets::cdk::TARGET.name),
         sam: plans.emits(crate::targets::sam::TARGET.name),
         serverless: plans.emits(crate::targets::serverless::TARGET.name),
