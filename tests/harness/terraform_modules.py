@@ -30,7 +30,8 @@ def load(path):
 failures = []
 counts = {"modules": 0, "variables": 0, "outputs": 0}
 for out in sys.argv[1:]:
-    for module in ("apigateway/terraform.tf", "cloudfront/terraform.tf"):
+    for module in ("apigateway/terraform.tf", "cloudfront/terraform.tf", "s3/bucket-cors.tf",
+                   "function-url/function-url.tf", "alb/listener.tf"):
         path = os.path.join(out, module)
         if not os.path.exists(path):
             continue
