@@ -522,6 +522,48 @@ fn doctor_explains_the_failures_aws_deployments_produce() {
     );
 }
 
+/// Two layers a policy cannot fix by itself: a function URL whose CORS configuration and
+/// function both add the header, and Amazon Cognito's own endpoint.
+#[test]
+fn doctor_names_function_urls_and_cognito() {
+    let page = "https://www.example.com";
+    let origin = header("Origin", page);
+    let url = "https://abc123.lambda-url.eu-west-1.on.aws/orders";
+    let cognito = "https://my-pool.auth.eu-west-1.amazoncognito.com/oauth2/token";
+    let capture = json!({"log": {
+        "version": "1.2",
+        "creator": {"name": "Firefox", "version": "140.0"},
+        "entries": [
+            entry("GET", url, std::slice::from_ref(&origin), 200, &[header("access-control-allow-origin", "*"), header("access-control-allow-origin", "*")]),
+            entry("POST", cognito, std::slice::from_ref(&origin), 400, &[]),
+        ]
+    }});
+    let dir = tempfile::tempdir().unwrap();
+    let har = dir.path().join("capture.har");
+    std::fs::write(&har, capture.to_string()).unwrap();
+    let (code, report, stderr) = run(&[
+        "doctor",
+        har.to_str().unwrap(),
+        "--policy",
+        "policies/example.toml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, Some(1), "{stderr}");
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 2, "{report:#}");
+    let layer = findings[0]["layer"].as_str().unwrap();
+    assert!(layer.starts_with("a Lambda function URL"), "{layer}");
+    assert!(layer.contains("cors-owner"), "{layer}");
+    let layer = findings[1]["layer"].as_str().unwrap();
+    assert!(layer.starts_with("Amazon Cognito"), "{layer}");
+    assert_eq!(findings[1]["fixes"].as_array().unwrap().len(), 1);
+    assert!(findings[1]["fixes"][0]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("no policy fix: the request goes to Amazon Cognito"));
+}
+
 #[test]
 fn malformed_and_truncated_hars_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
