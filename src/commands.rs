@@ -324,13 +324,12 @@ pub fn probe(
 /// # Errors
 /// A usage failure unless it is a positive, finite number.
 pub fn timeout(seconds: f64) -> Result<Duration, Failure> {
-    if seconds > 0.0 && seconds.is_finite() {
-        Ok(Duration::from_secs_f64(seconds))
-    } else {
-        Err(Failure::usage(
-            "--timeout must be a positive number of seconds",
-        ))
-    }
+    Duration::try_from_secs_f64(seconds)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| {
+            Failure::usage("--timeout must be a positive number of seconds (at most about 5.8e11)")
+        })
 }
 
 /// `doctor`: the diagnosis of a HAR capture, judged by a valid policy when one is given.

@@ -389,15 +389,15 @@ fn serve(
         Failure::io(anyhow::Error::new(e).context("cannot handle Ctrl-C and SIGTERM"))
     })?;
     let url = format!("http://{address}");
+    if !address.ip().is_loopback() && !ui.quiet {
+        err(&format!("warning: {address} is not a loopback address: other machines can reach {upstream_shown} through this proxy\n"));
+    }
     match format {
         Format::Json => out(&format!(
             "{}\n",
             serde_json::json!({"schema_version": 1, "event": "listening", "url": url, "upstream": upstream_shown})
         ))?,
         Format::Human => {
-            if !address.ip().is_loopback() {
-                err(&format!("warning: {address} is not a loopback address: other machines can reach {upstream_shown} through this proxy\n"));
-            }
             err(&format!(
                 "corsgen serve: {url} → {upstream_shown} ({}; upstream errors get {}); Ctrl-C stops\n",
                 policy.display(),

@@ -51,6 +51,9 @@ use wire::{Framing, Head, Out, ReadError};
 /// The most of an unread request body the proxy reads and drops to keep a connection alive.
 const DRAIN_LIMIT: u64 = 1024 * 1024;
 
+/// How long a connection may wait for the browser's next bytes.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+
 /// How upstream errors (4XX, 5XX) are answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -311,6 +314,8 @@ impl Server {
                 break;
             }
             let Ok(stream) = stream else {
+                // Out of file descriptors, say: wait rather than spin.
+                std::thread::sleep(Duration::from_millis(50));
                 continue;
             };
             let shared = Arc::clone(&self.shared);
@@ -344,6 +349,8 @@ impl Shared {
     fn connection(&self, stream: TcpStream) {
         let client = stream.peer_addr().ok().map(|a| a.ip());
         let _ = stream.set_nodelay(true);
+        // A connection the browser keeps idle ends, and with it its thread.
+        let _ = stream.set_read_timeout(Some(IDLE_TIMEOUT));
         let Ok(write_half) = stream.try_clone() else {
             return;
         };
@@ -444,12 +451,26 @@ impl Shared {
                 .is_ok();
             answered
         } else {
+            // A client waiting for `100 Continue` before its body gets it here: the upstream
+            // never sees `Expect`.
+            let expects = head
+                .header("expect")
+                .is_some_and(|e| e.trim().eq_ignore_ascii_case("100-continue"));
+            if expects && framing != Framing::None && head.http11 {
+                let _ = writer
+                    .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
+                    .and_then(|()| writer.flush());
+            }
+            let mut tracked = Tracked {
+                inner: body,
+                failed: false,
+            };
             let sent = upstream::forward(
                 &self.agent,
                 &self.options.upstream,
                 head,
                 framing,
-                body,
+                &mut tracked,
                 client,
                 self.options.timeout,
             );
@@ -491,21 +512,26 @@ impl Shared {
                     answered
                 }
                 Err(failed) => {
-                    let (status, kind) = match failed {
-                        upstream::Failed::Timeout(_) => (504, "INTEGRATION_TIMEOUT"),
-                        upstream::Failed::Unreachable(_) => (502, "INTEGRATION_FAILURE"),
+                    // The browser's own body could not be read: its request, not the upstream,
+                    // failed; the connection closes after the answer.
+                    let (status, kind, cause) = if tracked.failed {
+                        keep = false;
+                        (
+                            400,
+                            None,
+                            "the request body is malformed or ended early".to_string(),
+                        )
+                    } else {
+                        let (status, kind) = match failed {
+                            upstream::Failed::Timeout(_) => (504, "INTEGRATION_TIMEOUT"),
+                            upstream::Failed::Unreachable(_) => (502, "INTEGRATION_FAILURE"),
+                        };
+                        (status, Some(kind), failed.cause().to_string())
                     };
-                    let (cors, gateway) = self.error_headers(
-                        policy,
-                        &decision,
-                        status,
-                        origin.as_deref(),
-                        Some(kind),
-                    );
-                    let text = serde_json::json!({
-                        "message": format!("corsgen serve: {}", failed.cause())
-                    })
-                    .to_string();
+                    let (cors, gateway) =
+                        self.error_headers(policy, &decision, status, origin.as_deref(), kind);
+                    let text = serde_json::json!({ "message": format!("corsgen serve: {cause}") })
+                        .to_string();
                     let mut headers =
                         vec![("Content-Type".to_string(), "application/json".to_string())];
                     headers = engine::finalize_response(&cors, &headers);
@@ -521,9 +547,13 @@ impl Shared {
                     Answered {
                         status,
                         headers,
-                        source: Source::Unreachable,
+                        source: if tracked.failed {
+                            Source::BadRequest
+                        } else {
+                            Source::Unreachable
+                        },
                         gateway,
-                        problem: Some(failed.cause().to_string()),
+                        problem: Some(cause),
                     }
                 }
             }
@@ -675,18 +705,22 @@ impl Shared {
                 event.error = Some(blocked.error);
                 event.message =
                     Some(blocked.console_message(&url, &url, &origin, Initiator::Fetch));
-                event.fixes = if answered.source == Source::Preflight
-                    || answered.source == Source::Upstream
-                {
-                    policy_fixes(place, &request, &blocked, path)
-                } else {
-                    vec![Fix {
-                        message: format!(
-                            "API Gateway answers this error itself; `corsgen check {} --origin {origin} --url {url} --status {}` explains the gateway response and its fix",
-                            place.source.path, answered.status
-                        ),
-                        location: None,
-                    }]
+                event.fixes = match &answered.gateway {
+                    None => policy_fixes(place, &request, &blocked, path),
+                    Some(gateway) => {
+                        let how = if gateway.response_type.starts_with("INTEGRATION_") {
+                            format!("--gateway-response {}", gateway.response_type)
+                        } else {
+                            format!("--status {}", answered.status)
+                        };
+                        vec![Fix {
+                            message: format!(
+                                "API Gateway answers this error itself; `corsgen check {} --origin {origin} --url {url} {how}` explains the gateway response and its fix",
+                                place.source.path
+                            ),
+                            location: None,
+                        }]
+                    }
                 };
             }
         }
@@ -708,16 +742,19 @@ impl Shared {
 fn response_headers(headers: &ureq::http::HeaderMap) -> (Vec<(String, String)>, Option<u64>) {
     let mut kept = Vec::new();
     let mut length = None;
+    let connection: Vec<&str> = headers
+        .get_all("connection")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let connection = connection.join(",");
     for (name, value) in headers {
         let name = name.as_str();
         if name == "content-length" {
             length = value.to_str().ok().and_then(|v| v.trim().parse().ok());
             continue;
         }
-        if matches!(
-            name,
-            "connection" | "keep-alive" | "transfer-encoding" | "trailer" | "upgrade"
-        ) {
+        if upstream::hop_by_hop(name, &connection) {
             continue;
         }
         kept.push((
@@ -754,4 +791,19 @@ fn now() -> String {
         seconds / 60 % 60,
         seconds % 60
     )
+}
+
+/// The browser's request body as the upstream reads it, remembering whether reading it failed
+/// (a malformed chunk, a body shorter than its length): the browser's fault, not the upstream's.
+struct Tracked<'a> {
+    inner: &'a mut dyn std::io::Read,
+    failed: bool,
+}
+
+impl std::io::Read for Tracked<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buf);
+        self.failed |= read.is_err();
+        read
+    }
 }

@@ -9,9 +9,8 @@ use ureq::http;
 
 use super::wire::{Framing, Head};
 
-/// Request headers that belong to one connection (RFC 9110 §7.6.1), or that the proxy sets
-/// itself, and are never sent on.
-const HOP_BY_HOP: [&str; 9] = [
+/// Headers that belong to one connection (RFC 9110 §7.6.1) and are never passed on, either way.
+const HOP_BY_HOP: [&str; 7] = [
     "connection",
     "keep-alive",
     "proxy-connection",
@@ -19,9 +18,25 @@ const HOP_BY_HOP: [&str; 9] = [
     "trailer",
     "transfer-encoding",
     "upgrade",
+];
+
+/// Request headers the proxy sets itself (or answers, `Expect`), never passed on as sent.
+const SET_HERE: [&str; 5] = [
     "host",
     "content-length",
+    "expect",
+    "x-forwarded-host",
+    "x-forwarded-proto",
 ];
+
+/// Whether header `name` (lowercase) of a message whose `Connection` header is `connection`
+/// belongs to that one connection: a hop-by-hop header, or one `Connection` lists.
+pub(crate) fn hop_by_hop(name: &str, connection: &str) -> bool {
+    HOP_BY_HOP.contains(&name)
+        || connection
+            .split(',')
+            .any(|token| token.trim().eq_ignore_ascii_case(name))
+}
 
 /// The HTTP client the proxy forwards with: no redirects followed (the browser follows them),
 /// every status an answer, any token method, no header of its own, the system's trust store.
@@ -65,9 +80,19 @@ impl Failed {
 }
 
 /// The upstream URL of `target`: the upstream's base URL (without a trailing slash) then the
-/// target's path and query.
+/// target's path and query, with every byte a URI may not hold raw (`"`, `<`, `\`, a space…)
+/// percent-encoded, as a browser would have sent it.
 pub(crate) fn url(base: &url::Url, target: &str) -> String {
-    format!("{}{target}", base.as_str().trim_end_matches('/'))
+    let mut encoded = String::with_capacity(target.len());
+    for byte in target.bytes() {
+        let keep = byte.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?%".contains(&byte);
+        if keep {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    format!("{}{encoded}", base.as_str().trim_end_matches('/'))
 }
 
 /// Sends `head` with `body` to `base`, adding the `X-Forwarded-*` headers of `client` and the
@@ -83,18 +108,13 @@ pub(crate) fn forward(
 ) -> Result<http::Response<ureq::Body>, Failed> {
     let url = url(base, &head.target);
     let connection = head.header("connection").unwrap_or_default();
-    let listed: Vec<String> = connection
-        .split(',')
-        .map(|t| t.trim().to_ascii_lowercase())
-        .filter(|t| !t.is_empty())
-        .collect();
     let mut builder = http::Request::builder()
         .method(head.method.as_str())
         .uri(url.as_str());
     let mut forwarded_for = None;
     for (name, value) in &head.headers {
         let lower = name.to_ascii_lowercase();
-        if HOP_BY_HOP.contains(&lower.as_str()) || listed.contains(&lower) {
+        if hop_by_hop(&lower, &connection) || SET_HERE.contains(&lower.as_str()) {
             continue;
         }
         if lower == "x-forwarded-for" {
@@ -137,4 +157,29 @@ pub(crate) fn forward(
             _ => Failed::Unreachable(why),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{hop_by_hop, url};
+
+    #[test]
+    fn targets_go_on_as_a_browser_would_send_them() {
+        let base = url::Url::parse("http://127.0.0.1:3000/dev/").unwrap();
+        assert_eq!(
+            url(&base, "/a%20b?x=1&y=é"),
+            "http://127.0.0.1:3000/dev/a%20b?x=1&y=%C3%A9"
+        );
+        assert_eq!(
+            url(&base, "/\"<>`{}\\ |"),
+            "http://127.0.0.1:3000/dev/%22%3C%3E%60%7B%7D%5C%20%7C"
+        );
+    }
+
+    #[test]
+    fn connection_headers_stay_on_their_connection() {
+        assert!(hop_by_hop("keep-alive", ""));
+        assert!(hop_by_hop("x-secret", "close, X-Secret"));
+        assert!(!hop_by_hop("x-request-id", "close"));
+    }
 }

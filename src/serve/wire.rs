@@ -177,9 +177,11 @@ fn framing(head: &Head) -> Result<Framing, ReadError> {
         (Some(_), [_, ..]) => Err(ReadError::Bad(
             "the request has both Transfer-Encoding and Content-Length".into(),
         )),
-        (Some(coding), []) if coding.trim().eq_ignore_ascii_case("chunked") => Ok(Framing::Chunked),
+        (Some(coding), []) if coding.trim().eq_ignore_ascii_case("chunked") && head.http11 => {
+            Ok(Framing::Chunked)
+        }
         (Some(coding), []) => Err(ReadError::Bad(format!(
-            "Transfer-Encoding `{coding}` is not supported (only chunked)"
+            "Transfer-Encoding `{coding}` is not supported (only chunked, in HTTP/1.1)"
         ))),
         (None, []) => Ok(Framing::None),
         (None, [first, rest @ ..]) => {
@@ -216,6 +218,9 @@ enum BodyState {
     Chunk(u64),
     /// The body has been read to its end.
     Done,
+    /// Reading it failed (the connection, or chunked coding that is not well formed): nothing
+    /// more is read, and the connection must close.
+    Failed,
 }
 
 impl<'a, R: BufRead> Body<'a, R> {
@@ -240,27 +245,46 @@ impl<'a, R: BufRead> Body<'a, R> {
         self.finished()
     }
 
-    fn line(&mut self) -> io::Result<String> {
+    /// One line of chunked coding, without its line ending.
+    fn line(&mut self) -> io::Result<Vec<u8>> {
         let mut line = Vec::new();
         self.reader
             .by_ref()
             .take(MAX_LINE as u64)
             .read_until(b'\n', &mut line)?;
         if !line.ends_with(b"\n") {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
+            return Err(malformed(
                 "a chunked body ended inside a line, or a line is too long",
             ));
         }
-        Ok(String::from_utf8_lossy(&line).trim().to_string())
+        line.pop();
+        if line.ends_with(b"\r") {
+            line.pop();
+        }
+        Ok(line)
     }
-}
 
-impl<R: BufRead> Read for Body<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+    /// The size a chunk-size line announces: hex digits, then optional whitespace and
+    /// extensions after `;` (RFC 9112 §7.1).
+    fn chunk_size(line: &[u8]) -> io::Result<u64> {
+        let size = line.split(|b| *b == b';').next().unwrap_or_default();
+        let end = size
+            .iter()
+            .rposition(|b| !matches!(b, b' ' | b'\t'))
+            .map_or(0, |i| i + 1);
+        let size = &size[..end];
+        if size.is_empty() || size.len() > 15 || !size.iter().all(u8::is_ascii_hexdigit) {
+            return Err(malformed("a malformed chunk size"));
+        }
+        let digits = std::str::from_utf8(size).map_err(|_| malformed("a malformed chunk size"))?;
+        u64::from_str_radix(digits, 16).map_err(|_| malformed("a malformed chunk size"))
+    }
+
+    fn read_body(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
             match self.state {
                 BodyState::Done => return Ok(0),
+                BodyState::Failed => return Err(malformed("the request body already failed")),
                 BodyState::Length(left) => {
                     let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
                     let n = self.reader.read(&mut buf[..want])?;
@@ -277,10 +301,7 @@ impl<R: BufRead> Read for Body<'_, R> {
                 }
                 BodyState::Chunk(0) => {
                     let line = self.line()?;
-                    let size = line.split(';').next().unwrap_or("").trim();
-                    let size = u64::from_str_radix(size, 16).map_err(|_| {
-                        io::Error::new(io::ErrorKind::InvalidData, "a malformed chunk size")
-                    })?;
+                    let size = Self::chunk_size(&line)?;
                     if size == 0 {
                         // Trailer lines, then the empty line that ends the body.
                         while !self.line()?.is_empty() {}
@@ -296,20 +317,32 @@ impl<R: BufRead> Read for Body<'_, R> {
                         return Err(io::ErrorKind::UnexpectedEof.into());
                     }
                     let left = left - n as u64;
-                    if left == 0 {
-                        // The CRLF after the chunk's data.
-                        if !self.line()?.is_empty() {
-                            return Err(io::Error::new(
-                                io::ErrorKind::InvalidData,
-                                "chunk data longer than its size",
-                            ));
-                        }
+                    // The line ending after the chunk's data, and nothing else.
+                    if left == 0 && !self.line()?.is_empty() {
+                        return Err(malformed("chunk data longer than its size"));
                     }
                     self.state = BodyState::Chunk(left);
                     return Ok(n);
                 }
             }
         }
+    }
+}
+
+fn malformed(why: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, why.to_string())
+}
+
+impl<R: BufRead> Read for Body<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let read = self.read_body(buf);
+        if read.is_err() {
+            self.state = BodyState::Failed;
+        }
+        read
     }
 }
 
@@ -440,6 +473,7 @@ mod tests {
             "POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n",
             "POST / HTTP/1.1\r\nContent-Length: +3\r\n\r\n",
             "GET * HTTP/1.1\r\n\r\n",
+            "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
             "GET / HTTP/1.1\r\nHost: h",
             "G@T / HTTP/1.1\r\n\r\n",
         ] {
@@ -468,9 +502,26 @@ mod tests {
         assert!(body.drain(1024));
         assert_eq!(read_head(&mut reader).unwrap().0.target, "/n");
 
-        let mut reader = BufReader::new(Cursor::new(b"zz\r\n".to_vec()));
+        for bad in [
+            &b"zz\r\n"[..],
+            b"+3\r\nabc\r\n0\r\n\r\n",
+            b" 3\r\nabc\r\n0\r\n\r\n",
+            b"3\r\nabc \r\n0\r\n\r\n",
+        ] {
+            let mut reader = BufReader::new(Cursor::new(bad.to_vec()));
+            let mut body = Body::new(&mut reader, Framing::Chunked);
+            assert!(
+                Read::read_to_end(&mut body, &mut Vec::new()).is_err(),
+                "{bad:?}"
+            );
+            assert!(!body.drain(1024), "a failed body is never drained: {bad:?}");
+        }
+        let mut reader = BufReader::new(Cursor::new(b"3 ;ext\r\nabc\r\n0\r\n\r\n".to_vec()));
         let mut body = Body::new(&mut reader, Framing::Chunked);
-        assert!(body.read(&mut [0; 8]).is_err(), "a chunk size must be hex");
+        assert_eq!(body.read(&mut []).unwrap(), 0);
+        let mut text = String::new();
+        body.read_to_string(&mut text).unwrap();
+        assert_eq!(text, "abc");
         let mut reader = BufReader::new(Cursor::new(b"ab".to_vec()));
         let mut body = Body::new(&mut reader, Framing::Length(3));
         assert!(Read::read_to_end(&mut body, &mut Vec::new()).is_err());

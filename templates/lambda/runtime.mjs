@@ -130,8 +130,13 @@ function methodAndPath(event) {
   return [method, path];
 }
 
+function viaFunctionUrl(event) {
+  const context = event.requestContext || {};
+  return String(context.domainName || "").includes(".lambda-url.");
+}
+
 function decide(event) {
-  if (URL_OWNS_CORS) return { status: null, headers: { Vary: "Origin" } };
+  if (URL_OWNS_CORS && viaFunctionUrl(event)) return { status: null, headers: { Vary: "Origin" } };
   const [method, path] = methodAndPath(event);
   const origin = header(event, "origin");
   const preflight =

@@ -123,8 +123,13 @@ def _method_and_path(event):
     return method, path
 
 
+def _via_function_url(event):
+    context = event.get("requestContext") or {}
+    return ".lambda-url." in str(context.get("domainName") or "")
+
+
 def _decide(event):
-    if _URL_OWNS_CORS:
+    if _URL_OWNS_CORS and _via_function_url(event):
         return None, {"Vary": "Origin"}
     method, path = _method_and_path(event)
     origin = _header(event, "origin")

@@ -35,8 +35,9 @@ TF_ATTRIBUTES = {
                                 {"cors", "qualifier", "invoke_mode"}),
     "aws_lambda_permission": ({"action", "function_name", "principal"},
                               {"count", "event_source_token", "function_url_auth_type",
-                               "principal_org_id", "qualifier", "source_account", "source_arn",
-                               "statement_id", "statement_id_prefix"}),
+                               "invoked_via_function_url", "principal_org_id", "qualifier",
+                               "source_account", "source_arn", "statement_id",
+                               "statement_id_prefix"}),
 }
 TF_BLOCKS = {
     "cors_rule": ({"allowed_methods", "allowed_origins"},
@@ -160,9 +161,13 @@ def run_script(out, failures):
         os.chmod(fake, 0o755)
         log = os.path.join(bin_dir, "calls.jsonl")
         script = os.path.join(out, "function-url/configure.sh")
-        for args, exists in ((["my-function"], ""), (["my-function", "live"], "1")):
+        runs = ((["my-function"], "", ""), (["my-function", "live"], "1", ""),
+                (["public-function"], "", "NONE"))
+        for args, exists, auth in runs:
             env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ["PATH"],
                        FAKE_AWS_LOG=log, FAKE_URL_EXISTS=exists)
+            if auth:
+                env["AUTH_TYPE"] = auth
             done = subprocess.run(["sh", script, *args], env=env, capture_output=True, text=True)
             if done.returncode != 0:
                 failures.append(f"configure.sh {args}: exit {done.returncode}: {done.stderr}")
@@ -176,7 +181,7 @@ def run_script(out, failures):
             c = json.loads(call[call.index("--cors") + 1])
             found.append(cors(c["AllowOrigins"], c.get("AllowMethods"), c.get("AllowHeaders"),
                               c.get("ExposeHeaders"), c["AllowCredentials"], c.get("MaxAge")))
-    if len(found) != 2 or found[0] != found[1]:
+    if len(found) != 3 or found[0] != found[1] or found[0] != found[2]:
         failures.append(f"configure.sh: {len(found)} --cors values: {found}")
     return (found[0] if found else None), calls
 
@@ -189,11 +194,13 @@ def function_url(out, failures):
     c = url["Properties"]["Cors"]
     from_cfn = cors(c["AllowOrigins"], c.get("AllowMethods"), c.get("AllowHeaders"),
                     c.get("ExposeHeaders"), c["AllowCredentials"], c.get("MaxAge"))
-    [permission] = [v for v in template["Resources"].values()
-                    if v["Type"] == "AWS::Lambda::Permission"]
-    if permission.get("Condition") != "Public" \
-            or permission["Properties"].get("FunctionUrlAuthType") != "NONE":
-        failures.append(f"function-url/cloudformation.yaml: {permission}")
+    permissions = sorted(
+        (v["Properties"]["Action"], v.get("Condition"), v["Properties"].get("FunctionUrlAuthType"),
+         v["Properties"].get("InvokedViaFunctionUrl"))
+        for v in template["Resources"].values() if v["Type"] == "AWS::Lambda::Permission")
+    if permissions != [("lambda:InvokeFunction", "Public", None, True),
+                       ("lambda:InvokeFunctionUrl", "Public", "NONE", None)]:
+        failures.append(f"function-url/cloudformation.yaml: permissions {permissions}")
     with open(os.path.join(out, "function-url/function-url.tf")) as f:
         doc = hcl2.load(f)
     urls = []

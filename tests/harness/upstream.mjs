@@ -29,7 +29,12 @@ const OWN = [
 
 const server = http.createServer(async (req, res) => {
   const chunks = [];
-  for await (const chunk of req) chunks.push(chunk);
+  try {
+    for await (const chunk of req) chunks.push(chunk);
+  } catch {
+    // The client gave up inside the body (a proxy that refused the rest): nothing to answer.
+    return res.destroy();
+  }
   const body = Buffer.concat(chunks).toString("utf8");
   if (req.url === "/release") {
     release();

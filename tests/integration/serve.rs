@@ -502,6 +502,96 @@ fn serve_answers_over_the_wire_as_the_engine_does() {
     assert_eq!(refused["status"], 400);
 }
 
+/// Reads one response from `reader`: its head, then a body of its `Content-Length`.
+fn read_response(reader: &mut BufReader<&TcpStream>) -> (String, String) {
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        if line == "\r\n" || line.is_empty() {
+            break;
+        }
+        head.push_str(&line);
+    }
+    let length = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length: ")
+                .map(|n| n.trim().parse::<usize>().unwrap())
+        })
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    (head, String::from_utf8(body).unwrap())
+}
+
+#[test]
+fn serve_refuses_malformed_bodies_answers_expect_and_forwards_what_a_browser_would() {
+    let upstream = Upstream::start();
+    let work = tempfile::tempdir().unwrap();
+    let policy = write_policy(work.path(), PAGE);
+    let proxy = Proxy::start(&policy, &upstream.url, &[]);
+    let host = proxy.url.trim_start_matches("http://").to_string();
+
+    // A client waiting for 100 Continue gets it from the proxy; a target with bytes a URI may
+    // not hold raw goes on percent-encoded; a spoofed X-Forwarded-Host is replaced.
+    let socket = TcpStream::connect(&host).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let mut writer = &socket;
+    write!(writer, "PUT /orders/a\"b HTTP/1.1\r\nHost: {host}\r\nOrigin: {PAGE}\r\nX-Forwarded-Host: evil.example\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n").unwrap();
+    let mut reader = BufReader::new(&socket);
+    let mut status = String::new();
+    reader.read_line(&mut status).unwrap();
+    assert_eq!(status, "HTTP/1.1 100 Continue\r\n");
+    let mut blank = String::new();
+    reader.read_line(&mut blank).unwrap();
+    writer.write_all(b"hello").unwrap();
+    let (head, body) = read_response(&mut reader);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let echo: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(echo["url"], "/orders/a%22b");
+    assert_eq!(echo["body"], "hello");
+    let forwarded: Vec<&Value> = echo["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| {
+            let name = h[0].as_str().unwrap().to_ascii_lowercase();
+            name == "x-forwarded-host" || name == "expect"
+        })
+        .collect();
+    assert_eq!(forwarded.len(), 1, "{forwarded:?}");
+    assert_eq!(forwarded[0][1], host.as_str());
+
+    // A chunked body that is not well formed is the browser's error: 400, never a 502 blamed
+    // on the upstream, and the connection closes.
+    let before = upstream.count();
+    let socket = TcpStream::connect(&host).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let mut writer = &socket;
+    write!(writer, "POST /orders HTTP/1.1\r\nHost: {host}\r\nOrigin: {PAGE}\r\nTransfer-Encoding: chunked\r\n\r\n+5\r\nhello\r\n0\r\n\r\n").unwrap();
+    let mut wire = String::new();
+    BufReader::new(&socket).read_to_string(&mut wire).unwrap();
+    assert!(wire.starts_with("HTTP/1.1 400 Bad Request"), "{wire}");
+    assert!(wire.contains("malformed or ended early"), "{wire}");
+    assert_eq!(wire.matches("HTTP/1.1 ").count(), 1, "{wire}");
+    // The upstream may have seen the request start, never a complete one it answered.
+    assert!(upstream.count() <= before + 1);
+
+    let (status, events) = proxy.stop("INT");
+    assert!(status.success());
+    let refused = events
+        .iter()
+        .find(|e| e["event"] == "request" && e["status"] == 400)
+        .unwrap();
+    assert_eq!(refused["source"], "bad-request", "{refused}");
+}
+
 #[test]
 fn serve_answers_an_unreachable_upstream_and_stops_on_sigterm() {
     let work = tempfile::tempdir().unwrap();

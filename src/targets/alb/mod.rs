@@ -110,7 +110,7 @@ pub static PLATFORM: Platform = Platform {
     setting,
     methods_added: &[],
     description,
-    names: no_names,
+    names: crate::targets::fit::no_names,
 };
 
 fn description(policy: &Policy) -> String {
@@ -118,10 +118,6 @@ fn description(policy: &Policy) -> String {
         "ALB listener with the CORS response headers of policy {}",
         policy.name
     )
-}
-
-fn no_names(_: &Policy) -> Option<serde_json::Value> {
-    None
 }
 
 fn setting(raw: &RawPolicy) -> Option<Setting> {
@@ -150,10 +146,12 @@ pub struct Attribute {
     pub value: String,
 }
 
-/// The listener attributes of a configuration that fits (`*`, no credentials): one per header
-/// with a value; a header the policy leaves empty keeps the ALB's default (not sent).
+/// The listener attributes of a configuration that fits (`*`, no credentials): all six CORS
+/// ones, so applying them also clears what an earlier policy set; an empty value is the ALB's
+/// default (the header is not sent).
 #[must_use]
 pub fn attributes(cors: &StaticCors) -> Vec<Attribute> {
+    let max_age = cors.max_age.map(|s| s.to_string()).unwrap_or_default();
     let headers = [
         ("allow_origin", crate::engine::ACAO, "*".to_string()),
         (
@@ -166,20 +164,17 @@ pub fn attributes(cors: &StaticCors) -> Vec<Attribute> {
             crate::engine::ACAH,
             cors.allow_headers.join(","),
         ),
+        // `*` never goes with credentials.
+        ("allow_credentials", crate::engine::ACAC, String::new()),
         (
             "expose_headers",
             crate::engine::ACEH,
             cors.expose_headers.join(","),
         ),
-        (
-            "max_age",
-            crate::engine::ACMA,
-            cors.max_age.map(|s| s.to_string()).unwrap_or_default(),
-        ),
+        ("max_age", crate::engine::ACMA, max_age),
     ];
     headers
         .into_iter()
-        .filter(|(_, _, value)| !value.is_empty())
         .map(|(name, header, value)| Attribute {
             key: format!("routing.http.response.access_control_{name}.header_value"),
             argument: format!("routing_http_response_access_control_{name}_header_value"),
@@ -217,6 +212,7 @@ fn render(
 fn target_answer(policy: &Policy, method: &str, _: &[(String, String)]) -> Response {
     let headers = attributes(&PLATFORM.values(policy))
         .into_iter()
+        .filter(|a| !a.value.is_empty())
         .map(|a| (a.header.to_string(), a.value))
         .collect();
     Response {
@@ -231,7 +227,7 @@ mod tests {
     use crate::engine::StaticCors;
 
     #[test]
-    fn attributes_are_the_headers_with_a_value() {
+    fn attributes_set_all_six_headers_empty_ones_to_the_default() {
         let cors = StaticCors {
             allow_origins: vec!["*".into()],
             allow_credentials: false,
@@ -244,27 +240,20 @@ mod tests {
             .into_iter()
             .map(|a| (a.argument, a.value))
             .collect();
-        assert_eq!(
-            got,
-            [
-                (
-                    "routing_http_response_access_control_allow_origin_header_value",
-                    "*"
-                ),
-                (
-                    "routing_http_response_access_control_allow_methods_header_value",
-                    "PUT,DELETE"
-                ),
-                (
-                    "routing_http_response_access_control_expose_headers_header_value",
-                    "ETag"
-                ),
-                (
-                    "routing_http_response_access_control_max_age_header_value",
-                    "0"
-                ),
-            ]
-            .map(|(a, v)| (a.to_string(), v.to_string()))
-        );
+        let want = [
+            ("allow_origin", "*"),
+            ("allow_methods", "PUT,DELETE"),
+            ("allow_headers", ""),
+            ("allow_credentials", ""),
+            ("expose_headers", "ETag"),
+            ("max_age", "0"),
+        ]
+        .map(|(name, value)| {
+            (
+                format!("routing_http_response_access_control_{name}_header_value"),
+                value.to_string(),
+            )
+        });
+        assert_eq!(got, want);
     }
 }

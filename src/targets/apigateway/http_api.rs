@@ -76,12 +76,8 @@ pub static PLATFORM: Platform = Platform {
     setting,
     methods_added: &[],
     description: super::plan::description,
-    names: no_names,
+    names: crate::targets::fit::no_names,
 };
-
-fn no_names(_: &crate::model::Policy) -> Option<serde_json::Value> {
-    None
-}
 
 fn setting(raw: &RawPolicy) -> Option<Setting> {
     let table = raw.apigateway.as_ref().map(Spanned::get_ref);

@@ -119,7 +119,7 @@ pub static PLATFORM: Platform = Platform {
     setting,
     methods_added: &[],
     description,
-    names: no_names,
+    names: crate::targets::fit::no_names,
 };
 
 fn description(policy: &Policy) -> String {
@@ -127,10 +127,6 @@ fn description(policy: &Policy) -> String {
         "Lambda function URL with the CORS of policy {}",
         policy.name
     )
-}
-
-fn no_names(_: &Policy) -> Option<serde_json::Value> {
-    None
 }
 
 fn setting(raw: &RawPolicy) -> Option<Setting> {

@@ -114,15 +114,11 @@ pub static PLATFORM: Platform = Platform {
     setting,
     methods_added: &["GET", "HEAD", "POST"],
     description,
-    names: no_names,
+    names: crate::targets::fit::no_names,
 };
 
 fn description(policy: &Policy) -> String {
     format!("S3 bucket CORS for policy {}", policy.name)
-}
-
-fn no_names(_: &Policy) -> Option<serde_json::Value> {
-    None
 }
 
 fn setting(raw: &RawPolicy) -> Option<Setting> {
@@ -144,6 +140,11 @@ struct S3Checks<'a> {
 impl Checks for S3Checks<'_> {
     fn check_scope(&mut self, scope: &Scope<'_>, push: &mut dyn FnMut(Diagnostic)) {
         self.platform.check_scope(scope, push);
+        // What S3 would do matters only where its configuration is emitted: a misfit is
+        // reported (or skipped) on its own.
+        if !PLATFORM.problems(scope).is_empty() {
+            return;
+        }
         let default = scope.default;
         let in_env = scope.env.map(|e| format!("env {e}: ")).unwrap_or_default();
         let s3 = self.raw.s3.as_ref();

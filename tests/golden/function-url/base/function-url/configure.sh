@@ -5,8 +5,9 @@
 #
 # usage: sh function-url/configure.sh FUNCTION [QUALIFIER]
 # Gives the function's URL the policy's CORS: updates the URL it has, or creates one with
-# AUTH_TYPE (default AWS_IAM; NONE makes it public, which also needs a resource-based policy
-# statement allowing lambda:InvokeFunctionUrl). Needs the AWS CLI v2 and its credentials.
+# AUTH_TYPE (default AWS_IAM; NONE makes it public and adds the two statements anyone needs to
+# invoke it, lambda:InvokeFunctionUrl and lambda:InvokeFunction through the URL). Needs the
+# AWS CLI v2 and its credentials.
 set -eu
 if [ "$#" -lt 1 ] || [ "$#" -gt 2 ]; then
   echo "usage: sh $0 FUNCTION [QUALIFIER]" >&2
@@ -22,4 +23,10 @@ if aws lambda get-function-url-config "$@" >/dev/null 2>&1; then
   aws lambda update-function-url-config "$@" --cors "$cors"
 else
   aws lambda create-function-url-config "$@" --auth-type "${AUTH_TYPE:-AWS_IAM}" --cors "$cors"
+  if [ "${AUTH_TYPE:-AWS_IAM}" = NONE ]; then
+    aws lambda add-permission "$@" --statement-id corsgen-function-url-public \
+      --action lambda:InvokeFunctionUrl --principal '*' --function-url-auth-type NONE
+    aws lambda add-permission "$@" --statement-id corsgen-function-url-invoke \
+      --action lambda:InvokeFunction --principal '*' --invoked-via-function-url
+  fi
 fi

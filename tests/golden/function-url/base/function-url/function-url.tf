@@ -10,7 +10,7 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 5.0"
+      version = ">= 6.29.0"
     }
   }
 }
@@ -40,12 +40,22 @@ resource "aws_lambda_function_url" "url" {
   }
 }
 
+# A public URL (NONE) needs both statements: function URLs created since October 2025 check
+# lambda:InvokeFunction as well as lambda:InvokeFunctionUrl.
 resource "aws_lambda_permission" "public" {
   count                  = var.authorization_type == "NONE" ? 1 : 0
   action                 = "lambda:InvokeFunctionUrl"
   function_name          = var.function_name
   principal              = "*"
   function_url_auth_type = "NONE"
+}
+
+resource "aws_lambda_permission" "public_via_url" {
+  count                    = var.authorization_type == "NONE" ? 1 : 0
+  action                   = "lambda:InvokeFunction"
+  function_name            = var.function_name
+  principal                = "*"
+  invoked_via_function_url = true
 }
 
 output "function_url" {

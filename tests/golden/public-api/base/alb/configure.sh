@@ -12,7 +12,7 @@ if [ "$#" -lt 1 ] || [ "$#" -gt 2 ]; then
   echo "usage: sh $0 LISTENER_ARN [PRIORITY]" >&2
   exit 2
 fi
-attributes='[{"Key":"routing.http.response.access_control_allow_origin.header_value","Value":"*"},{"Key":"routing.http.response.access_control_allow_headers.header_value","Value":"If-None-Match,X-Api-Key"},{"Key":"routing.http.response.access_control_expose_headers.header_value","Value":"ETag,X-RateLimit-Remaining"},{"Key":"routing.http.response.access_control_max_age.header_value","Value":"7200"}]'
+attributes='[{"Key":"routing.http.response.access_control_allow_origin.header_value","Value":"*"},{"Key":"routing.http.response.access_control_allow_methods.header_value","Value":""},{"Key":"routing.http.response.access_control_allow_headers.header_value","Value":"If-None-Match,X-Api-Key"},{"Key":"routing.http.response.access_control_allow_credentials.header_value","Value":""},{"Key":"routing.http.response.access_control_expose_headers.header_value","Value":"ETag,X-RateLimit-Remaining"},{"Key":"routing.http.response.access_control_max_age.header_value","Value":"7200"}]'
 aws elbv2 modify-listener-attributes --listener-arn "$1" --attributes "$attributes"
 if [ "$#" -eq 2 ]; then
   aws elbv2 create-rule --listener-arn "$1" --priority "$2" \

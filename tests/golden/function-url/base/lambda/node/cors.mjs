@@ -57,9 +57,10 @@ const ROUTES = [
 const DEFAULT_RULE = 0;
 const PREFLIGHT_ALLOWED = 204;
 const PREFLIGHT_REFUSED = 403;
-// The function URL's CORS configuration answers preflights and adds the CORS headers
-// ([lambda] cors-owner = "function-url"): the function only removes the handler's own and keeps
-// Vary: Origin.
+// Invoked through a Lambda function URL (its domain in requestContext.domainName), the URL's
+// CORS configuration answers preflights and adds the CORS headers ([lambda] cors-owner =
+// "function-url"): the function only removes the handler's own and keeps Vary: Origin. Through
+// API Gateway it answers as everywhere else.
 const URL_OWNS_CORS = true;
 const LABEL_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789-_.";
 
@@ -193,8 +194,13 @@ function methodAndPath(event) {
   return [method, path];
 }
 
+function viaFunctionUrl(event) {
+  const context = event.requestContext || {};
+  return String(context.domainName || "").includes(".lambda-url.");
+}
+
 function decide(event) {
-  if (URL_OWNS_CORS) return { status: null, headers: { Vary: "Origin" } };
+  if (URL_OWNS_CORS && viaFunctionUrl(event)) return { status: null, headers: { Vary: "Origin" } };
   const [method, path] = methodAndPath(event);
   const origin = header(event, "origin");
   const preflight =

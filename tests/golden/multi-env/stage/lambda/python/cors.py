@@ -67,9 +67,10 @@ _ROUTES = (
 _DEFAULT_RULE = 0
 _PREFLIGHT_ALLOWED = 204
 _PREFLIGHT_REFUSED = 403
-# The function URL's CORS configuration answers preflights and adds the CORS headers
-# ([lambda] cors-owner = "function-url"): the function only removes the handler's own and keeps
-# Vary: Origin.
+# Invoked through a Lambda function URL (its domain in requestContext.domainName), the URL's
+# CORS configuration answers preflights and adds the CORS headers ([lambda] cors-owner =
+# "function-url"): the function only removes the handler's own and keeps Vary: Origin. Through
+# API Gateway it answers as everywhere else.
 _URL_OWNS_CORS = False
 _LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.")
 
@@ -196,8 +197,13 @@ def _method_and_path(event):
     return method, path
 
 
+def _via_function_url(event):
+    context = event.get("requestContext") or {}
+    return ".lambda-url." in str(context.get("domainName") or "")
+
+
 def _decide(event):
-    if _URL_OWNS_CORS:
+    if _URL_OWNS_CORS and _via_function_url(event):
         return None, {"Vary": "Origin"}
     method, path = _method_and_path(event)
     origin = _header(event, "origin")
