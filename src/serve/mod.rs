@@ -220,7 +220,14 @@ struct Shared {
     listen: SocketAddr,
     counts: Counts,
     log: Box<dyn Fn(&Event) + Send + Sync>,
+    /// Set when stopping: no further request is answered.
+    stopping: Arc<AtomicBool>,
+    /// Requests being answered now.
+    busy: AtomicUsize,
 }
+
+/// How long stopping waits for the requests being answered to finish (and be logged).
+const FINISH_WAIT: Duration = Duration::from_secs(5);
 
 /// A bound proxy, not yet serving.
 pub struct Server {
@@ -268,6 +275,7 @@ impl Server {
             .local_addr()
             .context("cannot read the listening address")
             .map_err(Failure::io)?;
+        let stopping = Arc::new(AtomicBool::new(false));
         Ok(Server {
             listener,
             shared: Arc::new(Shared {
@@ -278,8 +286,10 @@ impl Server {
                 listen,
                 counts: Counts::default(),
                 log,
+                stopping: Arc::clone(&stopping),
+                busy: AtomicUsize::new(0),
             }),
-            stopping: Arc::new(AtomicBool::new(false)),
+            stopping,
         })
     }
 
@@ -305,8 +315,9 @@ impl Server {
         }
     }
 
-    /// Serves until the [`Stopper`] stops it, one thread per connection; requests in flight
-    /// then are cut off.
+    /// Serves until the [`Stopper`] stops it, one thread per connection; then waits a few
+    /// seconds for the requests being answered (every one is logged before this returns, unless
+    /// the upstream takes longer), and answers no other.
     #[must_use]
     pub fn run(self) -> Summary {
         for stream in self.listener.incoming() {
@@ -320,6 +331,10 @@ impl Server {
             };
             let shared = Arc::clone(&self.shared);
             std::thread::spawn(move || shared.connection(stream));
+        }
+        let waited = std::time::Instant::now();
+        while self.shared.busy.load(Ordering::SeqCst) > 0 && waited.elapsed() < FINISH_WAIT {
+            std::thread::sleep(Duration::from_millis(10));
         }
         let counts = &self.shared.counts;
         Summary {
@@ -365,8 +380,13 @@ impl Shared {
                     return;
                 }
             };
+            if self.stopping.load(Ordering::SeqCst) {
+                return;
+            }
+            self.busy.fetch_add(1, Ordering::SeqCst);
             let mut body = wire::Body::new(&mut reader, framing);
             let keep = self.exchange(&head, framing, &mut body, &mut writer, client);
+            self.busy.fetch_sub(1, Ordering::SeqCst);
             // A body the upstream never read (a preflight's, a failed upstream's) is dropped,
             // or the connection closed, so the next request starts where it should.
             let drained = body.finished() || body.drain(DRAIN_LIMIT);
