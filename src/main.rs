@@ -367,7 +367,7 @@ fn serve(
         // Warnings are worth seeing before the first request.
         print_diagnostics(&loaded, format, ui, false, None)?;
     }
-    let log: Box<dyn Fn(&serve::Event) + Send + Sync> = match format {
+    let log: Box<dyn Fn(&serve::Entry) + Send + Sync> = match format {
         // A log line that cannot be written (a closed pipe) is dropped; serving goes on.
         Format::Human => Box::new(|event| {
             let _ = out(&serve::human(event));
@@ -382,7 +382,7 @@ fn serve(
             .policy
             .as_ref()
             .is_some_and(|p| p.apigateway.is_some());
-    let server = serve::Server::bind(loaded, env, options, log)?;
+    let server = serve::Server::bind(loaded, policy, env, options, log)?;
     let address = server.address();
     let stopper = server.stopper();
     ctrlc::set_handler(move || stopper.stop()).map_err(|e| {

@@ -211,15 +211,52 @@ pub struct Summary {
     pub blocked: usize,
 }
 
+/// A change of the policy file seen while serving.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicyChange {
+    /// When it was seen: `HH:MM:SS` UTC.
+    pub time: String,
+    /// The file.
+    pub file: String,
+    /// Whether the new text is valid and now answers; otherwise the previous policy still does.
+    pub valid: bool,
+    /// Its diagnostics, rendered for people (empty when there are none).
+    pub diagnostics: String,
+    /// `file: valid (0 errors, 1 warning)`.
+    pub summary: String,
+}
+
+/// What the proxy logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    /// A request and its answer.
+    Request(Box<Event>),
+    /// The policy file changed, and was read again.
+    Policy(PolicyChange),
+}
+
+/// The policy that answers, and the file's state when it was read.
+struct Current {
+    loaded: Arc<Loaded>,
+    stamp: Option<(std::time::SystemTime, u64)>,
+}
+
+/// The modification time and length of `path`, to notice an edit.
+fn stamp(path: &std::path::Path) -> Option<(std::time::SystemTime, u64)> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.modified().ok()?, meta.len()))
+}
+
 /// Everything the connection threads share.
 struct Shared {
-    loaded: Loaded,
+    current: std::sync::RwLock<Current>,
+    path: std::path::PathBuf,
     env: Option<String>,
     options: Options,
     agent: ureq::Agent,
     listen: SocketAddr,
     counts: Counts,
-    log: Box<dyn Fn(&Event) + Send + Sync>,
+    log: Box<dyn Fn(&Entry) + Send + Sync>,
     /// Set when stopping: no further request is answered.
     stopping: Arc<AtomicBool>,
     /// Requests being answered now.
@@ -253,17 +290,21 @@ impl Stopper {
 }
 
 impl Server {
-    /// Binds `options.listen` for the valid policy in `loaded` (with environment `env`).
-    /// `log` receives every request's [`Event`], from the connection threads.
+    /// Binds `options.listen` for the valid policy in `loaded`, read from `path` (with
+    /// environment `env`). `log` receives every request's [`Event`] and every change of the
+    /// policy file (read again before the next request: a valid edit answers from then on, an
+    /// invalid one is reported and the previous policy goes on answering), from the connection
+    /// threads.
     ///
     /// # Errors
     /// An invalid-input failure when the policy is invalid; an I/O failure when the address
     /// cannot be bound (in use, not this machine's).
     pub fn bind(
         loaded: Loaded,
+        path: &std::path::Path,
         env: Option<String>,
         options: Options,
-        log: Box<dyn Fn(&Event) + Send + Sync>,
+        log: Box<dyn Fn(&Entry) + Send + Sync>,
     ) -> Result<Server, Failure> {
         if PolicyPlace::of(&loaded, env.as_deref()).is_none() {
             return Err(crate::commands::invalid(&loaded));
@@ -280,7 +321,11 @@ impl Server {
             listener,
             shared: Arc::new(Shared {
                 agent: upstream::agent(options.timeout),
-                loaded,
+                current: std::sync::RwLock::new(Current {
+                    loaded: Arc::new(loaded),
+                    stamp: stamp(path),
+                }),
+                path: path.to_path_buf(),
                 env,
                 options,
                 listen,
@@ -355,9 +400,52 @@ struct Answered {
 }
 
 impl Shared {
-    fn place(&self) -> PolicyPlace<'_> {
-        // `bind` refused a policy without one.
-        PolicyPlace::of(&self.loaded, self.env.as_deref()).expect("a valid policy")
+    /// The policy that answers now: the file read again when it changed since it was last
+    /// read, when that text is valid.
+    fn current(&self) -> Arc<Loaded> {
+        let seen = stamp(&self.path);
+        {
+            let current = self.current.read().unwrap_or_else(|e| e.into_inner());
+            if current.stamp == seen {
+                return Arc::clone(&current.loaded);
+            }
+        }
+        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        if current.stamp == seen {
+            return Arc::clone(&current.loaded);
+        }
+        current.stamp = seen;
+        let file = self.path.display().to_string();
+        let change = match crate::load(&self.path, self.env.as_deref()) {
+            Ok(loaded) => {
+                let valid = PolicyPlace::of(&loaded, self.env.as_deref()).is_some();
+                let change = PolicyChange {
+                    time: now(),
+                    file,
+                    valid,
+                    diagnostics: if loaded.diagnostics.is_empty() {
+                        String::new()
+                    } else {
+                        crate::report::rendered(&loaded.source, &loaded.diagnostics, false)
+                    },
+                    summary: crate::report::summary(&loaded.source, &loaded.diagnostics),
+                };
+                if valid {
+                    current.loaded = Arc::new(loaded);
+                }
+                change
+            }
+            // Unreadable for now (an editor replacing the file, an unknown --env): keep going.
+            Err(failure) => PolicyChange {
+                time: now(),
+                summary: format!("{file}: cannot be read: {failure}"),
+                file,
+                valid: false,
+                diagnostics: String::new(),
+            },
+        };
+        (self.log)(&Entry::Policy(change));
+        Arc::clone(&current.loaded)
     }
 
     /// Serves one connection: request after request while it is kept alive.
@@ -406,7 +494,7 @@ impl Shared {
             .and_then(|()| writer.write_all(text.as_bytes()))
             .and_then(|()| writer.flush());
         self.counts.requests.fetch_add(1, Ordering::SeqCst);
-        (self.log)(&Event {
+        (self.log)(&Entry::Request(Box::new(Event {
             time: now(),
             method: String::new(),
             url: String::new(),
@@ -425,7 +513,7 @@ impl Shared {
             message_with_credentials: None,
             readable_headers: Vec::new(),
             fixes: Vec::new(),
-        });
+        })));
     }
 
     /// Answers one request; false when the connection must close after it.
@@ -437,7 +525,11 @@ impl Shared {
         writer: &mut impl std::io::Write,
         client: Option<std::net::IpAddr>,
     ) -> bool {
-        let place = self.place();
+        let loaded = self.current();
+        // `bind` and `current` keep only a valid policy.
+        let Some(place) = PolicyPlace::of(&loaded, self.env.as_deref()) else {
+            return false;
+        };
         let policy = place.policy;
         let path = head.path();
         let origin = head.header("origin");
@@ -679,11 +771,11 @@ impl Shared {
         };
         self.counts.requests.fetch_add(1, Ordering::SeqCst);
         let Some(origin) = origin else {
-            return (self.log)(&event);
+            return (self.log)(&Entry::Request(Box::new(event)));
         };
         if origin == format!("http://{host}") {
             event.verdict = Judged::SameOrigin;
-            return (self.log)(&event);
+            return (self.log)(&Entry::Request(Box::new(event)));
         }
         self.counts.cross_origin.fetch_add(1, Ordering::SeqCst);
         let answer = response(answered.status, &answered.headers);
@@ -753,7 +845,7 @@ impl Shared {
                 event.message_with_credentials = with;
             }
         }
-        (self.log)(&event);
+        (self.log)(&Entry::Request(Box::new(event)));
     }
 }
 

@@ -1,13 +1,37 @@
 //! The proxy's log: one entry per request, for people (a line, then Chromium's message and
 //! the fix when the browser blocks it) or for tools (one JSON document per line).
 
-use super::{Event, Judged, Source};
+use super::{Entry, Event, Judged, PolicyChange, Source};
 use crate::report::printable_line;
 
-/// `event` for people: `TIME METHOD URL → STATUS (who answered) from ORIGIN: verdict`, then
-/// Chromium's message and the fixes, indented.
+/// `entry` for people: a request as `TIME METHOD URL → STATUS (who answered) from ORIGIN:
+/// verdict`, then Chromium's message and the fixes, indented; a policy change as `TIME FILE
+/// changed: …` with its diagnostics.
 #[must_use]
-pub fn human(event: &Event) -> String {
+pub fn human(entry: &Entry) -> String {
+    match entry {
+        Entry::Request(event) => request(event),
+        Entry::Policy(change) => policy(change),
+    }
+}
+
+fn policy(change: &PolicyChange) -> String {
+    let what = if change.valid {
+        "read again; it answers from now on"
+    } else {
+        "changed, and is not valid: the previous policy goes on answering"
+    };
+    let mut text = format!(
+        "{} {} {what} ({})\n",
+        change.time, change.file, change.summary
+    );
+    for line in change.diagnostics.lines() {
+        text.push_str(&format!("    {line}\n"));
+    }
+    printable(&text)
+}
+
+fn request(event: &Event) -> String {
     if event.source == Source::BadRequest {
         return format!(
             "{} 400 bad request: {}\n",
@@ -71,13 +95,18 @@ pub fn human(event: &Event) -> String {
     printable(&text)
 }
 
-/// `event` as one JSON document on one line, with `schema_version`.
+/// `entry` as one JSON document on one line, with `schema_version` and `event` (`request`,
+/// `policy`).
 #[must_use]
-pub fn json(event: &Event) -> String {
-    let mut value = serde_json::to_value(event).unwrap_or_default();
+pub fn json(entry: &Entry) -> String {
+    let (value, kind) = match entry {
+        Entry::Request(event) => (serde_json::to_value(event), "request"),
+        Entry::Policy(change) => (serde_json::to_value(change), "policy"),
+    };
+    let mut value = value.unwrap_or_default();
     if let Some(object) = value.as_object_mut() {
         object.insert("schema_version".into(), 1.into());
-        object.insert("event".into(), "request".into());
+        object.insert("event".into(), kind.into());
     }
     format!("{value}\n")
 }

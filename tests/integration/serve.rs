@@ -593,6 +593,55 @@ fn serve_refuses_malformed_bodies_answers_expect_and_forwards_what_a_browser_wou
 }
 
 #[test]
+fn serve_reads_the_policy_again_when_it_changes() {
+    let work = tempfile::tempdir().unwrap();
+    let policy = write_policy(work.path(), PAGE);
+    // Preflights never reach the upstream: none is needed.
+    let nowhere = format!("http://127.0.0.1:{}", free_port());
+    let proxy = Proxy::start(&policy, &nowhere, &[]);
+    let preflight = |origin: &str| {
+        agent()
+            .options(format!("{}/orders", proxy.url))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "PUT")
+            .call()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    let newcomer = "https://new.example";
+    assert_eq!(preflight(newcomer), 403);
+    // A valid edit answers from the next request on.
+    let text = POLICY.replace("{page}", PAGE).replace(
+        "\"https://other.example\"]",
+        &format!("\"https://other.example\", \"{newcomer}\"]"),
+    );
+    std::fs::write(&policy, &text).unwrap();
+    assert_eq!(preflight(newcomer), 204);
+    // An invalid one is reported, and the last valid policy goes on answering.
+    std::fs::write(
+        &policy,
+        text.replace("allow-credentials = true", "allow-credentials = 1"),
+    )
+    .unwrap();
+    assert_eq!(preflight(newcomer), 204);
+    let (status, events) = proxy.stop("INT");
+    assert!(status.success());
+    let changes: Vec<&Value> = events.iter().filter(|e| e["event"] == "policy").collect();
+    assert_eq!(changes.len(), 2, "{events:?}");
+    assert_eq!(changes[0]["valid"], true);
+    assert_eq!(changes[1]["valid"], false);
+    assert!(
+        changes[1]["diagnostics"]
+            .as_str()
+            .unwrap()
+            .contains("policy.toml:4:"),
+        "{}",
+        changes[1]
+    );
+}
+
+#[test]
 fn serve_answers_an_unreachable_upstream_and_stops_on_sigterm() {
     let work = tempfile::tempdir().unwrap();
     let policy = write_policy(work.path(), PAGE);
