@@ -195,7 +195,8 @@ pub(crate) enum Command {
     /// Run a local reverse proxy that answers CORS exactly as the deployed artifacts do:
     /// preflights answered here, every other request sent on to UPSTREAM with the policy's
     /// headers in place of its own, each cross-origin request logged with the browser's
-    /// verdict. Stops (exit 0) on Ctrl-C or SIGTERM.
+    /// verdict. The policy file is read again when it changes. Stops (exit 0) on Ctrl-C or
+    /// SIGTERM.
     #[command(after_help = EXIT_CODES)]
     Serve {
         /// The policy file.
