@@ -186,10 +186,10 @@ pub fn check(
             loaded.source.path
         )));
     }
-    let chosen = request
-        .target
-        .map(|name| chosen_target(place.policy, name, &loaded.source.path))
-        .transpose()?;
+    let chosen = match request.target {
+        Some(name) => Some(chosen_target(place.policy, name, &loaded.source.path)?),
+        None => sole_deviating_target(place.policy),
+    };
     if let (Some(chosen), false) = (chosen, errors.is_empty()) {
         if chosen.name != "apigateway" {
             return Err(Failure::usage(format!(
@@ -225,6 +225,20 @@ pub fn check(
         target.note()
     );
     Ok((exchange, by))
+}
+
+/// The one target whose real answer a policy gets, when nothing it emits answers as the engine
+/// (an S3-only policy): `check` then answers as that target without `--target`.
+fn sole_deviating_target(policy: &crate::model::Policy) -> Option<&'static crate::targets::Target> {
+    let emitted: Vec<&'static crate::targets::Target> = crate::targets::REGISTRY
+        .iter()
+        .copied()
+        .filter(|t| t.kind != crate::targets::Kind::Stack && crate::check::emits(policy, t))
+        .collect();
+    match emitted.as_slice() {
+        [only] if only.answer.is_some() => Some(only),
+        _ => None,
+    }
 }
 
 /// The target `--target NAME` names, when the policy emits it.

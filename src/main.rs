@@ -420,8 +420,11 @@ fn serve(
             let _ = out(&format!("{value}\n"));
         }
         Format::Human => err(&format!(
-            "corsgen serve: stopped after {} requests ({} cross-origin, {} blocked)\n",
-            summary.requests, summary.cross_origin, summary.blocked
+            "corsgen serve: stopped after {} request{} ({} cross-origin, {} blocked)\n",
+            summary.requests,
+            if summary.requests == 1 { "" } else { "s" },
+            summary.cross_origin,
+            summary.blocked
         )),
     }
     Ok(false)

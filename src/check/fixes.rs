@@ -284,8 +284,8 @@ pub fn policy_fixes(
             {
                 return Vec::new();
             }
-            let quoted = format!("add \"{method}\"");
-            vec![place.fix(path, Field::Methods, &quoted, &format!("allow {quoted}"))]
+            let add = format!("add \"{method}\"");
+            vec![place.fix(path, Field::Methods, &add, &format!("allow \"{method}\""))]
         }
         E::HeaderDisallowedByPreflightResponse
             if crate::validate::is_response_only_header(&blocked.hint) =>
@@ -305,8 +305,8 @@ pub fn policy_fixes(
                 .map(|(n, _)| n.as_str())
                 .find(|n| n.eq_ignore_ascii_case(&blocked.hint))
                 .unwrap_or(&blocked.hint);
-            let quoted = format!("add \"{written}\"");
-            vec![place.fix(path, Field::Headers, &quoted, &format!("allow {quoted}"))]
+            let add = format!("add \"{written}\"");
+            vec![place.fix(path, Field::Headers, &add, &format!("allow \"{written}\""))]
         }
         _ => Vec::new(),
     }

@@ -97,16 +97,21 @@ pub fn upstream_url(text: &str) -> Result<url::Url, Failure> {
     Ok(url)
 }
 
-/// The address from `--listen`.
+/// The address from `--listen`: `IP:PORT`, or `HOST:PORT` for a name this machine resolves
+/// (`localhost:8787`: its first address).
 ///
 /// # Errors
-/// A usage failure unless it is `IP:PORT`.
+/// A usage failure for anything else.
 pub fn listen_address(text: &str) -> Result<SocketAddr, Failure> {
-    text.parse().map_err(|_| {
-        Failure::usage(format!(
-            "--listen `{text}` is not IP:PORT (e.g. 127.0.0.1:8787; port 0 picks a free one)"
-        ))
-    })
+    use std::net::ToSocketAddrs as _;
+    text.parse()
+        .ok()
+        .or_else(|| text.to_socket_addrs().ok()?.next())
+        .ok_or_else(|| {
+            Failure::usage(format!(
+                "--listen `{text}` is not IP:PORT or HOST:PORT (e.g. 127.0.0.1:8787; port 0 picks a free one)"
+            ))
+        })
 }
 
 /// Who answered a request.
@@ -151,7 +156,7 @@ pub struct GatewayUsed {
 /// One request through the proxy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Event {
-    /// When it was answered: `HH:MM:SS` UTC.
+    /// When it was answered: `YYYY-MM-DDTHH:MM:SSZ`.
     pub time: String,
     /// The method, as received.
     pub method: String,
@@ -214,7 +219,7 @@ pub struct Summary {
 /// A change of the policy file seen while serving.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PolicyChange {
-    /// When it was seen: `HH:MM:SS` UTC.
+    /// When it was seen: `YYYY-MM-DDTHH:MM:SSZ`.
     pub time: String,
     /// The file.
     pub file: String,
@@ -397,6 +402,9 @@ struct Answered {
     source: Source,
     gateway: Option<GatewayUsed>,
     problem: Option<String>,
+    /// For an upstream error answered with a gateway response's headers: the headers the
+    /// route's rule gives instead (as a Lambda proxy's own error carries them).
+    as_handler: Option<Vec<(String, String)>>,
 }
 
 impl Shared {
@@ -552,6 +560,7 @@ impl Shared {
                 source: Source::Preflight,
                 gateway: None,
                 problem: None,
+                as_handler: None,
             };
             let out = if status == 204 {
                 Out::Empty
@@ -600,6 +609,9 @@ impl Shared {
                         } else {
                             Source::Upstream
                         },
+                        as_handler: gateway
+                            .is_some()
+                            .then(|| engine::finalize_response(&decision, &kept)),
                         gateway,
                         problem: None,
                     };
@@ -666,6 +678,7 @@ impl Shared {
                         },
                         gateway,
                         problem: Some(cause),
+                        as_handler: None,
                     }
                 }
             }
@@ -817,7 +830,16 @@ impl Shared {
                 event.error = Some(blocked.error);
                 event.message =
                     Some(blocked.console_message(&url, &url, &origin, Initiator::Fetch));
+                let serialized =
+                    origin == "null" || crate::address::origin(&origin).as_deref() == Some(&origin);
                 event.fixes = match &answered.gateway {
+                    // A client that is no browser (curl, a test) may send anything.
+                    _ if !serialized => vec![Fix {
+                        message: format!(
+                            "`{origin}` is not an origin a browser sends (browsers send scheme://host[:port], lowercase, without a path or a default port): no policy change"
+                        ),
+                        location: None,
+                    }],
                     None => policy_fixes(place, &request, &blocked, path),
                     Some(gateway) => {
                         let how = if gateway.response_type.starts_with("INTEGRATION_") {
@@ -825,13 +847,27 @@ impl Shared {
                         } else {
                             format!("--status {}", answered.status)
                         };
-                        vec![Fix {
+                        let mut fixes = vec![Fix {
                             message: format!(
                                 "API Gateway answers this error itself; `corsgen check {} --origin {origin} --url {url} {how}` explains the gateway response and its fix",
                                 place.source.path
                             ),
                             location: None,
-                        }]
+                        }];
+                        // The same status from the upstream's own handler is not API Gateway's.
+                        if let Some(route) = &answered.as_handler {
+                            let ours = response(answered.status, route);
+                            if check_access(&origin, event.credentials, &ours).is_ok() {
+                                fixes.push(Fix {
+                                    message: format!(
+                                        "if the upstream's handler sent this {} itself (a Lambda proxy's own error, not API Gateway's), the deployed API answers it with the route's headers, which this page can read: run serve with --errors handler to see that",
+                                        answered.status
+                                    ),
+                                    location: None,
+                                });
+                            }
+                        }
+                        fixes
                     }
                 };
             }
@@ -891,17 +927,27 @@ fn response(status: u16, headers: &[(String, String)]) -> Response {
     }
 }
 
-/// The time of day, `HH:MM:SS` UTC.
+/// The time now, `YYYY-MM-DDTHH:MM:SSZ` (UTC, RFC 3339).
 fn now() -> String {
     let seconds = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-        % 86_400;
+        .map_or(0, |d| d.as_secs());
+    let (days, time) = (seconds / 86_400, seconds % 86_400);
+    // Days since 1970-01-01 to a civil date (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z % 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
     format!(
-        "{:02}:{:02}:{:02}",
-        seconds / 3600,
-        seconds / 60 % 60,
-        seconds % 60
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        time / 3600,
+        time / 60 % 60,
+        time % 60
     )
 }
 

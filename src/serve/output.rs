@@ -23,7 +23,9 @@ fn policy(change: &PolicyChange) -> String {
     };
     let mut text = format!(
         "{} {} {what} ({})\n",
-        change.time, change.file, change.summary
+        clock(&change.time),
+        change.file,
+        change.summary
     );
     for line in change.diagnostics.lines() {
         text.push_str(&format!("    {line}\n"));
@@ -35,7 +37,7 @@ fn request(event: &Event) -> String {
     if event.source == Source::BadRequest {
         return format!(
             "{} 400 bad request: {}\n",
-            event.time,
+            clock(&event.time),
             printable_line(event.problem.as_deref().unwrap_or_default())
         );
     }
@@ -72,7 +74,10 @@ fn request(event: &Event) -> String {
     };
     let mut text = format!(
         "{} {} {}{asked} → {}{by}{from}: {verdict}\n",
-        event.time, event.method, event.url, event.status
+        clock(&event.time),
+        event.method,
+        event.url,
+        event.status
     );
     if let Some(problem) = &event.problem {
         text.push_str(&format!("    upstream: {problem}\n"));
@@ -109,6 +114,11 @@ pub fn json(entry: &Entry) -> String {
         object.insert("event".into(), kind.into());
     }
     format!("{value}\n")
+}
+
+/// `HH:MM:SS` of an RFC 3339 time.
+fn clock(time: &str) -> &str {
+    time.get(11..19).unwrap_or(time)
 }
 
 /// Each line made printable: a header value never reaches the terminal as a control sequence.

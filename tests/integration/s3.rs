@@ -543,12 +543,11 @@ fn chromium_fetching_from_a_bucket_gets_what_check_target_s3_predicts() {
     }
     assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
     assert!(verdicts[0] >= 4 && verdicts[1] >= 8, "{verdicts:?}");
-    // Where S3 refuses a preflight the engine would answer, the engine's check says so.
-    let out = corsgen(
-        work.path(),
-        &[
+    // A policy that emits only bucket CORS is checked as S3 answers, without --target.
+    let check = |file: &str| -> Value {
+        let args = [
             "check",
-            files[0].to_str().unwrap(),
+            file,
             "--origin",
             &page,
             "--method",
@@ -557,8 +556,16 @@ fn chromium_fetching_from_a_bucket_gets_what_check_target_s3_predicts() {
             "X-Other: 1",
             "--format",
             "json",
-        ],
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        ];
+        serde_json::from_slice(&corsgen(work.path(), &args).stdout).unwrap()
+    };
+    let report = check(files[0].to_str().unwrap());
+    assert_eq!(report["preflight"]["response"]["status"], 403, "{report}");
+    assert_eq!(report["targets_differ"], json!([]));
+    // With the Lambda snippets too, the engine answers, and the report names S3's other answer.
+    let both = work.path().join("both.toml");
+    std::fs::write(&both, listed.replace("[lambda]\nenabled = false\n", "")).unwrap();
+    let report = check(both.to_str().unwrap());
+    assert_eq!(report["preflight"]["response"]["status"], 204, "{report}");
     assert_eq!(report["targets_differ"][0]["target"], "s3", "{report}");
 }

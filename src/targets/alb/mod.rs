@@ -199,6 +199,20 @@ fn render(
         .map(|a| serde_json::json!({"Key": a.key, "Value": a.value}))
         .collect();
     data["attributes"] = serde_json::to_value(&attributes)?;
+    // `terraform fmt` aligns the `=` of consecutive arguments.
+    let width = attributes
+        .iter()
+        .map(|a| a.argument.len())
+        .max()
+        .unwrap_or(0);
+    for (value, attribute) in data["attributes"]
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+        .zip(&attributes)
+    {
+        value["pad"] = " ".repeat(width - attribute.argument.len()).into();
+    }
     data["attributes_json"] = serde_json::to_string(&cli)?.into();
     for template in [&CLOUDFORMATION, &TERRAFORM, &SCRIPT] {
         out.push(templates.file(template, &data)?);

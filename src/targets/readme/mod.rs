@@ -87,6 +87,8 @@ pub struct ReadmeContext {
     pub node: bool,
     /// One line per rule: which paths, which origins.
     pub rules: Vec<String>,
+    /// Whether some rule has an allowlist (not `*`).
+    pub allowlist: bool,
     /// The routes the snippets match on, for the path caveat.
     pub has_routes: bool,
     /// The REST API part, when API Gateway artifacts are emitted.
@@ -200,6 +202,9 @@ fn readme(plans: &Plans<'_>, files: &[RenderedFile]) -> ReadmeContext {
         python: policy.lambda_languages.contains(&LambdaLanguage::Python),
         node: policy.lambda_languages.contains(&LambdaLanguage::Node),
         rules: describe_rules(policy),
+        allowlist: std::iter::once(&policy.default_rule)
+            .chain(policy.routes.iter().map(|r| &r.rule))
+            .any(|r| !matches!(r.origins, crate::model::AllowedOrigins::Any)),
         has_routes: !policy.routes.is_empty(),
         http_api,
         s3: plans.emits(crate::targets::s3::TARGET.name),
@@ -229,12 +234,12 @@ fn readme(plans: &Plans<'_>, files: &[RenderedFile]) -> ReadmeContext {
                 .collect(),
             gateway_origin: match &settings.gateway_origin {
                 GatewayOrigin::Static(origin) if origin == "*" => {
-                    "they send `Access-Control-Allow-Origin: *`".to_string()
+                    "they send Access-Control-Allow-Origin: *".to_string()
                 }
                 GatewayOrigin::Static(origin) => format!(
                     "they send \"{origin}\" statically, so other allowed sites see a CORS error instead of the status"
                 ),
-                GatewayOrigin::Reflect => "they echo any `Origin` (`gateway-response-origin = \"reflect\"`), so every site can read these error responses".to_string(),
+                GatewayOrigin::Reflect => "they echo any Origin (gateway-response-origin = \"reflect\"), so every site can read these error responses".to_string(),
             },
             templated: !context.mapping_templates.is_empty(),
         }),

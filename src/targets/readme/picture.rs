@@ -108,6 +108,28 @@ pub(super) fn request_path(plans: &Plans<'_>) -> Vec<String> {
         ));
         layers.push("apigateway");
     }
+    if plans.emits(crate::targets::alb::TARGET.name) {
+        lines.push(node(
+            "alb",
+            &[
+                "Application Load Balancer".to_string(),
+                "listener attributes: the same CORS headers on every response".to_string(),
+                "a rule answers OPTIONS with 204".to_string(),
+            ],
+        ));
+        layers.push("alb");
+    }
+    let function_url = plans.emits(crate::targets::function_url::TARGET.name);
+    if function_url {
+        lines.push(node(
+            "functionurl",
+            &[
+                "Lambda function URL".to_string(),
+                "its CORS configuration answers preflights and adds the headers".to_string(),
+            ],
+        ));
+        layers.push("functionurl");
+    }
     if plans.emits(crate::targets::lambda::TARGET.name) {
         let names: Vec<&str> = policy
             .lambda_languages
@@ -122,7 +144,11 @@ pub(super) fn request_path(plans: &Plans<'_>) -> Vec<String> {
             &[
                 "Lambda (proxy integration)".to_string(),
                 names.join(", "),
-                "CORS headers on every response, errors included".to_string(),
+                if function_url {
+                    "through the URL: removes the handler's CORS headers; through API Gateway: adds them".to_string()
+                } else {
+                    "CORS headers on every response, errors included".to_string()
+                },
             ],
         ));
         layers.push("lambda");

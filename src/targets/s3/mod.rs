@@ -59,7 +59,7 @@ pub static JSON: Template = Template {
     path: "s3/cors.json",
     source: None,
     runtime: "",
-    describe: "S3 bucket CORS: the CORSConfiguration for `aws s3api put-bucket-cors`",
+    describe: "S3 bucket CORS: the CORSConfiguration for aws s3api put-bucket-cors",
 };
 
 /// `s3/cloudformation.yaml`

@@ -3,14 +3,14 @@
 # policy "orders-url", sha256 93adf0a7b7b7b76c
 # regenerate: corsgen emit function-url.toml --out DIR
 #
-# usage: sh function-url/configure.sh FUNCTION [QUALIFIER]
+# usage: [AUTH_TYPE=NONE] sh function-url/configure.sh FUNCTION [QUALIFIER]
 # Gives the function's URL the policy's CORS: updates the URL it has, or creates one with
 # AUTH_TYPE (default AWS_IAM; NONE makes it public and adds the two statements anyone needs to
 # invoke it, lambda:InvokeFunctionUrl and lambda:InvokeFunction through the URL). Needs the
 # AWS CLI v2 and its credentials.
 set -eu
 if [ "$#" -lt 1 ] || [ "$#" -gt 2 ]; then
-  echo "usage: sh $0 FUNCTION [QUALIFIER]" >&2
+  echo "usage: [AUTH_TYPE=NONE] sh $0 FUNCTION [QUALIFIER]" >&2
   exit 2
 fi
 if [ "$#" -eq 2 ]; then
@@ -20,6 +20,9 @@ else
 fi
 cors='{"AllowOrigins":["https://www.example.com","http://localhost:5173"],"AllowMethods":["PUT","DELETE"],"AllowHeaders":["Content-Type","Authorization"],"ExposeHeaders":["ETag","X-Request-Id"],"AllowCredentials":true,"MaxAge":300}'
 if aws lambda get-function-url-config "$@" >/dev/null 2>&1; then
+  if [ -n "${AUTH_TYPE:-}" ]; then
+    echo "the URL exists: only its Cors is updated; its auth type and permissions stay as they are" >&2
+  fi
   aws lambda update-function-url-config "$@" --cors "$cors"
 else
   aws lambda create-function-url-config "$@" --auth-type "${AUTH_TYPE:-AWS_IAM}" --cors "$cors"

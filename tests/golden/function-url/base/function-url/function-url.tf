@@ -20,6 +20,12 @@ variable "function_name" {
   type        = string
 }
 
+variable "qualifier" {
+  description = "An alias of the function the URL invokes (null for the unqualified function)."
+  type        = string
+  default     = null
+}
+
 variable "authorization_type" {
   description = "AWS_IAM (requests signed with SigV4) or NONE (a public URL, which anyone may invoke)."
   type        = string
@@ -28,6 +34,7 @@ variable "authorization_type" {
 
 resource "aws_lambda_function_url" "url" {
   function_name      = var.function_name
+  qualifier          = var.qualifier
   authorization_type = var.authorization_type
 
   cors {
@@ -46,6 +53,7 @@ resource "aws_lambda_permission" "public" {
   count                  = var.authorization_type == "NONE" ? 1 : 0
   action                 = "lambda:InvokeFunctionUrl"
   function_name          = var.function_name
+  qualifier              = var.qualifier
   principal              = "*"
   function_url_auth_type = "NONE"
 }
@@ -54,6 +62,7 @@ resource "aws_lambda_permission" "public_via_url" {
   count                    = var.authorization_type == "NONE" ? 1 : 0
   action                   = "lambda:InvokeFunction"
   function_name            = var.function_name
+  qualifier                = var.qualifier
   principal                = "*"
   invoked_via_function_url = true
 }

@@ -61,12 +61,12 @@ resource "aws_lb_listener" "listener" {
     target_group_arn = var.default_target_group_arn
   }
 
-  routing_http_response_access_control_allow_origin_header_value = "*"
-  routing_http_response_access_control_allow_methods_header_value = ""
-  routing_http_response_access_control_allow_headers_header_value = "If-None-Match,X-Api-Key"
+  routing_http_response_access_control_allow_origin_header_value      = "*"
+  routing_http_response_access_control_allow_methods_header_value     = ""
+  routing_http_response_access_control_allow_headers_header_value     = "If-None-Match,X-Api-Key"
   routing_http_response_access_control_allow_credentials_header_value = ""
-  routing_http_response_access_control_expose_headers_header_value = "ETag,X-RateLimit-Remaining"
-  routing_http_response_access_control_max_age_header_value = "7200"
+  routing_http_response_access_control_expose_headers_header_value    = "ETag,X-RateLimit-Remaining"
+  routing_http_response_access_control_max_age_header_value           = "7200"
 }
 
 resource "aws_lb_listener_rule" "preflight" {
