@@ -151,7 +151,7 @@ impl Platform {
                         .find(|m| !allowed.contains(&m.as_str()))
                     {
                         problems.push(Problem {
-                            span: default.span.clone(),
+                            span: default.lists.0.clone(),
                             message: format!(
                                 "{what} allows only the methods {}, not \"{method}\"",
                                 allowed.join(", ")
@@ -167,10 +167,14 @@ impl Platform {
                     chars,
                 } => {
                     let values = values_of(default.rule, list);
+                    let span = match list {
+                        List::Headers => default.lists.1.clone(),
+                        List::Origins | List::Expose => default.span.clone(),
+                    };
                     let long = values.iter().find(|v| v.chars().count() > chars);
                     if values.len() > items {
                         problems.push(Problem {
-                            span: default.span.clone(),
+                            span: span.clone(),
                             message: format!(
                                 "{what} {field} takes at most {items} entries, and the policy has {}",
                                 values.len()
@@ -179,7 +183,7 @@ impl Platform {
                         });
                     } else if let Some(long) = long {
                         problems.push(Problem {
-                            span: default.span.clone(),
+                            span: span.clone(),
                             message: format!(
                                 "{what} {field} takes entries of at most {chars} characters, not \"{long}\" ({})",
                                 long.chars().count()
@@ -202,11 +206,23 @@ impl Platform {
                 Constraint::ValueText { bytes, allowed } => {
                     let cors = crate::engine::static_cors(default.rule);
                     let values = [
-                        ("allow-methods", cors.allow_methods.join(",")),
-                        ("allow-headers", cors.allow_headers.join(",")),
-                        ("expose-headers", cors.expose_headers.join(",")),
+                        (
+                            "allow-methods",
+                            cors.allow_methods.join(","),
+                            &default.lists.0,
+                        ),
+                        (
+                            "allow-headers",
+                            cors.allow_headers.join(","),
+                            &default.lists.1,
+                        ),
+                        (
+                            "expose-headers",
+                            cors.expose_headers.join(","),
+                            &default.span,
+                        ),
                     ];
-                    for (key, value) in values {
+                    for (key, value, span) in values {
                         let bad = value
                             .chars()
                             .find(|c| !c.is_ascii_alphanumeric() && !allowed.contains(*c));
@@ -216,7 +232,7 @@ impl Platform {
                             None => continue,
                         };
                         problems.push(Problem {
-                            span: default.span.clone(),
+                            span: span.clone(),
                             message,
                             fix: None,
                         });
@@ -225,7 +241,7 @@ impl Platform {
                 Constraint::SomeHeaders => {
                     if default.rule.headers.is_empty() {
                         problems.push(Problem {
-                            span: default.span.clone(),
+                            span: default.lists.1.clone(),
                             message: format!(
                                 "{what} needs at least one allowed header, and [cors] allows none"
                             ),

@@ -124,6 +124,9 @@ pub struct RuleSite<'a> {
     pub route: Option<&'a str>,
     /// Where its allow-origins list is written.
     pub span: Range<usize>,
+    /// Where its allow-methods and allow-headers lists are written (each the `span` above when
+    /// the rule does not write it).
+    pub lists: (Range<usize>, Range<usize>),
     /// False when an origin of the rule was rejected: rules about the list as a whole say
     /// nothing then (the rejected value already has its diagnostic).
     pub origins_complete: bool,

@@ -148,9 +148,17 @@ pub fn validate(raw: &RawPolicy, source: &PolicySource, env: Option<&str>) -> Va
                     },
                     _ => None,
                 };
+                let list = |span: Option<std::ops::Range<usize>>| {
+                    span.unwrap_or_else(|| origins_span.clone())
+                };
+                let lists = (
+                    list(with_env.allow_methods.map(toml::Spanned::span)),
+                    list(with_env.allow_headers.map(toml::Spanned::span)),
+                );
                 let site = RuleSite {
                     rule: default,
                     route: None,
+                    lists,
                     span: origins_span,
                     origins_complete: own.is_some_and(|l| v.merged_origins(l, extras).complete),
                     sole_origin,
@@ -163,6 +171,7 @@ pub fn validate(raw: &RawPolicy, source: &PolicySource, env: Option<&str>) -> Va
                         rule,
                         route: Some(raw_route.path.get_ref()),
                         span: raw_route.path.span(),
+                        lists: (raw_route.path.span(), raw_route.path.span()),
                         origins_complete: with_env
                             .overlay(raw_route.rule())
                             .allow_origins
