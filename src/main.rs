@@ -340,9 +340,37 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
     }
 }
 
-/// `serve`: binds, says where, logs every request until Ctrl-C or SIGTERM, then sums up.
+/// `serve`: binds, says where, logs every request until Ctrl-C or SIGTERM, then sums up. Its
+/// JSON output is JSON Lines, a failure before it listens (an invalid policy included) too.
 #[allow(clippy::too_many_arguments)]
 fn serve(
+    policy: &Path,
+    upstream: &str,
+    listen: &str,
+    env: Option<String>,
+    errors: ErrorAnswers,
+    timeout: f64,
+    format: Format,
+    ui: Ui,
+) -> Result<Finding, Failure> {
+    let served = serve_logging(policy, upstream, listen, env, errors, timeout, format, ui);
+    match (served, format) {
+        (Err(failure), Format::Json) if !failure.reported => {
+            let _ = out(&one_line(&report::failure_json(&failure)));
+            Err(failure.reported())
+        }
+        (served, _) => served,
+    }
+}
+
+/// A JSON document on one line.
+fn one_line(document: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(document)
+        .map_or_else(|_| document.to_string(), |value| format!("{value}\n"))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn serve_logging(
     policy: &Path,
     upstream: &str,
     listen: &str,
@@ -362,10 +390,21 @@ fn serve(
             ErrorAnswers::Handler => serve::Errors::Handler,
         },
     };
-    let loaded = load_valid(policy, env.as_deref(), format, ui)?;
-    if let Format::Human = format {
-        // Warnings are worth seeing before the first request.
-        print_diagnostics(&loaded, format, ui, false, None)?;
+    let loaded = corsgen::load(policy, env.as_deref())?;
+    match format {
+        Format::Json if loaded.policy.is_none() => {
+            out(&one_line(&report::json(
+                &loaded.source,
+                &loaded.diagnostics,
+                None,
+            )))?;
+        }
+        // Warnings too: they are worth seeing before the first request.
+        Format::Human => print_diagnostics(&loaded, format, ui, false, None)?,
+        Format::Json => {}
+    }
+    if loaded.policy.is_none() {
+        return Err(commands::invalid(&loaded));
     }
     let log: Box<dyn Fn(&serve::Entry) + Send + Sync> = match format {
         // A log line that cannot be written (a closed pipe) is dropped; serving goes on.

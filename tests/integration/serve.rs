@@ -735,6 +735,8 @@ fn serve_refuses_what_it_cannot_do_with_the_exit_codes_of_the_contract() {
     assert_eq!(busy.status.code(), Some(4));
     let error: Value = serde_json::from_slice(&busy.stdout).unwrap();
     assert_eq!(error["error"]["kind"], "io");
+    // JSON Lines from the start: a failure before listening is one line too.
+    assert_eq!(String::from_utf8_lossy(&busy.stdout).lines().count(), 1);
     let invalid = work.path().join("invalid.toml");
     std::fs::write(
         &invalid,
@@ -748,6 +750,15 @@ fn serve_refuses_what_it_cannot_do_with_the_exit_codes_of_the_contract() {
     ]);
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid.toml:3:"));
+    let path = invalid.to_str().unwrap();
+    let out = run(&[path, "--upstream", "http://127.0.0.1:1", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(3));
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "JSON Lines: the diagnostics on one line");
+    assert_eq!(lines[0]["diagnostics"][0]["line"], 3);
 }
 
 /// One page request through the proxy, and how the proxy is run.
