@@ -275,7 +275,6 @@ const FINISH_WAIT: Duration = Duration::from_secs(5);
 pub struct Server {
     listener: TcpListener,
     shared: Arc<Shared>,
-    stopping: Arc<AtomicBool>,
 }
 
 /// Stops a running [`Server`] from another thread (a signal handler).
@@ -321,7 +320,6 @@ impl Server {
             .local_addr()
             .context("cannot read the listening address")
             .map_err(Failure::io)?;
-        let stopping = Arc::new(AtomicBool::new(false));
         Ok(Server {
             listener,
             shared: Arc::new(Shared {
@@ -336,10 +334,9 @@ impl Server {
                 listen,
                 counts: Counts::default(),
                 log,
-                stopping: Arc::clone(&stopping),
+                stopping: Arc::new(AtomicBool::new(false)),
                 busy: AtomicUsize::new(0),
             }),
-            stopping,
         })
     }
 
@@ -360,7 +357,7 @@ impl Server {
             });
         }
         Stopper {
-            stopping: Arc::clone(&self.stopping),
+            stopping: Arc::clone(&self.shared.stopping),
             address,
         }
     }
@@ -371,7 +368,7 @@ impl Server {
     #[must_use]
     pub fn run(self) -> Summary {
         for stream in self.listener.incoming() {
-            if self.stopping.load(Ordering::SeqCst) {
+            if self.shared.stopping.load(Ordering::SeqCst) {
                 break;
             }
             let Ok(stream) = stream else {
