@@ -90,7 +90,14 @@ pub struct Platform {
     pub description: fn(&Policy) -> String,
     /// The names of its resources, when its templates name them.
     pub names: fn(&Policy) -> Option<serde_json::Value>,
+    /// What it checks besides its constraints, in an environment where the configuration fits
+    /// (what the platform would do with a policy it expresses): S3's credentials header.
+    pub fits_checks: Option<FitsChecks>,
 }
+
+/// A platform's checks of one environment where its configuration fits, given the policy as
+/// written.
+pub type FitsChecks = fn(&RawPolicy, &Scope<'_>, &mut dyn FnMut(Diagnostic));
 
 /// The view model of a static configuration's files.
 #[derive(Debug, Clone, Serialize)]
@@ -303,8 +310,25 @@ impl Platform {
         files: &[&Template],
         out: &mut Vec<RenderedFile>,
     ) -> anyhow::Result<()> {
+        self.render_with(plans, templates, files, out, |_, _| Ok(()))
+    }
+
+    /// [`Platform::render`], with what `extend` adds to the view model from the plan (values
+    /// its templates need in another form: a JSON string, padding).
+    ///
+    /// # Errors
+    /// Only on a bug: a view model that does not fit its template.
+    pub fn render_with(
+        &self,
+        plans: &Plans<'_>,
+        templates: &mut Templates,
+        files: &[&Template],
+        out: &mut Vec<RenderedFile>,
+        extend: impl FnOnce(&StaticContext, &mut serde_json::Value) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
         if let Some(context) = plans.get::<StaticContext>(self.target.name) {
-            let data = serde_json::to_value(context)?;
+            let mut data = serde_json::to_value(context)?;
+            extend(context, &mut data)?;
             for template in files {
                 out.push(templates.file(template, &data)?);
             }
@@ -319,6 +343,7 @@ impl Platform {
         let setting = (self.setting)(raw)?;
         Some(Box::new(StaticChecks {
             platform: self,
+            raw,
             setting,
             fits: false,
             skipped: None,
@@ -372,14 +397,15 @@ pub fn own_table(enabled: Option<&Spanned<Enabled>>) -> Option<Setting> {
 }
 
 /// The checks of one static configuration.
-struct StaticChecks {
+struct StaticChecks<'a> {
     platform: &'static Platform,
+    raw: &'a RawPolicy,
     setting: Setting,
     fits: bool,
     skipped: Option<Skipped>,
 }
 
-impl Checks for StaticChecks {
+impl Checks for StaticChecks<'_> {
     fn check_scope(&mut self, scope: &Scope<'_>, push: &mut dyn FnMut(Diagnostic)) {
         let target = self.platform.target;
         let problems = self.platform.problems(scope);
@@ -396,6 +422,9 @@ impl Checks for StaticChecks {
             (Code::TargetUnfit, &help),
             push,
         );
+        if let (Some(fits_checks), true) = (self.platform.fits_checks, problems.is_empty()) {
+            fits_checks(self.raw, scope, push);
+        }
         if scope.resolved {
             self.fits = problems.is_empty();
             self.skipped = skipped;

@@ -27,7 +27,7 @@ use crate::model::Policy;
 use crate::plan::Plans;
 use crate::policy::RawPolicy;
 use crate::render::{RenderedFile, Template, Templates};
-use crate::targets::fit::{own_table, Constraint, Platform, StaticContext};
+use crate::targets::fit::{own_table, Constraint, Platform};
 use crate::targets::setting::Enabled;
 use crate::targets::{Checks, Deviation, Kind, Setting, Target};
 
@@ -111,6 +111,7 @@ pub static PLATFORM: Platform = Platform {
     methods_added: &[],
     description,
     names: crate::targets::fit::no_names,
+    fits_checks: None,
 };
 
 fn description(policy: &Policy) -> String {
@@ -189,35 +190,24 @@ fn render(
     templates: &mut Templates,
     out: &mut Vec<RenderedFile>,
 ) -> anyhow::Result<()> {
-    let Some(context) = plans.get::<StaticContext>(TARGET.name) else {
-        return Ok(());
-    };
-    let attributes = attributes(&context.cors);
-    let mut data = serde_json::to_value(context)?;
-    let cli: Vec<serde_json::Value> = attributes
-        .iter()
-        .map(|a| serde_json::json!({"Key": a.key, "Value": a.value}))
-        .collect();
-    data["attributes"] = serde_json::to_value(&attributes)?;
-    // `terraform fmt` aligns the `=` of consecutive arguments.
-    let width = attributes
-        .iter()
-        .map(|a| a.argument.len())
-        .max()
-        .unwrap_or(0);
-    for (value, attribute) in data["attributes"]
-        .as_array_mut()
-        .into_iter()
-        .flatten()
-        .zip(&attributes)
-    {
-        value["pad"] = " ".repeat(width - attribute.argument.len()).into();
-    }
-    data["attributes_json"] = serde_json::to_string(&cli)?.into();
-    for template in [&CLOUDFORMATION, &TERRAFORM, &SCRIPT] {
-        out.push(templates.file(template, &data)?);
-    }
-    Ok(())
+    let files = [&CLOUDFORMATION, &TERRAFORM, &SCRIPT];
+    PLATFORM.render_with(plans, templates, &files, out, |context, data| {
+        let attributes = attributes(&context.cors);
+        let cli: Vec<serde_json::Value> = attributes
+            .iter()
+            .map(|a| serde_json::json!({"Key": a.key, "Value": a.value}))
+            .collect();
+        data["attributes_json"] = serde_json::to_string(&cli)?.into();
+        // `terraform fmt` aligns the `=` of consecutive arguments.
+        let width = attributes.iter().map(|a| a.argument.len()).max();
+        let mut listed = serde_json::to_value(&attributes)?;
+        for (value, attribute) in listed.as_array_mut().into_iter().flatten().zip(&attributes) {
+            let pad = width.unwrap_or(0) - attribute.argument.len();
+            value["pad"] = " ".repeat(pad).into();
+        }
+        data["attributes"] = listed;
+        Ok(())
+    })
 }
 
 /// The ALB's answer under `policy` (which emits its headers): every response carries the

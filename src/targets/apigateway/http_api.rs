@@ -77,6 +77,7 @@ pub static PLATFORM: Platform = Platform {
     methods_added: &[],
     description: super::plan::description,
     names: crate::targets::fit::no_names,
+    fits_checks: None,
 };
 
 fn setting(raw: &RawPolicy) -> Option<Setting> {

@@ -69,6 +69,7 @@ pub static PLATFORM: Platform = Platform {
     methods_added: &[],
     description: super::plan::description,
     names,
+    fits_checks: None,
 };
 
 fn names(policy: &crate::model::Policy) -> Option<serde_json::Value> {

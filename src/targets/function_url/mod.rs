@@ -120,6 +120,7 @@ pub static PLATFORM: Platform = Platform {
     methods_added: &[],
     description,
     names: crate::targets::fit::no_names,
+    fits_checks: None,
 };
 
 fn description(policy: &Policy) -> String {
@@ -153,15 +154,11 @@ fn render(
     templates: &mut Templates,
     out: &mut Vec<RenderedFile>,
 ) -> anyhow::Result<()> {
-    let Some(context) = plans.get::<StaticContext>(TARGET.name) else {
-        return Ok(());
-    };
-    let mut data = serde_json::to_value(context)?;
-    data["cors_json"] = cors_json(context)?.into();
-    for template in [&CLOUDFORMATION, &TERRAFORM, &SCRIPT] {
-        out.push(templates.file(template, &data)?);
-    }
-    Ok(())
+    let files = [&CLOUDFORMATION, &TERRAFORM, &SCRIPT];
+    PLATFORM.render_with(plans, templates, &files, out, |context, data| {
+        data["cors_json"] = cors_json(context)?.into();
+        Ok(())
+    })
 }
 
 #[derive(serde::Serialize)]

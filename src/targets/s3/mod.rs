@@ -115,6 +115,7 @@ pub static PLATFORM: Platform = Platform {
     methods_added: &["GET", "HEAD", "POST"],
     description,
     names: crate::targets::fit::no_names,
+    fits_checks: Some(fits_checks),
 };
 
 fn description(policy: &Policy) -> String {
@@ -126,75 +127,57 @@ fn setting(raw: &RawPolicy) -> Option<Setting> {
 }
 
 fn checks(raw: &RawPolicy) -> Option<Box<dyn Checks + '_>> {
-    let platform = PLATFORM.checks(raw)?;
-    Some(Box::new(S3Checks { platform, raw }))
+    PLATFORM.checks(raw)
 }
 
-/// The platform's checks, and what S3 adds: the credentials it always sends, and a bucket
-/// behind the CloudFront artifacts.
-struct S3Checks<'a> {
-    platform: Box<dyn Checks + 'a>,
-    raw: &'a RawPolicy,
-}
-
-impl Checks for S3Checks<'_> {
-    fn check_scope(&mut self, scope: &Scope<'_>, push: &mut dyn FnMut(Diagnostic)) {
-        self.platform.check_scope(scope, push);
-        // What S3 would do matters only where its configuration is emitted: a misfit is
-        // reported (or skipped) on its own.
-        if !PLATFORM.problems(scope).is_empty() {
-            return;
-        }
-        let default = scope.default;
-        let in_env = scope.env.map(|e| format!("env {e}: ")).unwrap_or_default();
-        let s3 = self.raw.s3.as_ref();
-        let accepted = s3
-            .and_then(|t| t.accept_credentials.as_ref())
-            .is_some_and(|a| *a.get_ref());
-        if matches!(default.rule.origins, AllowedOrigins::List(_))
-            && !default.rule.credentials
-            && !accepted
-        {
-            push(
-                Diagnostic::new(
-                    Code::S3CredentialsAlways,
-                    default.span.clone(),
-                    format!("{in_env}S3 sends Access-Control-Allow-Credentials: true to every origin its CORS rule lists, and [cors] has allow-credentials = false"),
-                )
-                .label("S3 lets these origins read credentialed responses")
-                .help("S3 has no setting to leave it out: a page on these origins that fetches with credentials: 'include' can read the bucket's answers, which is harmless for a bucket that does not use cookies. Set accept-credentials = true in [s3] to acknowledge it; `corsgen check --target s3` shows S3's real answer"),
-            );
-        }
-        let Some(behind) = s3.and_then(|t| t.behind_cloudfront.as_ref()) else {
-            return;
-        };
-        let cloudfront = self.raw.cloudfront.as_ref().is_none_or(|c| {
-            c.get_ref()
-                .enabled
-                .as_ref()
-                .is_none_or(|e| *e.get_ref() != Enabled::No)
-        });
-        let authorization = std::iter::once(default).chain(scope.routes).any(|site| {
-            site.rule
-                .headers
-                .iter()
-                .any(|h| h == "*" || h.eq_ignore_ascii_case("authorization"))
-        });
-        if *behind.get_ref() && cloudfront && authorization {
-            push(
-                Diagnostic::new(
-                    Code::S3AuthorizationBehindCloudfront,
-                    behind.span(),
-                    format!("{in_env}the bucket is a CloudFront origin, and allow-headers lets pages send Authorization, which the CloudFront artifacts then forward to the origin (caching off, all viewer headers)"),
-                )
-                .label("S3 answers a viewer's Authorization with an error")
-                .help("S3 takes Authorization as its own request signature: leave Authorization out of allow-headers for an S3 origin (sign with an origin access control instead), or serve the API that needs it from another origin"),
-            );
-        }
+/// What S3 would do with a policy it expresses: send credentials to every listed origin, and
+/// refuse a viewer's Authorization behind the CloudFront artifacts.
+fn fits_checks(raw: &RawPolicy, scope: &Scope<'_>, push: &mut dyn FnMut(Diagnostic)) {
+    let default = scope.default;
+    let in_env = scope.env.map(|e| format!("env {e}: ")).unwrap_or_default();
+    let s3 = raw.s3.as_ref();
+    let accepted = s3
+        .and_then(|t| t.accept_credentials.as_ref())
+        .is_some_and(|a| *a.get_ref());
+    if matches!(default.rule.origins, AllowedOrigins::List(_))
+        && !default.rule.credentials
+        && !accepted
+    {
+        push(
+            Diagnostic::new(
+                Code::S3CredentialsAlways,
+                default.span.clone(),
+                format!("{in_env}S3 sends Access-Control-Allow-Credentials: true to every origin its CORS rule lists, and [cors] has allow-credentials = false"),
+            )
+            .label("S3 lets these origins read credentialed responses")
+            .help("S3 has no setting to leave it out: a page on these origins that fetches with credentials: 'include' can read the bucket's answers, which is harmless for a bucket that does not use cookies. Set accept-credentials = true in [s3] to acknowledge it; `corsgen check --target s3` shows S3's real answer"),
+        );
     }
-
-    fn resolve(self: Box<Self>, policy: &mut Policy) {
-        self.platform.resolve(policy);
+    let Some(behind) = s3.and_then(|t| t.behind_cloudfront.as_ref()) else {
+        return;
+    };
+    let cloudfront = raw.cloudfront.as_ref().is_none_or(|c| {
+        c.get_ref()
+            .enabled
+            .as_ref()
+            .is_none_or(|e| *e.get_ref() != Enabled::No)
+    });
+    let authorization = std::iter::once(default).chain(scope.routes).any(|site| {
+        site.rule
+            .headers
+            .iter()
+            .any(|h| h == "*" || h.eq_ignore_ascii_case("authorization"))
+    });
+    if *behind.get_ref() && cloudfront && authorization {
+        push(
+            Diagnostic::new(
+                Code::S3AuthorizationBehindCloudfront,
+                behind.span(),
+                format!("{in_env}the bucket is a CloudFront origin, and allow-headers lets pages send Authorization, which the CloudFront artifacts then forward to the origin (caching off, all viewer headers)"),
+            )
+            .label("S3 answers a viewer's Authorization with an error")
+            .help("S3 takes Authorization as its own request signature: leave Authorization out of allow-headers for an S3 origin (sign with an origin access control instead), or serve the API that needs it from another origin"),
+        );
     }
 }
 
@@ -208,16 +191,19 @@ fn render(
     templates: &mut Templates,
     out: &mut Vec<RenderedFile>,
 ) -> anyhow::Result<()> {
-    let Some(context) = plans.get::<StaticContext>(TARGET.name) else {
-        return Ok(());
-    };
-    out.push(render::serialized(&JSON, configuration_json(context))?);
-    let mut data = serde_json::to_value(context)?;
-    data["rule_id"] = rule_id(context).into();
-    for template in [&CLOUDFORMATION, &TERRAFORM] {
-        out.push(templates.file(template, &data)?);
+    if let Some(context) = plans.get::<StaticContext>(TARGET.name) {
+        out.push(render::serialized(&JSON, configuration_json(context))?);
     }
-    Ok(())
+    PLATFORM.render_with(
+        plans,
+        templates,
+        &[&CLOUDFORMATION, &TERRAFORM],
+        out,
+        |context, data| {
+            data["rule_id"] = rule_id(context).into();
+            Ok(())
+        },
+    )
 }
 
 /// The most characters of a CORS rule's `ID`.
