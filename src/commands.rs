@@ -230,10 +230,8 @@ pub fn check(
 /// The one target whose real answer a policy gets, when nothing it emits answers as the engine
 /// (an S3-only policy): `check` then answers as that target without `--target`.
 fn sole_deviating_target(policy: &crate::model::Policy) -> Option<&'static crate::targets::Target> {
-    let emitted: Vec<&'static crate::targets::Target> = crate::targets::REGISTRY
-        .iter()
-        .copied()
-        .filter(|t| t.kind != crate::targets::Kind::Stack && crate::check::emits(policy, t))
+    let emitted: Vec<&'static crate::targets::Target> = crate::check::answering_targets()
+        .filter(|t| crate::check::emits(policy, t))
         .collect();
     match emitted.as_slice() {
         [only] if only.answer.is_some() => Some(only),
@@ -250,19 +248,11 @@ fn chosen_target(
     name: &str,
     file: &str,
 ) -> Result<&'static crate::targets::Target, Failure> {
-    let targets: Vec<&'static crate::targets::Target> = crate::targets::REGISTRY
-        .iter()
-        .copied()
-        .filter(|t| t.kind != crate::targets::Kind::Stack)
-        .collect();
-    let Some(target) = targets
-        .iter()
-        .copied()
-        .find(|t| crate::check::target_name(t) == name)
+    let Some(target) =
+        crate::check::answering_targets().find(|t| crate::check::target_name(t) == name)
     else {
-        let names: Vec<&str> = targets
-            .iter()
-            .map(|t| crate::check::target_name(t))
+        let names: Vec<&str> = crate::check::answering_targets()
+            .map(crate::check::target_name)
             .collect();
         return Err(Failure::usage(format!(
             "--target `{name}` is not one of {}",

@@ -389,9 +389,9 @@ pub fn check_target(
     target: &Target,
     deviation: &crate::targets::Deviation,
 ) -> Exchange {
-    let engine = check(place, request.clone(), target);
-    let mut exchange = crate::check::simulate_target(place.policy, request, deviation);
+    let mut exchange = crate::check::simulate_target(place.policy, request.clone(), deviation);
     if exchange.verdict.blocked.is_some() {
+        let engine = check(place, request, target);
         exchange.fixes = if engine.verdict.blocked.is_some() {
             engine.fixes
         } else {

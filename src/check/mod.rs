@@ -316,6 +316,15 @@ pub fn simulate_target(
     exchange
 }
 
+/// The targets `--target` can name: every one that answers requests (the stacks only carry
+/// other targets' files).
+pub fn answering_targets() -> impl Iterator<Item = &'static crate::targets::Target> {
+    crate::targets::REGISTRY
+        .iter()
+        .copied()
+        .filter(|t| t.kind != crate::targets::Kind::Stack)
+}
+
 /// A target as `--target` names it: the registry's name, but `apigateway-rest` for the REST API.
 #[must_use]
 pub fn target_name(target: &crate::targets::Target) -> &'static str {
@@ -341,8 +350,7 @@ pub fn emits(policy: &Policy, target: &crate::targets::Target) -> bool {
 /// than `exchange` (verdict or message).
 #[must_use]
 pub fn differing_targets(policy: &Policy, exchange: &Exchange) -> Vec<TargetVerdict> {
-    crate::targets::REGISTRY
-        .iter()
+    answering_targets()
         .filter(|t| emits(policy, t))
         .filter_map(|t| {
             let deviation = t.answer.as_ref()?;
