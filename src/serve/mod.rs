@@ -197,6 +197,33 @@ pub struct Event {
     pub fixes: Vec<Fix>,
 }
 
+impl Event {
+    /// A request answered now with `status` by `source`, with nothing known of it yet (a
+    /// request without `Origin` is judged no further).
+    fn answered(status: u16, source: Source) -> Event {
+        Event {
+            time: now(),
+            method: String::new(),
+            url: String::new(),
+            rule: String::new(),
+            origin: None,
+            preflight_method: None,
+            preflight_headers: Vec::new(),
+            status,
+            source,
+            gateway_response: None,
+            problem: None,
+            verdict: Judged::NoOrigin,
+            credentials: Credentials::Omit,
+            error: None,
+            message: None,
+            message_with_credentials: None,
+            readable_headers: Vec::new(),
+            fixes: Vec::new(),
+        }
+    }
+}
+
 /// Counts kept while serving.
 #[derive(Debug, Default)]
 struct Counts {
@@ -500,24 +527,8 @@ impl Shared {
             .and_then(|()| writer.flush());
         self.counts.requests.fetch_add(1, Ordering::SeqCst);
         (self.log)(&Entry::Request(Box::new(Event {
-            time: now(),
-            method: String::new(),
-            url: String::new(),
-            rule: String::new(),
-            origin: None,
-            preflight_method: None,
-            preflight_headers: Vec::new(),
-            status: 400,
-            source: Source::BadRequest,
-            gateway_response: None,
             problem: Some(why),
-            verdict: Judged::NoOrigin,
-            credentials: Credentials::Omit,
-            error: None,
-            message: None,
-            message_with_credentials: None,
-            readable_headers: Vec::new(),
-            fixes: Vec::new(),
+            ..Event::answered(400, Source::BadRequest)
         })));
     }
 
@@ -756,28 +767,20 @@ impl Shared {
             .unwrap_or_default();
         let cookie = head.header("cookie").is_some();
         let mut event = Event {
-            time: now(),
             method: head.method.clone(),
             url: url.clone(),
             rule: place.rule_name(path),
             origin: origin.clone(),
             preflight_method: asked.clone().filter(|_| preflight),
             preflight_headers: preflight_headers.clone(),
-            status: answered.status,
-            source: answered.source,
             gateway_response: answered.gateway.clone(),
             problem: answered.problem.clone(),
-            verdict: Judged::NoOrigin,
             credentials: if cookie && !preflight {
                 Credentials::Include
             } else {
                 Credentials::Omit
             },
-            error: None,
-            message: None,
-            message_with_credentials: None,
-            readable_headers: Vec::new(),
-            fixes: Vec::new(),
+            ..Event::answered(answered.status, answered.source)
         };
         self.counts.requests.fetch_add(1, Ordering::SeqCst);
         let Some(origin) = origin else {
