@@ -11,9 +11,10 @@ Exit codes:
      serve: stopped by Ctrl-C or SIGTERM
   1  emit --check: files out of date or refused; check/probe: the browser blocks the request,
      or the script's call throws (a forbidden or malformed method or header); doctor: failures
-     found
+     found; audit: a finding at or above --fail-on
   2  usage error (bad arguments, unknown --env, an origin no browser sends)
-  3  invalid input: the policy has errors or is not UTF-8; doctor: a malformed or truncated HAR
+  3  invalid input: the policy has errors or is not UTF-8; doctor: a malformed or truncated HAR;
+     audit: an input that is not YAML or JSON, or neither a template nor an OpenAPI definition
   4  emit refused files it will not touch (nothing written); I/O or internal error (probe:
      connection refused, DNS, timeout, TLS failure, an answer that is not HTTP; serve: the
      address cannot be listened on; a closed stdout)
@@ -56,6 +57,18 @@ pub(crate) enum Format {
     Human,
     /// One JSON document on stdout.
     Json,
+}
+
+/// How `audit` prints its report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub(crate) enum AuditFormat {
+    /// For people.
+    #[default]
+    Human,
+    /// One JSON document on stdout.
+    Json,
+    /// SARIF 2.1.0 on stdout, for code scanning.
+    Sarif,
 }
 
 #[derive(Debug, Subcommand)]
@@ -191,6 +204,29 @@ pub(crate) enum Command {
         /// How to print the result.
         #[arg(long, value_enum, default_value_t)]
         format: Format,
+    },
+    /// Read the CORS an API already has (CloudFormation and SAM templates, CDK's cdk.out and
+    /// the Serverless Framework's .serverless templates, OpenAPI exports with API Gateway's
+    /// extensions), run what each surface answers to crafted browser requests, and report every
+    /// defect with the request that shows it, what Chromium prints and the fix.
+    #[command(after_help = EXIT_CODES)]
+    Audit {
+        /// The templates and definitions to read (YAML or JSON).
+        #[arg(required = true, value_name = "INPUT")]
+        inputs: Vec<PathBuf>,
+        /// Also report where the inputs drift from this policy.
+        #[arg(long, value_name = "POLICY")]
+        policy: Option<PathBuf>,
+        /// Apply the [env.NAME] overlay of --policy.
+        #[arg(long, value_name = "NAME", requires = "policy")]
+        env: Option<String>,
+        /// Exit 1 when a finding is at or above this severity.
+        #[arg(long, value_enum, value_name = "LEVEL", default_value = "warning")]
+        fail_on: corsgen::audit::Severity,
+        /// How to print the result: for people, one JSON document, or SARIF 2.1.0 for code
+        /// scanning.
+        #[arg(long, value_enum, default_value_t)]
+        format: AuditFormat,
     },
     /// Run a local reverse proxy that answers CORS exactly as the deployed artifacts do:
     /// preflights answered here, every other request sent on to UPSTREAM with the policy's

@@ -21,6 +21,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod address;
+pub mod audit;
 pub mod browser;
 pub mod check;
 pub mod commands;

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory as _, Parser as _};
 use corsgen::{commands, report, Failure, FailureKind, Loaded};
 
-use cli::{Cli, Color, Command, ErrorAnswers, Format, RequestArgs};
+use cli::{AuditFormat, Cli, Color, Command, ErrorAnswers, Format, RequestArgs};
 
 /// The exit code of each failure kind: the one mapping in the program.
 fn exit_code(kind: FailureKind) -> u8 {
@@ -113,8 +113,10 @@ impl Ui {
 fn requested_format(args: &[OsString]) -> Format {
     let json = args
         .windows(2)
-        .any(|w| w[0] == "--format" && w[1] == "json")
-        || args.iter().any(|a| a == "--format=json");
+        .any(|w| w[0] == "--format" && (w[1] == "json" || w[1] == "sarif"))
+        || args
+            .iter()
+            .any(|a| a == "--format=json" || a == "--format=sarif");
     if json {
         Format::Json
     } else {
@@ -293,6 +295,31 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
                 Format::Json => out(&corsgen::doctor::json(&report))?,
             }
             Ok(!report.findings.is_empty())
+        }
+        Command::Audit {
+            inputs,
+            policy,
+            env,
+            fail_on,
+            format,
+        } => {
+            let json = if format == AuditFormat::Human {
+                Format::Human
+            } else {
+                Format::Json
+            };
+            let loaded = match &policy {
+                Some(path) => Some(load_valid(path, env.as_deref(), json, ui)?),
+                None => None,
+            };
+            let report =
+                corsgen::audit::audit(&inputs, loaded.as_ref().and_then(|l| l.policy.as_ref()))?;
+            out(&match format {
+                AuditFormat::Human => corsgen::audit::output::human(&report),
+                AuditFormat::Json => corsgen::audit::output::json(&report),
+                AuditFormat::Sarif => corsgen::audit::output::sarif(&report),
+            })?;
+            Ok(report.fails(fail_on))
         }
         Command::Serve {
             policy,

@@ -3,6 +3,7 @@
 //   $input.params()                 {path: {}, querystring: {...}, header: {...}} (names as sent)
 //   $input.params('name')           path, then query string, then header (exact name)
 //   $input.body                     the integration response body
+//   $input.json('$')                that body as JSON (`{}` when it is empty)
 //   $context.responseOverride.header.NAME / .status   overrides; API Gateway answers 5XX when
 //                                   one is set twice, so setting one twice is an error here too
 //
@@ -68,6 +69,14 @@ public class VtlHarness {
 
         public String getBody() {
             return body;
+        }
+
+        /** `$input.json('$')`: the whole body as JSON; `{}` for an empty body. */
+        public String json(String path) {
+            if (!path.equals("$")) {
+                throw new IllegalArgumentException("only $input.json('$') is modelled");
+            }
+            return body.trim().isEmpty() ? "{}" : body.trim();
         }
     }
 

@@ -198,21 +198,21 @@ fn lines(pairs: &[(&str, &str)]) -> String {
 
 /// What Velocity produced for one case.
 #[derive(Debug)]
-struct Rendered {
-    status: Option<u16>,
-    headers: BTreeMap<String, String>,
-    text: String,
+pub(crate) struct Rendered {
+    pub(crate) status: Option<u16>,
+    pub(crate) headers: BTreeMap<String, String>,
+    pub(crate) text: String,
 }
 
 /// Runs mapping templates in Velocity 1.7; fails loudly if Java or Velocity is missing.
-struct Velocity {
+pub(crate) struct Velocity {
     templates: Vec<String>,
     index: HashMap<String, usize>,
     cases: Vec<String>,
 }
 
 impl Velocity {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             templates: Vec::new(),
             index: HashMap::new(),
@@ -221,7 +221,7 @@ impl Velocity {
     }
 
     /// Queues a case; returns its index.
-    fn case(
+    pub(crate) fn case(
         &mut self,
         template: &str,
         headers: &[(&str, &str)],
@@ -242,7 +242,7 @@ impl Velocity {
         self.cases.len() - 1
     }
 
-    fn run(&self) -> Vec<Result<Rendered, String>> {
+    pub(crate) fn run(&self) -> Vec<Result<Rendered, String>> {
         require_tool("java");
         for jar in VELOCITY_JARS {
             assert!(

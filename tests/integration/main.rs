@@ -3,6 +3,7 @@
 
 mod alb;
 mod apigateway;
+mod audit;
 mod browser;
 mod cdk;
 mod cli;

@@ -1,0 +1,397 @@
+//! Drift: where what the input answers differs from what the policy's engine answers, per
+//! surface and route, and the surfaces the policy expects that the input lacks.
+
+use std::collections::BTreeSet;
+
+use crate::check::engine_answer;
+use crate::engine::Request;
+use crate::model::{AllowedOrigins, Policy, Rule};
+
+use super::findings::{candidates, preflight, sample_path, Shape, PROBE};
+use super::rest::{Answer, RestApi};
+use super::{Finding, HttpApiCors, Location, Severity, Surfaces};
+
+/// The drift code for a CORS response header.
+fn code_for(header: &str) -> Option<&'static str> {
+    Some(match header.to_ascii_lowercase().as_str() {
+        "access-control-allow-origin" => "drift-origins",
+        "access-control-allow-methods" => "drift-methods",
+        "access-control-allow-headers" => "drift-headers",
+        "access-control-allow-credentials" => "drift-credentials",
+        "access-control-max-age" => "drift-max-age",
+        "access-control-expose-headers" => "drift-expose-headers",
+        _ => return None,
+    })
+}
+
+/// A list header as a set: items trimmed, header names compared in lowercase.
+fn items(value: Option<&str>, header: &str) -> BTreeSet<String> {
+    let fold = !header.eq_ignore_ascii_case("access-control-allow-methods");
+    value
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            if fold {
+                s.to_ascii_lowercase()
+            } else {
+                s.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Origins standing for a rule's: each exact origin, one host under each wildcard.
+fn expected_origins(rule: &Rule) -> Vec<String> {
+    match &rule.origins {
+        AllowedOrigins::Any => vec![PROBE.to_string()],
+        AllowedOrigins::List(list) => list
+            .exact
+            .iter()
+            .cloned()
+            .chain(
+                list.wildcards
+                    .iter()
+                    .map(|w| w.pattern().replacen('*', "audit", 1)),
+            )
+            .collect(),
+    }
+}
+
+fn drift_finding(
+    code: &'static str,
+    surface: &str,
+    at: &Location,
+    message: String,
+    fix: &str,
+) -> Finding {
+    Finding {
+        code,
+        severity: Severity::Warning,
+        surface: surface.to_string(),
+        location: at.clone(),
+        message,
+        request: None,
+        chromium: None,
+        fix: fix.to_string(),
+    }
+}
+
+/// Every drift of `surfaces` from `policy`.
+#[must_use]
+pub fn drift(surfaces: &Surfaces, policy: &Policy) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for api in &surfaces.rest {
+        rest(api, policy, &mut out);
+    }
+    for cors in &surfaces.http {
+        http(cors, policy, &mut out);
+    }
+    let first = surfaces
+        .rest
+        .iter()
+        .map(|a| &a.at)
+        .chain(surfaces.http.iter().map(|h| &h.at))
+        .next()
+        .cloned()
+        .unwrap_or_default();
+    if policy.apigateway.is_some() && surfaces.rest.is_empty() {
+        out.push(drift_finding(
+            "drift-missing",
+            "REST API",
+            &first,
+            "the policy emits API Gateway REST artifacts, and the input has no REST API".into(),
+            "audit the template or export that defines the REST API too",
+        ));
+    }
+    if policy.configurations.contains(&"http-api") && surfaces.http.is_empty() {
+        out.push(drift_finding(
+            "drift-missing",
+            "HTTP API",
+            &first,
+            "the policy emits an HTTP API CORS configuration, and the input has none".into(),
+            "audit the template or export that defines the HTTP API too",
+        ));
+    }
+    out
+}
+
+fn rest(api: &RestApi, policy: &Policy, out: &mut Vec<Finding>) {
+    let surface = format!("REST API {}", api.name);
+    let (found, _) = candidates(api);
+    for resource in api.resources.iter().filter(|r| r.known) {
+        let Some(options) = resource.methods.iter().find(|m| m.verb == "OPTIONS") else {
+            continue;
+        };
+        let at = &options.at;
+        let path = sample_path(&resource.path);
+        let rule = policy.rule_for(&path);
+        let method = rule.methods.first().map_or("GET", String::as_str);
+        let shape = Shape {
+            method: Some(method),
+            credentials: rule.credentials,
+            ..Shape::default()
+        };
+        let engine = |origin: &str| {
+            engine_answer(
+                policy,
+                &Request {
+                    method: "OPTIONS",
+                    path: &path,
+                    origin: Some(origin),
+                    request_method: Some(method),
+                },
+            )
+        };
+        // Origins: the policy's must be allowed, and nothing else the input names.
+        let mut compared = None;
+        for origin in expected_origins(rule) {
+            let p = preflight(api, resource, &origin, &shape);
+            if matches!(p.answer, Answer::Unknown(_)) {
+                return;
+            }
+            let expected = engine(&origin);
+            let got = p.header("access-control-allow-origin");
+            if got != expected.header("access-control-allow-origin") {
+                out.push(drift_finding(
+                    "drift-origins",
+                    &surface,
+                    at,
+                    format!(
+                        "OPTIONS {}: the policy allows {origin}; the input answers it {}",
+                        resource.path,
+                        got.map_or(
+                            "without Access-Control-Allow-Origin".to_string(),
+                            |v| format!("with Access-Control-Allow-Origin: {v}")
+                        )
+                    ),
+                    "re-emit and deploy the policy's artifacts, or change the policy",
+                ));
+            } else if compared.is_none() {
+                compared = Some((p, expected));
+            }
+        }
+        for candidate in &found {
+            let expected = engine(&candidate.origin);
+            if expected.header("access-control-allow-origin").is_some() {
+                continue;
+            }
+            let p = preflight(api, resource, &candidate.origin, &shape);
+            if p.header("access-control-allow-origin").as_deref() == Some(candidate.origin.as_str())
+            {
+                out.push(drift_finding(
+                    "drift-origins",
+                    &surface,
+                    at,
+                    format!(
+                        "OPTIONS {}: the input allows {}, which the policy does not",
+                        resource.path, candidate.origin
+                    ),
+                    "remove it from the input, or add it to the policy",
+                ));
+            }
+        }
+        let Some((p, expected)) = compared else {
+            continue;
+        };
+        let Some(got) = p.response() else { continue };
+        for header in [
+            "access-control-allow-methods",
+            "access-control-allow-headers",
+            "access-control-allow-credentials",
+            "access-control-max-age",
+        ] {
+            let (a, b) = (got.header(header), expected.header(header));
+            if items(a.as_deref(), header) != items(b.as_deref(), header) {
+                out.push(drift_finding(
+                    code_for(header).unwrap_or("drift-origins"),
+                    &surface,
+                    at,
+                    format!(
+                        "OPTIONS {}: {header} is {} in the input, {} in the policy",
+                        resource.path,
+                        a.map_or("absent".to_string(), |v| format!("`{v}`")),
+                        b.map_or("absent".to_string(), |v| format!("`{v}`")),
+                    ),
+                    "re-emit and deploy the policy's artifacts, or change the policy",
+                ));
+            }
+        }
+    }
+    let Some(gateway) = policy.apigateway.as_ref() else {
+        return;
+    };
+    for resource in &gateway.resources {
+        let has = api.resources.iter().any(|r| {
+            r.known && r.path == resource.path && r.methods.iter().any(|m| m.verb == "OPTIONS")
+        });
+        if !has {
+            out.push(drift_finding(
+                "drift-missing",
+                &surface,
+                &api.at,
+                format!(
+                    "the policy expects an OPTIONS method on {}, and the input has none",
+                    resource.path
+                ),
+                "merge corsgen's apigateway/ artifacts into the API",
+            ));
+        }
+    }
+    let origin = expected_origins(&policy.default_rule)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| PROBE.to_string());
+    for kind in &gateway.gateway_responses {
+        let Some(defined) = api.gateway_responses.iter().find(|g| g.kind == *kind) else {
+            out.push(drift_finding(
+                "drift-missing",
+                &surface,
+                &api.at,
+                format!("the policy expects gateway response {kind} with CORS headers, and the input has none"),
+                "merge corsgen's gateway responses into the API",
+            ));
+            continue;
+        };
+        let Some(expected) = crate::engine::gateway_response(policy, kind, Some(&origin), None)
+        else {
+            continue;
+        };
+        let headers = vec![("Origin".to_string(), origin.clone())];
+        let got = match api.gateway_answer(
+            kind,
+            &super::rest::ApiRequest {
+                method: "GET",
+                path: "/",
+                query: &[],
+                headers: &headers,
+            },
+        ) {
+            Answer::Response(r, _) => r,
+            Answer::Unknown(_) => continue,
+        };
+        let names: BTreeSet<String> = expected
+            .headers
+            .iter()
+            .map(|(n, _)| n.to_ascii_lowercase())
+            .chain(got.headers.iter().map(|(n, _)| n.to_ascii_lowercase()))
+            .collect();
+        for name in names {
+            let Some(code) = code_for(&name) else {
+                continue;
+            };
+            let want = expected
+                .headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(&name))
+                .map(|(_, v)| v.clone());
+            let have = got.header(&name);
+            if items(have.as_deref(), &name) != items(want.as_deref(), &name) {
+                out.push(drift_finding(
+                    code,
+                    &surface,
+                    &defined.at,
+                    format!(
+                        "gateway response {kind}: {name} is {} in the input, {} in the policy",
+                        have.map_or("absent".to_string(), |v| format!("`{v}`")),
+                        want.map_or("absent".to_string(), |v| format!("`{v}`")),
+                    ),
+                    "re-emit and deploy the policy's gateway responses, or change the policy",
+                ));
+            }
+        }
+    }
+}
+
+fn http(cors: &HttpApiCors, policy: &Policy, out: &mut Vec<Finding>) {
+    let surface = format!("HTTP API {}", cors.name);
+    let rule = &policy.default_rule;
+    let want_origins: BTreeSet<String> = match &rule.origins {
+        AllowedOrigins::Any => ["*".to_string()].into(),
+        AllowedOrigins::List(list) => list
+            .exact
+            .iter()
+            .cloned()
+            .chain(
+                list.wildcards
+                    .iter()
+                    .map(crate::origin::WildcardOrigin::pattern),
+            )
+            .collect(),
+    };
+    let have_origins: BTreeSet<String> = cors.origins.iter().map(|(o, _)| o.clone()).collect();
+    let mut differ = |code: &'static str, what: &str, have: String, want: String| {
+        out.push(drift_finding(
+            code,
+            &surface,
+            &cors.at,
+            format!("{what} is {have} in the input, {want} in the policy"),
+            "re-emit and deploy the policy's HTTP API configuration, or change the policy",
+        ));
+    };
+    let show = |set: &BTreeSet<String>| {
+        format!("[{}]", set.iter().cloned().collect::<Vec<_>>().join(", "))
+    };
+    if have_origins != want_origins {
+        differ(
+            "drift-origins",
+            "allowOrigins",
+            show(&have_origins),
+            show(&want_origins),
+        );
+    }
+    let set = |list: &[String], fold: bool| -> BTreeSet<String> {
+        list.iter()
+            .map(|s| {
+                if fold {
+                    s.to_ascii_lowercase()
+                } else {
+                    s.clone()
+                }
+            })
+            .collect()
+    };
+    let pairs = [
+        (
+            "drift-methods",
+            "allowMethods",
+            set(&cors.methods, false),
+            set(&rule.methods, false),
+        ),
+        (
+            "drift-headers",
+            "allowHeaders",
+            set(&cors.headers, true),
+            set(&rule.headers, true),
+        ),
+        (
+            "drift-expose-headers",
+            "exposeHeaders",
+            set(&cors.expose, true),
+            set(&rule.expose, true),
+        ),
+    ];
+    for (code, what, have, want) in pairs {
+        if have != want {
+            differ(code, what, show(&have), show(&want));
+        }
+    }
+    if cors.credentials != rule.credentials {
+        differ(
+            "drift-credentials",
+            "allowCredentials",
+            cors.credentials.to_string(),
+            rule.credentials.to_string(),
+        );
+    }
+    if cors.max_age != rule.max_age.map(i64::from) {
+        let show = |v: Option<i64>| v.map_or("absent".to_string(), |v| v.to_string());
+        differ(
+            "drift-max-age",
+            "maxAge",
+            show(cors.max_age),
+            show(rule.max_age.map(i64::from)),
+        );
+    }
+}

@@ -1,0 +1,236 @@
+//! `corsgen audit`: reads the CORS people already defined (CloudFormation and SAM templates,
+//! CDK's and the Serverless Framework's synthesized templates, OpenAPI exports with API Gateway's
+//! extensions), runs what each surface answers to crafted browser requests, and reports every
+//! defect as a finding with a stable code, a severity, the request that shows it, what Chromium
+//! prints for it and the fix. With a policy it also reports drift from that policy.
+//!
+//! Stages: `tree` parses an input into a positioned tree, `read` finds the surfaces in it,
+//! `rest` (with `vtl`) answers requests the way API Gateway does, `findings` probes each surface,
+//! `drift` compares the answers with the engine's, `output` renders the report.
+
+pub mod drift;
+pub mod findings;
+pub mod output;
+pub mod read;
+pub mod rest;
+pub mod tree;
+pub mod vtl;
+
+use std::fmt;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::model::Policy;
+use crate::Failure;
+
+/// Where a surface or a value is defined: `file:line:col`, and its path inside the document.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Location {
+    /// The input file.
+    pub file: String,
+    /// Line, from 1.
+    pub line: usize,
+    /// Column, from 1.
+    pub col: usize,
+    /// The path inside the document (`Resources.Api.Properties.Body.paths./.options`).
+    pub path: String,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.col)
+    }
+}
+
+/// An HTTP API's CORS configuration.
+#[derive(Debug, Clone, Default)]
+pub struct HttpApiCors {
+    /// The API's name.
+    pub name: String,
+    /// Where the configuration is.
+    pub at: Location,
+    /// Allowed origins as written, each with its location.
+    pub origins: Vec<(String, Location)>,
+    /// `allowCredentials`.
+    pub credentials: bool,
+    /// `allowMethods`.
+    pub methods: Vec<String>,
+    /// `allowHeaders`.
+    pub headers: Vec<String>,
+    /// `exposeHeaders`.
+    pub expose: Vec<String>,
+    /// `maxAge`.
+    pub max_age: Option<i64>,
+}
+
+/// Every surface found in the inputs.
+#[derive(Debug, Clone, Default)]
+pub struct Surfaces {
+    /// REST APIs.
+    pub rest: Vec<rest::RestApi>,
+    /// HTTP API CORS configurations.
+    pub http: Vec<HttpApiCors>,
+    /// Surfaces the input defines in a form audit does not read, and why.
+    pub unread: Vec<(Location, String)>,
+}
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    /// Worth knowing; nothing is broken (a deviation the policy declares, say).
+    Note,
+    /// Some requests fail or a response is less safe than it should be.
+    Warning,
+    /// Requests a browser makes fail, or an origin that should be refused is allowed.
+    Error,
+    /// Any origin can read responses sent with the user's credentials.
+    Critical,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+            Severity::Critical => "critical",
+        })
+    }
+}
+
+/// A request that shows a finding, and what the surface answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Repro {
+    /// The method.
+    pub method: String,
+    /// The path and query.
+    pub path: String,
+    /// Headers sent.
+    pub headers: Vec<(String, String)>,
+    /// The status answered.
+    pub status: u16,
+    /// The headers answered.
+    pub response_headers: Vec<(String, String)>,
+}
+
+/// One defect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Stable code (see docs/audit.md).
+    pub code: &'static str,
+    /// How bad it is.
+    pub severity: Severity,
+    /// The surface, in words.
+    pub surface: String,
+    /// Where the surface (or the value at fault) is defined.
+    pub location: Location,
+    /// What is wrong.
+    pub message: String,
+    /// The request that shows it.
+    pub request: Option<Repro>,
+    /// What Chromium prints for that request (`None` when Chromium lets it through).
+    pub chromium: Option<String>,
+    /// How to fix it.
+    pub fix: String,
+}
+
+/// What audit found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The inputs read.
+    pub inputs: Vec<String>,
+    /// The surfaces found, in words with their locations.
+    pub surfaces: Vec<String>,
+    /// Every finding, worst first.
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    /// True when a finding is at or above `level`.
+    #[must_use]
+    pub fn fails(&self, level: Severity) -> bool {
+        self.findings.iter().any(|f| f.severity >= level)
+    }
+}
+
+/// Reads one input into its surfaces.
+///
+/// # Errors
+/// Unreadable input (I/O), or input that is not YAML or JSON (invalid).
+pub fn read_input(path: &Path) -> Result<Surfaces, Failure> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Failure::io(anyhow::anyhow!("cannot read {}: {e}", path.display())))?;
+    let display = path.display().to_string();
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Failure::invalid(format!("{display}: not UTF-8 text")))?;
+    let root = tree::parse(&text).map_err(|e| {
+        Failure::invalid(format!(
+            "{display}:{}:{}: not YAML or JSON: {}",
+            e.line, e.col, e.message
+        ))
+    })?;
+    let surfaces = read::surfaces(&display, &root);
+    if surfaces.rest.is_empty()
+        && surfaces.http.is_empty()
+        && root.get("Resources").is_none()
+        && root.get("paths").is_none()
+    {
+        return Err(Failure::invalid(format!(
+            "{display}: neither a CloudFormation template (no Resources) nor an OpenAPI definition (no paths)"
+        )));
+    }
+    Ok(surfaces)
+}
+
+/// Audits `inputs`, and their drift from `policy` when one is given.
+///
+/// # Errors
+/// See [`read_input`].
+pub fn audit(inputs: &[std::path::PathBuf], policy: Option<&Policy>) -> Result<Report, Failure> {
+    let mut all = Surfaces::default();
+    for input in inputs {
+        let found = read_input(input)?;
+        all.rest.extend(found.rest);
+        all.http.extend(found.http);
+        all.unread.extend(found.unread);
+    }
+    let mut findings = Vec::new();
+    let mut surfaces = Vec::new();
+    for api in &all.rest {
+        surfaces.push(format!("REST API {} at {}", api.name, api.at));
+        findings.extend(findings::rest(api, policy));
+    }
+    for cors in &all.http {
+        surfaces.push(format!("HTTP API {} CORS at {}", cors.name, cors.at));
+        findings.extend(findings::http(cors));
+    }
+    for (at, why) in &all.unread {
+        findings.push(Finding {
+            code: "not-evaluated",
+            severity: Severity::Warning,
+            surface: at.path.clone(),
+            location: at.clone(),
+            message: why.clone(),
+            request: None,
+            chromium: None,
+            fix: "audit the processed template: aws cloudformation get-template --template-stage Processed".into(),
+        });
+    }
+    if let Some(policy) = policy {
+        findings.extend(drift::drift(&all, policy));
+    }
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.location.cmp(&b.location))
+            .then_with(|| a.code.cmp(b.code))
+    });
+    findings.dedup();
+    Ok(Report {
+        inputs: inputs.iter().map(|p| p.display().to_string()).collect(),
+        surfaces,
+        findings,
+    })
+}

@@ -1,0 +1,504 @@
+//! Finds the CORS surfaces in one input: a CloudFormation or SAM template (CDK's and the
+//! Serverless Framework's synthesized templates included) or an OpenAPI definition with API
+//! Gateway's extensions (what `aws apigateway get-export --parameters extensions=apigateway`
+//! returns, and HTTP API exports with `x-amazon-apigateway-cors`).
+
+use std::collections::BTreeMap;
+
+use super::rest::{GatewayResponse, Integration, IntegrationResponse, Method, Resource, RestApi};
+use super::tree::{Node, Value};
+use super::{HttpApiCors, Location, Surfaces};
+
+/// A `Ref` / `Fn::GetAtt` target: logical id and attribute.
+type Target = (String, Option<String>);
+
+/// `AWS::ApiGateway::Resource`s by logical id: parent and path part.
+type Paths = BTreeMap<String, (Option<Target>, String)>;
+
+struct Reader<'a> {
+    file: &'a str,
+}
+
+impl Reader<'_> {
+    fn at(&self, node: &Node, path: &str) -> Location {
+        Location {
+            file: self.file.to_string(),
+            line: node.line,
+            col: node.col,
+            path: path.to_string(),
+        }
+    }
+}
+
+/// The surfaces in `root`, read from `file`.
+#[must_use]
+pub fn surfaces(file: &str, root: &Node) -> Surfaces {
+    let reader = Reader { file };
+    let mut found = Surfaces::default();
+    if let Some(resources) = root.get("Resources") {
+        reader.template(root, resources, &mut found);
+    } else if root.get("paths").is_some()
+        || root.get("swagger").is_some()
+        || root.get("openapi").is_some()
+    {
+        let title = root
+            .get("info")
+            .and_then(|i| i.get_str("title"))
+            .unwrap_or("the API")
+            .to_string();
+        reader.openapi(&title, root, "", &mut found);
+    }
+    found
+}
+
+/// A `Ref` or `Fn::GetAtt` target: the logical id (and attribute).
+fn reference(node: &Node) -> Option<Target> {
+    if let Some(id) = node.get_str("Ref") {
+        return Some((id.to_string(), None));
+    }
+    let getatt = node.get("Fn::GetAtt")?;
+    if let Some(text) = getatt.str() {
+        let (id, attr) = text.split_once('.')?;
+        return Some((id.to_string(), Some(attr.to_string())));
+    }
+    let items = getatt.items();
+    Some((
+        items.first()?.str()?.to_string(),
+        Some(items.get(1)?.str()?.to_string()),
+    ))
+}
+
+fn strings(node: Option<&Node>) -> Vec<String> {
+    node.map(|n| match &n.value {
+        Value::Seq(items) => items
+            .iter()
+            .filter_map(|i| i.str().map(str::to_string))
+            .collect(),
+        Value::Scalar(s) => s.split(',').map(|p| p.trim().to_string()).collect(),
+        _ => Vec::new(),
+    })
+    .unwrap_or_default()
+}
+
+/// String entries of a map (values that are not strings, such as intrinsics, are left out).
+fn string_map(node: Option<&Node>) -> Vec<(String, String)> {
+    node.map(|n| {
+        n.entries()
+            .iter()
+            .filter_map(|(k, v)| v.str().map(|s| (k.clone(), s.to_string())))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn header_parameters(node: Option<&Node>, prefix: &str) -> Vec<(String, String)> {
+    string_map(node)
+        .into_iter()
+        .filter_map(|(k, v)| k.strip_prefix(prefix).map(|name| (name.to_string(), v)))
+        .collect()
+}
+
+impl Reader<'_> {
+    fn template(&self, root: &Node, resources: &Node, found: &mut Surfaces) {
+        let parameters = root.get("Parameters");
+        let kind = |node: &Node| node.get_str("Type").unwrap_or("").to_string();
+        // REST APIs by logical id (a `Ref` to a parameter names an API defined elsewhere).
+        let mut apis: BTreeMap<String, RestApi> = BTreeMap::new();
+        let mut paths: Paths = BTreeMap::new();
+        for (id, resource) in resources.entries() {
+            let props = resource.get("Properties");
+            let path = format!("Resources.{id}");
+            match kind(resource).as_str() {
+                "AWS::ApiGateway::RestApi" | "AWS::Serverless::Api" => {
+                    let mut api = RestApi {
+                        name: id.clone(),
+                        at: self.at(resource, &path),
+                        ..RestApi::default()
+                    };
+                    if let Some(props) = props {
+                        api.binary_media_types = strings(props.get("BinaryMediaTypes"));
+                        let body = props.get("Body").or_else(|| props.get("DefinitionBody"));
+                        if let Some(body) = body {
+                            let body_path = if props.get("Body").is_some() {
+                                format!("{path}.Properties.Body")
+                            } else {
+                                format!("{path}.Properties.DefinitionBody")
+                            };
+                            let mut inner = Surfaces::default();
+                            self.openapi(id, body, &body_path, &mut inner);
+                            if let Some(mut from_body) = inner.rest.pop() {
+                                from_body.at = api.at.clone();
+                                from_body.binary_media_types.extend(api.binary_media_types);
+                                api = from_body;
+                            }
+                        }
+                    }
+                    apis.insert(id.clone(), api);
+                }
+                "AWS::ApiGatewayV2::Api" | "AWS::Serverless::HttpApi" => {
+                    if let Some(props) = props {
+                        if let Some(cors) = props.get("CorsConfiguration") {
+                            found.http.push(self.http_cors(
+                                id,
+                                cors,
+                                &format!("{path}.Properties.CorsConfiguration"),
+                                true,
+                            ));
+                        }
+                        let body = props.get("Body").or_else(|| props.get("DefinitionBody"));
+                        if let Some(body) = body {
+                            self.openapi(id, body, &format!("{path}.Properties.Body"), found);
+                        }
+                    }
+                }
+                "AWS::Serverless::Function" => {
+                    let events = props.and_then(|p| p.get("Events")).map(Node::entries);
+                    let implicit = events.unwrap_or_default().iter().any(|(_, e)| {
+                        matches!(e.get_str("Type"), Some("Api" | "HttpApi"))
+                            && e.get("Properties")
+                                .and_then(|p| p.get("RestApiId").or_else(|| p.get("ApiId")))
+                                .is_none()
+                    });
+                    if implicit {
+                        found.unread.push((
+                            self.at(resource, &path),
+                            format!("{id}'s API events make an implicit SAM API (with Globals' Cors), which exists only after the SAM transform"),
+                        ));
+                    }
+                }
+                "AWS::ApiGateway::Resource" => {
+                    if let Some(props) = props {
+                        let parent = props.get("ParentId").and_then(reference);
+                        let part = props.get_str("PathPart").unwrap_or("").to_string();
+                        paths.insert(id.clone(), (parent, part));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let api_id = |props: &Node| -> Option<String> {
+            props.get("RestApiId").and_then(reference).map(|(id, _)| id)
+        };
+        let ensure = |apis: &mut BTreeMap<String, RestApi>, id: &str, node: &Node| {
+            apis.entry(id.to_string()).or_insert_with(|| RestApi {
+                name: format!("{id} (a REST API defined elsewhere)"),
+                at: self.at(node, &format!("Parameters.{id}")),
+                ..RestApi::default()
+            });
+        };
+        for (id, resource) in resources.entries() {
+            let Some(props) = resource.get("Properties") else {
+                continue;
+            };
+            let path = format!("Resources.{id}");
+            match kind(resource).as_str() {
+                "AWS::ApiGateway::Method" => {
+                    let Some(api) = api_id(props) else { continue };
+                    ensure(&mut apis, &api, resource);
+                    let (resource_path, known) =
+                        resource_path(props.get("ResourceId"), &paths, parameters);
+                    let method = self.cfn_method(resource, props, &path);
+                    let rest = apis.get_mut(&api).expect("inserted above");
+                    match rest.resources.iter_mut().find(|r| r.path == resource_path) {
+                        Some(r) => r.methods.push(method),
+                        None => rest.resources.push(Resource {
+                            path: resource_path,
+                            known,
+                            methods: vec![method],
+                        }),
+                    }
+                }
+                "AWS::ApiGateway::GatewayResponse" => {
+                    let Some(api) = api_id(props) else { continue };
+                    ensure(&mut apis, &api, resource);
+                    let response = GatewayResponse {
+                        kind: props.get_str("ResponseType").unwrap_or("").to_string(),
+                        status: props.get_str("StatusCode").and_then(|s| s.parse().ok()),
+                        parameters: header_parameters(
+                            props.get("ResponseParameters"),
+                            "gatewayresponse.header.",
+                        ),
+                        at: self.at(resource, &path),
+                    };
+                    apis.get_mut(&api)
+                        .expect("inserted above")
+                        .gateway_responses
+                        .push(response);
+                }
+                _ => {}
+            }
+        }
+        // Resources with no method of their own still exist (a parent path, say).
+        found.rest.extend(apis.into_values());
+    }
+
+    fn cfn_method(&self, resource: &Node, props: &Node, path: &str) -> Method {
+        let authorization = props.get_str("AuthorizationType").unwrap_or("NONE");
+        let integration = props.get("Integration").map(|i| {
+            let ipath = format!("{path}.Properties.Integration");
+            Integration {
+                kind: i.get_str("Type").unwrap_or("").to_ascii_uppercase(),
+                passthrough: i
+                    .get_str("PassthroughBehavior")
+                    .unwrap_or("WHEN_NO_MATCH")
+                    .to_ascii_uppercase(),
+                content_handling: i.get_str("ContentHandling").map(str::to_string),
+                request_templates: string_map(i.get("RequestTemplates")),
+                responses: i
+                    .get("IntegrationResponses")
+                    .map(|r| {
+                        r.items()
+                            .iter()
+                            .enumerate()
+                            .map(|(n, r)| IntegrationResponse {
+                                status: r.get_str("StatusCode").unwrap_or("200").to_string(),
+                                pattern: r.get_str("SelectionPattern").map(str::to_string),
+                                parameters: header_parameters(
+                                    r.get("ResponseParameters"),
+                                    "method.response.header.",
+                                ),
+                                templates: string_map(r.get("ResponseTemplates")),
+                                at: self.at(r, &format!("{ipath}.IntegrationResponses[{n}]")),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                at: self.at(i, &ipath),
+            }
+        });
+        Method {
+            verb: props
+                .get_str("HttpMethod")
+                .unwrap_or("")
+                .to_ascii_uppercase(),
+            at: self.at(resource, path),
+            authorizer: (!authorization.eq_ignore_ascii_case("NONE"))
+                .then(|| authorization.to_string()),
+            api_key: props.get("ApiKeyRequired").is_some_and(Node::is_true),
+            integration,
+        }
+    }
+
+    fn http_cors(&self, name: &str, cors: &Node, path: &str, pascal: bool) -> HttpApiCors {
+        let key = |camel: &str| {
+            if pascal {
+                let mut chars = camel.chars();
+                chars
+                    .next()
+                    .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                    .unwrap_or_default()
+            } else {
+                camel.to_string()
+            }
+        };
+        let origins_node = cors.get(&key("allowOrigins"));
+        let origins = origins_node
+            .map(|n| {
+                n.items()
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, o)| {
+                        o.str().map(|s| {
+                            (
+                                s.to_string(),
+                                self.at(o, &format!("{path}.{}[{i}]", key("allowOrigins"))),
+                            )
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        HttpApiCors {
+            name: name.to_string(),
+            at: self.at(cors, path),
+            origins,
+            credentials: cors
+                .get(&key("allowCredentials"))
+                .is_some_and(Node::is_true),
+            methods: strings(cors.get(&key("allowMethods"))),
+            headers: strings(cors.get(&key("allowHeaders"))),
+            expose: strings(cors.get(&key("exposeHeaders"))),
+            max_age: cors
+                .get(&key("maxAge"))
+                .and_then(Node::str)
+                .and_then(|s| s.parse().ok()),
+        }
+    }
+
+    /// An OpenAPI definition: REST paths and gateway responses, or an HTTP API's CORS.
+    fn openapi(&self, name: &str, root: &Node, base: &str, found: &mut Surfaces) {
+        let join = |rest: &str| {
+            if base.is_empty() {
+                rest.to_string()
+            } else {
+                format!("{base}.{rest}")
+            }
+        };
+        if let Some(cors) = root.get("x-amazon-apigateway-cors") {
+            found
+                .http
+                .push(self.http_cors(name, cors, &join("x-amazon-apigateway-cors"), false));
+            return;
+        }
+        let global_security = root.get("security");
+        let schemes = root.get("securityDefinitions").or_else(|| {
+            root.get("components")
+                .and_then(|c| c.get("securitySchemes"))
+        });
+        let mut api = RestApi {
+            name: name.to_string(),
+            at: self.at(root, if base.is_empty() { "$" } else { base }),
+            binary_media_types: strings(root.get("x-amazon-apigateway-binary-media-types")),
+            ..RestApi::default()
+        };
+        for (path, item) in root.get("paths").map(Node::entries).unwrap_or_default() {
+            let mut resource = Resource {
+                path: path.clone(),
+                known: true,
+                methods: Vec::new(),
+            };
+            for (verb, operation) in item.entries() {
+                let verb = match verb.as_str() {
+                    "x-amazon-apigateway-any-method" => "ANY".to_string(),
+                    v if matches!(
+                        v,
+                        "get" | "put" | "post" | "delete" | "options" | "head" | "patch"
+                    ) =>
+                    {
+                        v.to_ascii_uppercase()
+                    }
+                    _ => continue,
+                };
+                let opath = join(&format!("paths.{path}.{}", verb.to_ascii_lowercase()));
+                let security = operation.get("security").or(global_security);
+                let (authorizer, api_key) = security_of(security, schemes);
+                let integration = operation.get("x-amazon-apigateway-integration").map(|i| {
+                    let ipath = format!("{opath}.x-amazon-apigateway-integration");
+                    Integration {
+                        kind: i.get_str("type").unwrap_or("").to_ascii_uppercase(),
+                        passthrough: i
+                            .get_str("passthroughBehavior")
+                            .unwrap_or("when_no_match")
+                            .to_ascii_uppercase(),
+                        content_handling: i.get_str("contentHandling").map(str::to_string),
+                        request_templates: string_map(i.get("requestTemplates")),
+                        responses: i
+                            .get("responses")
+                            .map(Node::entries)
+                            .unwrap_or_default()
+                            .iter()
+                            .map(|(pattern, r)| IntegrationResponse {
+                                status: r.get_str("statusCode").unwrap_or("200").to_string(),
+                                pattern: (pattern != "default").then(|| pattern.clone()),
+                                parameters: header_parameters(
+                                    r.get("responseParameters"),
+                                    "method.response.header.",
+                                ),
+                                templates: string_map(r.get("responseTemplates")),
+                                at: self.at(r, &format!("{ipath}.responses.{pattern}")),
+                            })
+                            .collect(),
+                        at: self.at(i, &ipath),
+                    }
+                });
+                resource.methods.push(Method {
+                    verb,
+                    at: self.at(operation, &opath),
+                    authorizer,
+                    api_key,
+                    integration,
+                });
+            }
+            api.resources.push(resource);
+        }
+        if let Some(responses) = root.get("x-amazon-apigateway-gateway-responses") {
+            for (kind, response) in responses.entries() {
+                api.gateway_responses.push(GatewayResponse {
+                    kind: kind.clone(),
+                    status: response.get_str("statusCode").and_then(|s| s.parse().ok()),
+                    parameters: header_parameters(
+                        response.get("responseParameters"),
+                        "gatewayresponse.header.",
+                    ),
+                    at: self.at(
+                        response,
+                        &join(&format!("x-amazon-apigateway-gateway-responses.{kind}")),
+                    ),
+                });
+            }
+        }
+        found.rest.push(api);
+    }
+}
+
+/// The authorizer and API-key requirement of an operation's `security`.
+fn security_of(security: Option<&Node>, schemes: Option<&Node>) -> (Option<String>, bool) {
+    let mut authorizer = None;
+    let mut api_key = false;
+    for requirement in security.map(Node::items).unwrap_or_default() {
+        for (name, _) in requirement.entries() {
+            let scheme = schemes.and_then(|s| s.get(name));
+            let is_key = scheme.is_some_and(|s| {
+                s.get_str("type") == Some("apiKey")
+                    && s.get("x-amazon-apigateway-authtype").is_none()
+                    && s.get("x-amazon-apigateway-authorizer").is_none()
+                    && s.get_str("name")
+                        .is_some_and(|n| n.eq_ignore_ascii_case("x-api-key"))
+            });
+            if is_key {
+                api_key = true;
+            } else {
+                authorizer = Some(name.clone());
+            }
+        }
+    }
+    (authorizer, api_key)
+}
+
+/// A method's resource path: the chain of `AWS::ApiGateway::Resource` path parts up to the
+/// API's root. A resource passed in as a parameter is named by the first `/…` word of the
+/// parameter's Description (corsgen's own fragments write one), else by the parameter.
+fn resource_path(
+    resource_id: Option<&Node>,
+    paths: &Paths,
+    parameters: Option<&Node>,
+) -> (String, bool) {
+    let Some((mut id, mut attr)) = resource_id.and_then(reference) else {
+        return ("(a resource the input does not name)".into(), false);
+    };
+    let mut parts = Vec::new();
+    for _ in 0..64 {
+        if attr.as_deref() == Some("RootResourceId") {
+            parts.reverse();
+            return (format!("/{}", parts.join("/")), true);
+        }
+        if let Some((parent, part)) = paths.get(&id) {
+            parts.push(part.clone());
+            match parent {
+                Some((pid, pattr)) => {
+                    id.clone_from(pid);
+                    attr.clone_from(pattr);
+                }
+                None => break,
+            }
+            continue;
+        }
+        if let Some(description) = parameters
+            .and_then(|p| p.get(&id))
+            .and_then(|p| p.get_str("Description"))
+        {
+            if let Some(base) = description.split_whitespace().find(|w| w.starts_with('/')) {
+                parts.reverse();
+                let base = base.trim_end_matches(['.', ',', ')']);
+                let joined = if parts.is_empty() {
+                    base.to_string()
+                } else {
+                    format!("{}/{}", base.trim_end_matches('/'), parts.join("/"))
+                };
+                return (joined, true);
+            }
+        }
+        break;
+    }
+    (format!("(resource {id})"), false)
+}
