@@ -431,15 +431,18 @@ fn origins_in(
     };
     for (text, is_header, at) in texts {
         let pieces: Vec<String> = if is_header {
-            let value = text.trim();
-            let value = value
+            // Only a static value ('…') names origins; the rest are mapping expressions.
+            let Some(value) = text
+                .trim()
                 .strip_prefix('\'')
                 .and_then(|v| v.strip_suffix('\''))
-                .unwrap_or(value);
+            else {
+                continue;
+            };
             value
                 .split(',')
                 .map(|p| p.trim().to_string())
-                .filter(|p| !p.is_empty() && p != "*" && !p.starts_with("method.request."))
+                .filter(|p| !p.is_empty() && p != "*")
                 .collect()
         } else {
             url.find_iter(&text)
