@@ -7,8 +7,9 @@ use crate::check::engine_answer;
 use crate::engine::Request;
 use crate::model::{AllowedOrigins, Policy, Rule};
 
+use super::answer::{Answer, ApiRequest};
 use super::findings::{candidates, preflight, sample_path, Shape, PROBE};
-use super::rest::{Answer, RestApi};
+use super::rest::RestApi;
 use super::{Finding, HttpApiCors, Location, Severity, Surfaces};
 
 /// The drift code for a CORS response header.
@@ -261,7 +262,7 @@ fn rest(api: &RestApi, policy: &Policy, out: &mut Vec<Finding>) {
         let headers = vec![("Origin".to_string(), origin.clone())];
         let got = match api.gateway_answer(
             kind,
-            &super::rest::ApiRequest {
+            &ApiRequest {
                 method: "GET",
                 path: "/",
                 query: &[],

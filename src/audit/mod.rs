@@ -8,6 +8,7 @@
 //! `rest` (with `vtl`) answers requests the way API Gateway does, `findings` probes each surface,
 //! `drift` compares the answers with the engine's, `output` renders the report.
 
+pub mod answer;
 pub mod drift;
 pub mod findings;
 pub mod output;

@@ -6,6 +6,7 @@
 
 use crate::browser::Response;
 
+use super::answer::{Answer, Answers, ApiRequest, Source};
 use super::vtl::{self, Input, VtlError};
 use super::Location;
 
@@ -96,46 +97,6 @@ pub struct GatewayResponse {
     pub at: Location,
 }
 
-/// What produced an answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    /// A method's integration (its location).
-    Method(Location),
-    /// A gateway response of this type (its location when defined, else `None`).
-    Gateway(&'static str, Option<Location>),
-}
-
-/// The API's answer to one request, or why there is none.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Answer {
-    /// The response and where it came from.
-    Response(Response, Source),
-    /// The backend answers (a proxy integration), or a template could not be evaluated.
-    Unknown(String),
-}
-
-/// A request as API Gateway receives it.
-#[derive(Debug, Clone)]
-pub struct ApiRequest<'a> {
-    /// The method.
-    pub method: &'a str,
-    /// The path (no stage).
-    pub path: &'a str,
-    /// Query parameters.
-    pub query: &'a [(String, String)],
-    /// Headers, names as sent.
-    pub headers: &'a [(String, String)],
-}
-
-impl ApiRequest<'_> {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
 fn segments(path: &str) -> Vec<&str> {
     path.split('/').filter(|s| !s.is_empty()).collect()
 }
@@ -159,6 +120,12 @@ fn path_score(pattern: &str, path: &str) -> Option<usize> {
         }
     }
     (pattern.len() == path.len()).then_some(score + 1)
+}
+
+impl Answers for RestApi {
+    fn answer(&self, request: &ApiRequest<'_>) -> Answer {
+        self.answer_request(request)
+    }
 }
 
 /// The status API Gateway gives each gateway response type by default.
@@ -246,7 +213,7 @@ impl RestApi {
 
     /// What the API answers to `request`.
     #[must_use]
-    pub fn answer(&self, request: &ApiRequest<'_>) -> Answer {
+    pub fn answer_request(&self, request: &ApiRequest<'_>) -> Answer {
         let Some((_, method)) = self.route(request.method, request.path) else {
             return self.gateway_answer("MISSING_AUTHENTICATION_TOKEN", request);
         };
@@ -402,7 +369,7 @@ impl RestApi {
         }
         Answer::Response(
             Response { status, headers },
-            Source::Method(method.at.clone()),
+            Source::Config(method.at.clone()),
         )
     }
 }

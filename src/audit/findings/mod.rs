@@ -5,8 +5,13 @@
 use crate::browser::{evaluate, Credentials, FetchRequest, Initiator, Response};
 use crate::origin::{parse_origin, OriginSpec};
 
-use super::rest::{Answer, ApiRequest, Method, Resource, RestApi, Source};
+use super::answer::{Answer, Answers, ApiRequest, Source};
 use super::{Finding, HttpApiCors, Location, Repro, Severity};
+
+mod rest;
+
+pub use rest::rest;
+pub(crate) use rest::{candidates, preflight};
 
 /// Every finding code, its default severity and what it means (docs/audit.md lists them).
 pub const CODES: &[(&str, &str)] = &[
@@ -203,63 +208,92 @@ pub(crate) struct Shape<'a> {
     pub(crate) credentials: bool,
 }
 
-/// The method a preflight asks for on `resource`: its first method that is not simple, else
-/// GET with a JSON body type (which needs a preflight too).
-fn asked_method(resource: &Resource) -> &str {
-    resource
-        .methods
-        .iter()
-        .map(|m| m.verb.as_str())
-        .find(|v| !matches!(*v, "GET" | "HEAD" | "POST" | "OPTIONS" | "ANY"))
-        .unwrap_or("GET")
+/// Whether a surface's probes are preflights or actual requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// OPTIONS with Access-Control-Request-Method.
+    Preflight,
+    /// The request itself (a GET from a page).
+    Actual,
 }
 
-/// A preflight from `origin` to `path`.
-pub(crate) fn preflight(
-    api: &RestApi,
-    resource: &Resource,
-    origin: &str,
-    shape: &Shape<'_>,
-) -> Probe {
-    let method = shape.method.unwrap_or_else(|| asked_method(resource));
-    let path = sample_path(&resource.path);
-    let url = format!("{API}{path}");
-    let request = FetchRequest {
-        url: url.clone(),
-        origin: origin.to_string(),
-        method: method.to_string(),
-        headers: if matches!(method, "GET" | "HEAD" | "POST") {
-            vec![("Content-Type".into(), "application/json".into())]
-        } else {
-            Vec::new()
-        },
-        credentials: if shape.credentials {
-            Credentials::Include
-        } else {
-            Credentials::Omit
-        },
-        initiator: Initiator::Fetch,
-    };
-    let mut headers = request.preflight_headers().unwrap_or_default();
-    if shape.lowercase_origin {
-        for (name, _) in &mut headers {
-            *name = name.to_ascii_lowercase();
+/// Where one surface's probes go and how findings name it.
+pub(crate) struct Target<'a> {
+    /// What answers.
+    pub(crate) surface: &'a dyn Answers,
+    /// The route pattern (`/orders/{id}`).
+    pub(crate) route: &'a str,
+    /// The method a preflight asks for, or an actual request uses.
+    pub(crate) method: &'a str,
+    pub(crate) kind: Kind,
+    /// Where findings point when the answer names no place of its own.
+    pub(crate) at: &'a Location,
+    /// True where header names reach the configuration as sent (API Gateway's mapping
+    /// templates); CloudFront hands them over in lowercase.
+    pub(crate) header_case_matters: bool,
+}
+
+fn is_simple(method: &str) -> bool {
+    matches!(method, "GET" | "HEAD" | "POST")
+}
+
+impl Target<'_> {
+    /// `OPTIONS /orders` or `GET /orders`.
+    pub(crate) fn label(&self) -> String {
+        match self.kind {
+            Kind::Preflight => format!("OPTIONS {}", self.route),
+            Kind::Actual => format!("{} {}", self.method, self.route),
         }
     }
-    if let Some(content_type) = shape.content_type {
-        headers.push(("Content-Type".into(), content_type.into()));
+
+    /// A request from `origin`, shaped by `shape`, and the surface's answer.
+    pub(crate) fn probe(&self, origin: &str, shape: &Shape<'_>) -> Probe {
+        let method = shape.method.unwrap_or(self.method);
+        let path = sample_path(self.route);
+        let preflight = self.kind == Kind::Preflight;
+        let request = FetchRequest {
+            url: format!("{API}{path}"),
+            origin: origin.to_string(),
+            method: method.to_string(),
+            // A JSON body type makes a simple method need a preflight too.
+            headers: if preflight && is_simple(method) {
+                vec![("Content-Type".into(), "application/json".into())]
+            } else {
+                Vec::new()
+            },
+            credentials: if shape.credentials {
+                Credentials::Include
+            } else {
+                Credentials::Omit
+            },
+            initiator: Initiator::Fetch,
+        };
+        let mut headers = if preflight {
+            request.preflight_headers().unwrap_or_default()
+        } else {
+            request.actual_headers(&request.url)
+        };
+        if shape.lowercase_origin {
+            for (name, _) in &mut headers {
+                *name = name.to_ascii_lowercase();
+            }
+        }
+        if let Some(content_type) = shape.content_type {
+            headers.push(("Content-Type".into(), content_type.into()));
+        }
+        let query: Vec<(String, String)> = shape
+            .query
+            .map(|(n, v)| vec![(n.to_string(), v.to_string())])
+            .unwrap_or_default();
+        let wire = request.wire_method();
+        let answer = self.surface.answer(&ApiRequest {
+            method: if preflight { "OPTIONS" } else { &wire },
+            path: &path,
+            query: &query,
+            headers: &headers,
+        });
+        judge(&request, headers, &query, answer, preflight)
     }
-    let query: Vec<(String, String)> = shape
-        .query
-        .map(|(n, v)| vec![(n.to_string(), v.to_string())])
-        .unwrap_or_default();
-    let answer = api.answer(&ApiRequest {
-        method: "OPTIONS",
-        path: &path,
-        query: &query,
-        headers: &headers,
-    });
-    judge(&request, headers, &query, answer, true)
 }
 
 fn judge(
@@ -314,41 +348,21 @@ fn judge(
     }
 }
 
-/// An actual (not preflight) request from `origin` with `method`.
-pub(crate) fn actual(api: &RestApi, path: &str, method: &str, origin: &str) -> Probe {
-    let request = FetchRequest {
-        url: format!("{API}{path}"),
-        origin: origin.to_string(),
-        method: method.to_string(),
-        headers: Vec::new(),
-        credentials: Credentials::Omit,
-        initiator: Initiator::Fetch,
-    };
-    let headers = request.actual_headers(&request.url);
-    let answer = api.answer(&ApiRequest {
-        method,
-        path,
-        query: &[],
-        headers: &headers,
-    });
-    judge(&request, headers, &[], answer, false)
-}
-
-fn location_of(answer: &Answer, fallback: &Location) -> Location {
+pub(crate) fn location_of(answer: &Answer, fallback: &Location) -> Location {
     match answer {
-        Answer::Response(_, Source::Method(at) | Source::Gateway(_, Some(at))) => at.clone(),
+        Answer::Response(_, Source::Config(at) | Source::Gateway(_, Some(at))) => at.clone(),
         _ => fallback.clone(),
     }
 }
 
-struct Out<'a> {
-    findings: Vec<Finding>,
-    surface: &'a str,
+pub(crate) struct Out<'a> {
+    pub(crate) findings: Vec<Finding>,
+    pub(crate) surface: &'a str,
 }
 
 impl Out<'_> {
     #[allow(clippy::too_many_arguments)]
-    fn add(
+    pub(crate) fn add(
         &mut self,
         code: &'static str,
         severity: Severity,
@@ -370,54 +384,8 @@ impl Out<'_> {
     }
 }
 
-/// Origins written in the API's responses and templates (VTL comments left out), and the
-/// findings for those written as no browser sends them.
-pub(crate) fn candidates(api: &RestApi) -> (Vec<Candidate>, Vec<(String, String, Location)>) {
-    let mut texts: Vec<(String, bool, Location)> = Vec::new();
-    for resource in &api.resources {
-        for method in &resource.methods {
-            method_texts(method, &mut texts);
-        }
-    }
-    for response in &api.gateway_responses {
-        for (name, value) in &response.parameters {
-            if name.eq_ignore_ascii_case("access-control-allow-origin") {
-                texts.push((value.clone(), true, response.at.clone()));
-            }
-        }
-    }
-    origins_in(texts)
-}
-
-/// The origins one method's integration responses name.
-fn method_candidates(method: &Method) -> Vec<Candidate> {
-    let mut texts = Vec::new();
-    method_texts(method, &mut texts);
-    origins_in(texts).0
-}
-
-/// A method's static Access-Control-Allow-Origin values and its templates (VTL comments left
-/// out), each with whether it is a header value.
-fn method_texts(method: &Method, texts: &mut Vec<(String, bool, Location)>) {
-    for response in method.integration.iter().flat_map(|i| &i.responses) {
-        for (name, value) in &response.parameters {
-            if name.eq_ignore_ascii_case("access-control-allow-origin") {
-                texts.push((value.clone(), true, response.at.clone()));
-            }
-        }
-        for (_, template) in &response.templates {
-            let code: String = template
-                .lines()
-                .filter(|l| !l.trim_start().starts_with("##"))
-                .collect::<Vec<_>>()
-                .join("\n");
-            texts.push((code, false, response.at.clone()));
-        }
-    }
-}
-
 /// Origins in `texts`, and those written as no browser sends them (text, fix, location).
-fn origins_in(
+pub(crate) fn origins_in(
     texts: Vec<(String, bool, Location)>,
 ) -> (Vec<Candidate>, Vec<(String, String, Location)>) {
     let url = regex::Regex::new(r"(?i)https?:/{0,2}[a-z0-9._~\[\]\\*+:/%-]+").expect("valid");
@@ -538,173 +506,25 @@ pub(crate) fn look_alikes(origin: &str) -> Vec<String> {
     out
 }
 
-fn has_cors(api: &RestApi) -> bool {
-    api.resources.iter().flat_map(|r| &r.methods).any(|m| {
-        m.integration.iter().flat_map(|i| &i.responses).any(|r| {
-            r.parameters
-                .iter()
-                .any(|(n, _)| n.to_ascii_lowercase().starts_with("access-control-"))
-                || r.templates
-                    .iter()
-                    .any(|(_, t)| t.contains("Access-Control-Allow-Origin"))
-        })
-    }) || api.gateway_responses.iter().any(|g| {
-        g.parameters
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case("access-control-allow-origin"))
-    })
-}
-
-/// The findings for one REST API. `policy` turns deviations it declares into notes.
-#[must_use]
-pub fn rest(api: &RestApi, policy: Option<&crate::model::Policy>) -> Vec<Finding> {
-    let surface = format!("REST API {}", api.name);
-    let mut out = Out {
-        findings: Vec::new(),
-        surface: &surface,
-    };
-    let (candidates, problems) = candidates(api);
-    for (written, fix, at) in problems {
-        out.add(
-            "origin-not-serialized",
-            Severity::Error,
-            &at,
-            format!("`{written}` is not an origin a browser sends, so it never matches"),
-            None,
-            &format!("write it as the browser sends it: {fix}"),
-        );
-    }
-    let cors = has_cors(api) || !candidates.is_empty();
-    let mut allowed_anywhere: Vec<String> = Vec::new();
-    for resource in api.resources.iter().filter(|r| r.known) {
-        let verbs: Vec<&Method> = resource
-            .methods
-            .iter()
-            .filter(|m| m.verb != "OPTIONS")
-            .collect();
-        let options = resource.methods.iter().find(|m| m.verb == "OPTIONS");
-        let Some(options) = options else {
-            if cors && !verbs.is_empty() && !verbs.iter().any(|m| m.verb == "ANY") {
-                let origin = candidates.first().map_or(PROBE, |c| c.origin.as_str());
-                let probe = preflight(api, resource, origin, &Shape::default());
-                let at = verbs[0].at.clone();
-                out.add(
-                    "options-missing",
-                    Severity::Error,
-                    &at,
-                    format!(
-                        "{} has {} but no OPTIONS method: API Gateway answers every preflight with {}",
-                        resource.path,
-                        verbs.iter().map(|m| m.verb.as_str()).collect::<Vec<_>>().join(", "),
-                        probe.repro.status
-                    ),
-                    Some(&probe),
-                    "add an OPTIONS method (a MOCK integration) to the resource, as corsgen's apigateway/ artifacts do",
-                );
-            }
-            continue;
-        };
-        let named = method_candidates(options);
-        let fallback = candidates.first().map_or(PROBE, |c| c.origin.as_str());
-        let allowed = preflights(api, resource, options, &named, fallback, &mut out);
-        for origin in allowed {
-            if !allowed_anywhere.contains(&origin) {
-                allowed_anywhere.push(origin);
-            }
-        }
-    }
-    for resource in api.resources.iter().filter(|r| r.known) {
-        integration_responses(api, resource, &allowed_anywhere, cors, &mut out);
-    }
-    if cors {
-        gateway_responses(api, &candidates, &allowed_anywhere, policy, &mut out);
-    }
-    out.findings
-}
-
-/// Probes one OPTIONS method; returns the origins it allows.
+/// The checks every surface gets, with preflights or actual requests: reflection, `*` with
+/// credentials, the named origins (one value for several, a list in one header), look-alikes,
+/// the header name's case, a `?origin=` spoof, `Vary`, max-age and the methods. Returns the
+/// origins the surface allows.
 #[allow(clippy::too_many_lines)]
-fn preflights(
-    api: &RestApi,
-    resource: &Resource,
-    options: &Method,
+pub(crate) fn origin_checks(
+    target: &Target<'_>,
     candidates: &[Candidate],
-    fallback: &str,
+    methods: &[&str],
     out: &mut Out<'_>,
 ) -> Vec<String> {
-    let at = &options.at;
-    // The origin a failure is shown with: one the method names, else one the API names.
-    let first = candidates.first().map_or(fallback, |c| c.origin.as_str());
-    if options.authorizer.is_some() || options.api_key {
-        let probe = preflight(api, resource, first, &Shape::default());
-        let (code, what, fix) = if options.authorizer.is_some() {
-            (
-                "options-authorizer",
-                "needs an authorizer: a preflight carries no credentials, so it is refused",
-                "set AuthorizationType: NONE on the OPTIONS method (OpenAPI: `security: []`)",
-            )
-        } else {
-            (
-                "options-api-key",
-                "needs an API key: a preflight never sends x-api-key, so it is refused",
-                "set ApiKeyRequired: false on the OPTIONS method",
-            )
-        };
-        out.add(
-            code,
-            Severity::Error,
-            at,
-            format!("OPTIONS {} {what} ({})", resource.path, probe.repro.status),
-            Some(&probe),
-            fix,
-        );
-        return Vec::new();
-    }
-    let probe = preflight(api, resource, PROBE, &Shape::default());
-    if let Answer::Unknown(why) = &probe.answer {
-        if why.contains("not evaluated") {
-            out.add(
-                "not-evaluated",
-                Severity::Warning,
-                at,
-                format!("OPTIONS {}: {why}", resource.path),
-                None,
-                "check this answer by hand or with `corsgen probe` against the deployed API",
-            );
-        }
-        return Vec::new();
-    }
-    if matches!(
-        probe.answer,
-        Answer::Response(_, Source::Gateway("API_CONFIGURATION_ERROR", _))
-    ) {
-        let binary = !api.binary_media_types.is_empty()
-            && options
-                .integration
-                .as_ref()
-                .is_some_and(|i| i.content_handling.as_deref() != Some("CONVERT_TO_TEXT"));
-        let (code, what, fix) = if binary {
-            (
-                "preflight-binary",
-                format!("the API's binary media types ({}) make the preflight's body binary, and the MOCK integration fails", api.binary_media_types.join(", ")),
-                "set ContentHandling: CONVERT_TO_TEXT on the OPTIONS integration",
-            )
-        } else {
-            (
-                "preflight-blocked",
-                "the OPTIONS integration fails for every preflight (its request template gives no statusCode, or no integration response matches)".to_string(),
-                "give the MOCK integration the request template {\"statusCode\": 200} and a default integration response",
-            )
-        };
-        let shown = preflight(api, resource, first, &Shape::default());
-        out.add(
-            code,
-            Severity::Error,
-            at,
-            format!("OPTIONS {}: {what} ({})", resource.path, shown.repro.status),
-            Some(&shown),
-            fix,
-        );
+    let at = target.at;
+    let label = target.label();
+    let fails = match target.kind {
+        Kind::Preflight => "its preflight fails",
+        Kind::Actual => "the browser refuses its responses",
+    };
+    let probe = target.probe(PROBE, &Shape::default());
+    if matches!(probe.answer, Answer::Unknown(_)) {
         return Vec::new();
     }
     let credentials = probe
@@ -723,8 +543,8 @@ fn preflights(
             severity,
             &location,
             format!(
-                "OPTIONS {} sends any Origin back as allowed{}",
-                resource.path,
+                "{} sends any Origin back as allowed{}",
+                label,
                 if credentials { ", with credentials" } else { "" }
             ),
             Some(&probe),
@@ -736,8 +556,8 @@ fn preflights(
             "wildcard-with-credentials",
             Severity::Error,
             &location,
-            format!("OPTIONS {} answers `*` together with credentials: browsers refuse every credentialed request", resource.path),
-            Some(&preflight(api, resource, PROBE, &Shape { credentials: true, ..Shape::default() })),
+            format!("{label} answers `*` together with credentials: browsers refuse every credentialed request"),
+            Some(&target.probe(PROBE, &Shape { credentials: true, ..Shape::default() })),
             "name the origins (credentials need the request's own origin), or drop Access-Control-Allow-Credentials",
         );
     }
@@ -749,7 +569,7 @@ fn preflights(
     // One finding per cause and method, for the first origin that shows it.
     let mut reported: Vec<&'static str> = Vec::new();
     for candidate in candidates {
-        let p = preflight(api, resource, &candidate.origin, &shape);
+        let p = target.probe(&candidate.origin, &shape);
         let location = location_of(&p.answer, at);
         if p.allowed {
             allowed.push(candidate.origin.clone());
@@ -758,23 +578,11 @@ fn preflights(
         if matches!(p.answer, Answer::Unknown(_)) {
             continue;
         }
-        let binary = matches!(
-            &p.answer,
-            Answer::Response(_, Source::Gateway("API_CONFIGURATION_ERROR", _))
-        ) && !api.binary_media_types.is_empty();
         let error = p
             .message
             .as_deref()
             .is_some_and(|m| m.contains("contains multiple values"));
-        let location = if binary { at.clone() } else { location };
-        let (code, sev, what, fix) = if binary {
-            (
-                "preflight-binary",
-                Severity::Error,
-                format!("the API's binary media types ({}) turn the preflight's body binary, and the MOCK integration fails (500)", api.binary_media_types.join(", ")),
-                "set ContentHandling: CONVERT_TO_TEXT on the OPTIONS integration",
-            )
-        } else if error {
+        let (code, sev, what, fix) = if error {
             (
                 "origin-list-in-header",
                 Severity::Error,
@@ -791,7 +599,7 @@ fn preflights(
                 "preflight-blocked",
                 Severity::Error,
                 format!(
-                    "{} is named in the configuration but its preflight fails",
+                    "{} is named in the configuration but {fails}",
                     candidate.origin
                 ),
                 "make the template answer every allowed origin",
@@ -801,10 +609,10 @@ fn preflights(
                 "preflight-blocked",
                 Severity::Error,
                 format!(
-                    "{} is named in the configuration but its preflight fails",
+                    "{} is named in the configuration but {fails}",
                     candidate.origin
                 ),
-                "make the OPTIONS answer allow it, or remove it from the configuration",
+                "make the answer allow it, or remove it from the configuration",
             )
         };
         if !reported.contains(&code) {
@@ -813,7 +621,7 @@ fn preflights(
                 code,
                 sev,
                 &location,
-                format!("OPTIONS {}: {what}", resource.path),
+                format!("{label}: {what}"),
                 Some(&p),
                 fix,
             );
@@ -829,7 +637,7 @@ fn preflights(
                 "static-first-origin",
                 Severity::Warning,
                 &location,
-                format!("OPTIONS {} answers Access-Control-Allow-Origin: {fixed} to origins it does not allow, and to requests without Origin", resource.path),
+                format!("{label} answers Access-Control-Allow-Origin: {fixed} to origins it does not allow, and to requests without Origin"),
                 Some(&probe),
                 "answer a refused origin without CORS headers (corsgen's template answers 403)",
             );
@@ -850,13 +658,13 @@ fn preflights(
             {
                 continue;
             }
-            let p = preflight(api, resource, &look_alike, &shape);
+            let p = target.probe(&look_alike, &shape);
             if p.header("access-control-allow-origin").as_deref() == Some(look_alike.as_str()) {
                 out.add(
                     "origin-look-alike",
                     severity,
                     &location_of(&p.answer, at),
-                    format!("OPTIONS {} allows {look_alike}, which only looks like {origin}", resource.path),
+                    format!("{label} allows {look_alike}, which only looks like {origin}"),
                     Some(&p),
                     "compare origins whole (==, or a list's contains()), never with an unanchored or unescaped regular expression",
                 );
@@ -865,56 +673,56 @@ fn preflights(
         }
     }
     let Some(good) = allowed.iter().find(|o| *o != PROBE) else {
-        max_age(&probe, resource, at, out);
+        max_age(target, &probe, out);
         return allowed;
     };
-    let good_probe = preflight(api, resource, good, &shape);
-    let lower = preflight(
-        api,
-        resource,
+    let good_probe = target.probe(good, &shape);
+    let lower = target.probe(
         good,
         &Shape {
             lowercase_origin: true,
             ..shape.clone()
         },
     );
-    if !lower.allowed && !matches!(lower.answer, Answer::Unknown(_)) {
+    if target.header_case_matters && !lower.allowed && !matches!(lower.answer, Answer::Unknown(_)) {
         out.add(
             "origin-header-case",
             Severity::Warning,
             at,
-            format!("OPTIONS {} does not read the header `origin` in lowercase, as HTTP/2 clients send it", resource.path),
+            format!(
+                "{label} does not read the header `origin` in lowercase, as HTTP/2 clients send it"
+            ),
             Some(&lower),
             "read the header in any case (corsgen's template looks through every header name)",
         );
     }
     // $input.params('origin') looks in the query string before the headers, by exact name; an
     // allowed origin other than the one every answer carries shows it.
-    let target = allowed
+    let shown = allowed
         .iter()
         .find(|o| *o != PROBE && Some(o.as_str()) != acao.as_deref());
-    let spoof = target.and_then(|target| {
+    let spoof = shown.and_then(|shown| {
         ["origin", "Origin"]
             .into_iter()
             .map(|name| {
-                preflight(
-                    api,
-                    resource,
+                target.probe(
                     PROBE,
                     &Shape {
-                        query: Some((name, target)),
+                        query: Some((name, shown)),
                         ..shape.clone()
                     },
                 )
             })
-            .find(|p| p.header("access-control-allow-origin").as_deref() == Some(target.as_str()))
+            .find(|p| p.header("access-control-allow-origin").as_deref() == Some(shown.as_str()))
     });
     if let Some(spoof) = spoof {
         out.add(
             "origin-from-query",
             Severity::Warning,
             at,
-            format!("OPTIONS {} takes the origin from a ?origin= query parameter before the Origin header ($input.params('origin'))", resource.path),
+            format!(
+                "{label} takes the origin from a ?origin= query parameter before the Origin header"
+            ),
             Some(&spoof),
             "read the origin with $input.params().header.get('Origin')",
         );
@@ -930,20 +738,17 @@ fn preflights(
             "vary-missing",
             Severity::Warning,
             &location_of(&good_probe.answer, at),
-            format!("OPTIONS {} answers differently per Origin without `Vary: Origin`, so a cache can serve one origin's answer to another", resource.path),
+            format!("{label} answers differently per Origin without `Vary: Origin`, so a cache can serve one origin's answer to another"),
             Some(&good_probe),
             "add the response header Vary: 'Origin'",
         );
     }
-    max_age(&good_probe, resource, at, out);
-    for method in &resource.methods {
-        let verb = method.verb.as_str();
+    max_age(target, &good_probe, out);
+    for &verb in methods.iter().filter(|_| target.kind == Kind::Preflight) {
         if matches!(verb, "GET" | "HEAD" | "POST" | "OPTIONS" | "ANY") {
             continue;
         }
-        let p = preflight(
-            api,
-            resource,
+        let p = target.probe(
             good,
             &Shape {
                 method: Some(verb),
@@ -957,42 +762,17 @@ fn preflights(
                 &location_of(&p.answer, at),
                 format!(
                     "{} has {verb}, but its preflight does not allow it",
-                    resource.path
+                    target.route
                 ),
                 Some(&p),
                 &format!("add {verb} to Access-Control-Allow-Methods"),
             );
         }
     }
-    let typed = preflight(
-        api,
-        resource,
-        good,
-        &Shape {
-            content_type: Some("text/plain"),
-            ..shape.clone()
-        },
-    );
-    // 415 (PassthroughBehavior NEVER) is the answer the fix asks for; a 500 is the defect.
-    if good_probe.allowed
-        && matches!(
-            typed.answer,
-            Answer::Response(_, Source::Gateway("API_CONFIGURATION_ERROR", _))
-        )
-    {
-        out.add(
-            "preflight-content-type",
-            Severity::Warning,
-            at,
-            format!("OPTIONS {} fails ({}) when the preflight carries a Content-Type with no request template (aws-cdk#18297)", resource.path, typed.repro.status),
-            Some(&typed),
-            "set PassthroughBehavior: NEVER and a request template for every content type clients send (corsgen's artifacts do)",
-        );
-    }
     allowed
 }
 
-fn max_age(probe: &Probe, resource: &Resource, at: &Location, out: &mut Out<'_>) {
+fn max_age(target: &Target<'_>, probe: &Probe, out: &mut Out<'_>) {
     let Some(age) = probe
         .header("access-control-max-age")
         .and_then(|v| v.trim().parse::<i64>().ok())
@@ -1003,156 +783,14 @@ fn max_age(probe: &Probe, resource: &Resource, at: &Location, out: &mut Out<'_>)
         out.add(
             "max-age-capped",
             Severity::Warning,
-            &location_of(&probe.answer, at),
-            format!("OPTIONS {} asks browsers to keep the preflight {age} s; Chromium keeps it at most 7200 s", resource.path),
+            &location_of(&probe.answer, target.at),
+            format!(
+                "{} asks browsers to keep the preflight {age} s; Chromium keeps it at most 7200 s",
+                target.label()
+            ),
             Some(probe),
             "set Access-Control-Max-Age to 7200 or less",
         );
-    }
-}
-
-fn integration_responses(
-    api: &RestApi,
-    resource: &Resource,
-    allowed: &[String],
-    cors: bool,
-    out: &mut Out<'_>,
-) {
-    let Some(origin) = allowed.first().filter(|_| cors) else {
-        return;
-    };
-    for method in resource.methods.iter().filter(|m| m.verb != "OPTIONS") {
-        let non_proxy = method
-            .integration
-            .as_ref()
-            .is_some_and(|i| matches!(i.kind.as_str(), "MOCK" | "AWS" | "HTTP"));
-        if !non_proxy || method.verb == "ANY" || method.authorizer.is_some() || method.api_key {
-            continue;
-        }
-        let p = actual(api, &sample_path(&resource.path), &method.verb, origin);
-        if let Answer::Response(r, Source::Method(at)) = &p.answer {
-            if r.header("access-control-allow-origin").is_none() {
-                out.add(
-                    "integration-response-no-cors",
-                    Severity::Warning,
-                    at,
-                    format!("{} {} ({} integration) answers without Access-Control-Allow-Origin, so the browser hides the response", method.verb, resource.path, method.integration.as_ref().map_or("", |i| i.kind.as_str())),
-                    Some(&p),
-                    "map Access-Control-Allow-Origin (and Vary: Origin) in the integration response, as corsgen's apigateway/integration-responses.json shows",
-                );
-            }
-        }
-    }
-}
-
-fn gateway_responses(
-    api: &RestApi,
-    candidates: &[Candidate],
-    allowed: &[String],
-    policy: Option<&crate::model::Policy>,
-    out: &mut Out<'_>,
-) {
-    let origin = allowed
-        .first()
-        .or_else(|| candidates.first().map(|c| &c.origin))
-        .map_or(PROBE, String::as_str);
-    let declared_reflect = policy
-        .and_then(|p| p.apigateway.as_ref())
-        .is_some_and(|a| a.gateway_origin == crate::model::GatewayOrigin::Reflect);
-    let mut kinds: Vec<&'static str> = vec!["DEFAULT_4XX", "DEFAULT_5XX"];
-    for g in &api.gateway_responses {
-        if let Some(kind) = crate::engine::gateway_response_type(&g.kind) {
-            if !kinds.contains(&kind) {
-                kinds.push(kind);
-            }
-        }
-    }
-    let path = api
-        .resources
-        .iter()
-        .find(|r| r.known)
-        .map_or("/".to_string(), |r| sample_path(&r.path));
-    for kind in kinds {
-        let request = |o: &str| {
-            let headers = vec![("Origin".to_string(), o.to_string())];
-            let answer = api.gateway_answer(
-                kind,
-                &ApiRequest {
-                    method: "GET",
-                    path: &path,
-                    query: &[],
-                    headers: &headers,
-                },
-            );
-            let fetch = FetchRequest {
-                url: format!("{API}{path}"),
-                origin: o.to_string(),
-                method: "GET".into(),
-                headers: Vec::new(),
-                credentials: Credentials::Omit,
-                initiator: Initiator::Fetch,
-            };
-            judge(&fetch, headers, &[], answer, false)
-        };
-        let p = request(origin);
-        let at = location_of(&p.answer, &api.at);
-        let Answer::Response(response, _) = &p.answer else {
-            out.add(
-                "not-evaluated",
-                Severity::Warning,
-                &at,
-                format!(
-                    "gateway response {kind}: {}",
-                    match &p.answer {
-                        Answer::Unknown(w) => w.as_str(),
-                        Answer::Response(..) => "",
-                    }
-                ),
-                None,
-                "check it with `corsgen probe` against the deployed API",
-            );
-            continue;
-        };
-        let acao = response.header("access-control-allow-origin");
-        match acao {
-            None => out.add(
-                "gateway-response-no-cors",
-                Severity::Warning,
-                &at,
-                format!("gateway response {kind} (status {}) has no Access-Control-Allow-Origin: the page sees a CORS error instead of the status", response.status),
-                Some(&p),
-                &format!("add gateway response {kind} with the CORS headers (corsgen's apigateway/ artifacts define them)"),
-            ),
-            Some(value) if value != origin && value != "*" => out.add(
-                "gateway-response-one-origin",
-                Severity::Note,
-                &at,
-                format!("gateway response {kind} answers only {value}; other allowed origins see its errors as CORS errors (a gateway response cannot run a mapping template)"),
-                Some(&p),
-                "accept it (corsgen's `gateway-response-origin = \"first\"`), or put one origin per API",
-            ),
-            Some(_) => {
-                let reflected = request(PROBE);
-                if reflected.repro.response_headers.iter().any(|(n, v)| n.eq_ignore_ascii_case("access-control-allow-origin") && v == PROBE) {
-                    let credentials = response.header("access-control-allow-credentials").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-                    let severity = if declared_reflect {
-                        Severity::Note
-                    } else if credentials {
-                        Severity::Critical
-                    } else {
-                        Severity::Error
-                    };
-                    out.add(
-                        "origin-reflected",
-                        severity,
-                        &at,
-                        format!("gateway response {kind} sends any Origin back as allowed{}", if declared_reflect { " (the policy's gateway-response-origin = \"reflect\" declares it)" } else { "" }),
-                        Some(&reflected),
-                        "send one static origin in gateway responses (corsgen: gateway-response-origin = \"first\")",
-                    );
-                }
-            }
-        }
     }
 }
 
