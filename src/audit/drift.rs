@@ -8,7 +8,10 @@ use crate::engine::Request;
 use crate::model::{AllowedOrigins, Policy, Rule};
 
 use super::answer::{Answer, ApiRequest};
-use super::findings::{candidates, preflight, sample_path, Shape, PROBE};
+use super::cloudfront::Behavior;
+use super::findings::{
+    candidates, origins_in, rest_target, sample_path, Candidate, Kind, Shape, Target, PROBE,
+};
 use super::rest::RestApi;
 use super::{Finding, HttpApiCors, Location, Severity, Surfaces};
 
@@ -89,6 +92,9 @@ pub fn drift(surfaces: &Surfaces, policy: &Policy) -> Vec<Finding> {
     for cors in &surfaces.http {
         http(cors, policy, &mut out);
     }
+    for behavior in &surfaces.cloudfront {
+        cloudfront(behavior, policy, &mut out);
+    }
     let first = surfaces
         .rest
         .iter()
@@ -106,6 +112,15 @@ pub fn drift(surfaces: &Surfaces, policy: &Policy) -> Vec<Finding> {
             "audit the template or export that defines the REST API too",
         ));
     }
+    if policy.cloudfront.is_some() && surfaces.cloudfront.is_empty() {
+        out.push(drift_finding(
+            "drift-missing",
+            "CloudFront",
+            &first,
+            "the policy emits CloudFront Functions, and the input has none".into(),
+            "audit the template that defines the distribution, or the functions' code, too",
+        ));
+    }
     if policy.configurations.contains(&"http-api") && surfaces.http.is_empty() {
         out.push(drift_finding(
             "drift-missing",
@@ -118,6 +133,140 @@ pub fn drift(surfaces: &Surfaces, policy: &Policy) -> Vec<Finding> {
     out
 }
 
+/// Drift of one surface's answers on one route: the policy's origins must be allowed and no
+/// other the input names, and the other CORS headers must be the engine's.
+fn target_drift(
+    target: &Target<'_>,
+    policy: &Policy,
+    named: &[Candidate],
+    surface: &str,
+    out: &mut Vec<Finding>,
+) {
+    let at = target.at;
+    let label = target.label();
+    let path = sample_path(target.route);
+    let rule = policy.rule_for(&path);
+    let preflight = target.kind == Kind::Preflight;
+    let method = if preflight {
+        rule.methods.first().map_or("GET", String::as_str)
+    } else {
+        target.method
+    };
+    let shape = Shape {
+        method: Some(method),
+        credentials: rule.credentials,
+        ..Shape::default()
+    };
+    let engine = |origin: &str| {
+        engine_answer(
+            policy,
+            &Request {
+                method: if preflight { "OPTIONS" } else { method },
+                path: &path,
+                origin: Some(origin),
+                request_method: preflight.then_some(method),
+            },
+        )
+    };
+    let mut compared = None;
+    for origin in expected_origins(rule) {
+        let p = target.probe(&origin, &shape);
+        if matches!(p.answer, Answer::Unknown(_)) {
+            return;
+        }
+        let expected = engine(&origin);
+        let got = p.header("access-control-allow-origin");
+        if got != expected.header("access-control-allow-origin") {
+            out.push(drift_finding(
+                "drift-origins",
+                surface,
+                at,
+                format!(
+                    "{label}: the policy allows {origin}; the input answers it {}",
+                    got.map_or("without Access-Control-Allow-Origin".to_string(), |v| {
+                        format!("with Access-Control-Allow-Origin: {v}")
+                    })
+                ),
+                "re-emit and deploy the policy's artifacts, or change the policy",
+            ));
+        } else if compared.is_none() {
+            compared = Some((p, expected));
+        }
+    }
+    for candidate in named {
+        let expected = engine(&candidate.origin);
+        if expected.header("access-control-allow-origin").is_some() {
+            continue;
+        }
+        let p = target.probe(&candidate.origin, &shape);
+        if p.header("access-control-allow-origin").as_deref() == Some(candidate.origin.as_str()) {
+            out.push(drift_finding(
+                "drift-origins",
+                surface,
+                at,
+                format!(
+                    "{label}: the input allows {}, which the policy does not",
+                    candidate.origin
+                ),
+                "remove it from the input, or add it to the policy",
+            ));
+        }
+    }
+    let Some((p, expected)) = compared else {
+        return;
+    };
+    let Some(got) = p.response() else { return };
+    let headers: &[&str] = if preflight {
+        &[
+            "access-control-allow-methods",
+            "access-control-allow-headers",
+            "access-control-allow-credentials",
+            "access-control-max-age",
+        ]
+    } else {
+        &[
+            "access-control-allow-credentials",
+            "access-control-expose-headers",
+        ]
+    };
+    for header in headers {
+        let (a, b) = (got.header(header), expected.header(header));
+        if items(a.as_deref(), header) != items(b.as_deref(), header) {
+            out.push(drift_finding(
+                code_for(header).unwrap_or("drift-origins"),
+                surface,
+                at,
+                format!(
+                    "{label}: {header} is {} in the input, {} in the policy",
+                    a.map_or("absent".to_string(), |v| format!("`{v}`")),
+                    b.map_or("absent".to_string(), |v| format!("`{v}`")),
+                ),
+                "re-emit and deploy the policy's artifacts, or change the policy",
+            ));
+        }
+    }
+}
+
+fn cloudfront(behavior: &Behavior, policy: &Policy, out: &mut Vec<Finding>) {
+    let surface = format!("CloudFront {}", behavior.name);
+    for (function, kind) in [
+        (&behavior.viewer_request, Kind::Preflight),
+        (&behavior.viewer_response, Kind::Actual),
+    ] {
+        let Some(function) = function else { continue };
+        let target = Target {
+            surface: behavior,
+            route: &behavior.route,
+            method: "GET",
+            kind,
+            at: &function.at,
+            header_case_matters: false,
+        };
+        let (named, _) = origins_in(vec![(function.code.clone(), false, function.at.clone())]);
+        target_drift(&target, policy, &named, &surface, out);
+    }
+}
+
 fn rest(api: &RestApi, policy: &Policy, out: &mut Vec<Finding>) {
     let surface = format!("REST API {}", api.name);
     let (found, _) = candidates(api);
@@ -125,100 +274,13 @@ fn rest(api: &RestApi, policy: &Policy, out: &mut Vec<Finding>) {
         let Some(options) = resource.methods.iter().find(|m| m.verb == "OPTIONS") else {
             continue;
         };
-        let at = &options.at;
-        let path = sample_path(&resource.path);
-        let rule = policy.rule_for(&path);
-        let method = rule.methods.first().map_or("GET", String::as_str);
-        let shape = Shape {
-            method: Some(method),
-            credentials: rule.credentials,
-            ..Shape::default()
-        };
-        let engine = |origin: &str| {
-            engine_answer(
-                policy,
-                &Request {
-                    method: "OPTIONS",
-                    path: &path,
-                    origin: Some(origin),
-                    request_method: Some(method),
-                },
-            )
-        };
-        // Origins: the policy's must be allowed, and nothing else the input names.
-        let mut compared = None;
-        for origin in expected_origins(rule) {
-            let p = preflight(api, resource, &origin, &shape);
-            if matches!(p.answer, Answer::Unknown(_)) {
-                return;
-            }
-            let expected = engine(&origin);
-            let got = p.header("access-control-allow-origin");
-            if got != expected.header("access-control-allow-origin") {
-                out.push(drift_finding(
-                    "drift-origins",
-                    &surface,
-                    at,
-                    format!(
-                        "OPTIONS {}: the policy allows {origin}; the input answers it {}",
-                        resource.path,
-                        got.map_or(
-                            "without Access-Control-Allow-Origin".to_string(),
-                            |v| format!("with Access-Control-Allow-Origin: {v}")
-                        )
-                    ),
-                    "re-emit and deploy the policy's artifacts, or change the policy",
-                ));
-            } else if compared.is_none() {
-                compared = Some((p, expected));
-            }
-        }
-        for candidate in &found {
-            let expected = engine(&candidate.origin);
-            if expected.header("access-control-allow-origin").is_some() {
-                continue;
-            }
-            let p = preflight(api, resource, &candidate.origin, &shape);
-            if p.header("access-control-allow-origin").as_deref() == Some(candidate.origin.as_str())
-            {
-                out.push(drift_finding(
-                    "drift-origins",
-                    &surface,
-                    at,
-                    format!(
-                        "OPTIONS {}: the input allows {}, which the policy does not",
-                        resource.path, candidate.origin
-                    ),
-                    "remove it from the input, or add it to the policy",
-                ));
-            }
-        }
-        let Some((p, expected)) = compared else {
-            continue;
-        };
-        let Some(got) = p.response() else { continue };
-        for header in [
-            "access-control-allow-methods",
-            "access-control-allow-headers",
-            "access-control-allow-credentials",
-            "access-control-max-age",
-        ] {
-            let (a, b) = (got.header(header), expected.header(header));
-            if items(a.as_deref(), header) != items(b.as_deref(), header) {
-                out.push(drift_finding(
-                    code_for(header).unwrap_or("drift-origins"),
-                    &surface,
-                    at,
-                    format!(
-                        "OPTIONS {}: {header} is {} in the input, {} in the policy",
-                        resource.path,
-                        a.map_or("absent".to_string(), |v| format!("`{v}`")),
-                        b.map_or("absent".to_string(), |v| format!("`{v}`")),
-                    ),
-                    "re-emit and deploy the policy's artifacts, or change the policy",
-                ));
-            }
-        }
+        target_drift(
+            &rest_target(api, resource, &options.at),
+            policy,
+            &found,
+            &surface,
+            out,
+        );
     }
     let Some(gateway) = policy.apigateway.as_ref() else {
         return;

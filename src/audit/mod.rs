@@ -9,8 +9,10 @@
 //! `drift` compares the answers with the engine's, `output` renders the report.
 
 pub mod answer;
+pub mod cloudfront;
 pub mod drift;
 pub mod findings;
+pub mod js;
 pub mod output;
 pub mod read;
 pub mod rest;
@@ -72,6 +74,8 @@ pub struct Surfaces {
     pub rest: Vec<rest::RestApi>,
     /// HTTP API CORS configurations.
     pub http: Vec<HttpApiCors>,
+    /// CloudFront cache behaviors with functions, and functions on their own.
+    pub cloudfront: Vec<cloudfront::Behavior>,
     /// Surfaces the input defines in a form audit does not read, and why.
     pub unread: Vec<(Location, String)>,
 }
@@ -161,6 +165,9 @@ impl Report {
 /// # Errors
 /// Unreadable input (I/O), or input that is not YAML or JSON (invalid).
 pub fn read_input(path: &Path) -> Result<Surfaces, Failure> {
+    if path.extension().is_some_and(|e| e == "js") {
+        return read_function(path);
+    }
     let bytes = std::fs::read(path)
         .map_err(|e| Failure::io(anyhow::anyhow!("cannot read {}: {e}", path.display())))?;
     let display = path.display().to_string();
@@ -175,6 +182,7 @@ pub fn read_input(path: &Path) -> Result<Surfaces, Failure> {
     let surfaces = read::surfaces(&display, &root);
     if surfaces.rest.is_empty()
         && surfaces.http.is_empty()
+        && surfaces.cloudfront.is_empty()
         && root.get("Resources").is_none()
         && root.get("paths").is_none()
     {
@@ -183,6 +191,30 @@ pub fn read_input(path: &Path) -> Result<Surfaces, Failure> {
         )));
     }
     Ok(surfaces)
+}
+
+/// A CloudFront Function's code on its own (`aws cloudfront get-function … FILE.js`).
+fn read_function(path: &Path) -> Result<Surfaces, Failure> {
+    let display = path.display().to_string();
+    let code = std::fs::read_to_string(path)
+        .map_err(|e| Failure::io(anyhow::anyhow!("cannot read {display}: {e}")))?;
+    let name = path
+        .file_stem()
+        .map_or_else(|| display.clone(), |s| s.to_string_lossy().to_string());
+    let at = Location {
+        file: display,
+        line: 1,
+        col: 1,
+        path: "$".into(),
+    };
+    Ok(Surfaces {
+        cloudfront: vec![cloudfront::Behavior::alone(cloudfront::Function {
+            name,
+            at,
+            code,
+        })],
+        ..Surfaces::default()
+    })
 }
 
 /// Audits `inputs`, and their drift from `policy` when one is given.
@@ -195,6 +227,7 @@ pub fn audit(inputs: &[std::path::PathBuf], policy: Option<&Policy>) -> Result<R
         let found = read_input(input)?;
         all.rest.extend(found.rest);
         all.http.extend(found.http);
+        all.cloudfront.extend(found.cloudfront);
         all.unread.extend(found.unread);
     }
     let mut findings = Vec::new();
@@ -206,6 +239,10 @@ pub fn audit(inputs: &[std::path::PathBuf], policy: Option<&Policy>) -> Result<R
     for cors in &all.http {
         surfaces.push(format!("HTTP API {} CORS at {}", cors.name, cors.at));
         findings.extend(findings::http(cors));
+    }
+    for behavior in &all.cloudfront {
+        surfaces.push(format!("CloudFront {} at {}", behavior.name, behavior.at));
+        findings.extend(findings::cloudfront(behavior, policy));
     }
     for (at, why) in &all.unread {
         findings.push(Finding {

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use super::cloudfront::{Behavior, Function};
 use super::rest::{GatewayResponse, Integration, IntegrationResponse, Method, Resource, RestApi};
 use super::tree::{Node, Value};
 use super::{HttpApiCors, Location, Surfaces};
@@ -105,6 +106,8 @@ impl Reader<'_> {
         // REST APIs by logical id (a `Ref` to a parameter names an API defined elsewhere).
         let mut apis: BTreeMap<String, RestApi> = BTreeMap::new();
         let mut paths: Paths = BTreeMap::new();
+        let mut functions: Vec<Function> = Vec::new();
+        let mut distributions: Vec<(String, &Node)> = Vec::new();
         for (id, resource) in resources.entries() {
             let props = resource.get("Properties");
             let path = format!("Resources.{id}");
@@ -166,6 +169,25 @@ impl Reader<'_> {
                         ));
                     }
                 }
+                "AWS::CloudFront::Function" => {
+                    let code = props.and_then(|p| p.get("FunctionCode"));
+                    let text =
+                        code.and_then(|c| c.str().or_else(|| c.get("Fn::Sub").and_then(Node::str)));
+                    match (code, text) {
+                        (Some(code), Some(text)) => {
+                            functions.push(Function {
+                                name: id.clone(),
+                                at: self.at(code, &format!("{path}.Properties.FunctionCode")),
+                                code: text.to_string(),
+                            });
+                        }
+                        _ => found.unread.push((
+                            self.at(resource, &path),
+                            format!("{id}'s FunctionCode is not a string in the template"),
+                        )),
+                    }
+                }
+                "AWS::CloudFront::Distribution" => distributions.push((id.clone(), resource)),
                 "AWS::ApiGateway::Resource" => {
                     if let Some(props) = props {
                         let parent = props.get("ParentId").and_then(reference);
@@ -230,6 +252,90 @@ impl Reader<'_> {
         }
         // Resources with no method of their own still exist (a parent path, say).
         found.rest.extend(apis.into_values());
+        self.behaviors(&functions, &distributions, found);
+    }
+
+    /// Each cache behavior with a function, then each function no behavior uses.
+    fn behaviors(
+        &self,
+        functions: &[Function],
+        distributions: &[(String, &Node)],
+        found: &mut Surfaces,
+    ) {
+        let mut used = vec![false; functions.len()];
+        for (id, resource) in distributions {
+            let config = resource
+                .get("Properties")
+                .and_then(|p| p.get("DistributionConfig"));
+            let Some(config) = config else { continue };
+            let mut behaviors: Vec<(String, &Node, String)> = Vec::new();
+            if let Some(default) = config.get("DefaultCacheBehavior") {
+                behaviors.push((
+                    format!("distribution {id}, default behavior"),
+                    default,
+                    format!("Resources.{id}.Properties.DistributionConfig.DefaultCacheBehavior"),
+                ));
+            }
+            let listed = config
+                .get("CacheBehaviors")
+                .map(Node::items)
+                .unwrap_or_default();
+            for (i, b) in listed.iter().enumerate() {
+                behaviors.push((
+                    format!(
+                        "distribution {id}, behavior {}",
+                        b.get_str("PathPattern").unwrap_or("?")
+                    ),
+                    b,
+                    format!("Resources.{id}.Properties.DistributionConfig.CacheBehaviors[{i}]"),
+                ));
+            }
+            for (name, behavior, path) in behaviors {
+                let pattern = behavior.get_str("PathPattern").unwrap_or("/");
+                let route = format!("/{}", pattern.trim_start_matches('/').replace('*', "audit"));
+                let mut surface = Behavior {
+                    name,
+                    at: self.at(behavior, &path),
+                    route,
+                    viewer_request: None,
+                    viewer_response: None,
+                };
+                let associations = behavior
+                    .get("FunctionAssociations")
+                    .map(Node::items)
+                    .unwrap_or_default();
+                for association in associations {
+                    let target = association
+                        .get("FunctionARN")
+                        .and_then(reference)
+                        .map(|(id, _)| id);
+                    let index = target.and_then(|t| functions.iter().position(|f| f.name == t));
+                    let Some(index) = index else {
+                        found.unread.push((
+                            self.at(association, &path),
+                            "a function association names a function the template does not define"
+                                .into(),
+                        ));
+                        continue;
+                    };
+                    used[index] = true;
+                    let function = functions[index].clone();
+                    match association.get_str("EventType") {
+                        Some("viewer-request") => surface.viewer_request = Some(function),
+                        Some("viewer-response") => surface.viewer_response = Some(function),
+                        _ => {}
+                    }
+                }
+                if surface.viewer_request.is_some() || surface.viewer_response.is_some() {
+                    found.cloudfront.push(surface);
+                }
+            }
+        }
+        for (function, used) in functions.iter().zip(used) {
+            if !used {
+                found.cloudfront.push(Behavior::alone(function.clone()));
+            }
+        }
     }
 
     fn cfn_method(&self, resource: &Node, props: &Node, path: &str) -> Method {

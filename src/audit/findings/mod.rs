@@ -8,10 +8,12 @@ use crate::origin::{parse_origin, OriginSpec};
 use super::answer::{Answer, Answers, ApiRequest, Source};
 use super::{Finding, HttpApiCors, Location, Repro, Severity};
 
+mod cloudfront;
 mod rest;
 
+pub use cloudfront::cloudfront;
 pub use rest::rest;
-pub(crate) use rest::{candidates, preflight};
+pub(crate) use rest::{candidates, rest_target};
 
 /// Every finding code, its default severity and what it means (docs/audit.md lists them).
 pub const CODES: &[(&str, &str)] = &[
@@ -475,6 +477,44 @@ pub(crate) fn origins_in(
     (found, problems)
 }
 
+/// The policy's origins (every rule's), as hints for [`origin_checks`].
+pub(crate) fn policy_candidates(policy: &crate::model::Policy) -> Vec<Candidate> {
+    let mut out: Vec<Candidate> = Vec::new();
+    let rules = std::iter::once(&policy.default_rule).chain(policy.routes.iter().map(|r| &r.rule));
+    for rule in rules {
+        if let crate::model::AllowedOrigins::List(list) = &rule.origins {
+            let exact = list.exact.iter().map(|o| Candidate {
+                origin: o.clone(),
+                wildcard: false,
+            });
+            let wild = list.wildcards.iter().map(|w| Candidate {
+                origin: w.pattern().replacen('*', "audit", 1),
+                wildcard: true,
+            });
+            for c in exact.chain(wild) {
+                if !out.iter().any(|o| o.origin == c.origin) {
+                    out.push(c);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Findings for origins written as no browser sends them.
+pub(crate) fn not_serialized(problems: Vec<(String, String, Location)>, out: &mut Out<'_>) {
+    for (written, fix, at) in problems {
+        out.add(
+            "origin-not-serialized",
+            Severity::Error,
+            &at,
+            format!("`{written}` is not an origin a browser sends, so it never matches"),
+            None,
+            &format!("write it as the browser sends it: {fix}"),
+        );
+    }
+}
+
 /// Look-alikes of an exact origin a careless check accepts: a longer host, a prefix, a dot
 /// read as "any character", `http://` and another port.
 pub(crate) fn look_alikes(origin: &str) -> Vec<String> {
@@ -511,9 +551,14 @@ pub(crate) fn look_alikes(origin: &str) -> Vec<String> {
 /// the header name's case, a `?origin=` spoof, `Vary`, max-age and the methods. Returns the
 /// origins the surface allows.
 #[allow(clippy::too_many_lines)]
+///
+/// `candidates` are the origins the configuration names: one that fails is a finding. `hints`
+/// (the policy's origins, when audit has one) are only tried: those allowed get the look-alike
+/// checks too.
 pub(crate) fn origin_checks(
     target: &Target<'_>,
     candidates: &[Candidate],
+    hints: &[Candidate],
     methods: &[&str],
     out: &mut Out<'_>,
 ) -> Vec<String> {
@@ -627,6 +672,12 @@ pub(crate) fn origin_checks(
             );
         }
     }
+    let named: Vec<Candidate> = candidates.iter().chain(hints).cloned().collect();
+    for hint in hints {
+        if !allowed.contains(&hint.origin) && target.probe(&hint.origin, &shape).allowed {
+            allowed.push(hint.origin.clone());
+        }
+    }
     if acao.as_deref() == Some("*") && allowed.is_empty() {
         allowed.push(PROBE.to_string());
     }
@@ -644,7 +695,7 @@ pub(crate) fn origin_checks(
         }
     }
     for origin in &allowed {
-        let Some(candidate) = candidates.iter().find(|c| &c.origin == origin) else {
+        let Some(candidate) = named.iter().find(|c| &c.origin == origin) else {
             continue;
         };
         if candidate.wildcard {
@@ -652,7 +703,7 @@ pub(crate) fn origin_checks(
         }
         for look_alike in look_alikes(origin) {
             if allowed.contains(&look_alike)
-                || candidates
+                || named
                     .iter()
                     .any(|c| c.origin == look_alike || c.covers(&look_alike))
             {

@@ -5,8 +5,8 @@
 use crate::browser::{Credentials, FetchRequest, Initiator};
 
 use super::{
-    judge, location_of, origin_checks, origins_in, sample_path, Candidate, Kind, Out, Probe, Shape,
-    Target, API, PROBE,
+    judge, location_of, not_serialized, origin_checks, origins_in, sample_path, Candidate, Kind,
+    Out, Probe, Shape, Target, API, PROBE,
 };
 use crate::audit::answer::{Answer, ApiRequest, Source};
 use crate::audit::rest::{Method, Resource, RestApi};
@@ -24,7 +24,11 @@ fn asked_method(resource: &Resource) -> &str {
 }
 
 /// The probes of a resource's OPTIONS method.
-fn rest_target<'a>(api: &'a RestApi, resource: &'a Resource, at: &'a Location) -> Target<'a> {
+pub(crate) fn rest_target<'a>(
+    api: &'a RestApi,
+    resource: &'a Resource,
+    at: &'a Location,
+) -> Target<'a> {
     Target {
         surface: api,
         route: &resource.path,
@@ -117,16 +121,7 @@ pub fn rest(api: &RestApi, policy: Option<&crate::model::Policy>) -> Vec<Finding
         surface: &surface,
     };
     let (candidates, problems) = candidates(api);
-    for (written, fix, at) in problems {
-        out.add(
-            "origin-not-serialized",
-            Severity::Error,
-            &at,
-            format!("`{written}` is not an origin a browser sends, so it never matches"),
-            None,
-            &format!("write it as the browser sends it: {fix}"),
-        );
-    }
+    not_serialized(problems, &mut out);
     let cors = has_cors(api) || !candidates.is_empty();
     let mut allowed_anywhere: Vec<String> = Vec::new();
     for resource in api.resources.iter().filter(|r| r.known) {
@@ -262,7 +257,7 @@ fn preflights(
     }
     let methods: Vec<&str> = resource.methods.iter().map(|m| m.verb.as_str()).collect();
     let target = rest_target(api, resource, at);
-    let allowed = origin_checks(&target, candidates, &methods, out);
+    let allowed = origin_checks(&target, candidates, &[], &methods, out);
     let credentials = target
         .probe(PROBE, &Shape::default())
         .header("access-control-allow-credentials")
