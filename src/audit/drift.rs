@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use crate::check::engine_answer;
 use crate::engine::Request;
+use crate::fetch::is_safelisted_method;
 use crate::model::{AllowedOrigins, Policy, Rule};
 
 use super::answer::{Answer, ApiRequest};
@@ -13,7 +14,7 @@ use super::findings::{
     candidates, origins_in, rest_target, sample_path, Candidate, Kind, Shape, Target, PROBE,
 };
 use super::rest::RestApi;
-use super::{Finding, HttpApiCors, Location, Severity, Surfaces};
+use super::{Finding, Location, Platform, Severity, StaticCors, Surfaces};
 
 /// The drift code for a CORS response header.
 fn code_for(header: &str) -> Option<&'static str> {
@@ -30,12 +31,15 @@ fn code_for(header: &str) -> Option<&'static str> {
 
 /// A list header as a set: items trimmed, header names compared in lowercase.
 fn items(value: Option<&str>, header: &str) -> BTreeSet<String> {
-    let fold = !header.eq_ignore_ascii_case("access-control-allow-methods");
+    let methods = header.eq_ignore_ascii_case("access-control-allow-methods");
+    let fold = !methods;
     value
         .unwrap_or("")
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
+        // A safelisted method is allowed whether it is listed or not: never drift.
+        .filter(|s| !(methods && is_safelisted_method(s)))
         .map(|s| {
             if fold {
                 s.to_ascii_lowercase()
@@ -89,8 +93,8 @@ pub fn drift(surfaces: &Surfaces, policy: &Policy) -> Vec<Finding> {
     for api in &surfaces.rest {
         rest(api, policy, &mut out);
     }
-    for cors in &surfaces.http {
-        http(cors, policy, &mut out);
+    for cors in &surfaces.configs {
+        configuration(cors, policy, &mut out);
     }
     for behavior in &surfaces.cloudfront {
         cloudfront(behavior, policy, &mut out);
@@ -99,7 +103,8 @@ pub fn drift(surfaces: &Surfaces, policy: &Policy) -> Vec<Finding> {
         .rest
         .iter()
         .map(|a| &a.at)
-        .chain(surfaces.http.iter().map(|h| &h.at))
+        .chain(surfaces.configs.iter().map(|h| &h.at))
+        .chain(surfaces.cloudfront.iter().map(|b| &b.at))
         .next()
         .cloned()
         .unwrap_or_default();
@@ -121,14 +126,20 @@ pub fn drift(surfaces: &Surfaces, policy: &Policy) -> Vec<Finding> {
             "audit the template that defines the distribution, or the functions' code, too",
         ));
     }
-    if policy.configurations.contains(&"http-api") && surfaces.http.is_empty() {
-        out.push(drift_finding(
-            "drift-missing",
-            "HTTP API",
-            &first,
-            "the policy emits an HTTP API CORS configuration, and the input has none".into(),
-            "audit the template or export that defines the HTTP API too",
-        ));
+    for platform in Platform::ALL {
+        let expected = policy.configurations.contains(&platform.target());
+        if expected && !surfaces.configs.iter().any(|c| c.platform == platform) {
+            out.push(drift_finding(
+                "drift-missing",
+                platform.name(),
+                &first,
+                format!(
+                    "the policy emits a {} CORS configuration, and the input has none",
+                    platform.name()
+                ),
+                "audit the template or AWS CLI output that holds it too",
+            ));
+        }
     }
     out
 }
@@ -367,8 +378,11 @@ fn rest(api: &RestApi, policy: &Policy, out: &mut Vec<Finding>) {
     }
 }
 
-fn http(cors: &HttpApiCors, policy: &Policy, out: &mut Vec<Finding>) {
-    let surface = format!("HTTP API {}", cors.name);
+/// A static configuration against the policy's default rule. Safelisted methods (allowed whether
+/// listed or not) are left out, and S3's declared deviation is not drift: it always sends
+/// credentials.
+fn configuration(cors: &StaticCors, policy: &Policy, out: &mut Vec<Finding>) {
+    let surface = format!("{} {}", cors.platform.name(), cors.name);
     let rule = &policy.default_rule;
     let want_origins: BTreeSet<String> = match &rule.origins {
         AllowedOrigins::Any => ["*".to_string()].into(),
@@ -389,8 +403,8 @@ fn http(cors: &HttpApiCors, policy: &Policy, out: &mut Vec<Finding>) {
             code,
             &surface,
             &cors.at,
-            format!("{what} is {have} in the input, {want} in the policy"),
-            "re-emit and deploy the policy's HTTP API configuration, or change the policy",
+            format!("{what}: {have} in the input, {want} in the policy"),
+            "re-emit and deploy the policy's configuration, or change the policy",
         ));
     };
     let show = |set: &BTreeSet<String>| {
@@ -399,13 +413,15 @@ fn http(cors: &HttpApiCors, policy: &Policy, out: &mut Vec<Finding>) {
     if have_origins != want_origins {
         differ(
             "drift-origins",
-            "allowOrigins",
+            "the allowed origins",
             show(&have_origins),
             show(&want_origins),
         );
     }
-    let set = |list: &[String], fold: bool| -> BTreeSet<String> {
+    let s3 = cors.platform == Platform::S3;
+    let set = |list: &[String], fold: bool, methods: bool| -> BTreeSet<String> {
         list.iter()
+            .filter(|m| !(methods && is_safelisted_method(m)))
             .map(|s| {
                 if fold {
                     s.to_ascii_lowercase()
@@ -418,21 +434,21 @@ fn http(cors: &HttpApiCors, policy: &Policy, out: &mut Vec<Finding>) {
     let pairs = [
         (
             "drift-methods",
-            "allowMethods",
-            set(&cors.methods, false),
-            set(&rule.methods, false),
+            "the allowed methods",
+            set(&cors.methods, false, true),
+            set(&rule.methods, false, true),
         ),
         (
             "drift-headers",
-            "allowHeaders",
-            set(&cors.headers, true),
-            set(&rule.headers, true),
+            "the allowed headers",
+            set(&cors.headers, true, false),
+            set(&rule.headers, true, false),
         ),
         (
             "drift-expose-headers",
-            "exposeHeaders",
-            set(&cors.expose, true),
-            set(&rule.expose, true),
+            "the exposed headers",
+            set(&cors.expose, true, false),
+            set(&rule.expose, true, false),
         ),
     ];
     for (code, what, have, want) in pairs {
@@ -440,10 +456,10 @@ fn http(cors: &HttpApiCors, policy: &Policy, out: &mut Vec<Finding>) {
             differ(code, what, show(&have), show(&want));
         }
     }
-    if cors.credentials != rule.credentials {
+    if !s3 && cors.credentials != rule.credentials {
         differ(
             "drift-credentials",
-            "allowCredentials",
+            "credentials",
             cors.credentials.to_string(),
             rule.credentials.to_string(),
         );
@@ -452,7 +468,7 @@ fn http(cors: &HttpApiCors, policy: &Policy, out: &mut Vec<Finding>) {
         let show = |v: Option<i64>| v.map_or("absent".to_string(), |v| v.to_string());
         differ(
             "drift-max-age",
-            "maxAge",
+            "max-age",
             show(cors.max_age),
             show(rule.max_age.map(i64::from)),
         );

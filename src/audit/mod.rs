@@ -46,25 +46,84 @@ impl fmt::Display for Location {
     }
 }
 
-/// An HTTP API's CORS configuration.
-#[derive(Debug, Clone, Default)]
-pub struct HttpApiCors {
-    /// The API's name.
+/// The platform a static CORS configuration belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    /// HTTP API `corsConfiguration`.
+    HttpApi,
+    /// An S3 bucket's CORS rule.
+    S3,
+    /// A Lambda function URL's `Cors`.
+    FunctionUrl,
+    /// A CloudFront response headers policy's `CorsConfig`.
+    ResponseHeadersPolicy,
+}
+
+impl Platform {
+    /// The platform in words.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Platform::HttpApi => "HTTP API",
+            Platform::S3 => "S3 bucket",
+            Platform::FunctionUrl => "function URL",
+            Platform::ResponseHeadersPolicy => "response headers policy",
+        }
+    }
+
+    /// corsgen's target for it.
+    #[must_use]
+    pub fn target(self) -> &'static str {
+        match self {
+            Platform::HttpApi => "http-api",
+            Platform::S3 => "s3",
+            Platform::FunctionUrl => "function-url",
+            Platform::ResponseHeadersPolicy => "response-headers-policy",
+        }
+    }
+
+    /// Every platform.
+    pub const ALL: [Platform; 4] = [
+        Platform::HttpApi,
+        Platform::S3,
+        Platform::FunctionUrl,
+        Platform::ResponseHeadersPolicy,
+    ];
+}
+
+/// A static CORS configuration: the platform answers as it is configured.
+#[derive(Debug, Clone)]
+pub struct StaticCors {
+    /// Its platform.
+    pub platform: Platform,
+    /// The API, bucket, function or policy.
     pub name: String,
     /// Where the configuration is.
     pub at: Location,
     /// Allowed origins as written, each with its location.
     pub origins: Vec<(String, Location)>,
-    /// `allowCredentials`.
+    /// Credentials allowed.
     pub credentials: bool,
-    /// `allowMethods`.
+    /// Allowed methods.
     pub methods: Vec<String>,
-    /// `allowHeaders`.
+    /// Allowed request headers.
     pub headers: Vec<String>,
-    /// `exposeHeaders`.
+    /// Exposed response headers.
     pub expose: Vec<String>,
-    /// `maxAge`.
+    /// Max-age, seconds.
     pub max_age: Option<i64>,
+}
+
+/// A CloudFront cache policy (or a managed one a behavior names), and whether `Origin` is in
+/// its cache key.
+#[derive(Debug, Clone)]
+pub struct CachePolicy {
+    /// Its name or id.
+    pub name: String,
+    /// Where it is defined or named.
+    pub at: Location,
+    /// True when requests from different origins get different cache entries.
+    pub origin_in_key: bool,
 }
 
 /// Every surface found in the inputs.
@@ -72,8 +131,10 @@ pub struct HttpApiCors {
 pub struct Surfaces {
     /// REST APIs.
     pub rest: Vec<rest::RestApi>,
-    /// HTTP API CORS configurations.
-    pub http: Vec<HttpApiCors>,
+    /// Static CORS configurations (HTTP API, S3, function URL, response headers policy).
+    pub configs: Vec<StaticCors>,
+    /// CloudFront cache policies.
+    pub cache_policies: Vec<CachePolicy>,
     /// CloudFront cache behaviors with functions, and functions on their own.
     pub cloudfront: Vec<cloudfront::Behavior>,
     /// Surfaces the input defines in a form audit does not read, and why.
@@ -181,16 +242,41 @@ pub fn read_input(path: &Path) -> Result<Surfaces, Failure> {
     })?;
     let surfaces = read::surfaces(&display, &root);
     if surfaces.rest.is_empty()
-        && surfaces.http.is_empty()
+        && surfaces.configs.is_empty()
+        && surfaces.cache_policies.is_empty()
         && surfaces.cloudfront.is_empty()
         && root.get("Resources").is_none()
         && root.get("paths").is_none()
     {
         return Err(Failure::invalid(format!(
-            "{display}: neither a CloudFormation template (no Resources) nor an OpenAPI definition (no paths)"
+            "{display}: neither a CloudFormation template (no Resources), an OpenAPI definition (no paths) nor an AWS CLI output audit reads"
         )));
     }
     Ok(surfaces)
+}
+
+/// The files of a folder of AWS CLI outputs (docs/audit.md names them): every `.json`, `.yaml`,
+/// `.yml` and `.js` file in it, sorted.
+fn folder(dir: &Path) -> Result<Vec<std::path::PathBuf>, Failure> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| Failure::io(anyhow::anyhow!("cannot read {}: {e}", dir.display())))?;
+    let mut files: Vec<std::path::PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_file()
+                && p.extension()
+                    .is_some_and(|e| matches!(e.to_str(), Some("json" | "yaml" | "yml" | "js")))
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(Failure::invalid(format!(
+            "{}: no .json, .yaml or .js file to audit in this folder",
+            dir.display()
+        )));
+    }
+    Ok(files)
 }
 
 /// A CloudFront Function's code on its own (`aws cloudfront get-function … FILE.js`).
@@ -201,6 +287,9 @@ fn read_function(path: &Path) -> Result<Surfaces, Failure> {
     let name = path
         .file_stem()
         .map_or_else(|| display.clone(), |s| s.to_string_lossy().to_string());
+    let name = name
+        .split_once('.')
+        .map_or(name.clone(), |(_, name)| name.to_string());
     let at = Location {
         file: display,
         line: 1,
@@ -223,10 +312,19 @@ fn read_function(path: &Path) -> Result<Surfaces, Failure> {
 /// See [`read_input`].
 pub fn audit(inputs: &[std::path::PathBuf], policy: Option<&Policy>) -> Result<Report, Failure> {
     let mut all = Surfaces::default();
+    let mut files = Vec::new();
     for input in inputs {
+        if input.is_dir() {
+            files.extend(folder(input)?);
+        } else {
+            files.push(input.clone());
+        }
+    }
+    for input in &files {
         let found = read_input(input)?;
         all.rest.extend(found.rest);
-        all.http.extend(found.http);
+        all.configs.extend(found.configs);
+        all.cache_policies.extend(found.cache_policies);
         all.cloudfront.extend(found.cloudfront);
         all.unread.extend(found.unread);
     }
@@ -236,10 +334,19 @@ pub fn audit(inputs: &[std::path::PathBuf], policy: Option<&Policy>) -> Result<R
         surfaces.push(format!("REST API {} at {}", api.name, api.at));
         findings.extend(findings::rest(api, policy));
     }
-    for cors in &all.http {
-        surfaces.push(format!("HTTP API {} CORS at {}", cors.name, cors.at));
-        findings.extend(findings::http(cors));
+    for cors in &all.configs {
+        surfaces.push(format!(
+            "{} {} CORS at {}",
+            cors.platform.name(),
+            cors.name,
+            cors.at
+        ));
+        findings.extend(findings::configuration(cors));
     }
+    for policy in &all.cache_policies {
+        surfaces.push(format!("cache policy {} at {}", policy.name, policy.at));
+    }
+    findings.extend(findings::cache_keys(&all));
     for behavior in &all.cloudfront {
         surfaces.push(format!("CloudFront {} at {}", behavior.name, behavior.at));
         findings.extend(findings::cloudfront(behavior, policy));
@@ -267,7 +374,7 @@ pub fn audit(inputs: &[std::path::PathBuf], policy: Option<&Policy>) -> Result<R
     });
     findings.dedup();
     Ok(Report {
-        inputs: inputs.iter().map(|p| p.display().to_string()).collect(),
+        inputs: files.iter().map(|p| p.display().to_string()).collect(),
         surfaces,
         findings,
     })

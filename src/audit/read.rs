@@ -8,7 +8,67 @@ use std::collections::BTreeMap;
 use super::cloudfront::{Behavior, Function};
 use super::rest::{GatewayResponse, Integration, IntegrationResponse, Method, Resource, RestApi};
 use super::tree::{Node, Value};
-use super::{HttpApiCors, Location, Surfaces};
+use super::{CachePolicy, Location, Platform, StaticCors, Surfaces};
+
+/// The field names of one platform's CORS configuration.
+struct Keys {
+    origins: &'static str,
+    credentials: Option<&'static str>,
+    methods: &'static str,
+    headers: &'static str,
+    expose: &'static str,
+    max_age: &'static str,
+}
+
+/// CloudFormation and the AWS CLI for HTTP APIs and function URLs.
+const PASCAL: Keys = Keys {
+    origins: "AllowOrigins",
+    credentials: Some("AllowCredentials"),
+    methods: "AllowMethods",
+    headers: "AllowHeaders",
+    expose: "ExposeHeaders",
+    max_age: "MaxAge",
+};
+
+/// OpenAPI's `x-amazon-apigateway-cors`.
+const CAMEL: Keys = Keys {
+    origins: "allowOrigins",
+    credentials: Some("allowCredentials"),
+    methods: "allowMethods",
+    headers: "allowHeaders",
+    expose: "exposeHeaders",
+    max_age: "maxAge",
+};
+
+/// `AWS::S3::Bucket` `CorsRules` (S3 has no credentials setting: it always sends them).
+const S3_TEMPLATE: Keys = Keys {
+    origins: "AllowedOrigins",
+    credentials: None,
+    methods: "AllowedMethods",
+    headers: "AllowedHeaders",
+    expose: "ExposedHeaders",
+    max_age: "MaxAge",
+};
+
+/// `s3api get-bucket-cors`.
+const S3_CLI: Keys = Keys {
+    origins: "AllowedOrigins",
+    credentials: None,
+    methods: "AllowedMethods",
+    headers: "AllowedHeaders",
+    expose: "ExposeHeaders",
+    max_age: "MaxAgeSeconds",
+};
+
+/// A response headers policy's `CorsConfig` (lists under `Items`).
+const RESPONSE_HEADERS_POLICY: Keys = Keys {
+    origins: "AccessControlAllowOrigins",
+    credentials: Some("AccessControlAllowCredentials"),
+    methods: "AccessControlAllowMethods",
+    headers: "AccessControlAllowHeaders",
+    expose: "AccessControlExposeHeaders",
+    max_age: "AccessControlMaxAgeSec",
+};
 
 /// A `Ref` / `Fn::GetAtt` target: logical id and attribute.
 type Target = (String, Option<String>);
@@ -38,10 +98,12 @@ pub fn surfaces(file: &str, root: &Node) -> Surfaces {
     let mut found = Surfaces::default();
     if let Some(resources) = root.get("Resources") {
         reader.template(root, resources, &mut found);
-    } else if root.get("paths").is_some()
-        || root.get("swagger").is_some()
-        || root.get("openapi").is_some()
+    } else if root.get("paths").is_none()
+        && root.get("swagger").is_none()
+        && root.get("openapi").is_none()
     {
+        reader.cli_output(root, &mut found);
+    } else {
         let title = root
             .get("info")
             .and_then(|i| i.get_str("title"))
@@ -141,11 +203,12 @@ impl Reader<'_> {
                 "AWS::ApiGatewayV2::Api" | "AWS::Serverless::HttpApi" => {
                     if let Some(props) = props {
                         if let Some(cors) = props.get("CorsConfiguration") {
-                            found.http.push(self.http_cors(
+                            found.configs.push(self.static_cors(
+                                Platform::HttpApi,
                                 id,
                                 cors,
                                 &format!("{path}.Properties.CorsConfiguration"),
-                                true,
+                                &PASCAL,
                             ));
                         }
                         let body = props.get("Body").or_else(|| props.get("DefinitionBody"));
@@ -188,6 +251,57 @@ impl Reader<'_> {
                     }
                 }
                 "AWS::CloudFront::Distribution" => distributions.push((id.clone(), resource)),
+                "AWS::S3::Bucket" => {
+                    let rules = props
+                        .and_then(|p| p.get("CorsConfiguration"))
+                        .and_then(|c| c.get("CorsRules"));
+                    for (i, rule) in rules
+                        .map(Node::items)
+                        .unwrap_or_default()
+                        .iter()
+                        .enumerate()
+                    {
+                        found.configs.push(self.static_cors(
+                            Platform::S3,
+                            id,
+                            rule,
+                            &format!("{path}.Properties.CorsConfiguration.CorsRules[{i}]"),
+                            &S3_TEMPLATE,
+                        ));
+                    }
+                }
+                "AWS::Lambda::Url" => {
+                    if let Some(cors) = props.and_then(|p| p.get("Cors")) {
+                        found.configs.push(self.static_cors(
+                            Platform::FunctionUrl,
+                            id,
+                            cors,
+                            &format!("{path}.Properties.Cors"),
+                            &PASCAL,
+                        ));
+                    }
+                }
+                "AWS::CloudFront::ResponseHeadersPolicy" => {
+                    let config = props.and_then(|p| p.get("ResponseHeadersPolicyConfig"));
+                    if let Some(cors) = config.and_then(|c| c.get("CorsConfig")) {
+                        found.configs.push(self.static_cors(
+                            Platform::ResponseHeadersPolicy,
+                            id,
+                            cors,
+                            &format!("{path}.Properties.ResponseHeadersPolicyConfig.CorsConfig"),
+                            &RESPONSE_HEADERS_POLICY,
+                        ));
+                    }
+                }
+                "AWS::CloudFront::CachePolicy" => {
+                    if let Some(config) = props.and_then(|p| p.get("CachePolicyConfig")) {
+                        found.cache_policies.push(self.cache_policy(
+                            id,
+                            config,
+                            &format!("{path}.Properties.CachePolicyConfig"),
+                        ));
+                    }
+                }
                 "AWS::ApiGateway::Resource" => {
                     if let Some(props) = props {
                         let parent = props.get("ParentId").and_then(reference);
@@ -385,20 +499,21 @@ impl Reader<'_> {
         }
     }
 
-    fn http_cors(&self, name: &str, cors: &Node, path: &str, pascal: bool) -> HttpApiCors {
-        let key = |camel: &str| {
-            if pascal {
-                let mut chars = camel.chars();
-                chars
-                    .next()
-                    .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-                    .unwrap_or_default()
-            } else {
-                camel.to_string()
-            }
+    /// A static configuration whose fields `keys` names.
+    fn static_cors(
+        &self,
+        platform: Platform,
+        name: &str,
+        cors: &Node,
+        path: &str,
+        keys: &Keys,
+    ) -> StaticCors {
+        // Lists are plain, or (response headers policies) under `Items`.
+        let list = |key: &str| {
+            let node = cors.get(key);
+            node.and_then(|n| n.get("Items")).or(node)
         };
-        let origins_node = cors.get(&key("allowOrigins"));
-        let origins = origins_node
+        let origins = list(keys.origins)
             .map(|n| {
                 n.items()
                     .iter()
@@ -407,27 +522,115 @@ impl Reader<'_> {
                         o.str().map(|s| {
                             (
                                 s.to_string(),
-                                self.at(o, &format!("{path}.{}[{i}]", key("allowOrigins"))),
+                                self.at(o, &format!("{path}.{}[{i}]", keys.origins)),
                             )
                         })
                     })
                     .collect()
             })
             .unwrap_or_default();
-        HttpApiCors {
+        StaticCors {
+            platform,
             name: name.to_string(),
             at: self.at(cors, path),
             origins,
-            credentials: cors
-                .get(&key("allowCredentials"))
+            credentials: keys
+                .credentials
+                .and_then(|k| cors.get(k))
                 .is_some_and(Node::is_true),
-            methods: strings(cors.get(&key("allowMethods"))),
-            headers: strings(cors.get(&key("allowHeaders"))),
-            expose: strings(cors.get(&key("exposeHeaders"))),
+            methods: strings(list(keys.methods)),
+            headers: strings(list(keys.headers)),
+            expose: strings(list(keys.expose)),
             max_age: cors
-                .get(&key("maxAge"))
+                .get(keys.max_age)
                 .and_then(Node::str)
                 .and_then(|s| s.parse().ok()),
+        }
+    }
+
+    /// The output of an AWS CLI command audit reads: `apigatewayv2 get-api`, `s3api
+    /// get-bucket-cors`, `lambda get-function-url-config`, `cloudfront get-response-headers-policy`
+    /// and `cloudfront get-cache-policy`.
+    fn cli_output(&self, root: &Node, found: &mut Surfaces) {
+        // `s3-cors.BUCKET.json` names the bucket (docs/audit.md's names: KIND.NAME.json).
+        let stem = std::path::Path::new(self.file).file_stem().map_or_else(
+            || self.file.to_string(),
+            |s| s.to_string_lossy().to_string(),
+        );
+        let stem = stem
+            .split_once('.')
+            .map_or(stem.clone(), |(_, name)| name.to_string());
+        if let (Some(cors), Some(_)) = (root.get("CorsConfiguration"), root.get("ApiId")) {
+            let name = root.get_str("Name").unwrap_or(&stem).to_string();
+            found.configs.push(self.static_cors(
+                Platform::HttpApi,
+                &name,
+                cors,
+                "CorsConfiguration",
+                &PASCAL,
+            ));
+        }
+        if let Some(rules) = root.get("CORSRules") {
+            for (i, rule) in rules.items().iter().enumerate() {
+                found.configs.push(self.static_cors(
+                    Platform::S3,
+                    &stem,
+                    rule,
+                    &format!("CORSRules[{i}]"),
+                    &S3_CLI,
+                ));
+            }
+        }
+        if let (Some(cors), Some(url)) = (root.get("Cors"), root.get_str("FunctionUrl")) {
+            found
+                .configs
+                .push(self.static_cors(Platform::FunctionUrl, url, cors, "Cors", &PASCAL));
+        }
+        if let Some(policy) = root.get("ResponseHeadersPolicy") {
+            let config = policy.get("ResponseHeadersPolicyConfig");
+            let name = config
+                .and_then(|c| c.get_str("Name"))
+                .unwrap_or(&stem)
+                .to_string();
+            if let Some(cors) = config.and_then(|c| c.get("CorsConfig")) {
+                found.configs.push(self.static_cors(
+                    Platform::ResponseHeadersPolicy,
+                    &name,
+                    cors,
+                    "ResponseHeadersPolicy.ResponseHeadersPolicyConfig.CorsConfig",
+                    &RESPONSE_HEADERS_POLICY,
+                ));
+            }
+        }
+        if let Some(policy) = root.get("CachePolicy") {
+            if let Some(config) = policy.get("CachePolicyConfig") {
+                let name = config.get_str("Name").unwrap_or(&stem).to_string();
+                found.cache_policies.push(self.cache_policy(
+                    &name,
+                    config,
+                    "CachePolicy.CachePolicyConfig",
+                ));
+            }
+        }
+    }
+
+    /// Whether a cache policy's key holds `Origin`.
+    fn cache_policy(&self, name: &str, config: &Node, path: &str) -> CachePolicy {
+        let headers = config
+            .get("ParametersInCacheKeyAndForwardedToOrigin")
+            .and_then(|p| p.get("HeadersConfig"));
+        let behavior = headers
+            .and_then(|h| h.get_str("HeaderBehavior"))
+            .unwrap_or("none");
+        let listed = headers
+            .and_then(|h| h.get("Headers"))
+            .map(|h| strings(h.get("Items").or(Some(h))))
+            .unwrap_or_default();
+        CachePolicy {
+            name: name.to_string(),
+            at: self.at(config, path),
+            origin_in_key: behavior == "whitelist"
+                && listed.iter().any(|h| h.eq_ignore_ascii_case("origin")),
         }
     }
 
@@ -441,9 +644,13 @@ impl Reader<'_> {
             }
         };
         if let Some(cors) = root.get("x-amazon-apigateway-cors") {
-            found
-                .http
-                .push(self.http_cors(name, cors, &join("x-amazon-apigateway-cors"), false));
+            found.configs.push(self.static_cors(
+                Platform::HttpApi,
+                name,
+                cors,
+                &join("x-amazon-apigateway-cors"),
+                &CAMEL,
+            ));
             return;
         }
         let global_security = root.get("security");

@@ -103,6 +103,8 @@ fn fixtures() -> &'static [(String, PathBuf)] {
             "serverless".to_string(),
             service.join(".serverless/cloudformation-template-update-stack.json"),
         ));
+        // What is deployed, as the AWS CLI prints it (a folder).
+        out.push(("aws-folder".to_string(), root().join("tests/audit/aws")));
         let mut hand: Vec<PathBuf> = std::fs::read_dir(root().join("tests/audit/hand"))
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -243,6 +245,17 @@ fn the_fixtures_show_the_defects_they_were_written_for() {
             &["preflight-binary", "origin-not-serialized"],
         ),
         ("hand-unsupported-template", &["not-evaluated"]),
+        (
+            "aws-folder",
+            &[
+                "origin-reflected",
+                "origin-look-alike",
+                "origin-not-serialized",
+                "wildcard-with-credentials",
+                "cache-key-missing-origin",
+                "max-age-capped",
+            ],
+        ),
         ("hand-viewer-response-kvs", &["not-evaluated"]),
         (
             "hand-cloudfront-reflect",
@@ -272,8 +285,11 @@ fn the_fixtures_show_the_defects_they_were_written_for() {
         for code in *wanted {
             assert!(codes.contains(code), "{name}: no {code} in {codes:?}");
         }
-        // The reflecting OPTIONS and CloudFront Function send credentials: the worst there is.
-        if name == "hand-reflect-openapi" || name == "hand-cloudfront-reflect" {
+        // The reflecting OPTIONS and CloudFront Functions send credentials: the worst there is.
+        if matches!(
+            name.as_str(),
+            "hand-reflect-openapi" | "hand-cloudfront-reflect" | "aws-folder"
+        ) {
             assert!(document["findings"]
                 .as_array()
                 .unwrap()
@@ -293,6 +309,9 @@ fn audited_files(dir: &Path) -> Vec<String> {
         "cloudfront/cloudformation.yaml",
         "cloudfront/viewer-request.js",
         "cloudfront/viewer-response.js",
+        "cloudfront/response-headers-policy.cloudformation.yaml",
+        "s3/cloudformation.yaml",
+        "function-url/cloudformation.yaml",
     ]
     .iter()
     .map(|f| dir.join(f))
@@ -326,10 +345,13 @@ fn corsgens_own_artifacts_audit_clean_and_without_drift_for_every_example_policy
             path.display()
         );
         assert_eq!(code, 0);
-        assert!(document["surfaces"].as_array().unwrap().len() >= 2);
+        assert!(!document["surfaces"].as_array().unwrap().is_empty());
         audited += 1;
     }
-    assert!(audited >= 8, "only {audited} example policies were audited");
+    assert!(
+        audited >= 11,
+        "only {audited} example policies were audited"
+    );
 }
 
 #[test]
@@ -372,8 +394,8 @@ fn drift_names_each_difference_from_the_policy() {
         "drift-headers OPTIONS /{proxy+}: access-control-allow-headers",
         "drift-max-age OPTIONS /: access-control-max-age is `600` in the input, `300` in the policy",
         "drift-expose-headers gateway response DEFAULT_4XX: access-control-expose-headers is `X-Request-Id` in the input, absent in the policy",
-        "drift-origins allowOrigins is [https://sp.example.com, https://www.example.com] in the input",
-        "drift-max-age maxAge is 600 in the input, 300 in the policy",
+        "drift-origins the allowed origins: [https://sp.example.com, https://www.example.com] in the input",
+        "drift-max-age max-age: 600 in the input, 300 in the policy",
         // The CloudFront Functions, run in the embedded engine.
         "drift-origins GET /: the policy allows https://m.example.com; the input answers it without Access-Control-Allow-Origin",
         "drift-expose-headers GET /: access-control-expose-headers is `X-Request-Id` in the input, absent in the policy",
@@ -451,10 +473,10 @@ const HAND_WRITTEN: &[&str] = &[
 #[test]
 fn the_vtl_evaluator_agrees_with_velocity_on_every_template() {
     let mut templates: Vec<String> = HAND_WRITTEN.iter().map(|t| (*t).to_string()).collect();
-    for (_, file) in fixtures()
+    let documents = fixtures()
         .iter()
-        .filter(|(_, f)| f.extension().is_none_or(|e| e != "js"))
-    {
+        .filter(|(_, f)| f.is_file() && f.extension().is_none_or(|e| e != "js"));
+    for (_, file) in documents {
         let text = std::fs::read_to_string(file).unwrap();
         templates_in(&corsgen::audit::tree::parse(&text).unwrap(), &mut templates);
     }
@@ -652,4 +674,102 @@ fn the_audit_page_documents_every_finding_code_with_an_example() {
             "docs/audit.md: {code} has no example"
         );
     }
+}
+
+/// A stand-in `aws` that answers each command the collection script runs with the fixture the
+/// AWS CLI would print (or write), and logs its arguments.
+const STAND_IN_AWS: &str = r#"#!/bin/sh
+echo "$*" >> "$AWS_LOG"
+f="$FIXTURES"
+for last; do :; done
+case "$1 $2" in
+  "apigateway get-export") cp "$REST_EXPORT" "$last"; echo '{"contentType": "application/json"}' ;;
+  "apigatewayv2 get-api") cat "$f/http-api.a1b2c3d4e5.json" ;;
+  "s3api get-bucket-cors") cat "$f/s3-cors.assets-bucket.json" ;;
+  "lambda get-function-url-config") cat "$f/function-url.thumbnails.json" ;;
+  "cloudfront get-function") cp "$f/cloudfront-function.site-cors.js" "$last"; echo '{"ETag": "E1"}' ;;
+  "cloudfront get-response-headers-policy") cat "$f/response-headers-policy.a0b1c2d3-e4f5-6789-abcd-ef0123456789.json" ;;
+  "cloudfront get-cache-policy") cat "$f/cache-policy.b1c2d3e4-f5a6-7890-bcde-f01234567890.json" ;;
+  *) echo "unexpected: $*" >&2; exit 1 ;;
+esac
+"#;
+
+#[test]
+fn the_documented_collection_script_saves_what_audit_reads() {
+    let page = std::fs::read_to_string(root().join("docs/audit.md")).unwrap();
+    let marker = "<!-- collect-script -->\n```sh\n";
+    let start = page.find(marker).expect("the script in docs/audit.md");
+    let script = &page[start + marker.len()..];
+    let script = &script[..script.find("```").unwrap()];
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let aws = bin.join("aws");
+    std::fs::write(&aws, STAND_IN_AWS).unwrap();
+    std::fs::write(dir.path().join("collect-cors.sh"), script).unwrap();
+    assert!(Command::new("chmod")
+        .arg("+x")
+        .arg(&aws)
+        .status()
+        .unwrap()
+        .success());
+    let fixtures = root().join("tests/audit/aws");
+    let rest_export = root().join("tests/audit/hand/reflect-openapi.json");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let status = Command::new("sh")
+        .arg(dir.path().join("collect-cors.sh"))
+        .arg(dir.path().join("deployed"))
+        .args(["--rest-api", "r1e2s3t4", "prod", "--http-api", "a1b2c3d4e5"])
+        .args(["--bucket", "assets-bucket", "--function-url", "thumbnails"])
+        .args(["--cloudfront-function", "site-cors"])
+        .args([
+            "--response-headers-policy",
+            "a0b1c2d3-e4f5-6789-abcd-ef0123456789",
+        ])
+        .args(["--cache-policy", "b1c2d3e4-f5a6-7890-bcde-f01234567890"])
+        .env("PATH", path)
+        .env("FIXTURES", &fixtures)
+        .env("REST_EXPORT", &rest_export)
+        .env("AWS_LOG", dir.path().join("aws.log"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let log = std::fs::read_to_string(dir.path().join("aws.log")).unwrap();
+    for call in [
+        "apigateway get-export --rest-api-id r1e2s3t4 --stage-name prod --export-type oas30 --parameters extensions=apigateway --accepts application/json",
+        "apigatewayv2 get-api --api-id a1b2c3d4e5",
+        "s3api get-bucket-cors --bucket assets-bucket",
+        "lambda get-function-url-config --function-name thumbnails",
+        "cloudfront get-function --name site-cors --stage LIVE",
+        "cloudfront get-response-headers-policy --id a0b1c2d3-e4f5-6789-abcd-ef0123456789",
+        "cloudfront get-cache-policy --id b1c2d3e4-f5a6-7890-bcde-f01234567890",
+    ] {
+        assert!(log.contains(call), "the script never runs `aws {call}`:\n{log}");
+    }
+    // Every fixture of the folder under the same name, and the REST export.
+    let deployed = dir.path().join("deployed");
+    for entry in std::fs::read_dir(&fixtures).unwrap() {
+        let name = entry.unwrap().file_name();
+        assert_eq!(
+            std::fs::read(deployed.join(&name)).unwrap(),
+            std::fs::read(fixtures.join(&name)).unwrap(),
+            "{name:?}"
+        );
+    }
+    assert!(deployed.join("rest-api.r1e2s3t4.json").exists());
+    let count = |d: &Value| d["findings"].as_array().unwrap().len();
+    let (_, folder) = audit_json(&[fixtures.to_str().unwrap()]);
+    let (_, rest) = audit_json(&[rest_export.to_str().unwrap()]);
+    let (code, collected) = audit_json(&[deployed.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        count(&collected),
+        count(&folder) + count(&rest),
+        "{collected:#}"
+    );
+    assert_eq!(collected["inputs"].as_array().unwrap().len(), 7);
 }

@@ -6,12 +6,14 @@ use crate::browser::{evaluate, Credentials, FetchRequest, Initiator, Response};
 use crate::origin::{parse_origin, OriginSpec};
 
 use super::answer::{Answer, Answers, ApiRequest, Source};
-use super::{Finding, HttpApiCors, Location, Repro, Severity};
+use super::{Finding, Location, Repro, Severity};
 
 mod cloudfront;
+mod configuration;
 mod rest;
 
 pub use cloudfront::cloudfront;
+pub use configuration::{cache_keys, configuration};
 pub use rest::rest;
 pub(crate) use rest::{candidates, rest_target};
 
@@ -96,6 +98,10 @@ pub const CODES: &[(&str, &str)] = &[
     (
         "integration-response-no-cors",
         "a non-proxy integration response without CORS headers",
+    ),
+    (
+        "cache-key-missing-origin",
+        "a CloudFront cache key without Origin in front of an answer that depends on it",
     ),
     (
         "not-evaluated",
@@ -843,56 +849,6 @@ fn max_age(target: &Target<'_>, probe: &Probe, out: &mut Out<'_>) {
             "set Access-Control-Max-Age to 7200 or less",
         );
     }
-}
-
-/// The findings for an HTTP API's CORS configuration (HTTP API answers as configured, so the
-/// configuration is judged as written).
-#[must_use]
-pub fn http(cors: &HttpApiCors) -> Vec<Finding> {
-    let surface = format!("HTTP API {}", cors.name);
-    let mut out = Out {
-        findings: Vec::new(),
-        surface: &surface,
-    };
-    for (origin, at) in &cors.origins {
-        if origin == "*" {
-            if cors.credentials {
-                out.add(
-                    "wildcard-with-credentials",
-                    Severity::Error,
-                    at,
-                    "allowOrigins `*` together with allowCredentials: API Gateway refuses to deploy it, and browsers refuse `*` with credentials".into(),
-                    None,
-                    "name the origins, or set allowCredentials to false",
-                );
-            }
-            continue;
-        }
-        if let Err(problem) = parse_origin(origin) {
-            out.add(
-                "origin-not-serialized",
-                Severity::Error,
-                at,
-                format!("`{origin}` {}; it never matches", problem.message),
-                None,
-                &problem.suggestion.map_or_else(
-                    || "write the origin as the browser sends it".to_string(),
-                    |s| format!("write it as the browser sends it: {s}"),
-                ),
-            );
-        }
-    }
-    if let Some(age) = cors.max_age.filter(|a| *a > 7200) {
-        out.add(
-            "max-age-capped",
-            Severity::Warning,
-            &cors.at,
-            format!("maxAge {age} s: Chromium keeps a preflight at most 7200 s"),
-            None,
-            "set maxAge to 7200 or less",
-        );
-    }
-    out.findings
 }
 
 #[cfg(test)]
