@@ -44,6 +44,9 @@ pub struct Behavior {
     pub viewer_request: Option<Function>,
     /// The viewer-response function.
     pub viewer_response: Option<Function>,
+    /// True to have the simulated origin send CORS headers of its own (it echoes the request's
+    /// Origin), to see whether the function leaves them next to its own.
+    pub origin_sends_cors: bool,
 }
 
 impl Behavior {
@@ -58,6 +61,7 @@ impl Behavior {
             route: "/".into(),
             viewer_request: (!response).then(|| function.clone()),
             viewer_response: response.then_some(function),
+            origin_sends_cors: false,
         }
     }
 }
@@ -165,12 +169,22 @@ impl Answers for Behavior {
         let Some(function) = &self.viewer_response else {
             return Answer::Unknown("the distribution's origin answers".into());
         };
+        let mut origin_headers = Map::new();
+        if self.origin_sends_cors {
+            if let Some(origin) = request.header("origin") {
+                origin_headers.insert(
+                    "access-control-allow-origin".into(),
+                    json!({ "value": origin }),
+                );
+                origin_headers.insert("vary".into(), json!({ "value": "Origin" }));
+            }
+        }
         let event = json!({
             "version": "1.0",
             "context": context("viewer-response"),
             "viewer": {"ip": "198.51.100.7"},
             "request": viewer_request,
-            "response": {"statusCode": 200, "statusDescription": "OK", "headers": {}, "cookies": {}},
+            "response": {"statusCode": 200, "statusDescription": "OK", "headers": origin_headers, "cookies": {}},
         });
         match run_one(function, event) {
             Ok(returned) => match response_of(&returned) {

@@ -137,6 +137,9 @@ pub struct Surfaces {
     pub cache_policies: Vec<CachePolicy>,
     /// CloudFront cache behaviors with functions, and functions on their own.
     pub cloudfront: Vec<cloudfront::Behavior>,
+    /// Two layers that each add `Access-Control-Allow-Origin` (a function URL's CORS and the
+    /// function's inline code), and what they are.
+    pub layers: Vec<(Location, String)>,
     /// Surfaces the input defines in a form audit does not read, and why.
     pub unread: Vec<(Location, String)>,
 }
@@ -327,6 +330,7 @@ pub fn audit(inputs: &[std::path::PathBuf], policy: Option<&Policy>) -> Result<R
         all.cache_policies.extend(found.cache_policies);
         all.cloudfront.extend(found.cloudfront);
         all.unread.extend(found.unread);
+        all.layers.extend(found.layers);
     }
     let mut findings = Vec::new();
     let mut surfaces = Vec::new();
@@ -350,6 +354,18 @@ pub fn audit(inputs: &[std::path::PathBuf], policy: Option<&Policy>) -> Result<R
     for behavior in &all.cloudfront {
         surfaces.push(format!("CloudFront {} at {}", behavior.name, behavior.at));
         findings.extend(findings::cloudfront(behavior, policy));
+    }
+    for (at, what) in &all.layers {
+        findings.push(Finding {
+            code: "two-layers",
+            severity: Severity::Error,
+            surface: at.path.clone(),
+            location: at.clone(),
+            message: what.clone(),
+            request: None,
+            chromium: None,
+            fix: "let one layer own CORS: drop the function URL's Cors, or stop setting the headers in the function (corsgen's snippets leave them to the URL with `[lambda] cors-owner = \"function-url\"`)".into(),
+        });
     }
     for (at, why) in &all.unread {
         findings.push(Finding {

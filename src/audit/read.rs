@@ -366,7 +366,52 @@ impl Reader<'_> {
         }
         // Resources with no method of their own still exist (a parent path, say).
         found.rest.extend(apis.into_values());
+        self.layers(resources, found);
         self.behaviors(&functions, &distributions, found);
+    }
+
+    /// A function URL with CORS in front of a function whose inline code sets
+    /// `Access-Control-Allow-Origin` too: the browser gets the header twice.
+    fn layers(&self, resources: &Node, found: &mut Surfaces) {
+        let sets_cors = |resource: &Node| {
+            let props = resource.get("Properties");
+            let code = props
+                .and_then(|p| p.get("Code"))
+                .and_then(|c| c.get_str("ZipFile"))
+                .or_else(|| props.and_then(|p| p.get_str("InlineCode")));
+            code.is_some_and(|c| {
+                c.to_ascii_lowercase()
+                    .contains("access-control-allow-origin")
+            })
+        };
+        for (id, resource) in resources.entries() {
+            let props = resource.get("Properties");
+            let (url_cors, target) = match resource.get_str("Type") {
+                Some("AWS::Lambda::Url") => (
+                    props.and_then(|p| p.get("Cors")),
+                    props
+                        .and_then(|p| p.get("TargetFunctionArn"))
+                        .and_then(reference)
+                        .map(|(t, _)| t),
+                ),
+                Some("AWS::Serverless::Function") => (
+                    props
+                        .and_then(|p| p.get("FunctionUrlConfig"))
+                        .and_then(|f| f.get("Cors")),
+                    Some(id.clone()),
+                ),
+                _ => continue,
+            };
+            let (Some(cors), Some(target)) = (url_cors, target) else {
+                continue;
+            };
+            if resources.get(&target).is_some_and(sets_cors) {
+                found.layers.push((
+                    self.at(cors, &format!("Resources.{id}")),
+                    format!("the function URL of {target} has CORS, and {target}'s code sets Access-Control-Allow-Origin too: the browser gets it twice ('*, *') and refuses it"),
+                ));
+            }
+        }
     }
 
     /// Each cache behavior with a function, then each function no behavior uses.
@@ -413,6 +458,7 @@ impl Reader<'_> {
                     route,
                     viewer_request: None,
                     viewer_response: None,
+                    origin_sends_cors: false,
                 };
                 let associations = behavior
                     .get("FunctionAssociations")

@@ -257,6 +257,8 @@ fn the_fixtures_show_the_defects_they_were_written_for() {
             ],
         ),
         ("hand-viewer-response-kvs", &["not-evaluated"]),
+        ("hand-viewer-response-passthrough", &["two-layers"]),
+        ("hand-function-url-layers", &["two-layers"]),
         (
             "hand-cloudfront-reflect",
             &["origin-reflected", "origin-look-alike", "max-age-capped"],

@@ -100,6 +100,10 @@ pub const CODES: &[(&str, &str)] = &[
         "a non-proxy integration response without CORS headers",
     ),
     (
+        "two-layers",
+        "two layers each add Access-Control-Allow-Origin",
+    ),
+    (
         "cache-key-missing-origin",
         "a CloudFront cache key without Origin in front of an answer that depends on it",
     ),
