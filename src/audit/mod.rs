@@ -16,6 +16,7 @@ pub mod js;
 pub mod output;
 pub mod read;
 pub mod rest;
+pub mod terraform;
 pub mod tree;
 pub mod vtl;
 

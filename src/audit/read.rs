@@ -11,13 +11,13 @@ use super::tree::{Node, Value};
 use super::{CachePolicy, Location, Platform, StaticCors, Surfaces};
 
 /// The field names of one platform's CORS configuration.
-struct Keys {
-    origins: &'static str,
-    credentials: Option<&'static str>,
-    methods: &'static str,
-    headers: &'static str,
-    expose: &'static str,
-    max_age: &'static str,
+pub(super) struct Keys {
+    pub(super) origins: &'static str,
+    pub(super) credentials: Option<&'static str>,
+    pub(super) methods: &'static str,
+    pub(super) headers: &'static str,
+    pub(super) expose: &'static str,
+    pub(super) max_age: &'static str,
 }
 
 /// CloudFormation and the AWS CLI for HTTP APIs and function URLs.
@@ -76,12 +76,12 @@ type Target = (String, Option<String>);
 /// `AWS::ApiGateway::Resource`s by logical id: parent and path part.
 type Paths = BTreeMap<String, (Option<Target>, String)>;
 
-struct Reader<'a> {
-    file: &'a str,
+pub(super) struct Reader<'a> {
+    pub(super) file: &'a str,
 }
 
 impl Reader<'_> {
-    fn at(&self, node: &Node, path: &str) -> Location {
+    pub(super) fn at(&self, node: &Node, path: &str) -> Location {
         Location {
             file: self.file.to_string(),
             line: node.line,
@@ -98,6 +98,8 @@ pub fn surfaces(file: &str, root: &Node) -> Surfaces {
     let mut found = Surfaces::default();
     if let Some(resources) = root.get("Resources") {
         reader.template(root, resources, &mut found);
+    } else if root.get("planned_values").is_some() {
+        super::terraform::plan(&reader, root, &mut found);
     } else if root.get("paths").is_none()
         && root.get("swagger").is_none()
         && root.get("openapi").is_none()
@@ -131,7 +133,7 @@ fn reference(node: &Node) -> Option<Target> {
     ))
 }
 
-fn strings(node: Option<&Node>) -> Vec<String> {
+pub(super) fn strings(node: Option<&Node>) -> Vec<String> {
     node.map(|n| match &n.value {
         Value::Seq(items) => items
             .iter()
@@ -144,7 +146,7 @@ fn strings(node: Option<&Node>) -> Vec<String> {
 }
 
 /// String entries of a map (values that are not strings, such as intrinsics, are left out).
-fn string_map(node: Option<&Node>) -> Vec<(String, String)> {
+pub(super) fn string_map(node: Option<&Node>) -> Vec<(String, String)> {
     node.map(|n| {
         n.entries()
             .iter()
@@ -546,7 +548,7 @@ impl Reader<'_> {
     }
 
     /// A static configuration whose fields `keys` names.
-    fn static_cors(
+    pub(super) fn static_cors(
         &self,
         platform: Platform,
         name: &str,
@@ -554,10 +556,15 @@ impl Reader<'_> {
         path: &str,
         keys: &Keys,
     ) -> StaticCors {
-        // Lists are plain, or (response headers policies) under `Items`.
+        // Lists are plain, or (response headers policies) under `Items` (Terraform: a block
+        // list of one with `items`).
         let list = |key: &str| {
             let node = cors.get(key);
-            node.and_then(|n| n.get("Items")).or(node)
+            node.and_then(|n| {
+                n.get("Items")
+                    .or_else(|| n.items().first().and_then(|f| f.get("items")))
+            })
+            .or(node)
         };
         let origins = list(keys.origins)
             .map(|n| {
@@ -681,7 +688,7 @@ impl Reader<'_> {
     }
 
     /// An OpenAPI definition: REST paths and gateway responses, or an HTTP API's CORS.
-    fn openapi(&self, name: &str, root: &Node, base: &str, found: &mut Surfaces) {
+    pub(super) fn openapi(&self, name: &str, root: &Node, base: &str, found: &mut Surfaces) {
         let join = |rest: &str| {
             if base.is_empty() {
                 rest.to_string()

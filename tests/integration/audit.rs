@@ -103,6 +103,13 @@ fn fixtures() -> &'static [(String, PathBuf)] {
             "serverless".to_string(),
             service.join(".serverless/cloudformation-template-update-stack.json"),
         ));
+        // A Terraform plan as `terraform show -json` prints it. No Terraform binary is reachable
+        // from this machine's package registries, so this one is written in that format (the
+        // structure of hashicorp/terraform-json's own plan fixtures), not planned.
+        out.push((
+            "terraform-plan".to_string(),
+            root().join("tests/audit/terraform/plan.json"),
+        ));
         // What is deployed, as the AWS CLI prints it (a folder).
         out.push(("aws-folder".to_string(), root().join("tests/audit/aws")));
         let mut hand: Vec<PathBuf> = std::fs::read_dir(root().join("tests/audit/hand"))
@@ -245,6 +252,18 @@ fn the_fixtures_show_the_defects_they_were_written_for() {
             &["preflight-binary", "origin-not-serialized"],
         ),
         ("hand-unsupported-template", &["not-evaluated"]),
+        (
+            "terraform-plan",
+            &[
+                "wildcard-with-credentials",
+                "options-missing",
+                "origin-not-serialized",
+                "origin-reflected",
+                "gateway-response-no-cors",
+                "max-age-capped",
+                "cache-key-missing-origin",
+            ],
+        ),
         (
             "aws-folder",
             &[
