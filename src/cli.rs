@@ -14,8 +14,9 @@ Exit codes:
      found; audit: a finding at or above --fail-on
   2  usage error (bad arguments, unknown --env, an origin no browser sends)
   3  invalid input: the policy has errors or is not UTF-8; doctor: a malformed or truncated HAR;
-     audit: an input that is not YAML or JSON, or neither a template nor an OpenAPI definition
-  4  emit refused files it will not touch (nothing written); I/O or internal error (probe:
+     audit/import: an input that is not YAML or JSON, or not one they read
+  4  emit refused files it will not touch (nothing written); init/import: the file exists;
+     I/O or internal error (probe:
      connection refused, DNS, timeout, TLS failure, an answer that is not HTTP; serve: the
      address cannot be listened on; a closed stdout)
 With --format json, stdout holds exactly one JSON document (with schema_version) in every case;
@@ -227,6 +228,19 @@ pub(crate) enum Command {
         /// scanning.
         #[arg(long, value_enum, default_value_t)]
         format: AuditFormat,
+    },
+    /// Write a starter policy from the CORS an API already has (the inputs `audit` reads): the
+    /// origins, methods, headers, credentials and max-age its surfaces answer, the REST
+    /// resources, the gateway-response choice, an environment per stage, and a comment where the
+    /// input did something the policy refuses. The policy is validated before it is written.
+    #[command(after_help = EXIT_CODES)]
+    Import {
+        /// The templates, definitions, plans or folders to read.
+        #[arg(required = true, value_name = "INPUT")]
+        inputs: Vec<PathBuf>,
+        /// Write the policy to this new file (never over an existing one) instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
     /// Run a local reverse proxy that answers CORS exactly as the deployed artifacts do:
     /// preflights answered here, every other request sent on to UPSTREAM with the policy's

@@ -1,9 +1,6 @@
 //! `corsgen init`: writes a starter policy, never over an existing file.
 
-use std::io::Write as _;
 use std::path::Path;
-
-use anyhow::Context as _;
 
 /// The starter policy (valid, warning-free; a test checks it).
 pub const STARTER_POLICY: &str = include_str!("../templates/init/corsgen.toml");
@@ -13,23 +10,25 @@ pub const STARTER_POLICY: &str = include_str!("../templates/init/corsgen.toml");
 /// # Errors
 /// When `path` exists (it is never overwritten) or cannot be written.
 pub fn init(path: &Path) -> anyhow::Result<()> {
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .with_context(|| {
-            if path.exists() {
-                format!(
-                    "{} already exists; corsgen init never overwrites a policy",
-                    path.display()
-                )
-            } else {
-                format!("cannot create {}", path.display())
-            }
-        })?;
-    file.write_all(STARTER_POLICY.as_bytes())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    create_policy(path, STARTER_POLICY, "init")
+}
+
+/// Writes a new policy file at `path`, all or nothing; never overwrites one (`command` names
+/// who refuses).
+///
+/// # Errors
+/// `path` exists, or an I/O error.
+pub fn create_policy(path: &Path, text: &str, command: &str) -> anyhow::Result<()> {
+    crate::write::create_new(path, text.as_bytes()).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            anyhow::anyhow!(
+                "{} already exists; corsgen {command} never overwrites a policy",
+                path.display()
+            )
+        } else {
+            anyhow::Error::new(e).context(format!("cannot create {}", path.display()))
+        }
+    })
 }
 
 #[cfg(test)]

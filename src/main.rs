@@ -321,6 +321,23 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
             })?;
             Ok(report.fails(fail_on))
         }
+        Command::Import { inputs, out: file } => {
+            let text = corsgen::audit::import::import(&inputs)?;
+            match file {
+                Some(path) => {
+                    corsgen::init::create_policy(&path, &text, "import").map_err(Failure::io)?;
+                    if !ui.quiet {
+                        err(&format!(
+                            "wrote {}; review it, then `corsgen emit {} --out DIR`\n",
+                            path.display(),
+                            path.display()
+                        ));
+                    }
+                }
+                None => out(&text)?,
+            }
+            Ok(false)
+        }
         Command::Serve {
             policy,
             upstream,

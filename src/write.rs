@@ -1005,6 +1005,20 @@ fn stage(temp: &Path, bytes: &[u8], permissions: Option<&fs::Permissions>) -> an
     Ok(())
 }
 
+/// Creates `target` with `bytes`, all or nothing, never replacing anything: the bytes go to a new
+/// file next to it (with the mode a new file gets under the umask), which is then linked as
+/// `target`; the link fails, with [`std::io::ErrorKind::AlreadyExists`], when `target` exists.
+///
+/// # Errors
+/// The I/O error, `AlreadyExists` when `target` is there.
+pub fn create_new(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let temp = free_name(target, "tmp").map_err(|e| std::io::Error::other(format!("{e:#}")))?;
+    stage(&temp, bytes, None).map_err(|e| std::io::Error::other(format!("{e:#}")))?;
+    let linked = fs::hard_link(&temp, target);
+    let _ = fs::remove_file(&temp);
+    linked
+}
+
 /// Replaces `target` atomically with `bytes` (keeping its mode when it exists).
 fn replace(target: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let permissions = fs::symlink_metadata(target)

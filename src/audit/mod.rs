@@ -12,6 +12,7 @@ pub mod answer;
 pub mod cloudfront;
 pub mod drift;
 pub mod findings;
+pub mod import;
 pub mod js;
 pub mod output;
 pub mod read;
@@ -315,6 +316,17 @@ fn read_function(path: &Path) -> Result<Surfaces, Failure> {
 /// # Errors
 /// See [`read_input`].
 pub fn audit(inputs: &[std::path::PathBuf], policy: Option<&Policy>) -> Result<Report, Failure> {
+    let (all, files) = read_all(inputs)?;
+    Ok(judge(&all, &files, policy))
+}
+
+/// Every surface of `inputs` (a folder stands for its files), and the files read.
+///
+/// # Errors
+/// See [`read_input`].
+pub fn read_all(
+    inputs: &[std::path::PathBuf],
+) -> Result<(Surfaces, Vec<std::path::PathBuf>), Failure> {
     let mut all = Surfaces::default();
     let mut files = Vec::new();
     for input in inputs {
@@ -333,6 +345,12 @@ pub fn audit(inputs: &[std::path::PathBuf], policy: Option<&Policy>) -> Result<R
         all.unread.extend(found.unread);
         all.layers.extend(found.layers);
     }
+    Ok((all, files))
+}
+
+/// The findings for `all` (read from `files`), and its drift from `policy` when one is given.
+#[must_use]
+pub fn judge(all: &Surfaces, files: &[std::path::PathBuf], policy: Option<&Policy>) -> Report {
     let mut findings = Vec::new();
     let mut surfaces = Vec::new();
     for api in &all.rest {
@@ -351,7 +369,7 @@ pub fn audit(inputs: &[std::path::PathBuf], policy: Option<&Policy>) -> Result<R
     for policy in &all.cache_policies {
         surfaces.push(format!("cache policy {} at {}", policy.name, policy.at));
     }
-    findings.extend(findings::cache_keys(&all));
+    findings.extend(findings::cache_keys(all));
     for behavior in &all.cloudfront {
         surfaces.push(format!("CloudFront {} at {}", behavior.name, behavior.at));
         findings.extend(findings::cloudfront(behavior, policy));
@@ -381,7 +399,7 @@ pub fn audit(inputs: &[std::path::PathBuf], policy: Option<&Policy>) -> Result<R
         });
     }
     if let Some(policy) = policy {
-        findings.extend(drift::drift(&all, policy));
+        findings.extend(drift::drift(all, policy));
     }
     findings.sort_by(|a, b| {
         b.severity
@@ -390,9 +408,9 @@ pub fn audit(inputs: &[std::path::PathBuf], policy: Option<&Policy>) -> Result<R
             .then_with(|| a.code.cmp(b.code))
     });
     findings.dedup();
-    Ok(Report {
+    Report {
         inputs: files.iter().map(|p| p.display().to_string()).collect(),
         surfaces,
         findings,
-    })
+    }
 }

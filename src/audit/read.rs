@@ -711,10 +711,23 @@ impl Reader<'_> {
             root.get("components")
                 .and_then(|c| c.get("securitySchemes"))
         });
+        // An export names its stage: Swagger's basePath, OpenAPI 3's server variable basePath.
+        let stage = root
+            .get_str("basePath")
+            .or_else(|| {
+                root.get("servers")
+                    .and_then(|s| s.items().first())
+                    .and_then(|s| s.get("variables"))
+                    .and_then(|v| v.get("basePath"))
+                    .and_then(|b| b.get_str("default"))
+            })
+            .map(|b| b.trim_matches('/').to_string())
+            .filter(|b| !b.is_empty());
         let mut api = RestApi {
             name: name.to_string(),
             at: self.at(root, if base.is_empty() { "$" } else { base }),
             binary_media_types: strings(root.get("x-amazon-apigateway-binary-media-types")),
+            stage,
             ..RestApi::default()
         };
         for (path, item) in root.get("paths").map(Node::entries).unwrap_or_default() {

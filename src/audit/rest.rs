@@ -23,6 +23,8 @@ pub struct RestApi {
     pub resources: Vec<Resource>,
     /// Gateway responses defined.
     pub gateway_responses: Vec<GatewayResponse>,
+    /// The stage an export was taken from (its base path), when it says.
+    pub stage: Option<String>,
 }
 
 /// A resource and its methods.

@@ -794,3 +794,191 @@ fn the_documented_collection_script_saves_what_audit_reads() {
     );
     assert_eq!(collected["inputs"].as_array().unwrap().len(), 7);
 }
+
+/// The apigateway, cloudfront, s3 and function-url files `emit` wrote for `policy` into `dir`.
+fn emitted(policy: &Path, dir: &Path) -> Vec<String> {
+    let output = corsgen(
+        &root(),
+        &[
+            "emit",
+            policy.to_str().unwrap(),
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "emit {}: {}",
+        policy.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    audited_files(dir)
+}
+
+#[test]
+fn import_of_every_fixture_validates_and_its_artifacts_audit_clean() {
+    let mut failures = Vec::new();
+    for (name, file) in fixtures() {
+        let dir = tempfile::tempdir().unwrap();
+        let policy = dir.path().join("policy.toml");
+        let output = corsgen(
+            dir.path(),
+            &[
+                "import",
+                file.to_str().unwrap(),
+                "--out",
+                policy.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = std::fs::read_to_string(&policy).unwrap();
+        let golden = root().join(format!("tests/audit/expected/{name}.import.toml"));
+        if updating("UPDATE_GOLDEN") {
+            std::fs::write(&golden, &text).unwrap();
+        } else if std::fs::read_to_string(&golden).unwrap_or_default() != text {
+            failures.push(format!(
+                "{name}: the imported policy differs from {}:\n{text}",
+                golden.display()
+            ));
+        }
+        let validate = corsgen(dir.path(), &["validate", "policy.toml"]);
+        assert_eq!(
+            validate.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&validate.stderr)
+        );
+        let files = emitted(&policy, &dir.path().join("out"));
+        if files.is_empty() {
+            // Only an input audit could not read (a raw SAM template) imports to no surface.
+            assert!(
+                text.contains("[not-evaluated]"),
+                "{name}: the imported policy emits nothing audit reads:\n{text}"
+            );
+            continue;
+        }
+        let mut args: Vec<&str> = files.iter().map(String::as_str).collect();
+        args.extend(["--policy", policy.to_str().unwrap()]);
+        let (code, document) = audit_json(&args);
+        if code != 0 {
+            failures.push(format!(
+                "{name}: the imported policy's artifacts have findings: {:#}",
+                document["findings"]
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn import_comments_what_the_policy_refuses_and_keeps_named_origins() {
+    let by_name = |wanted: &str| {
+        let (_, file) = fixtures().iter().find(|(n, _)| n == wanted).unwrap();
+        let output = corsgen(&root(), &["import", file.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(0));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let cdk = by_name("cdk-several-origins-credentials");
+    assert!(
+        cdk.contains("allow-origins = [\"https://www.example.com\", \"https://sp.example.com\"]"),
+        "{cdk}"
+    );
+    assert!(cdk.contains("allow-credentials = true"), "{cdk}");
+    assert!(cdk.contains("[static-first-origin]"), "{cdk}");
+    assert!(cdk.contains("gateway-response-origin = \"first\""), "{cdk}");
+    let regex = by_name("hand-regex-origin");
+    assert!(regex.contains("[origin-look-alike]"), "{regex}");
+    assert!(regex.contains("[origin-from-query]"), "{regex}");
+    assert!(regex.contains("[origin-reflected]"), "{regex}");
+    let reflect = by_name("hand-reflect-openapi");
+    assert!(reflect.contains("names no origin"), "{reflect}");
+    let sam = by_name("sam-comma-list");
+    assert!(sam.contains("[origin-list-in-header]"), "{sam}");
+    assert!(
+        sam.contains("\"https://www.example.com\", \"https://sp.example.com\""),
+        "{sam}"
+    );
+    // The S3 star that allowed look-alikes becomes the wildcard corsgen matches on a label boundary.
+    let aws = by_name("aws-folder");
+    assert!(aws.contains("\"https://*.example.com\""), "{aws}");
+}
+
+#[test]
+fn import_makes_an_environment_per_stage_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("policies/example.toml")).unwrap();
+    let mut inputs = Vec::new();
+    for (env, stage) in [(None, "prod"), (Some("dev"), "dev")] {
+        let out = dir.path().join(stage);
+        crate::support::emit_into(&text, env, &out);
+        let mut export: Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join("apigateway/openapi.json")).unwrap(),
+        )
+        .unwrap();
+        // What `get-export` adds: the stage, as a server variable.
+        export["servers"] = serde_json::json!([{"url": "https://a1b2c3.execute-api.us-east-1.amazonaws.com/{basePath}", "variables": {"basePath": {"default": format!("/{stage}")}}}]);
+        let path = dir.path().join(format!("rest-api.{stage}.json"));
+        std::fs::write(&path, export.to_string()).unwrap();
+        inputs.push(path);
+    }
+    let policy = dir.path().join("imported.toml");
+    let args = [
+        "import",
+        inputs[0].to_str().unwrap(),
+        inputs[1].to_str().unwrap(),
+        "--out",
+        policy.to_str().unwrap(),
+    ];
+    assert_eq!(corsgen(dir.path(), &args).status.code(), Some(0));
+    let imported = std::fs::read_to_string(&policy).unwrap();
+    assert!(
+        imported
+            .contains("allow-origins = [\"https://www.example.com\", \"https://sp.example.com\"]"),
+        "{imported}"
+    );
+    assert!(
+        imported.contains("[env.dev]\nextra-origins = [\"http://localhost:3000\"]"),
+        "{imported}"
+    );
+    assert!(
+        imported.contains("[env.prod]\n# Stage prod allows no origin beyond [cors]."),
+        "{imported}"
+    );
+    assert!(
+        imported.contains("expose-headers = [\"X-Request-Id\"]"),
+        "{imported}"
+    );
+    for env in ["dev", "prod"] {
+        let validate = corsgen(dir.path(), &["validate", "imported.toml", "--env", env]);
+        assert_eq!(
+            validate.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&validate.stderr)
+        );
+    }
+    // A new file gets the mode any new file gets under the umask, never 0600.
+    let umask = Command::new("sh").args(["-c", "umask"]).output().unwrap();
+    let umask = u32::from_str_radix(String::from_utf8_lossy(&umask.stdout).trim(), 8).unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(&policy).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o666 & !umask);
+    // Never over an existing file: exit 4, the file untouched, nothing left behind.
+    std::fs::write(&policy, "mine").unwrap();
+    let output = corsgen(dir.path(), &args);
+    assert_eq!(output.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("never overwrites"));
+    assert_eq!(std::fs::read_to_string(&policy).unwrap(), "mine");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.contains("corsgen-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

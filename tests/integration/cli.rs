@@ -23,6 +23,7 @@ fn help_texts() {
         &["probe", "--help"],
         &["doctor", "--help"],
         &["audit", "--help"],
+        &["import", "--help"],
         &["schema", "--help"],
         &["serve", "--help"],
         &["init", "--help"],
@@ -600,7 +601,8 @@ fn completions_and_the_manual_page_are_valid_for_their_tools() {
     assert!(warnings.status.success());
     assert_eq!(String::from_utf8_lossy(&warnings.stderr), "");
     for command in [
-        "validate", "emit", "check", "probe", "doctor", "audit", "serve", "schema", "init",
+        "validate", "emit", "check", "probe", "doctor", "audit", "import", "serve", "schema",
+        "init",
     ] {
         assert!(page.contains(command), "the manual page lacks {command}");
     }

@@ -2,7 +2,7 @@
 //! through the browser model, and turns what goes wrong into findings. Every code here is listed
 //! with an example in docs/audit.md (a test keeps the two equal).
 
-use crate::browser::{evaluate, Credentials, FetchRequest, Initiator, Response};
+use crate::browser::{evaluate, CorsError, Credentials, FetchRequest, Initiator, Response};
 use crate::origin::{parse_origin, OriginSpec};
 
 use super::answer::{Answer, Answers, ApiRequest, Source};
@@ -173,6 +173,9 @@ pub(crate) struct Probe {
     /// (or there is no answer to judge).
     pub(crate) message: Option<String>,
     pub(crate) allowed: bool,
+    /// True when the browser accepts the answer's origin (and credentials), though it may still
+    /// refuse the probe's method or header.
+    pub(crate) origin_allowed: bool,
 }
 
 impl Probe {
@@ -323,7 +326,7 @@ fn judge(
         Answer::Response(r, _) => Some(r.clone()),
         Answer::Unknown(_) => None,
     };
-    let (allowed, message) = match &response {
+    let (allowed, message, origin_allowed) = match &response {
         Some(r) => {
             let verdict = if is_preflight {
                 evaluate(request, Some(r), None)
@@ -338,9 +341,18 @@ fn judge(
                     request.initiator,
                 )
             });
-            (verdict.allowed(), message)
+            // The probe's own method or header may be what is refused; the origin passed.
+            let origin_allowed = verdict.allowed()
+                || verdict.blocked.as_ref().is_some_and(|b| {
+                    matches!(
+                        b.error,
+                        CorsError::MethodDisallowedByPreflightResponse
+                            | CorsError::HeaderDisallowedByPreflightResponse
+                    )
+                });
+            (verdict.allowed(), message, origin_allowed)
         }
-        None => (false, None),
+        None => (false, None, false),
     };
     Probe {
         repro: Repro {
@@ -357,6 +369,7 @@ fn judge(
         answer,
         message,
         allowed,
+        origin_allowed,
     }
 }
 
@@ -626,7 +639,7 @@ pub(crate) fn origin_checks(
     for candidate in candidates {
         let p = target.probe(&candidate.origin, &shape);
         let location = location_of(&p.answer, at);
-        if p.allowed {
+        if p.origin_allowed {
             allowed.push(candidate.origin.clone());
             continue;
         }
@@ -684,7 +697,7 @@ pub(crate) fn origin_checks(
     }
     let named: Vec<Candidate> = candidates.iter().chain(hints).cloned().collect();
     for hint in hints {
-        if !allowed.contains(&hint.origin) && target.probe(&hint.origin, &shape).allowed {
+        if !allowed.contains(&hint.origin) && target.probe(&hint.origin, &shape).origin_allowed {
             allowed.push(hint.origin.clone());
         }
     }
@@ -745,7 +758,10 @@ pub(crate) fn origin_checks(
             ..shape.clone()
         },
     );
-    if target.header_case_matters && !lower.allowed && !matches!(lower.answer, Answer::Unknown(_)) {
+    if target.header_case_matters
+        && !lower.origin_allowed
+        && !matches!(lower.answer, Answer::Unknown(_))
+    {
         out.add(
             "origin-header-case",
             Severity::Warning,

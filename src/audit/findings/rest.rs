@@ -280,7 +280,7 @@ fn preflights(
         },
     );
     // 415 (PassthroughBehavior NEVER) is the answer the fix asks for; a 500 is the defect.
-    if good_probe.allowed
+    if good_probe.origin_allowed
         && matches!(
             typed.answer,
             Answer::Response(_, Source::Gateway("API_CONFIGURATION_ERROR", _))
