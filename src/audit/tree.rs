@@ -197,6 +197,9 @@ impl Builder {
 
 impl MarkedEventReceiver for Builder {
     fn on_event(&mut self, event: Event, mark: Marker) {
+        if self.error.is_some() {
+            return;
+        }
         let at = |value| Node {
             value,
             line: mark.line(),
@@ -271,6 +274,15 @@ mod tests {
         assert_eq!(a.get("n").unwrap().value, Value::Null);
         assert!(a.get("t").unwrap().is_true());
         assert_eq!((a.line, a.col), (2, 8));
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_an_error_not_a_stack_overflow() {
+        // The parser stops at its recursion limit, so no tree is deep enough to overflow a stack
+        // when dropped or walked.
+        let deep = "[".repeat(100_000) + &"]".repeat(100_000);
+        let error = parse(&deep).unwrap_err();
+        assert!(error.message.contains("recursion limit"), "{error:?}");
     }
 
     #[test]

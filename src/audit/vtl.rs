@@ -185,6 +185,7 @@ impl Template {
         let mut parser = TextParser {
             chars: source.chars().collect(),
             at: 0,
+            depth: 0,
         };
         let (parts, end) = parser.block(false)?;
         if end.is_some() {
@@ -222,7 +223,12 @@ pub fn render(source: &str, input: &Input) -> Result<Rendered> {
 struct TextParser {
     chars: Vec<char>,
     at: usize,
+    /// How deep the parse is: blocks, parentheses, lists and strings.
+    depth: usize,
 }
+
+/// The deepest nesting parsed; mapping templates nest a few levels.
+const MAX_NESTING: usize = 200;
 
 /// How a block ended: `#end`, `#else` or `#elseif(…)`.
 enum Close {
@@ -269,6 +275,16 @@ impl TextParser {
 
     /// Text and directives up to the end of input or an `#end` / `#else` / `#elseif`.
     fn block(&mut self, inner: bool) -> Result<(Vec<Part>, Option<Close>)> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return unsupported("directives nested more than 200 levels deep");
+        }
+        let result = self.block_parts(inner);
+        self.depth -= 1;
+        result
+    }
+
+    fn block_parts(&mut self, inner: bool) -> Result<(Vec<Part>, Option<Close>)> {
         let mut parts = Vec::new();
         let mut text = String::new();
         let flush = |text: &mut String, parts: &mut Vec<Part>| {
@@ -644,19 +660,39 @@ impl TextParser {
         self.skip_space();
         if self.peek(0) == Some('!') && self.peek(1) != Some('=') {
             self.at += 1;
-            return Ok(Expr::Not(Box::new(self.unary()?)));
+            return Ok(Expr::Not(Box::new(self.unary_depth()?)));
         }
         if self.word("not") {
-            return Ok(Expr::Not(Box::new(self.unary()?)));
+            return Ok(Expr::Not(Box::new(self.unary_depth()?)));
         }
         if self.peek(0) == Some('-') && !self.peek(1).is_some_and(|c| c.is_ascii_digit()) {
             self.at += 1;
-            return Ok(Expr::Negate(Box::new(self.unary()?)));
+            return Ok(Expr::Negate(Box::new(self.unary_depth()?)));
         }
         self.primary()
     }
 
     fn primary(&mut self) -> Result<Expr> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return unsupported("an expression nested more than 200 levels deep");
+        }
+        let result = self.primary_expr();
+        self.depth -= 1;
+        result
+    }
+
+    fn unary_depth(&mut self) -> Result<Expr> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return unsupported("an expression nested more than 200 levels deep");
+        }
+        let result = self.unary();
+        self.depth -= 1;
+        result
+    }
+
+    fn primary_expr(&mut self) -> Result<Expr> {
         self.skip_space();
         let Some(c) = self.peek(0) else {
             return failed("an expression ends early");
@@ -687,7 +723,11 @@ impl TextParser {
                 let mut inner = TextParser {
                     chars: body.chars().collect(),
                     at: 0,
+                    depth: self.depth + 1,
                 };
+                if inner.depth > MAX_NESTING {
+                    return unsupported("strings nested more than 200 levels deep");
+                }
                 let (parts, end) = inner.block(false)?;
                 if end.is_some() {
                     return failed("a directive end inside a string");
@@ -1291,6 +1331,25 @@ mod tests {
         // No Origin: the #set of a null leaves $o undefined, and `==` with null is false.
         let none = render(template, &headers(&[])).unwrap();
         assert_eq!(none.status.as_deref(), Some("403"));
+    }
+
+    #[test]
+    fn deep_nesting_is_not_evaluated_rather_than_a_stack_overflow() {
+        for deep in [
+            format!("#set($x = {}1{})", "(".repeat(100_000), ")".repeat(100_000)),
+            "#if(true)".repeat(100_000),
+            format!("#set($x = {}true)", "!".repeat(100_000)),
+            format!("#set($x = {}1{})", "[".repeat(100_000), "]".repeat(100_000)),
+        ] {
+            assert!(
+                matches!(
+                    render(&deep, &Input::default()),
+                    Err(VtlError::Unsupported(_))
+                ),
+                "{}",
+                &deep[..20]
+            );
+        }
     }
 
     #[test]
