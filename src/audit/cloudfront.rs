@@ -21,9 +21,25 @@ pub struct Function {
     pub at: Location,
     /// The code.
     pub code: String,
+    /// Time spent running it so far, shared by every copy: a function gets 5 s in all.
+    pub spent: std::rc::Rc<std::cell::Cell<std::time::Duration>>,
 }
 
+/// The time every probe of one function may take together.
+const FUNCTION_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl Function {
+    /// A function named `name` whose `code` is at `at`.
+    #[must_use]
+    pub fn new(name: &str, at: Location, code: &str) -> Function {
+        Function {
+            name: name.to_string(),
+            at,
+            code: code.to_string(),
+            spent: std::rc::Rc::default(),
+        }
+    }
+
     /// True when the code reads the origin's response, as only a viewer-response function can.
     #[must_use]
     pub fn reads_response(&self) -> bool {
@@ -108,11 +124,18 @@ fn response_of(returned: &Value) -> Option<Response> {
 }
 
 fn run_one(function: &Function, event: Value) -> Result<Value, Answer> {
+    if function.spent.get() > FUNCTION_BUDGET {
+        return Err(Answer::Unknown(
+            "not evaluated: the function's runs took more than 5 s in all".into(),
+        ));
+    }
+    let started = std::time::Instant::now();
     let result = js::run(&function.code, &[event]).and_then(|mut results| {
         results
             .pop()
             .unwrap_or_else(|| Err(JsError::NotEvaluated("no result".into())))
     });
+    function.spent.set(function.spent.get() + started.elapsed());
     match result {
         Ok(value) => Ok(value),
         // CloudFront answers a function's execution error with 503.

@@ -11,7 +11,8 @@ use crate::model::{AllowedOrigins, Policy, Rule};
 use super::answer::{Answer, ApiRequest};
 use super::cloudfront::Behavior;
 use super::findings::{
-    candidates, origins_in, rest_target, sample_path, Candidate, Kind, Shape, Target, PROBE,
+    candidates, origins_in, rest_target, sample_path, Candidate, Kind, Shape, Target, MAX_TRIED,
+    PROBE,
 };
 use super::rest::RestApi;
 use super::{Finding, Location, Platform, Severity, StaticCors, Surfaces};
@@ -180,7 +181,7 @@ fn target_drift(
         )
     };
     let mut compared = None;
-    for origin in expected_origins(rule) {
+    for origin in expected_origins(rule).into_iter().take(MAX_TRIED) {
         let p = target.probe(&origin, &shape);
         if matches!(p.answer, Answer::Unknown(_)) {
             return;
@@ -204,7 +205,7 @@ fn target_drift(
             compared = Some((p, expected));
         }
     }
-    for candidate in named {
+    for candidate in named.iter().take(MAX_TRIED) {
         let expected = engine(&candidate.origin);
         if expected.header("access-control-allow-origin").is_some() {
             continue;

@@ -29,7 +29,7 @@ fn prepared(code: &str) -> String {
     .expect("valid");
     re.replace_all(code, |c: &regex::Captures<'_>| {
         format!(
-            "var {} = {{kvs: function () {{ var no = function () {{ throw new Error({KVS_MARK:?}); }}; return {{get: no, exists: no, meta: no}}; }}}};",
+            "var {} = {{kvs: function () {{ var no = function () {{ globalThis.__corsgenKvs = true; throw new Error({KVS_MARK:?}); }}; return {{get: no, exists: no, meta: no}}; }}}};",
             &c[1]
         )
     })
@@ -40,6 +40,7 @@ const CALL: &str = r"
 (function () {
   globalThis.__corsgenOut = undefined;
   globalThis.__corsgenErr = undefined;
+  globalThis.__corsgenKvs = false;
   try {
     var returned = handler(JSON.parse(globalThis.__corsgenEvent));
     Promise.resolve(returned).then(
@@ -103,14 +104,17 @@ pub fn run(
                 ));
             }
         }
-        let (out, err): (Option<String>, Option<String>) = context.with(|ctx| {
+        let (out, err, kvs): (Option<String>, Option<String>, bool) = context.with(|ctx| {
             let globals = ctx.globals();
             (
                 globals.get("__corsgenOut").ok().flatten(),
                 globals.get("__corsgenErr").ok().flatten(),
+                globals.get("__corsgenKvs").unwrap_or(false),
             )
         });
-        results.push(match (out, err) {
+        // A store read decides the answer even when the code catches its failure.
+        let err = if kvs { Some(KVS_MARK.to_string()) } else { err };
+        results.push(match (if kvs { None } else { out }, err) {
             (Some(json), _) => serde_json::from_str(&json)
                 .map_err(|e| JsError::Throws(format!("returns what is not JSON: {e}"))),
             (None, Some(err)) if err.contains(KVS_MARK) => Err(JsError::NotEvaluated(

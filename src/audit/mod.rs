@@ -302,11 +302,9 @@ fn read_function(path: &Path) -> Result<Surfaces, Failure> {
         path: "$".into(),
     };
     Ok(Surfaces {
-        cloudfront: vec![cloudfront::Behavior::alone(cloudfront::Function {
-            name,
-            at,
-            code,
-        })],
+        cloudfront: vec![cloudfront::Behavior::alone(cloudfront::Function::new(
+            &name, at, &code,
+        ))],
         ..Surfaces::default()
     })
 }

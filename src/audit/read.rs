@@ -240,11 +240,11 @@ impl Reader<'_> {
                         code.and_then(|c| c.str().or_else(|| c.get("Fn::Sub").and_then(Node::str)));
                     match (code, text) {
                         (Some(code), Some(text)) => {
-                            functions.push(Function {
-                                name: id.clone(),
-                                at: self.at(code, &format!("{path}.Properties.FunctionCode")),
-                                code: text.to_string(),
-                            });
+                            functions.push(Function::new(
+                                id,
+                                self.at(code, &format!("{path}.Properties.FunctionCode")),
+                                text,
+                            ));
                         }
                         _ => found.unread.push((
                             self.at(resource, &path),

@@ -103,25 +103,29 @@ fn segments(path: &str) -> Vec<&str> {
     path.split('/').filter(|s| !s.is_empty()).collect()
 }
 
-/// How well `pattern` matches `path`: `None` when it does not, else a score where literal
-/// segments beat parameters and parameters beat a greedy `{proxy+}`.
-fn path_score(pattern: &str, path: &str) -> Option<usize> {
+/// How well `pattern` matches `path`: `None` when it does not, else one rank per segment
+/// (literal 2, `{param}` 1, greedy `{proxy+}` 0), compared segment by segment as API Gateway
+/// prefers the more literal match at the first segment where two differ.
+fn path_score(pattern: &str, path: &str) -> Option<Vec<u8>> {
     let (pattern, path) = (segments(pattern), segments(path));
-    let mut score = 0;
+    let mut ranks = Vec::new();
     for (i, part) in pattern.iter().enumerate() {
         if part.starts_with('{') && part.ends_with("+}") {
-            return (path.len() > i).then_some(score);
+            ranks.push(0);
+            return (path.len() > i).then_some(ranks);
         }
         let segment = path.get(i)?;
         if part.starts_with('{') && part.ends_with('}') {
-            score += 1;
+            ranks.push(1);
         } else if part == segment {
-            score += 2;
+            ranks.push(2);
         } else {
             return None;
         }
     }
-    (pattern.len() == path.len()).then_some(score + 1)
+    // An exact-length match beats a greedy one that stops at the same segment.
+    ranks.push(3);
+    (pattern.len() == path.len()).then_some(ranks)
 }
 
 impl Answers for RestApi {
@@ -144,10 +148,21 @@ fn default_status(kind: &str) -> u16 {
 
 /// A header value from a mapping expression: `'static'`, or a request header, query string
 /// parameter or path parameter. `Err` for an expression audit does not evaluate.
-fn expression_value(expression: &str, request: &ApiRequest<'_>) -> Result<Option<String>, String> {
+/// A gateway response may map request parameters; an integration response may not (API
+/// Gateway refuses to deploy it), so there `from_request` is false.
+fn expression_value(
+    expression: &str,
+    request: &ApiRequest<'_>,
+    from_request: bool,
+) -> Result<Option<String>, String> {
     let e = expression.trim();
     if let Some(inner) = e.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')) {
         return Ok(Some(inner.to_string()));
+    }
+    if !from_request && e.starts_with("method.request.") {
+        return Err(format!(
+            "the mapping expression {e}, which API Gateway refuses in an integration response"
+        ));
     }
     if let Some(name) = e.strip_prefix("method.request.header.") {
         return Ok(request.header(name).map(str::to_string));
@@ -171,7 +186,7 @@ impl RestApi {
             .iter()
             .filter(|r| r.known)
             .filter_map(|r| path_score(&r.path, path).map(|s| (s, r)))
-            .max_by_key(|(s, _)| *s)
+            .max_by(|(a, _), (b, _)| a.cmp(b))
             .map(|(_, r)| r)?;
         let found = resource
             .methods
@@ -200,7 +215,7 @@ impl RestApi {
         let mut headers = Vec::new();
         if let Some(g) = defined {
             for (name, expression) in &g.parameters {
-                match expression_value(expression, request) {
+                match expression_value(expression, request, true) {
                     Ok(Some(value)) => headers.push((name.clone(), value)),
                     Ok(None) => {}
                     Err(what) => return Answer::Unknown(format!("not evaluated: {what}")),
@@ -219,9 +234,18 @@ impl RestApi {
         let Some((_, method)) = self.route(request.method, request.path) else {
             return self.gateway_answer("MISSING_AUTHENTICATION_TOKEN", request);
         };
-        if method.authorizer.is_some() && request.header("authorization").is_none() {
-            // A preflight carries no credentials: the authorizer refuses it.
-            return self.gateway_answer("UNAUTHORIZED", request);
+        if let Some(authorizer) = method
+            .authorizer
+            .as_deref()
+            .filter(|_| request.header("authorization").is_none())
+        {
+            // A preflight carries no credentials: the authorizer refuses it (IAM, unsigned:
+            // "Missing Authentication Token").
+            return if authorizer.eq_ignore_ascii_case("AWS_IAM") {
+                self.gateway_answer("MISSING_AUTHENTICATION_TOKEN", request)
+            } else {
+                self.gateway_answer("UNAUTHORIZED", request)
+            };
         }
         if method.api_key && request.header("x-api-key").is_none() {
             return self.gateway_answer("INVALID_API_KEY", request);
@@ -281,12 +305,15 @@ impl RestApi {
             body: String::new(),
         };
         let status_code = match (template, integration.passthrough.as_str()) {
-            (Some(template), _) => match vtl::render(template, &input) {
+            (Some(template), _) => match vtl::render_cached(template, &input) {
                 Ok(rendered) => mock_status(&rendered.text),
                 Err(VtlError::Unsupported(what)) => {
                     return Answer::Unknown(format!("request template not evaluated: {what}"))
                 }
-                Err(VtlError::Failed(_)) => None,
+                // A template that fails is a configuration error, whatever the integration.
+                Err(VtlError::Failed(_)) => {
+                    return self.gateway_answer("API_CONFIGURATION_ERROR", request)
+                }
             },
             (None, "NEVER") => return self.gateway_answer("UNSUPPORTED_MEDIA_TYPE", request),
             (None, "WHEN_NO_TEMPLATES") if !integration.request_templates.is_empty() => {
@@ -327,7 +354,7 @@ impl RestApi {
         let mut status: u16 = chosen.status.parse().unwrap_or(200);
         let mut headers: Vec<(String, String)> = Vec::new();
         for (name, expression) in &chosen.parameters {
-            match expression_value(expression, request) {
+            match expression_value(expression, request, false) {
                 Ok(Some(value)) => headers.push((name.clone(), value)),
                 Ok(None) => {}
                 Err(what) => return Answer::Unknown(format!("not evaluated: {what}")),
@@ -346,7 +373,7 @@ impl RestApi {
             })
             .or_else(|| chosen.templates.first());
         if let Some((_, template)) = template {
-            match vtl::render(template, &input) {
+            match vtl::render_cached(template, &input) {
                 Ok(rendered) => {
                     for (name, value) in rendered.headers {
                         headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));

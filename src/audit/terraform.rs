@@ -244,14 +244,14 @@ pub(super) fn plan(reader: &Reader<'_>, root: &Node, found: &mut Surfaces) {
             }
             "aws_cloudfront_function" => {
                 if let Some(code) = p.values.get_str("code") {
-                    found.cloudfront.push(Behavior::alone(Function {
-                        name,
-                        at: reader.at(
+                    found.cloudfront.push(Behavior::alone(Function::new(
+                        &name,
+                        reader.at(
                             p.values.get("code").unwrap_or(p.node),
                             &format!("{}.code", p.address),
                         ),
-                        code: code.to_string(),
-                    }));
+                        code,
+                    )));
                 }
             }
             _ => {}

@@ -100,13 +100,21 @@ pub struct ParseError {
 pub fn parse(text: &str) -> Result<Node, ParseError> {
     let mut builder = Builder::default();
     let mut parser = Parser::new_from_str(text);
-    parser.load(&mut builder, false).map_err(|e| ParseError {
-        message: e.info().to_string(),
-        line: e.marker().line(),
-        col: e.marker().col() + 1,
-    })?;
-    if let Some(error) = builder.error {
-        return Err(error);
+    // Event by event (the parser's own `load` recurses once per level of block nesting).
+    loop {
+        let (event, mark) = parser.next_token().map_err(|e| ParseError {
+            message: e.info().to_string(),
+            line: e.marker().line(),
+            col: e.marker().col() + 1,
+        })?;
+        let end = event == Event::StreamEnd;
+        builder.on_event(event, mark);
+        if let Some(error) = builder.error.take() {
+            return Err(error);
+        }
+        if end {
+            break;
+        }
     }
     Ok(builder.root.unwrap_or(Node {
         value: Value::Null,
@@ -114,6 +122,13 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
         col: 1,
     }))
 }
+
+/// The deepest nesting read: templates and exports nest a few dozen levels; deeper would only
+/// make walking (and dropping) the tree exhaust the stack.
+const MAX_DEPTH: usize = 256;
+
+/// The most values one document may expand to (aliases counted each time they are used).
+const MAX_NODES: usize = 2_000_000;
 
 enum Open {
     Seq(Node, usize),
@@ -125,7 +140,10 @@ struct Builder {
     stack: Vec<Open>,
     /// A tag waiting to wrap the collection being built at that depth.
     tags: Vec<Option<String>>,
-    anchors: HashMap<usize, Node>,
+    /// Anchored values and how many values each holds.
+    anchors: HashMap<usize, (Node, usize)>,
+    /// Values built so far, alias expansions included.
+    nodes: usize,
     root: Option<Node>,
     error: Option<ParseError>,
 }
@@ -142,6 +160,15 @@ fn intrinsic(tag: &Tag) -> Option<String> {
     })
 }
 
+/// The values in `node`, itself included.
+fn count(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::Seq(items) => items.iter().map(count).sum(),
+        Value::Map(entries) => entries.iter().map(|(_, v)| count(v)).sum(),
+        _ => 0,
+    }
+}
+
 fn wrap(tag: Option<String>, node: Node) -> Node {
     match tag {
         Some(name) => Node {
@@ -154,9 +181,22 @@ fn wrap(tag: Option<String>, node: Node) -> Node {
 }
 
 impl Builder {
-    fn add(&mut self, node: Node, anchor: usize) {
+    /// Adds `node`, which brings `size` values the document did not count yet.
+    fn add(&mut self, node: Node, anchor: usize, size: usize) {
+        self.nodes += size;
+        if self.nodes > MAX_NODES {
+            self.error.get_or_insert(ParseError {
+                message: format!(
+                    "more than {MAX_NODES} values (an alias counts its values each time it is used)"
+                ),
+                line: node.line,
+                col: node.col,
+            });
+            return;
+        }
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            let held = count(&node);
+            self.anchors.insert(anchor, (node.clone(), held));
         }
         match self.stack.last_mut() {
             None => {
@@ -215,7 +255,14 @@ impl MarkedEventReceiver for Builder {
                     Value::Scalar(text)
                 };
                 let node = wrap(tag.as_ref().and_then(intrinsic), at(value));
-                self.add(node, anchor);
+                self.add(node, anchor, 1);
+            }
+            Event::SequenceStart(..) | Event::MappingStart(..) if self.stack.len() >= MAX_DEPTH => {
+                self.error.get_or_insert(ParseError {
+                    message: format!("nested deeper than {MAX_DEPTH} levels"),
+                    line: mark.line(),
+                    col: mark.col() + 1,
+                });
             }
             Event::SequenceStart(anchor, tag) => {
                 self.tags.push(tag.as_ref().and_then(intrinsic));
@@ -233,10 +280,11 @@ impl MarkedEventReceiver for Builder {
                     Some(Open::Seq(node, anchor) | Open::Map(node, anchor, _)) => (node, anchor),
                     None => return,
                 };
-                self.add(wrap(tag, node), anchor);
+                // Its children were counted as they were added.
+                self.add(wrap(tag, node), anchor, 1);
             }
             Event::Alias(anchor) => match self.anchors.get(&anchor).cloned() {
-                Some(node) => self.add(node, 0),
+                Some((node, size)) => self.add(node, 0, size),
                 None => {
                     self.error.get_or_insert(ParseError {
                         message: "an alias to an anchor not defined before it".into(),
@@ -278,11 +326,29 @@ mod tests {
 
     #[test]
     fn nesting_past_the_limit_is_an_error_not_a_stack_overflow() {
-        // The parser stops at its recursion limit, so no tree is deep enough to overflow a stack
-        // when dropped or walked.
+        // Flow nesting stops at the parser's recursion limit, block nesting at the tree's.
         let deep = "[".repeat(100_000) + &"]".repeat(100_000);
-        let error = parse(&deep).unwrap_err();
-        assert!(error.message.contains("recursion limit"), "{error:?}");
+        assert!(parse(&deep).is_err());
+        let block = "- ".repeat(100_000) + "x";
+        let error = parse(&block).unwrap_err();
+        assert!(error.message.contains("nested deeper"), "{error:?}");
+        let keys: String = (0..3000)
+            .map(|i| format!("{}a:\n", " ".repeat(i)))
+            .collect();
+        assert!(parse(&keys).unwrap_err().message.contains("nested deeper"));
+    }
+
+    #[test]
+    fn an_alias_bomb_is_refused() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let error = parse(&text).unwrap_err();
+        assert!(error.message.contains("alias"), "{error:?}");
     }
 
     #[test]

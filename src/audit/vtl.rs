@@ -175,6 +175,9 @@ pub struct Template {
 /// The most loop iterations one run may take.
 const MAX_STEPS: usize = 100_000;
 
+/// The longest text (output or string value) one run may build.
+const MAX_TEXT: usize = 1 << 20;
+
 impl Template {
     /// Parses `source`.
     ///
@@ -186,6 +189,7 @@ impl Template {
             chars: source.chars().collect(),
             at: 0,
             depth: 0,
+            operators: 0,
         };
         let (parts, end) = parser.block(false)?;
         if end.is_some() {
@@ -220,15 +224,46 @@ pub fn render(source: &str, input: &Input) -> Result<Rendered> {
     Template::parse(source)?.render(input)
 }
 
+thread_local! {
+    /// Templates parsed so far, by source: audit runs each one for many requests.
+    static PARSED: std::cell::RefCell<std::collections::HashMap<String, std::rc::Rc<Result<Template>>>> =
+        std::cell::RefCell::default();
+}
+
+/// Like [`render`], parsing each distinct template once per thread.
+///
+/// # Errors
+/// See [`VtlError`].
+pub fn render_cached(source: &str, input: &Input) -> Result<Rendered> {
+    let parsed = PARSED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(parsed) = cache.get(source) {
+            return parsed.clone();
+        }
+        let parsed = std::rc::Rc::new(Template::parse(source));
+        cache.insert(source.to_string(), parsed.clone());
+        parsed
+    });
+    match parsed.as_ref() {
+        Ok(template) => template.render(input),
+        Err(e) => Err(e.clone()),
+    }
+}
+
 struct TextParser {
     chars: Vec<char>,
     at: usize,
     /// How deep the parse is: blocks, parentheses, lists and strings.
     depth: usize,
+    /// Operators parsed so far.
+    operators: usize,
 }
 
+/// The most operators one template may hold.
+const MAX_OPERATORS: usize = 5_000;
+
 /// The deepest nesting parsed; mapping templates nest a few levels.
-const MAX_NESTING: usize = 200;
+const MAX_NESTING: usize = 64;
 
 /// How a block ended: `#end`, `#else` or `#elseif(…)`.
 enum Close {
@@ -277,7 +312,7 @@ impl TextParser {
     fn block(&mut self, inner: bool) -> Result<(Vec<Part>, Option<Close>)> {
         self.depth += 1;
         if self.depth > MAX_NESTING {
-            return unsupported("directives nested more than 200 levels deep");
+            return unsupported("directives nested more than 64 levels deep");
         }
         let result = self.block_parts(inner);
         self.depth -= 1;
@@ -578,9 +613,20 @@ impl TextParser {
         }
     }
 
+    /// Counts one operator of the template: a chain of operators nests its tree (evaluated and
+    /// dropped recursively) one level per operator.
+    fn chain(&mut self) -> Result<()> {
+        self.operators += 1;
+        if self.operators > MAX_OPERATORS {
+            return unsupported("more than 5,000 operators");
+        }
+        Ok(())
+    }
+
     fn expr(&mut self) -> Result<Expr> {
         let mut left = self.and()?;
         while self.symbol("||") || self.word("or") {
+            self.chain()?;
             left = Expr::Or(Box::new(left), Box::new(self.and()?));
         }
         Ok(left)
@@ -589,6 +635,7 @@ impl TextParser {
     fn and(&mut self) -> Result<Expr> {
         let mut left = self.equality()?;
         while self.symbol("&&") || self.word("and") {
+            self.chain()?;
             left = Expr::And(Box::new(left), Box::new(self.equality()?));
         }
         Ok(left)
@@ -604,6 +651,7 @@ impl TextParser {
             } else {
                 return Ok(left);
             };
+            self.chain()?;
             left = Expr::Binary(op, Box::new(left), Box::new(self.relation()?));
         }
     }
@@ -622,6 +670,7 @@ impl TextParser {
             } else {
                 return Ok(left);
             };
+            self.chain()?;
             left = Expr::Binary(op, Box::new(left), Box::new(self.additive()?));
         }
     }
@@ -636,6 +685,7 @@ impl TextParser {
             } else {
                 return Ok(left);
             };
+            self.chain()?;
             left = Expr::Binary(op, Box::new(left), Box::new(self.multiplicative()?));
         }
     }
@@ -652,6 +702,7 @@ impl TextParser {
             } else {
                 return Ok(left);
             };
+            self.chain()?;
             left = Expr::Binary(op, Box::new(left), Box::new(self.unary()?));
         }
     }
@@ -675,7 +726,7 @@ impl TextParser {
     fn primary(&mut self) -> Result<Expr> {
         self.depth += 1;
         if self.depth > MAX_NESTING {
-            return unsupported("an expression nested more than 200 levels deep");
+            return unsupported("an expression nested more than 64 levels deep");
         }
         let result = self.primary_expr();
         self.depth -= 1;
@@ -685,7 +736,7 @@ impl TextParser {
     fn unary_depth(&mut self) -> Result<Expr> {
         self.depth += 1;
         if self.depth > MAX_NESTING {
-            return unsupported("an expression nested more than 200 levels deep");
+            return unsupported("an expression nested more than 64 levels deep");
         }
         let result = self.unary();
         self.depth -= 1;
@@ -724,9 +775,10 @@ impl TextParser {
                     chars: body.chars().collect(),
                     at: 0,
                     depth: self.depth + 1,
+                    operators: self.operators,
                 };
                 if inner.depth > MAX_NESTING {
-                    return unsupported("strings nested more than 200 levels deep");
+                    return unsupported("strings nested more than 64 levels deep");
                 }
                 let (parts, end) = inner.block(false)?;
                 if end.is_some() {
@@ -912,6 +964,9 @@ impl Run<'_> {
     fn parts(&mut self, parts: &[Part], out: &mut String) -> Result<()> {
         for part in parts {
             self.step()?;
+            if out.len() > MAX_TEXT {
+                return unsupported("a template whose output passes 1 MiB");
+            }
             match part {
                 Part::Text(text) => out.push_str(text),
                 Part::Ref {
@@ -946,6 +1001,7 @@ impl Run<'_> {
                     };
                     let saved = self.var(var);
                     for (i, item) in items.into_iter().enumerate() {
+                        self.step()?;
                         self.assign(var, item);
                         self.assign(
                             "velocityCount",
@@ -1016,6 +1072,9 @@ impl Run<'_> {
     }
 
     fn reference(&mut self, reference: &Reference) -> Result<Val> {
+        if matches!(reference.root.as_str(), "foreach" | "velocityHasNext") {
+            return unsupported(format!("${}", reference.root));
+        }
         let mut value = self.var(&reference.root);
         for access in &reference.chain {
             if value == Val::Null {
@@ -1140,6 +1199,9 @@ impl Run<'_> {
             Expr::Interpolated(parts) => {
                 let mut text = String::new();
                 self.parts(parts, &mut text)?;
+                if text.len() > MAX_TEXT {
+                    return unsupported("a string longer than 1 MiB");
+                }
                 Val::Str(text)
             }
             Expr::Ref(reference) => self.reference(reference)?,
@@ -1151,7 +1213,7 @@ impl Run<'_> {
                 let (Val::Int(from), Val::Int(to)) = (self.expr(from)?, self.expr(to)?) else {
                     return failed("a range needs numbers");
                 };
-                if (to - from).abs() > 10_000 {
+                if from.abs_diff(to) > 10_000 {
                     return unsupported("a range of more than 10,000 numbers");
                 }
                 if from <= to {
@@ -1172,7 +1234,10 @@ impl Run<'_> {
             }
             Expr::Not(inner) => Val::Bool(!self.expr(inner)?.truthy()),
             Expr::Negate(inner) => match self.expr(inner)? {
-                Val::Int(n) => Val::Int(-n),
+                Val::Int(n) => Val::Int(
+                    n.checked_neg()
+                        .ok_or_else(|| VtlError::Failed("a number out of range".into()))?,
+                ),
                 _ => return failed("`-` before a value that is not a number"),
             },
             Expr::And(a, b) => Val::Bool(self.expr(a)?.truthy() && self.expr(b)?.truthy()),
@@ -1242,6 +1307,9 @@ fn string_method(s: &str, name: &str, args: &[Val]) -> Result<Val> {
             }
         }
         ("replace", 2) => match (arg(0)?, arg(1)?) {
+            (Some(_), Some(b)) if s.len().saturating_mul(b.len().max(1)) > MAX_TEXT => {
+                return unsupported("a replace() whose result may pass 1 MiB")
+            }
             (Some(a), Some(b)) => Val::Str(s.replace(a, b)),
             _ => return failed("NullPointerException in replace()"),
         },
@@ -1293,8 +1361,8 @@ fn binary(op: Op, a: &Val, b: &Val) -> Result<Val> {
                 Sub => Val::Int(x.saturating_sub(*y)),
                 Mul => Val::Int(x.saturating_mul(*y)),
                 Div | Mod if *y == 0 => Val::Null,
-                Div => Val::Int(x / y),
-                _ => Val::Int(x % y),
+                Div => x.checked_div(*y).map_or(Val::Null, Val::Int),
+                _ => x.checked_rem(*y).map_or(Val::Null, Val::Int),
             }
         }
     })
@@ -1348,6 +1416,32 @@ mod tests {
                 ),
                 "{}",
                 &deep[..20]
+            );
+        }
+    }
+
+    #[test]
+    fn arithmetic_at_the_edges_of_i64_and_runaway_work_never_panic() {
+        let min = "-9223372036854775808";
+        let run = |t: &str| render(t, &Input::default());
+        // Overflowing division leaves the variable unset, as a null does.
+        assert_eq!(run(&format!("#set($x = {min} / -1)$x")).unwrap().text, "$x");
+        assert_eq!(run(&format!("#set($x = {min} % -1)$x")).unwrap().text, "$x");
+        assert!(matches!(
+            run(&format!("#set($m = {min})#set($x = -$m)$x")),
+            Err(VtlError::Failed(_))
+        ));
+        for runaway in [
+            format!("#foreach($i in [{min}..9223372036854775807])#end"),
+            format!("#set($x = 1{})", "+1".repeat(20_000)),
+            format!("#if(false{})#end", " || false".repeat(20_000)),
+            "#set($s = 'aaaaaaaa')#foreach($i in [1..40])#set($s = \"$s$s\")#end".to_string(),
+            "#foreach($i in [1..10000])#foreach($j in [1..10000])#end#end".to_string(),
+        ] {
+            assert!(
+                matches!(run(&runaway), Err(VtlError::Unsupported(_))),
+                "{}",
+                &runaway[..30]
             );
         }
     }

@@ -138,6 +138,10 @@ pub const CODES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The most named origins tried per surface (and whose look-alikes are tried): an allowlist of
+/// a thousand origins is judged on its first 50, so that audit stays fast.
+pub(crate) const MAX_TRIED: usize = 50;
+
 /// An origin nobody allows: the probe for reflection.
 pub const PROBE: &str = "https://corsgen-audit.example";
 /// The API's URL in messages (the path is the resource's).
@@ -221,6 +225,10 @@ pub(crate) struct Shape<'a> {
     pub(crate) query: Option<(&'a str, &'a str)>,
     pub(crate) content_type: Option<&'a str>,
     pub(crate) credentials: bool,
+    /// Send a token, for an authorizer to let the request reach the integration.
+    pub(crate) authorization: bool,
+    /// Send an API key, for a method that requires one.
+    pub(crate) api_key: bool,
 }
 
 /// Whether a surface's probes are preflights or actual requests.
@@ -295,6 +303,12 @@ impl Target<'_> {
         }
         if let Some(content_type) = shape.content_type {
             headers.push(("Content-Type".into(), content_type.into()));
+        }
+        if shape.authorization {
+            headers.push(("Authorization".into(), "Bearer corsgen-audit".into()));
+        }
+        if shape.api_key {
+            headers.push(("x-api-key".into(), "corsgen-audit".into()));
         }
         let query: Vec<(String, String)> = shape
             .query
@@ -636,7 +650,7 @@ pub(crate) fn origin_checks(
     };
     // One finding per cause and method, for the first origin that shows it.
     let mut reported: Vec<&'static str> = Vec::new();
-    for candidate in candidates {
+    for candidate in candidates.iter().take(MAX_TRIED) {
         let p = target.probe(&candidate.origin, &shape);
         let location = location_of(&p.answer, at);
         if p.origin_allowed {
@@ -696,7 +710,7 @@ pub(crate) fn origin_checks(
         }
     }
     let named: Vec<Candidate> = candidates.iter().chain(hints).cloned().collect();
-    for hint in hints {
+    for hint in hints.iter().take(MAX_TRIED) {
         if !allowed.contains(&hint.origin) && target.probe(&hint.origin, &shape).origin_allowed {
             allowed.push(hint.origin.clone());
         }
@@ -717,7 +731,7 @@ pub(crate) fn origin_checks(
             );
         }
     }
-    for origin in &allowed {
+    for origin in allowed.iter().take(MAX_TRIED) {
         let Some(candidate) = named.iter().find(|c| &c.origin == origin) else {
             continue;
         };

@@ -313,7 +313,7 @@ fn integration_responses(
             .integration
             .as_ref()
             .is_some_and(|i| matches!(i.kind.as_str(), "MOCK" | "AWS" | "HTTP"));
-        if !non_proxy || method.verb == "ANY" || method.authorizer.is_some() || method.api_key {
+        if !non_proxy || method.verb == "ANY" {
             continue;
         }
         let target = Target {
@@ -324,7 +324,13 @@ fn integration_responses(
             at: &method.at,
             header_case_matters: true,
         };
-        let p = target.probe(origin, &Shape::default());
+        // With credentials for the authorizer and the key, as the page sends them.
+        let shape = Shape {
+            authorization: method.authorizer.is_some(),
+            api_key: method.api_key,
+            ..Shape::default()
+        };
+        let p = target.probe(origin, &shape);
         if let Answer::Response(r, Source::Config(at)) = &p.answer {
             if r.header("access-control-allow-origin").is_none() {
                 out.add(
