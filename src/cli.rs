@@ -212,7 +212,9 @@ pub(crate) enum Command {
     /// defect with the request that shows it, what Chromium prints and the fix.
     #[command(after_help = EXIT_CODES)]
     Audit {
-        /// The templates and definitions to read (YAML or JSON).
+        /// What to read: CloudFormation/SAM templates and OpenAPI exports (YAML or JSON),
+        /// Terraform plans (`terraform show -json`), CloudFront Function code (`.js`), or a
+        /// folder of AWS CLI outputs (docs/audit.md).
         #[arg(required = true, value_name = "INPUT")]
         inputs: Vec<PathBuf>,
         /// Also report where the inputs drift from this policy.

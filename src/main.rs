@@ -312,8 +312,18 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
                 Some(path) => Some(load_valid(path, env.as_deref(), json, ui)?),
                 None => None,
             };
-            let report =
-                corsgen::audit::audit(&inputs, loaded.as_ref().and_then(|l| l.policy.as_ref()))?;
+            let report = match corsgen::audit::audit(
+                &inputs,
+                loaded.as_ref().and_then(|l| l.policy.as_ref()),
+            ) {
+                Ok(report) => report,
+                // A code-scanning upload reads SARIF whatever happened.
+                Err(failure) if format == AuditFormat::Sarif => {
+                    out(&corsgen::audit::output::sarif_failure(&failure.to_string()))?;
+                    return Err(failure.reported());
+                }
+                Err(failure) => return Err(failure),
+            };
             out(&match format {
                 AuditFormat::Human => corsgen::audit::output::human(&report),
                 AuditFormat::Json => corsgen::audit::output::json(&report),

@@ -1012,6 +1012,19 @@ fn stage(temp: &Path, bytes: &[u8], permissions: Option<&fs::Permissions>) -> an
 /// # Errors
 /// The I/O error, `AlreadyExists` when `target` is there.
 pub fn create_new(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if fs::symlink_metadata(target).is_ok() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            format!("{} exists", target.display()),
+        ));
+    }
+    let parent = target.parent().filter(|p| !p.as_os_str().is_empty());
+    if parent.is_some_and(|p| !p.is_dir()) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "its folder does not exist",
+        ));
+    }
     let temp = free_name(target, "tmp").map_err(|e| std::io::Error::other(format!("{e:#}")))?;
     stage(&temp, bytes, None).map_err(|e| std::io::Error::other(format!("{e:#}")))?;
     let linked = fs::hard_link(&temp, target);

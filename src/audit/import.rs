@@ -200,7 +200,39 @@ impl Evidence {
                 self.max_age = Some(self.max_age.map_or(age, |a| a.max(age)));
             }
         }
-        self.cloudfront = !surfaces.cloudfront.is_empty();
+    }
+
+    /// CloudFront Functions: the origins their code names, and what they answer to the first.
+    fn cloudfront(&mut self, surfaces: &Surfaces) {
+        for behavior in &surfaces.cloudfront {
+            self.cloudfront = true;
+            for (function, kind) in [
+                (&behavior.viewer_request, findings::Kind::Preflight),
+                (&behavior.viewer_response, findings::Kind::Actual),
+            ] {
+                let Some(function) = function else { continue };
+                let (named, _) =
+                    findings::origins_in(vec![(function.code.clone(), false, function.at.clone())]);
+                for candidate in &named {
+                    if let Some(origin) = policy_origin(&candidate.origin, candidate.wildcard) {
+                        self.origins.push((None, origin));
+                    }
+                }
+                let Some(first) = named.first() else { continue };
+                let target = findings::Target {
+                    surface: behavior,
+                    route: &behavior.route,
+                    method: "GET",
+                    kind,
+                    at: &function.at,
+                    header_case_matters: false,
+                };
+                let answer = target.probe(&first.origin, &Shape::default()).answer;
+                if let Answer::Response(response, Source::Config(_)) = answer {
+                    self.answer_headers(&response);
+                }
+            }
+        }
     }
 }
 
@@ -234,6 +266,7 @@ fn render(inputs: &[String], surfaces: &Surfaces, found: &[Finding]) -> String {
     let mut evidence = Evidence::default();
     evidence.rest(surfaces);
     evidence.configurations(surfaces);
+    evidence.cloudfront(surfaces);
     for f in found {
         let refused = matches!(
             f.code,
@@ -375,8 +408,9 @@ fn render(inputs: &[String], surfaces: &Surfaces, found: &[Finding]) -> String {
             comment(
                 &mut text,
                 &format!(
-                    "The input's {} carry no CORS headers: the policy gives API Gateway's own errors them.",
-                    missing.join(" and ")
+                    "The input's {} {} no CORS headers: the policy gives API Gateway's own errors them.",
+                    missing.join(" and "),
+                    if missing.len() == 1 { "carries" } else { "carry" }
                 ),
             );
             evidence

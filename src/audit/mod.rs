@@ -247,6 +247,7 @@ pub fn read_input(path: &Path) -> Result<Surfaces, Failure> {
     })?;
     let surfaces = read::surfaces(&display, &root);
     if surfaces.rest.is_empty()
+        && root.get("planned_values").is_none()
         && surfaces.configs.is_empty()
         && surfaces.cache_policies.is_empty()
         && surfaces.cloudfront.is_empty()
@@ -326,16 +327,40 @@ pub fn read_all(
     inputs: &[std::path::PathBuf],
 ) -> Result<(Surfaces, Vec<std::path::PathBuf>), Failure> {
     let mut all = Surfaces::default();
-    let mut files = Vec::new();
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    let mut in_folder = Vec::new();
     for input in inputs {
-        if input.is_dir() {
-            files.extend(folder(input)?);
+        let listed = if input.is_dir() {
+            folder(input)?
         } else {
-            files.push(input.clone());
+            vec![input.clone()]
+        };
+        for file in listed {
+            // The same file named twice is read once.
+            if !files.contains(&file) {
+                in_folder.push(input.is_dir());
+                files.push(file);
+            }
         }
     }
-    for input in &files {
-        let found = read_input(input)?;
+    for (input, in_folder) in files.iter().zip(in_folder) {
+        let found = match read_input(input) {
+            // In a folder, a file that is no input audit reads (a README, a saved report) is
+            // named and skipped; named on the command line, it is an error.
+            Err(failure) if in_folder && failure.kind == crate::FailureKind::Invalid => {
+                all.unread.push((
+                    Location {
+                        file: input.display().to_string(),
+                        line: 1,
+                        col: 1,
+                        path: "$".into(),
+                    },
+                    format!("skipped: {}", failure.error),
+                ));
+                continue;
+            }
+            other => other?,
+        };
         all.rest.extend(found.rest);
         all.configs.extend(found.configs);
         all.cache_policies.extend(found.cache_policies);

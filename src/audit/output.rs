@@ -119,6 +119,27 @@ pub fn json(report: &Report) -> String {
     }))
 }
 
+/// A run that could not read its inputs, as SARIF 2.1.0: no results, and the failure as a
+/// tool execution notification, so that a code-scanning upload shows it.
+#[must_use]
+pub fn sarif_failure(message: &str) -> String {
+    let mut text = serde_json::to_string_pretty(&json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "corsgen", "version": env!("CARGO_PKG_VERSION")}},
+            "invocations": [{
+                "executionSuccessful": false,
+                "toolExecutionNotifications": [{"level": "error", "message": {"text": message}}],
+            }],
+            "results": [],
+        }],
+    }))
+    .unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 /// The report as SARIF 2.1.0: one run, a rule per finding code, a result per finding.
 #[must_use]
 pub fn sarif(report: &Report) -> String {
@@ -141,11 +162,11 @@ pub fn sarif(report: &Report) -> String {
                 Severity::Warning => "warning",
                 Severity::Note => "note",
             };
-            let mut message = f.message.clone();
+            let mut message = f.message.trim_end_matches('.').to_string();
             if let Some(m) = &f.chromium {
-                message.push_str(&format!(" Chromium: {m}"));
+                message.push_str(&format!(". Chromium: {}", m.trim_end_matches('.')));
             }
-            message.push_str(&format!(" Fix: {}", f.fix));
+            message.push_str(&format!(". Fix: {}.", f.fix.trim_end_matches('.')));
             json!({
                 "ruleId": f.code,
                 "ruleIndex": CODES.iter().position(|(c, _)| *c == f.code),

@@ -78,14 +78,18 @@ type Paths = BTreeMap<String, (Option<Target>, String)>;
 
 pub(super) struct Reader<'a> {
     pub(super) file: &'a str,
+    /// Set for a document inside a string of the file (a Terraform `body`): every location is
+    /// this line and column of the file.
+    pub(super) fixed: Option<(usize, usize)>,
 }
 
 impl Reader<'_> {
     pub(super) fn at(&self, node: &Node, path: &str) -> Location {
+        let (line, col) = self.fixed.unwrap_or((node.line, node.col));
         Location {
             file: self.file.to_string(),
-            line: node.line,
-            col: node.col,
+            line,
+            col,
             path: path.to_string(),
         }
     }
@@ -94,7 +98,7 @@ impl Reader<'_> {
 /// The surfaces in `root`, read from `file`.
 #[must_use]
 pub fn surfaces(file: &str, root: &Node) -> Surfaces {
-    let reader = Reader { file };
+    let reader = Reader { file, fixed: None };
     let mut found = Surfaces::default();
     if let Some(resources) = root.get("Resources") {
         reader.template(root, resources, &mut found);
@@ -133,24 +137,45 @@ fn reference(node: &Node) -> Option<Target> {
     ))
 }
 
+/// A scalar's text; a value CloudFormation computes (`!Ref`, `!If`, `!Sub`...) as
+/// `{Fn::Name}`, or a `!Sub` string as written (with its `${...}`): see [`computed`].
+fn text_of(node: &Node) -> Option<String> {
+    match &node.value {
+        Value::Scalar(s) => Some(s.clone()),
+        Value::Map(entries) if entries.len() == 1 => {
+            let (name, inner) = &entries[0];
+            if name == "Fn::Sub" {
+                if let Some(text) = inner.str() {
+                    return Some(text.to_string());
+                }
+            }
+            (name == "Ref" || name.starts_with("Fn::")).then(|| format!("{{{name}}}"))
+        }
+        _ => None,
+    }
+}
+
+/// True for a value CloudFormation fills in at deploy time, which audit cannot know.
+#[must_use]
+pub(crate) fn computed(value: &str) -> bool {
+    value.starts_with("{Fn::") || value == "{Ref}" || value.contains("${")
+}
+
 pub(super) fn strings(node: Option<&Node>) -> Vec<String> {
     node.map(|n| match &n.value {
-        Value::Seq(items) => items
-            .iter()
-            .filter_map(|i| i.str().map(str::to_string))
-            .collect(),
+        Value::Seq(items) => items.iter().filter_map(text_of).collect(),
         Value::Scalar(s) => s.split(',').map(|p| p.trim().to_string()).collect(),
         _ => Vec::new(),
     })
     .unwrap_or_default()
 }
 
-/// String entries of a map (values that are not strings, such as intrinsics, are left out).
+/// String entries of a map (a computed value as [`text_of`] writes it).
 pub(super) fn string_map(node: Option<&Node>) -> Vec<(String, String)> {
     node.map(|n| {
         n.entries()
             .iter()
-            .filter_map(|(k, v)| v.str().map(|s| (k.clone(), s.to_string())))
+            .filter_map(|(k, v)| text_of(v).map(|s| (k.clone(), s)))
             .collect()
     })
     .unwrap_or_default()
@@ -177,6 +202,20 @@ impl Reader<'_> {
             let path = format!("Resources.{id}");
             match kind(resource).as_str() {
                 "AWS::ApiGateway::RestApi" | "AWS::Serverless::Api" => {
+                    // SAM turns these into resources only its transform writes.
+                    let sam = ["Cors", "GatewayResponses", "Auth"]
+                        .into_iter()
+                        .filter(|k| props.and_then(|p| p.get(k)).is_some())
+                        .collect::<Vec<_>>();
+                    if !sam.is_empty() {
+                        found.unread.push((
+                            self.at(resource, &path),
+                            format!(
+                                "{id}'s {} exist only after the SAM transform",
+                                sam.join(", ")
+                            ),
+                        ));
+                    }
                     let mut api = RestApi {
                         name: id.clone(),
                         at: self.at(resource, &path),
@@ -572,12 +611,8 @@ impl Reader<'_> {
                     .iter()
                     .enumerate()
                     .filter_map(|(i, o)| {
-                        o.str().map(|s| {
-                            (
-                                s.to_string(),
-                                self.at(o, &format!("{path}.{}[{i}]", keys.origins)),
-                            )
-                        })
+                        text_of(o)
+                            .map(|s| (s, self.at(o, &format!("{path}.{}[{i}]", keys.origins))))
                     })
                     .collect()
             })

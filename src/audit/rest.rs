@@ -156,6 +156,11 @@ fn expression_value(
     from_request: bool,
 ) -> Result<Option<String>, String> {
     let e = expression.trim();
+    if super::read::computed(e) {
+        return Err(format!(
+            "{e}, a value CloudFormation fills in at deploy time"
+        ));
+    }
     if let Some(inner) = e.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')) {
         return Ok(Some(inner.to_string()));
     }

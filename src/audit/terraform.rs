@@ -276,19 +276,34 @@ fn rest_apis(reader: &Reader<'_>, plan: &Plan<'_>, found: &mut Surfaces) {
             ..RestApi::default()
         };
         if let Some(body) = api.values.get_str("body") {
-            if let Ok(document) = super::tree::parse(body) {
-                let mut inner = Surfaces::default();
-                reader.openapi(
-                    &name,
-                    &document,
-                    &format!("{}.body", api.address),
-                    &mut inner,
-                );
-                if let Some(from_body) = inner.rest.pop() {
-                    rest.resources = from_body.resources;
-                    rest.gateway_responses = from_body.gateway_responses;
-                    rest.binary_media_types.extend(from_body.binary_media_types);
+            match super::tree::parse(body) {
+                Ok(document) => {
+                    // Lines inside the body string are not lines of the plan: what the body
+                    // defines is located at the API, with its path inside the body.
+                    let inside = Reader {
+                        file: reader.file,
+                        fixed: Some((api.node.line, api.node.col)),
+                    };
+                    let mut inner = Surfaces::default();
+                    inside.openapi(
+                        &name,
+                        &document,
+                        &format!("{}.body", api.address),
+                        &mut inner,
+                    );
+                    if let Some(from_body) = inner.rest.pop() {
+                        rest.resources = from_body.resources;
+                        rest.gateway_responses = from_body.gateway_responses;
+                        rest.binary_media_types.extend(from_body.binary_media_types);
+                    }
                 }
+                Err(e) => found.unread.push((
+                    reader.at(api.node, &format!("{}.body", api.address)),
+                    format!(
+                        "{}'s body is not an OpenAPI document audit can read: {}",
+                        api.address, e.message
+                    ),
+                )),
             }
         }
         let belongs = |p: &Planned<'_>| {

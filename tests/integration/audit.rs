@@ -639,8 +639,18 @@ fn exit_codes_formats_and_bad_input() {
     );
     assert_eq!(corsgen(dir.path(), &["audit"]).status.code(), Some(2));
     let output = corsgen(dir.path(), &["audit", "missing.yaml", "--format", "sarif"]);
+    // A code-scanning upload gets SARIF even when the inputs cannot be read.
+    assert_eq!(output.status.code(), Some(4));
     let failure: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(failure["error"]["kind"], "io");
+    assert_eq!(failure["version"], "2.1.0");
+    let invocation = &failure["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    assert!(
+        invocation["toolExecutionNotifications"][0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("missing.yaml")
+    );
 
     let hand = root().join("tests/audit/hand/regex-origin.yaml");
     let hand = hand.to_str().unwrap();

@@ -103,7 +103,7 @@ fn two_layers(behavior: &Behavior, allowed: &[String], out: &mut Out<'_>) {
     let (probe, what) = if acao(&refused).as_deref() == Some(PROBE) {
         (
             refused,
-            "leaves the origin's own CORS headers in place: when the origin sends them (audit's stands in echoing any Origin), an origin the function refuses still gets them",
+            "leaves the origin's own CORS headers in place: when the origin sends them (audit's stand-in origin echoes any Origin), an origin the function refuses still gets them",
         )
     } else if let Some(doubled) = doubled {
         (

@@ -33,6 +33,17 @@ pub fn configuration(cors: &StaticCors) -> Vec<Finding> {
         surface: &surface,
     };
     for (origin, at) in &cors.origins {
+        if crate::audit::read::computed(origin) {
+            out.add(
+                "not-evaluated",
+                Severity::Warning,
+                at,
+                format!("an allowed origin is {origin}, a value CloudFormation fills in at deploy time"),
+                None,
+                "audit the deployed configuration (docs/audit.md's collection script), or the processed template",
+            );
+            continue;
+        }
         if origin == "*" {
             if cors.credentials {
                 out.add(

@@ -427,8 +427,11 @@ impl Out<'_> {
 pub(crate) fn origins_in(
     texts: Vec<(String, bool, Location)>,
 ) -> (Vec<Candidate>, Vec<(String, String, Location)>) {
-    let url = regex::Regex::new(r"(?i)https?:/{0,2}[a-z0-9._~\[\]\\*+:/%-]+").expect("valid");
+    let url = regex::Regex::new(r"(?i)https?:/{0,2}[a-z0-9._~\[\]\\*+:/%()|-]+").expect("valid");
+    // A suffix compared as text ('.example.com') or as an anchored regex (\.example\.com$).
     let suffix = regex::Regex::new(r#"['"](\.[a-z0-9-]+(?:\.[a-z0-9-]+)+)['"]"#).expect("valid");
+    let anchored =
+        regex::Regex::new(r"(?i)\\{1,2}\.((?:[a-z0-9-]+\\{1,2}\.)+[a-z0-9-]+)\$").expect("valid");
     let mut found: Vec<Candidate> = Vec::new();
     let mut problems = Vec::new();
     let push = |found: &mut Vec<Candidate>, c: Candidate| {
@@ -453,7 +456,7 @@ pub(crate) fn origins_in(
                 .collect()
         } else {
             url.find_iter(&text)
-                .map(|m| m.as_str().to_string())
+                .flat_map(|m| alternatives(m.as_str().trim_end_matches(')')))
                 .collect()
         };
         for piece in pieces {
@@ -501,11 +504,16 @@ pub(crate) fn origins_in(
                 }
             }
         }
-        for m in suffix.captures_iter(&text) {
+        let suffixes = suffix.captures_iter(&text).map(|m| m[1].to_string()).chain(
+            anchored
+                .captures_iter(&text)
+                .map(|m| format!(".{}", m[1].replace("\\.", ".").replace("\\", ""))),
+        );
+        for suffix in suffixes {
             push(
                 &mut found,
                 Candidate {
-                    origin: format!("https://audit{}", &m[1]),
+                    origin: format!("https://audit{suffix}"),
                     wildcard: true,
                 },
             );
@@ -550,6 +558,27 @@ pub(crate) fn not_serialized(problems: Vec<(String, String, Location)>, out: &mu
             &format!("write it as the browser sends it: {fix}"),
         );
     }
+}
+
+/// A regex piece with its first group of plain alternatives (`(app|www)`) spelled out, each
+/// alternative once (at most 16 pieces).
+fn alternatives(piece: &str) -> Vec<String> {
+    let group = regex::Regex::new(r"\(([a-z0-9.\\-]+(?:\|[a-z0-9.\\-]+)+)\)").expect("valid");
+    let Some(m) = group.captures(piece) else {
+        return vec![piece.to_string()];
+    };
+    let whole = m.get(0).expect("a match");
+    m[1].split('|')
+        .take(16)
+        .flat_map(|choice| {
+            alternatives(&format!(
+                "{}{choice}{}",
+                &piece[..whole.start()],
+                &piece[whole.end()..]
+            ))
+        })
+        .take(16)
+        .collect()
 }
 
 /// Look-alikes of an exact origin a careless check accepts: a longer host, a prefix, a dot
@@ -748,19 +777,28 @@ pub(crate) fn origin_checks(
             }
             let p = target.probe(&look_alike, &shape);
             if p.header("access-control-allow-origin").as_deref() == Some(look_alike.as_str()) {
+                let with_credentials = p
+                    .header("access-control-allow-credentials")
+                    .is_some_and(|v| v.eq_ignore_ascii_case("true"));
                 out.add(
                     "origin-look-alike",
-                    severity,
+                    if with_credentials { Severity::Critical } else { severity },
                     &location_of(&p.answer, at),
-                    format!("{label} allows {look_alike}, which only looks like {origin}"),
+                    format!("{label} allows {look_alike}, which is not {origin}: the check accepts origins that merely start, end or read like it"),
                     Some(&p),
-                    "compare origins whole (==, or a list's contains()), never with an unanchored or unescaped regular expression",
+                    "compare origins whole (==, a list's contains()) or, for a wildcard, on a label boundary; never with an unanchored or unescaped regular expression, a prefix or a suffix test",
                 );
                 break;
             }
         }
     }
-    let Some(good) = allowed.iter().find(|o| *o != PROBE) else {
+    // An origin whose answer is its own, not the value every answer carries, shows the checks
+    // below best.
+    let good = allowed
+        .iter()
+        .find(|o| *o != PROBE && Some(o.as_str()) != acao.as_deref())
+        .or_else(|| allowed.iter().find(|o| *o != PROBE));
+    let Some(good) = good else {
         max_age(target, &probe, out);
         return allowed;
     };
@@ -928,6 +966,21 @@ mod tests {
             ]
         );
         assert!(found[1].covers("https://x.y.c.example.com"));
+        let (found, _) = origins_in(vec![(
+            "if ($o.matches(\"https://(app|www)\\.acme\\.io\")) {} if (/\\.shop\\.io$/.test(o)) {}"
+                .into(),
+            false,
+            Location::default(),
+        )]);
+        let origins: Vec<&str> = found.iter().map(|c| c.origin.as_str()).collect();
+        assert_eq!(
+            origins,
+            [
+                "https://app.acme.io",
+                "https://www.acme.io",
+                "https://audit.shop.io"
+            ]
+        );
         assert!(!found[1].covers("https://c.example.com"));
         assert!(!found[1].covers("https://evilc.example.com.evil.com"));
     }

@@ -136,9 +136,13 @@ pub fn rest(api: &RestApi, policy: Option<&crate::model::Policy>) -> Vec<Finding
                 let origin = candidates.first().map_or(PROBE, |c| c.origin.as_str());
                 let probe = preflight(api, resource, origin, &Shape::default());
                 let at = verbs[0].at.clone();
+                // Only requests that need a preflight fail: all of them, when a method does.
+                let needs = verbs
+                    .iter()
+                    .any(|m| !crate::fetch::is_safelisted_method(&m.verb));
                 out.add(
                     "options-missing",
-                    Severity::Error,
+                    if needs { Severity::Error } else { Severity::Warning },
                     &at,
                     format!(
                         "{} has {} but no OPTIONS method: API Gateway answers every preflight with {}",
@@ -195,7 +199,7 @@ fn preflights(
             (
                 "options-api-key",
                 "needs an API key: a preflight never sends x-api-key, so it is refused",
-                "set ApiKeyRequired: false on the OPTIONS method",
+                "set ApiKeyRequired: false on the OPTIONS method (OpenAPI: drop the API key from its `security`)",
             )
         };
         out.add(
@@ -424,6 +428,21 @@ fn gateway_responses(
                 Some(&p),
                 &format!("add gateway response {kind} with the CORS headers (corsgen's apigateway/ artifacts define them)"),
             ),
+            Some(value)
+                if value == "*"
+                    && response
+                        .header("access-control-allow-credentials")
+                        .is_some_and(|v| v.eq_ignore_ascii_case("true")) =>
+            {
+                out.add(
+                    "wildcard-with-credentials",
+                    Severity::Error,
+                    &at,
+                    format!("gateway response {kind} answers `*` together with credentials: browsers refuse it, so its errors reach a credentialed page as CORS errors"),
+                    Some(&p),
+                    "send the origin (corsgen: gateway-response-origin = \"first\"), or drop Access-Control-Allow-Credentials",
+                );
+            }
             Some(value) if value != origin && value != "*" => out.add(
                 "gateway-response-one-origin",
                 Severity::Note,
