@@ -23,10 +23,11 @@ const KVS_MARK: &str = "corsgen: KeyValueStore";
 /// The code with `import X from 'cloudfront'` replaced by a stand-in whose KeyValueStore reads
 /// throw a marked error.
 fn prepared(code: &str) -> String {
-    let re = regex::Regex::new(
-        r#"(?m)^\s*import\s+([A-Za-z_$][\w$]*)\s+from\s+['"]cloudfront['"]\s*;?"#,
-    )
-    .expect("valid");
+    static IMPORT: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = IMPORT.get_or_init(|| {
+        regex::Regex::new(r#"(?m)^\s*import\s+([A-Za-z_$][\w$]*)\s+from\s+['"]cloudfront['"]\s*;?"#)
+            .expect("valid")
+    });
     re.replace_all(code, |c: &regex::Captures<'_>| {
         format!(
             "var {} = {{kvs: function () {{ var no = function () {{ globalThis.__corsgenKvs = true; throw new Error({KVS_MARK:?}); }}; return {{get: no, exists: no, meta: no}}; }}}};",

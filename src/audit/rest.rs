@@ -25,6 +25,8 @@ pub struct RestApi {
     pub gateway_responses: Vec<GatewayResponse>,
     /// The stage an export was taken from (its base path), when it says.
     pub stage: Option<String>,
+    /// Its mapping templates, parsed once.
+    pub parsed: vtl::Parsed,
 }
 
 /// A resource and its methods.
@@ -310,7 +312,7 @@ impl RestApi {
             body: String::new(),
         };
         let status_code = match (template, integration.passthrough.as_str()) {
-            (Some(template), _) => match vtl::render_cached(template, &input) {
+            (Some(template), _) => match self.parsed.render(template, &input) {
                 Ok(rendered) => mock_status(&rendered.text),
                 Err(VtlError::Unsupported(what)) => {
                     return Answer::Unknown(format!("request template not evaluated: {what}"))
@@ -341,9 +343,7 @@ impl RestApi {
             .iter()
             .find(|r| {
                 r.pattern.as_deref().is_some_and(|p| {
-                    !p.is_empty()
-                        && regex::Regex::new(&format!("^(?:{p})$"))
-                            .is_ok_and(|re| re.is_match(&selector))
+                    !p.is_empty() && vtl::whole_match(p).is_some_and(|re| re.is_match(&selector))
                 })
             })
             .or_else(|| {
@@ -378,7 +378,7 @@ impl RestApi {
             })
             .or_else(|| chosen.templates.first());
         if let Some((_, template)) = template {
-            match vtl::render_cached(template, &input) {
+            match self.parsed.render(template, &input) {
                 Ok(rendered) => {
                     for (name, value) in rendered.headers {
                         headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));

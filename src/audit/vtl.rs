@@ -128,7 +128,7 @@ enum Val {
     Str(String),
     Int(i64),
     Bool(bool),
-    List(Vec<Val>),
+    List(std::rc::Rc<Vec<Val>>),
     Map(Vec<(String, Val)>),
     Input,
     Context,
@@ -224,29 +224,43 @@ pub fn render(source: &str, input: &Input) -> Result<Rendered> {
     Template::parse(source)?.render(input)
 }
 
-thread_local! {
-    /// Templates parsed so far, by source: audit runs each one for many requests.
-    static PARSED: std::cell::RefCell<std::collections::HashMap<String, std::rc::Rc<Result<Template>>>> =
-        std::cell::RefCell::default();
+/// A template parsed once, shared by every run.
+type ParsedTemplate = std::rc::Rc<Result<Template>>;
+
+/// Templates parsed once and kept by the structure that owns their text (a REST API): keyed by
+/// where that text lives, which stays put while its owner does. A copy starts empty.
+#[derive(Default)]
+pub struct Parsed(std::cell::RefCell<std::collections::HashMap<(usize, usize), ParsedTemplate>>);
+
+impl Clone for Parsed {
+    fn clone(&self) -> Self {
+        Parsed::default()
+    }
 }
 
-/// Like [`render`], parsing each distinct template once per thread.
-///
-/// # Errors
-/// See [`VtlError`].
-pub fn render_cached(source: &str, input: &Input) -> Result<Rendered> {
-    let parsed = PARSED.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if let Some(parsed) = cache.get(source) {
-            return parsed.clone();
+impl fmt::Debug for Parsed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Parsed")
+    }
+}
+
+impl Parsed {
+    /// Like [`render`], parsing `source` (text the owner of this cache holds) once.
+    ///
+    /// # Errors
+    /// See [`VtlError`].
+    pub fn render(&self, source: &str, input: &Input) -> Result<Rendered> {
+        let key = (source.as_ptr() as usize, source.len());
+        let parsed = self
+            .0
+            .borrow_mut()
+            .entry(key)
+            .or_insert_with(|| std::rc::Rc::new(Template::parse(source)))
+            .clone();
+        match parsed.as_ref() {
+            Ok(template) => template.render(input),
+            Err(e) => Err(e.clone()),
         }
-        let parsed = std::rc::Rc::new(Template::parse(source));
-        cache.insert(source.to_string(), parsed.clone());
-        parsed
-    });
-    match parsed.as_ref() {
-        Ok(template) => template.render(input),
-        Err(e) => Err(e.clone()),
     }
 }
 
@@ -800,7 +814,19 @@ impl TextParser {
                     }
                 }
                 self.at = save;
-                Ok(Expr::List(self.args(']')?))
+                let items = self.args(']')?;
+                // A list of literals is one value, shared by every run (not rebuilt each time).
+                let constant: Option<Vec<Val>> = items
+                    .iter()
+                    .map(|e| match e {
+                        Expr::Literal(v) => Some(v.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                Ok(match constant {
+                    Some(values) => Expr::Literal(Val::List(std::rc::Rc::new(values))),
+                    None => Expr::List(items),
+                })
             }
             '{' => {
                 self.at += 1;
@@ -893,10 +919,29 @@ fn str_arg(args: &[Val], i: usize) -> Result<Option<&str>> {
 /// Java's `String.matches`: the whole string against a Java regular expression. Constructs the
 /// `regex` crate does not share with Java (look-around, back-references) are not evaluated.
 fn java_matches(text: &str, pattern: &str) -> Result<bool> {
-    match regex::Regex::new(&format!("^(?:{pattern})$")) {
-        Ok(re) => Ok(re.is_match(text)),
-        Err(_) => unsupported(format!("the Java regular expression {pattern:?}")),
+    match whole_match(pattern) {
+        Some(re) => Ok(re.is_match(text)),
+        None => unsupported(format!("the Java regular expression {pattern:?}")),
     }
+}
+
+thread_local! {
+    /// Regular expressions compiled so far: audit runs each template many times.
+    static COMPILED: std::cell::RefCell<std::collections::HashMap<String, Option<regex::Regex>>> =
+        std::cell::RefCell::default();
+}
+
+/// `pattern` anchored at both ends (Java's `matches()`, API Gateway's selection patterns),
+/// compiled once per thread; `None` when the `regex` crate does not take it.
+#[must_use]
+pub fn whole_match(pattern: &str) -> Option<regex::Regex> {
+    COMPILED.with(|cache| {
+        cache
+            .borrow_mut()
+            .entry(pattern.to_string())
+            .or_insert_with(|| regex::Regex::new(&format!("^(?:{pattern})$")).ok())
+            .clone()
+    })
 }
 
 fn substring(s: &str, from: i64, to: Option<i64>) -> Result<Val> {
@@ -953,6 +998,15 @@ impl Run<'_> {
         }
     }
 
+    /// A template variable's value, in place.
+    fn held(&self, name: &str) -> Option<&Val> {
+        self.vars
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+    }
+
     fn assign(&mut self, name: &str, value: Val) {
         if let Some(slot) = self.vars.iter_mut().find(|(n, _)| n == name) {
             slot.1 = value;
@@ -994,7 +1048,7 @@ impl Run<'_> {
                 }
                 Part::Foreach(var, list, body) => {
                     let items = match self.expr(list)? {
-                        Val::List(items) => items,
+                        Val::List(items) => items.as_ref().clone(),
                         Val::Map(entries) => entries.into_iter().map(|(_, v)| v).collect(),
                         Val::Null => Vec::new(),
                         _ => return unsupported("#foreach over a value that is not a list"),
@@ -1075,8 +1129,20 @@ impl Run<'_> {
         if matches!(reference.root.as_str(), "foreach" | "velocityHasNext") {
             return unsupported(format!("${}", reference.root));
         }
-        let mut value = self.var(&reference.root);
-        for access in &reference.chain {
+        let mut chain = reference.chain.iter();
+        // A method called on a variable reads it in place (a 1,000-origin list is not copied
+        // for each contains()).
+        let mut value = match reference.chain.first() {
+            Some(Access::Call(name, args)) if self.held(&reference.root).is_some() => {
+                let args: Result<Vec<Val>> = args.iter().map(|a| self.expr(a)).collect();
+                let args = args?;
+                chain.next();
+                let held = self.held(&reference.root).unwrap_or(&Val::Null);
+                self.call(held, name, &args)?
+            }
+            _ => self.var(&reference.root),
+        };
+        for access in chain {
             if value == Val::Null {
                 return Ok(Val::Null);
             }
@@ -1084,7 +1150,7 @@ impl Run<'_> {
                 Access::Property(name) => self.property(value, name)?,
                 Access::Call(name, args) => {
                     let args: Result<Vec<Val>> = args.iter().map(|a| self.expr(a)).collect();
-                    self.call(value, name, &args?)?
+                    self.call(&value, name, &args?)?
                 }
                 Access::Index(index) => {
                     let index = self.expr(index)?;
@@ -1132,9 +1198,9 @@ impl Run<'_> {
     }
 
     #[allow(clippy::too_many_lines)]
-    fn call(&mut self, value: Val, name: &str, args: &[Val]) -> Result<Val> {
+    fn call(&self, value: &Val, name: &str, args: &[Val]) -> Result<Val> {
         let input = self.input;
-        Ok(match (&value, name, args.len()) {
+        Ok(match (value, name, args.len()) {
             (_, "toString", 0) => Val::Str(value.text()?),
             (Val::Input, "params", 0) => Val::Map(vec![
                 ("path".into(), pairs_map(&input.path)),
@@ -1175,12 +1241,12 @@ impl Run<'_> {
             (Val::Map(entries), "containsKey", 1) => {
                 Val::Bool(map_get(entries, &args[0]).is_some())
             }
-            (Val::Map(entries), "keySet", 0) => {
-                Val::List(entries.iter().map(|(k, _)| Val::Str(k.clone())).collect())
-            }
-            (Val::Map(entries), "values", 0) => {
-                Val::List(entries.iter().map(|(_, v)| v.clone()).collect())
-            }
+            (Val::Map(entries), "keySet", 0) => Val::List(std::rc::Rc::new(
+                entries.iter().map(|(k, _)| Val::Str(k.clone())).collect(),
+            )),
+            (Val::Map(entries), "values", 0) => Val::List(std::rc::Rc::new(
+                entries.iter().map(|(_, v)| v.clone()).collect(),
+            )),
             (Val::Map(entries), "size", 0) => Val::Int(i64::try_from(entries.len()).unwrap_or(0)),
             (Val::Map(entries), "isEmpty", 0) => Val::Bool(entries.is_empty()),
             (Val::Map(entries), "put", 2) => {
@@ -1189,7 +1255,7 @@ impl Run<'_> {
                 let _ = entries;
                 return unsupported("put() on a map");
             }
-            _ => return unsupported(format!("the method .{name}() of {}", kind(&value))),
+            _ => return unsupported(format!("the method .{name}() of {}", kind(value))),
         })
     }
 
@@ -1207,7 +1273,7 @@ impl Run<'_> {
             Expr::Ref(reference) => self.reference(reference)?,
             Expr::List(items) => {
                 let items: Result<Vec<Val>> = items.iter().map(|e| self.expr(e)).collect();
-                Val::List(items?)
+                Val::List(std::rc::Rc::new(items?))
             }
             Expr::Range(from, to) => {
                 let (Val::Int(from), Val::Int(to)) = (self.expr(from)?, self.expr(to)?) else {
@@ -1217,9 +1283,9 @@ impl Run<'_> {
                     return unsupported("a range of more than 10,000 numbers");
                 }
                 if from <= to {
-                    Val::List((from..=to).map(Val::Int).collect())
+                    Val::List(std::rc::Rc::new((from..=to).map(Val::Int).collect()))
                 } else {
-                    Val::List((to..=from).rev().map(Val::Int).collect())
+                    Val::List(std::rc::Rc::new((to..=from).rev().map(Val::Int).collect()))
                 }
             }
             Expr::Map(entries) => {
@@ -1302,7 +1368,7 @@ fn string_method(s: &str, name: &str, args: &[Val]) -> Result<Val> {
                     while parts.last() == Some(&Val::Str(String::new())) {
                         parts.pop();
                     }
-                    Val::List(parts)
+                    Val::List(std::rc::Rc::new(parts))
                 }
             }
         }

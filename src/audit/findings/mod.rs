@@ -2,6 +2,8 @@
 //! through the browser model, and turns what goes wrong into findings. Every code here is listed
 //! with an example in docs/audit.md (a test keeps the two equal).
 
+use std::sync::OnceLock;
+
 use crate::browser::{evaluate, CorsError, Credentials, FetchRequest, Initiator, Response};
 use crate::origin::{parse_origin, OriginSpec};
 
@@ -427,11 +429,19 @@ impl Out<'_> {
 pub(crate) fn origins_in(
     texts: Vec<(String, bool, Location)>,
 ) -> (Vec<Candidate>, Vec<(String, String, Location)>) {
-    let url = regex::Regex::new(r"(?i)https?:/{0,2}[a-z0-9._~\[\]\\*+:/%()|-]+").expect("valid");
+    static URL: OnceLock<regex::Regex> = OnceLock::new();
+    static SUFFIX: OnceLock<regex::Regex> = OnceLock::new();
+    static ANCHORED: OnceLock<regex::Regex> = OnceLock::new();
+    let url = URL.get_or_init(|| {
+        regex::Regex::new(r"(?i)https?:/{0,2}[a-z0-9._~\[\]\\*+:/%()|-]+").expect("valid")
+    });
     // A suffix compared as text ('.example.com') or as an anchored regex (\.example\.com$).
-    let suffix = regex::Regex::new(r#"['"](\.[a-z0-9-]+(?:\.[a-z0-9-]+)+)['"]"#).expect("valid");
-    let anchored =
-        regex::Regex::new(r"(?i)\\{1,2}\.((?:[a-z0-9-]+\\{1,2}\.)+[a-z0-9-]+)\$").expect("valid");
+    let suffix = SUFFIX.get_or_init(|| {
+        regex::Regex::new(r#"['"](\.[a-z0-9-]+(?:\.[a-z0-9-]+)+)['"]"#).expect("valid")
+    });
+    let anchored = ANCHORED.get_or_init(|| {
+        regex::Regex::new(r"(?i)\\{1,2}\.((?:[a-z0-9-]+\\{1,2}\.)+[a-z0-9-]+)\$").expect("valid")
+    });
     let mut found: Vec<Candidate> = Vec::new();
     let mut problems = Vec::new();
     let push = |found: &mut Vec<Candidate>, c: Candidate| {
@@ -563,7 +573,10 @@ pub(crate) fn not_serialized(problems: Vec<(String, String, Location)>, out: &mu
 /// A regex piece with its first group of plain alternatives (`(app|www)`) spelled out, each
 /// alternative once (at most 16 pieces).
 fn alternatives(piece: &str) -> Vec<String> {
-    let group = regex::Regex::new(r"\(([a-z0-9.\\-]+(?:\|[a-z0-9.\\-]+)+)\)").expect("valid");
+    static GROUP: OnceLock<regex::Regex> = OnceLock::new();
+    let group = GROUP.get_or_init(|| {
+        regex::Regex::new(r"\(([a-z0-9.\\-]+(?:\|[a-z0-9.\\-]+)+)\)").expect("valid")
+    });
     let Some(m) = group.captures(piece) else {
         return vec![piece.to_string()];
     };
