@@ -1249,12 +1249,6 @@ impl Run<'_> {
             )),
             (Val::Map(entries), "size", 0) => Val::Int(i64::try_from(entries.len()).unwrap_or(0)),
             (Val::Map(entries), "isEmpty", 0) => Val::Bool(entries.is_empty()),
-            (Val::Map(entries), "put", 2) => {
-                // A map literal held in a variable: the change is visible through it only when
-                // the variable is set again, so a put() whose result matters is not evaluated.
-                let _ = entries;
-                return unsupported("put() on a map");
-            }
             _ => return unsupported(format!("the method .{name}() of {}", kind(value))),
         })
     }

@@ -713,22 +713,11 @@ pub(crate) fn origin_checks(
                 "Access-Control-Allow-Origin holds several origins; browsers accept exactly one".to_string(),
                 "answer the request's origin from an allowlist with a mapping template (corsgen emits one)",
             )
-        } else if candidates.len() > 1
-            && acao.is_some()
-            && acao.as_deref() != Some(PROBE)
-            && p.header("access-control-allow-origin") == acao
-        {
-            // Answered like a refused origin: one fixed value for everyone.
-            (
-                "preflight-blocked",
-                Severity::Error,
-                format!(
-                    "{} is named in the configuration but {fails}",
-                    candidate.origin
-                ),
-                "make the template answer every allowed origin",
-            )
         } else {
+            // Answered like a refused origin (one fixed value for everyone), or refused.
+            let fixed = acao.is_some()
+                && acao.as_deref() != Some(PROBE)
+                && p.header("access-control-allow-origin") == acao;
             (
                 "preflight-blocked",
                 Severity::Error,
@@ -736,7 +725,11 @@ pub(crate) fn origin_checks(
                     "{} is named in the configuration but {fails}",
                     candidate.origin
                 ),
-                "make the answer allow it, or remove it from the configuration",
+                if fixed {
+                    "make the answer name every allowed origin, not one fixed value"
+                } else {
+                    "make the answer allow it, or remove it from the configuration"
+                },
             )
         };
         if !reported.contains(&code) {
