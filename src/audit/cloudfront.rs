@@ -23,6 +23,8 @@ pub struct Function {
     pub code: String,
     /// Time spent running it so far, shared by every copy: a function gets 5 s in all.
     pub spent: std::rc::Rc<std::cell::Cell<std::time::Duration>>,
+    /// The import file of its KeyValueStore, when the inputs hold one.
+    pub store: Option<std::rc::Rc<String>>,
 }
 
 /// The time every probe of one function may take together.
@@ -37,6 +39,7 @@ impl Function {
             at,
             code: code.to_string(),
             spent: std::rc::Rc::default(),
+            store: None,
         }
     }
 
@@ -130,7 +133,8 @@ fn run_one(function: &Function, event: Value) -> Result<Value, Answer> {
         ));
     }
     let started = std::time::Instant::now();
-    let result = js::run(&function.code, &[event]).and_then(|mut results| {
+    let store = function.store.as_deref().map(String::as_str);
+    let result = js::run(&function.code, &[event], store).and_then(|mut results| {
         results
             .pop()
             .unwrap_or_else(|| Err(JsError::NotEvaluated("no result".into())))

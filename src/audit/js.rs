@@ -20,8 +20,10 @@ pub enum JsError {
 
 const KVS_MARK: &str = "corsgen: KeyValueStore";
 
-/// The code with `import X from 'cloudfront'` replaced by a stand-in whose KeyValueStore reads
-/// throw a marked error.
+/// The code with `import X from 'cloudfront'` replaced by a stand-in: with an import file
+/// (`{"data": [{"key", "value"}]}`), its KeyValueStore answers `get` and `exists` from it as
+/// CloudFront documents (`get` rejects a missing key); without one, every read throws a marked
+/// error.
 fn prepared(code: &str) -> String {
     static IMPORT: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re = IMPORT.get_or_init(|| {
@@ -30,7 +32,7 @@ fn prepared(code: &str) -> String {
     });
     re.replace_all(code, |c: &regex::Captures<'_>| {
         format!(
-            "var {} = {{kvs: function () {{ var no = function () {{ globalThis.__corsgenKvs = true; throw new Error({KVS_MARK:?}); }}; return {{get: no, exists: no, meta: no}}; }}}};",
+            "var {} = {{kvs: function () {{ var file = globalThis.__corsgenStore; if (!file) {{ var no = function () {{ globalThis.__corsgenKvs = true; throw new Error({KVS_MARK:?}); }}; return {{get: no, exists: no, meta: no}}; }} var data = new Map(); for (var i = 0; i < file.data.length; i++) data.set(file.data[i].key, file.data[i].value); return {{get: async function (key, options) {{ if (!data.has(key)) throw new Error('key ' + JSON.stringify(key) + ' not found'); var value = data.get(key); return options && options.format === 'json' ? JSON.parse(value) : value; }}, exists: async function (key) {{ return data.has(key); }}}}; }}}};",
             &c[1]
         )
     })
@@ -62,6 +64,7 @@ const CALL: &str = r"
 pub fn run(
     code: &str,
     events: &[serde_json::Value],
+    store: Option<&str>,
 ) -> Result<Vec<Result<serde_json::Value, JsError>>, JsError> {
     let runtime = Runtime::new().map_err(|e| JsError::NotEvaluated(e.to_string()))?;
     runtime.set_memory_limit(64 << 20);
@@ -71,6 +74,21 @@ pub fn run(
     let context = Context::full(&runtime).map_err(|e| JsError::NotEvaluated(e.to_string()))?;
     let code = prepared(code);
     context.with(|ctx| {
+        if let Some(store) = store {
+            let parsed: rquickjs::Result<()> = ctx
+                .globals()
+                .set("__corsgenStoreText", store.to_string())
+                .and_then(|()| {
+                    ctx.eval(
+                        "globalThis.__corsgenStore = JSON.parse(globalThis.__corsgenStoreText);",
+                    )
+                });
+            if parsed.is_err() {
+                return Err(JsError::NotEvaluated(
+                    "the KeyValueStore import file is not JSON".into(),
+                ));
+            }
+        }
         let loaded: rquickjs::Result<()> = ctx.eval(code.as_str());
         if loaded.is_err() {
             let thrown = ctx.catch();
@@ -148,7 +166,7 @@ mod tests {
     #[test]
     fn handlers_run_sync_and_async_and_keep_globals() {
         let code = "var n = 0; async function handler(e) { n++; return {n: n, o: e.o}; }";
-        let out = run(code, &[json!({"o": "a"}), json!({"o": "b"})]).unwrap();
+        let out = run(code, &[json!({"o": "a"}), json!({"o": "b"})], None).unwrap();
         assert_eq!(out[0], Ok(json!({"n": 1, "o": "a"})));
         assert_eq!(out[1], Ok(json!({"n": 2, "o": "b"})));
     }
@@ -158,22 +176,30 @@ mod tests {
         let out = run(
             "function handler(e) { throw new Error('boom'); }",
             &[json!({})],
+            None,
         )
         .unwrap();
         assert_eq!(out[0], Err(JsError::Throws("boom".into())));
         assert!(matches!(
-            run("function handler(e) { for (;;) {} }", &[json!({})]),
+            run("function handler(e) { for (;;) {} }", &[json!({})], None),
             Err(JsError::NotEvaluated(_))
         ));
         let kvs = "import cf from 'cloudfront';\nconst kvs = cf.kvs();\nasync function handler(e) { return await kvs.get('x'); }";
-        let out = run(kvs, &[json!({})]).unwrap();
+        let out = run(kvs, &[json!({})], None).unwrap();
         assert!(matches!(&out[0], Err(JsError::NotEvaluated(m)) if m.contains("KeyValueStore")));
+        // With the store's import file, reads answer from it; a missing key rejects.
+        let store = r#"{"data": [{"key": "x", "value": "found"}]}"#;
+        let out = run(kvs, &[json!({})], Some(store)).unwrap();
+        assert_eq!(out[0], Ok(json!("found")));
+        let missing = kvs.replace("'x'", "'y'");
+        let out = run(&missing, &[json!({})], Some(store)).unwrap();
+        assert!(matches!(&out[0], Err(JsError::Throws(m)) if m.contains("not found")));
         assert!(matches!(
-            run("function (", &[]),
+            run("function (", &[], None),
             Err(JsError::NotEvaluated(_))
         ));
         assert!(matches!(
-            run("var x = 1;", &[]),
+            run("var x = 1;", &[], None),
             Err(JsError::NotEvaluated(_))
         ));
     }

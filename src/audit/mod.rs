@@ -139,6 +139,8 @@ pub struct Surfaces {
     pub cache_policies: Vec<CachePolicy>,
     /// CloudFront cache behaviors with functions, and functions on their own.
     pub cloudfront: Vec<cloudfront::Behavior>,
+    /// CloudFront KeyValueStore import files (`{"data": [{"key", "value"}]}`), as JSON text.
+    pub stores: Vec<String>,
     /// Two layers that each add `Access-Control-Allow-Origin` (a function URL's CORS and the
     /// function's inline code), and what they are.
     pub layers: Vec<(Location, String)>,
@@ -247,6 +249,7 @@ pub fn read_input(path: &Path) -> Result<Surfaces, Failure> {
     })?;
     let surfaces = read::surfaces(&display, &root);
     if surfaces.rest.is_empty()
+        && surfaces.stores.is_empty()
         && root.get("planned_values").is_none()
         && surfaces.configs.is_empty()
         && surfaces.cache_policies.is_empty()
@@ -365,8 +368,22 @@ pub fn read_all(
         all.configs.extend(found.configs);
         all.cache_policies.extend(found.cache_policies);
         all.cloudfront.extend(found.cloudfront);
+        all.stores.extend(found.stores);
         all.unread.extend(found.unread);
         all.layers.extend(found.layers);
+    }
+    // One store among the inputs is the one their functions read (CloudFront associates a
+    // function with at most one); with several, which is whose is not in the inputs.
+    if let [store] = all.stores.as_slice() {
+        let store = std::rc::Rc::new(store.clone());
+        for behavior in &mut all.cloudfront {
+            for function in [&mut behavior.viewer_request, &mut behavior.viewer_response]
+                .into_iter()
+                .flatten()
+            {
+                function.store = Some(store.clone());
+            }
+        }
     }
     Ok((all, files))
 }

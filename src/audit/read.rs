@@ -690,6 +690,30 @@ impl Reader<'_> {
                 ));
             }
         }
+        // A KeyValueStore: its import file (`data`: key, value), or what `aws
+        // cloudfront-keyvaluestore list-keys` prints (`Items`: Key, Value); the pairs as an
+        // import file.
+        let (list, key, value) = match (root.get("data"), root.get("Items")) {
+            (Some(data), _) => (Some(data), "key", "value"),
+            (None, items) => (items, "Key", "Value"),
+        };
+        if let Some(data) = list {
+            let pairs: Vec<serde_json::Value> = data
+                .items()
+                .iter()
+                .filter_map(|item| {
+                    Some(serde_json::json!({
+                        "key": item.get_str(key)?,
+                        "value": item.get_str(value)?,
+                    }))
+                })
+                .collect();
+            if !pairs.is_empty() {
+                found
+                    .stores
+                    .push(serde_json::json!({ "data": pairs }).to_string());
+            }
+        }
         if let Some(policy) = root.get("CachePolicy") {
             if let Some(config) = policy.get("CachePolicyConfig") {
                 let name = config.get_str("Name").unwrap_or(&stem).to_string();

@@ -330,6 +330,7 @@ fn audited_files(dir: &Path) -> Vec<String> {
         "cloudfront/cloudformation.yaml",
         "cloudfront/viewer-request.js",
         "cloudfront/viewer-response.js",
+        "cloudfront/key-value-store.json",
         "cloudfront/response-headers-policy.cloudformation.yaml",
         "s3/cloudformation.yaml",
         "function-url/cloudformation.yaml",
@@ -991,4 +992,74 @@ fn import_makes_an_environment_per_stage_and_never_overwrites() {
         .filter(|n| n.contains("corsgen-"))
         .collect();
     assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn cloudfront_functions_whose_origins_live_in_a_key_value_store_run_with_its_import_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("large.toml");
+    let generated = Command::new("python3")
+        .arg(root().join("scripts/gen-large-policy.py"))
+        .arg(&policy)
+        .arg("300")
+        .status()
+        .unwrap();
+    assert!(generated.success());
+    let out = dir.path().join("out");
+    emitted(&policy, &out);
+    let functions = [
+        out.join("cloudfront/viewer-request.js"),
+        out.join("cloudfront/viewer-response.js"),
+    ];
+    let store = out.join("cloudfront/key-value-store.json");
+    assert!(
+        store.exists(),
+        "the large policy keeps its origins in a KeyValueStore"
+    );
+    let codes = |args: &[&str]| -> Vec<String> {
+        let (_, document) = audit_json(args);
+        document["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let policy = policy.to_str().unwrap();
+    let (request, response) = (
+        functions[0].to_str().unwrap(),
+        functions[1].to_str().unwrap(),
+    );
+    // Without the store the functions cannot be judged; with it, they answer as the policy.
+    let without = codes(&[request, response, "--policy", policy]);
+    assert!(without.iter().any(|c| c == "not-evaluated"), "{without:?}");
+    let with = codes(&[
+        request,
+        response,
+        store.to_str().unwrap(),
+        "--policy",
+        policy,
+    ]);
+    assert!(
+        with.iter().all(|c| c == "drift-missing"),
+        "corsgen's KeyValueStore functions have findings: {with:?}"
+    );
+    // The same store as `aws cloudfront-keyvaluestore list-keys` prints it.
+    let import: Value = serde_json::from_str(&std::fs::read_to_string(&store).unwrap()).unwrap();
+    let items: Vec<Value> = import["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| serde_json::json!({"Key": p["key"], "Value": p["value"]}))
+        .collect();
+    let listed = dir.path().join("key-value-store.listed.json");
+    std::fs::write(&listed, serde_json::json!({"Items": items}).to_string()).unwrap();
+    let with = codes(&[
+        request,
+        response,
+        listed.to_str().unwrap(),
+        "--policy",
+        policy,
+    ]);
+    assert!(with.iter().all(|c| c == "drift-missing"), "{with:?}");
 }
