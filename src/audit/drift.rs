@@ -55,15 +55,9 @@ fn items(value: Option<&str>, header: &str) -> BTreeSet<String> {
 fn expected_origins(rule: &Rule) -> Vec<String> {
     match &rule.origins {
         AllowedOrigins::Any => vec![PROBE.to_string()],
-        AllowedOrigins::List(list) => list
-            .exact
-            .iter()
-            .cloned()
-            .chain(
-                list.wildcards
-                    .iter()
-                    .map(|w| w.pattern().replacen('*', "audit", 1)),
-            )
+        AllowedOrigins::List(_) => Candidate::of_rule(rule)
+            .into_iter()
+            .map(|c| c.origin)
             .collect(),
     }
 }

@@ -173,9 +173,8 @@ impl Evidence {
                 self.platforms.push(cors.platform);
             }
             for (origin, _) in &cors.origins {
-                let wildcard = origin.contains("://*.");
-                let written = origin.replacen("://*.", "://audit.", 1);
-                if let Some(origin) = policy_origin(&written, wildcard) {
+                // Written as the platform takes it: a `*` pattern is parsed as written.
+                if let Some(origin) = policy_origin(origin, false) {
                     self.origins.push((None, origin));
                 }
             }

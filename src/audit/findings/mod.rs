@@ -158,6 +158,30 @@ pub(crate) struct Candidate {
 }
 
 impl Candidate {
+    /// The origin that stands for `wildcard`: one host (`audit`) in place of its `*`.
+    pub(crate) fn for_wildcard(wildcard: &crate::origin::WildcardOrigin) -> Candidate {
+        Candidate {
+            origin: wildcard.pattern().replacen('*', "audit", 1),
+            wildcard: true,
+        }
+    }
+
+    /// The origins standing for a rule's named ones (none for `*`).
+    pub(crate) fn of_rule(rule: &crate::model::Rule) -> Vec<Candidate> {
+        match &rule.origins {
+            crate::model::AllowedOrigins::Any => Vec::new(),
+            crate::model::AllowedOrigins::List(list) => list
+                .exact
+                .iter()
+                .map(|o| Candidate {
+                    origin: o.clone(),
+                    wildcard: false,
+                })
+                .chain(list.wildcards.iter().map(Candidate::for_wildcard))
+                .collect(),
+        }
+    }
+
     /// True when this wildcard candidate's pattern covers `origin` (labels in place of `audit`).
     fn covers(&self, origin: &str) -> bool {
         let Some((prefix, suffix)) = self.origin.split_once("audit").filter(|_| self.wildcard)
@@ -493,13 +517,7 @@ pub(crate) fn origins_in(
                         wildcard,
                     },
                 ),
-                Ok(OriginSpec::Wildcard(w)) => push(
-                    &mut found,
-                    Candidate {
-                        origin: w.pattern().replacen('*', "audit", 1),
-                        wildcard: true,
-                    },
-                ),
+                Ok(OriginSpec::Wildcard(w)) => push(&mut found, Candidate::for_wildcard(&w)),
                 Ok(OriginSpec::Any) => {}
                 Err(problem) => {
                     let host_only = normalized
@@ -536,21 +554,9 @@ pub(crate) fn origins_in(
 pub(crate) fn policy_candidates(policy: &crate::model::Policy) -> Vec<Candidate> {
     let mut out: Vec<Candidate> = Vec::new();
     let rules = std::iter::once(&policy.default_rule).chain(policy.routes.iter().map(|r| &r.rule));
-    for rule in rules {
-        if let crate::model::AllowedOrigins::List(list) = &rule.origins {
-            let exact = list.exact.iter().map(|o| Candidate {
-                origin: o.clone(),
-                wildcard: false,
-            });
-            let wild = list.wildcards.iter().map(|w| Candidate {
-                origin: w.pattern().replacen('*', "audit", 1),
-                wildcard: true,
-            });
-            for c in exact.chain(wild) {
-                if !out.iter().any(|o| o.origin == c.origin) {
-                    out.push(c);
-                }
-            }
+    for c in rules.flat_map(Candidate::of_rule) {
+        if !out.iter().any(|o| o.origin == c.origin) {
+            out.push(c);
         }
     }
     out
