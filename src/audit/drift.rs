@@ -30,17 +30,24 @@ fn code_for(header: &str) -> Option<&'static str> {
     })
 }
 
-/// A list header as a set: items trimmed, header names compared in lowercase.
+/// A list header's value as a set: items trimmed, see [`set`].
 fn items(value: Option<&str>, header: &str) -> BTreeSet<String> {
+    set(
+        value
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty()),
+        header,
+    )
+}
+
+/// The items of `header` as a set: header names compared in lowercase, methods as written and
+/// without the safelisted ones (allowed whether listed or not, so never drift).
+fn set<'a>(list: impl Iterator<Item = &'a str>, header: &str) -> BTreeSet<String> {
     let methods = header.eq_ignore_ascii_case("access-control-allow-methods");
     let fold = !methods;
-    value
-        .unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        // A safelisted method is allowed whether it is listed or not: never drift.
-        .filter(|s| !(methods && is_safelisted_method(s)))
+    list.filter(|s| !(methods && is_safelisted_method(s)))
         .map(|s| {
             if fold {
                 s.to_ascii_lowercase()
@@ -421,36 +428,25 @@ fn configuration(cors: &StaticCors, policy: &Policy, out: &mut Vec<Finding>) {
         );
     }
     let s3 = cors.platform == Platform::S3;
-    let set = |list: &[String], fold: bool, methods: bool| -> BTreeSet<String> {
-        list.iter()
-            .filter(|m| !(methods && is_safelisted_method(m)))
-            .map(|s| {
-                if fold {
-                    s.to_ascii_lowercase()
-                } else {
-                    s.clone()
-                }
-            })
-            .collect()
-    };
+    let of = |list: &[String], header: &str| set(list.iter().map(String::as_str), header);
     let pairs = [
         (
             "drift-methods",
             "the allowed methods",
-            set(&cors.methods, false, true),
-            set(&rule.methods, false, true),
+            of(&cors.methods, "access-control-allow-methods"),
+            of(&rule.methods, "access-control-allow-methods"),
         ),
         (
             "drift-headers",
             "the allowed headers",
-            set(&cors.headers, true, false),
-            set(&rule.headers, true, false),
+            of(&cors.headers, "access-control-allow-headers"),
+            of(&rule.headers, "access-control-allow-headers"),
         ),
         (
             "drift-expose-headers",
             "the exposed headers",
-            set(&cors.expose, true, false),
-            set(&rule.expose, true, false),
+            of(&cors.expose, "access-control-expose-headers"),
+            of(&rule.expose, "access-control-expose-headers"),
         ),
     ];
     for (code, what, have, want) in pairs {
