@@ -70,6 +70,43 @@ const RESPONSE_HEADERS_POLICY: Keys = Keys {
     max_age: "AccessControlMaxAgeSec",
 };
 
+/// The field names of an integration and its responses in one input format.
+pub(super) struct IntegrationKeys {
+    pub(super) kind: &'static str,
+    pub(super) passthrough: &'static str,
+    pub(super) content_handling: &'static str,
+    pub(super) request_templates: &'static str,
+    pub(super) status: &'static str,
+    /// The selection pattern's field (OpenAPI keys its responses by pattern instead).
+    pub(super) pattern: &'static str,
+    pub(super) parameters: &'static str,
+    pub(super) templates: &'static str,
+}
+
+/// `AWS::ApiGateway::Method` `Integration`.
+const CFN_INTEGRATION: IntegrationKeys = IntegrationKeys {
+    kind: "Type",
+    passthrough: "PassthroughBehavior",
+    content_handling: "ContentHandling",
+    request_templates: "RequestTemplates",
+    status: "StatusCode",
+    pattern: "SelectionPattern",
+    parameters: "ResponseParameters",
+    templates: "ResponseTemplates",
+};
+
+/// OpenAPI's `x-amazon-apigateway-integration`.
+const OPENAPI_INTEGRATION: IntegrationKeys = IntegrationKeys {
+    kind: "type",
+    passthrough: "passthroughBehavior",
+    content_handling: "contentHandling",
+    request_templates: "requestTemplates",
+    status: "statusCode",
+    pattern: "",
+    parameters: "responseParameters",
+    templates: "responseTemplates",
+};
+
 /// A `Ref` / `Fn::GetAtt` target: logical id and attribute.
 type Target = (String, Option<String>);
 
@@ -181,7 +218,7 @@ pub(super) fn string_map(node: Option<&Node>) -> Vec<(String, String)> {
     .unwrap_or_default()
 }
 
-fn header_parameters(node: Option<&Node>, prefix: &str) -> Vec<(String, String)> {
+pub(super) fn header_parameters(node: Option<&Node>, prefix: &str) -> Vec<(String, String)> {
     string_map(node)
         .into_iter()
         .filter_map(|(k, v)| k.strip_prefix(prefix).map(|name| (name.to_string(), v)))
@@ -539,39 +576,61 @@ impl Reader<'_> {
         }
     }
 
+    /// An integration read with `keys`, with its responses (read by the caller, as each format
+    /// lists them its own way).
+    pub(super) fn integration(
+        &self,
+        fields: &Node,
+        at: Location,
+        keys: &IntegrationKeys,
+        responses: Vec<IntegrationResponse>,
+    ) -> Integration {
+        Integration {
+            kind: fields.get_str(keys.kind).unwrap_or("").to_ascii_uppercase(),
+            passthrough: fields
+                .get_str(keys.passthrough)
+                .unwrap_or("WHEN_NO_MATCH")
+                .to_ascii_uppercase(),
+            content_handling: fields.get_str(keys.content_handling).map(str::to_string),
+            request_templates: string_map(fields.get(keys.request_templates)),
+            responses,
+            at,
+        }
+    }
+
+    /// An integration response read with `keys`; `pattern` when the format gives it apart.
+    pub(super) fn integration_response(
+        &self,
+        fields: &Node,
+        at: Location,
+        keys: &IntegrationKeys,
+        pattern: Option<String>,
+    ) -> IntegrationResponse {
+        IntegrationResponse {
+            status: fields.get_str(keys.status).unwrap_or("200").to_string(),
+            pattern: pattern.or_else(|| fields.get_str(keys.pattern).map(str::to_string)),
+            parameters: header_parameters(fields.get(keys.parameters), "method.response.header."),
+            templates: string_map(fields.get(keys.templates)),
+            at,
+        }
+    }
+
     fn cfn_method(&self, resource: &Node, props: &Node, path: &str) -> Method {
         let authorization = props.get_str("AuthorizationType").unwrap_or("NONE");
         let integration = props.get("Integration").map(|i| {
             let ipath = format!("{path}.Properties.Integration");
-            Integration {
-                kind: i.get_str("Type").unwrap_or("").to_ascii_uppercase(),
-                passthrough: i
-                    .get_str("PassthroughBehavior")
-                    .unwrap_or("WHEN_NO_MATCH")
-                    .to_ascii_uppercase(),
-                content_handling: i.get_str("ContentHandling").map(str::to_string),
-                request_templates: string_map(i.get("RequestTemplates")),
-                responses: i
-                    .get("IntegrationResponses")
-                    .map(|r| {
-                        r.items()
-                            .iter()
-                            .enumerate()
-                            .map(|(n, r)| IntegrationResponse {
-                                status: r.get_str("StatusCode").unwrap_or("200").to_string(),
-                                pattern: r.get_str("SelectionPattern").map(str::to_string),
-                                parameters: header_parameters(
-                                    r.get("ResponseParameters"),
-                                    "method.response.header.",
-                                ),
-                                templates: string_map(r.get("ResponseTemplates")),
-                                at: self.at(r, &format!("{ipath}.IntegrationResponses[{n}]")),
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                at: self.at(i, &ipath),
-            }
+            let responses = i
+                .get("IntegrationResponses")
+                .map(Node::items)
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+                .map(|(n, r)| {
+                    let at = self.at(r, &format!("{ipath}.IntegrationResponses[{n}]"));
+                    self.integration_response(r, at, &CFN_INTEGRATION, None)
+                })
+                .collect();
+            self.integration(i, self.at(i, &ipath), &CFN_INTEGRATION, responses)
         });
         Method {
             verb: props
@@ -812,32 +871,19 @@ impl Reader<'_> {
                 let (authorizer, api_key) = security_of(security, schemes);
                 let integration = operation.get("x-amazon-apigateway-integration").map(|i| {
                     let ipath = format!("{opath}.x-amazon-apigateway-integration");
-                    Integration {
-                        kind: i.get_str("type").unwrap_or("").to_ascii_uppercase(),
-                        passthrough: i
-                            .get_str("passthroughBehavior")
-                            .unwrap_or("when_no_match")
-                            .to_ascii_uppercase(),
-                        content_handling: i.get_str("contentHandling").map(str::to_string),
-                        request_templates: string_map(i.get("requestTemplates")),
-                        responses: i
-                            .get("responses")
-                            .map(Node::entries)
-                            .unwrap_or_default()
-                            .iter()
-                            .map(|(pattern, r)| IntegrationResponse {
-                                status: r.get_str("statusCode").unwrap_or("200").to_string(),
-                                pattern: (pattern != "default").then(|| pattern.clone()),
-                                parameters: header_parameters(
-                                    r.get("responseParameters"),
-                                    "method.response.header.",
-                                ),
-                                templates: string_map(r.get("responseTemplates")),
-                                at: self.at(r, &format!("{ipath}.responses.{pattern}")),
-                            })
-                            .collect(),
-                        at: self.at(i, &ipath),
-                    }
+                    let responses = i
+                        .get("responses")
+                        .map(Node::entries)
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|(pattern, r)| {
+                            let at = self.at(r, &format!("{ipath}.responses.{pattern}"));
+                            // Keyed by selection pattern, `default` for the default response.
+                            let pattern = (pattern != "default").then(|| pattern.clone());
+                            self.integration_response(r, at, &OPENAPI_INTEGRATION, pattern)
+                        })
+                        .collect();
+                    self.integration(i, self.at(i, &ipath), &OPENAPI_INTEGRATION, responses)
                 });
                 resource.methods.push(Method {
                     verb,

@@ -10,10 +10,22 @@
 use std::collections::BTreeMap;
 
 use super::cloudfront::{Behavior, Function};
-use super::read::{string_map, strings, Keys, Reader};
-use super::rest::{GatewayResponse, Integration, IntegrationResponse, Method, Resource, RestApi};
+use super::read::{header_parameters, strings, IntegrationKeys, Keys, Reader};
+use super::rest::{GatewayResponse, Method, Resource, RestApi};
 use super::tree::Node;
 use super::{CachePolicy, Platform, Surfaces};
+
+/// `aws_api_gateway_integration` and `_integration_response`.
+const INTEGRATION: IntegrationKeys = IntegrationKeys {
+    kind: "type",
+    passthrough: "passthrough_behavior",
+    content_handling: "content_handling",
+    request_templates: "request_templates",
+    status: "status_code",
+    pattern: "selection_pattern",
+    parameters: "response_parameters",
+    templates: "response_templates",
+};
 
 /// `cors_configuration` and a function URL's `cors`.
 const CORS: Keys = Keys {
@@ -351,39 +363,23 @@ fn rest_apis(reader: &Reader<'_>, plan: &Plan<'_>, found: &mut Surfaces) {
             let integration = plan
                 .of_kind("aws_api_gateway_integration")
                 .find(|i| method_key(i).as_ref() == Some(&(resource.clone(), verb.clone())))
-                .map(|i| Integration {
-                    kind: i.values.get_str("type").unwrap_or("").to_ascii_uppercase(),
-                    passthrough: i
-                        .values
-                        .get_str("passthrough_behavior")
-                        .unwrap_or("WHEN_NO_MATCH")
-                        .to_ascii_uppercase(),
-                    content_handling: i.values.get_str("content_handling").map(str::to_string),
-                    request_templates: string_map(i.values.get("request_templates")),
-                    responses: plan
+                .map(|i| {
+                    let responses = plan
                         .of_kind("aws_api_gateway_integration_response")
                         .filter(|r| {
                             method_key(r).as_ref() == Some(&(resource.clone(), verb.clone()))
                         })
-                        .map(|r| IntegrationResponse {
-                            status: r.values.get_str("status_code").unwrap_or("200").to_string(),
-                            pattern: r
-                                .values
-                                .get_str("selection_pattern")
-                                .filter(|s| !s.is_empty())
-                                .map(str::to_string),
-                            parameters: string_map(r.values.get("response_parameters"))
-                                .into_iter()
-                                .filter_map(|(k, v)| {
-                                    k.strip_prefix("method.response.header.")
-                                        .map(|n| (n.to_string(), v))
-                                })
-                                .collect(),
-                            templates: string_map(r.values.get("response_templates")),
-                            at: reader.at(r.node, &r.address),
+                        .map(|r| {
+                            let at = reader.at(r.node, &r.address);
+                            reader.integration_response(r.values, at, &INTEGRATION, None)
                         })
-                        .collect(),
-                    at: reader.at(i.node, &i.address),
+                        .collect();
+                    reader.integration(
+                        i.values,
+                        reader.at(i.node, &i.address),
+                        &INTEGRATION,
+                        responses,
+                    )
                 });
             let authorization = method.values.get_str("authorization").unwrap_or("NONE");
             let built = Method {
@@ -420,13 +416,10 @@ fn rest_apis(reader: &Reader<'_>, plan: &Plan<'_>, found: &mut Surfaces) {
                     .values
                     .get_str("status_code")
                     .and_then(|s| s.parse().ok()),
-                parameters: string_map(response.values.get("response_parameters"))
-                    .into_iter()
-                    .filter_map(|(k, v)| {
-                        k.strip_prefix("gatewayresponse.header.")
-                            .map(|n| (n.to_string(), v))
-                    })
-                    .collect(),
+                parameters: header_parameters(
+                    response.values.get("response_parameters"),
+                    "gatewayresponse.header.",
+                ),
                 at: reader.at(response.node, &response.address),
             });
         }
