@@ -6,7 +6,7 @@ use crate::browser::{Credentials, FetchRequest, Initiator};
 
 use super::{
     judge, location_of, not_serialized, origin_checks, origins_in, sample_path, Candidate, Kind,
-    Out, Probe, Shape, Target, API, PROBE,
+    Out, Shape, Target, API, PROBE,
 };
 use crate::audit::answer::{Answer, ApiRequest, Source};
 use crate::audit::rest::{Method, Resource, RestApi};
@@ -37,16 +37,6 @@ pub(crate) fn rest_target<'a>(
         at,
         header_case_matters: true,
     }
-}
-
-/// A preflight from `origin` to `resource`.
-pub(crate) fn preflight(
-    api: &RestApi,
-    resource: &Resource,
-    origin: &str,
-    shape: &Shape<'_>,
-) -> Probe {
-    rest_target(api, resource, &api.at).probe(origin, shape)
 }
 
 /// Origins written in the API's responses and templates (VTL comments left out), and the
@@ -134,7 +124,7 @@ pub fn rest(api: &RestApi, policy: Option<&crate::model::Policy>) -> Vec<Finding
         let Some(options) = options else {
             if cors && !verbs.is_empty() && !verbs.iter().any(|m| m.verb == "ANY") {
                 let origin = candidates.first().map_or(PROBE, |c| c.origin.as_str());
-                let probe = preflight(api, resource, origin, &Shape::default());
+                let probe = rest_target(api, resource, &api.at).probe(origin, &Shape::default());
                 let at = verbs[0].at.clone();
                 // Only requests that need a preflight fail: all of them, when a method does.
                 let needs = verbs
@@ -185,10 +175,11 @@ fn preflights(
     out: &mut Out<'_>,
 ) -> Vec<String> {
     let at = &options.at;
+    let target = rest_target(api, resource, at);
     // The origin a failure is shown with: one the method names, else one the API names.
     let first = candidates.first().map_or(fallback, |c| c.origin.as_str());
     if options.authorizer.is_some() || options.api_key {
-        let probe = preflight(api, resource, first, &Shape::default());
+        let probe = target.probe(first, &Shape::default());
         let (code, what, fix) = if options.authorizer.is_some() {
             (
                 "options-authorizer",
@@ -212,7 +203,7 @@ fn preflights(
         );
         return Vec::new();
     }
-    let probe = preflight(api, resource, PROBE, &Shape::default());
+    let probe = target.probe(PROBE, &Shape::default());
     if let Answer::Unknown(why) = &probe.answer {
         if why.contains("not evaluated") {
             out.add(
@@ -248,7 +239,7 @@ fn preflights(
                 "give the MOCK integration the request template {\"statusCode\": 200} and a default integration response",
             )
         };
-        let shown = preflight(api, resource, first, &Shape::default());
+        let shown = target.probe(first, &Shape::default());
         out.add(
             code,
             Severity::Error,
@@ -260,10 +251,8 @@ fn preflights(
         return Vec::new();
     }
     let methods: Vec<&str> = resource.methods.iter().map(|m| m.verb.as_str()).collect();
-    let target = rest_target(api, resource, at);
     let allowed = origin_checks(&target, candidates, &[], &methods, out);
-    let credentials = target
-        .probe(PROBE, &Shape::default())
+    let credentials = probe
         .header("access-control-allow-credentials")
         .is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let shape = Shape {
@@ -273,10 +262,8 @@ fn preflights(
     let Some(good) = allowed.iter().find(|o| *o != PROBE) else {
         return allowed;
     };
-    let good_probe = preflight(api, resource, good, &shape);
-    let typed = preflight(
-        api,
-        resource,
+    let good_probe = target.probe(good, &shape);
+    let typed = target.probe(
         good,
         &Shape {
             content_type: Some("text/plain"),
