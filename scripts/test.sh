@@ -16,6 +16,11 @@ have java || missing+=(default-jre-headless)
 [ -f /usr/share/java/velocity.jar ] || missing+=(velocity)
 # Debian's Chromium: the real browser whose verdicts and console messages `check` must match.
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# Firefox ESR and WebKitGTK (its MiniBrowser, run under Xvfb): the other two engines whose
+# verdicts and console messages `check --browser` models.
+[ -x /usr/bin/firefox-esr ] || missing+=(firefox-esr)
+[ -x /usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser ] || missing+=(libwebkit2gtk-4.1-0)
+have xvfb-run || missing+=(xvfb xauth)
 # groff reads `corsgen man`'s page; bash parses `corsgen completions bash`.
 have groff || missing+=(groff-base)
 have bash || missing+=(bash)
@@ -47,7 +52,8 @@ if [ "$node_major" -lt 18 ]; then
 fi
 # npm packages, pinned by tests/harness/package-lock.json: acorn, the ES5 / ES2017 parser that
 # checks the CloudFront Functions against their runtime's language version; playwright-core,
-# which drives /usr/bin/chromium in the real-browser test (it downloads no browser); mermaid,
+# which drives /usr/bin/chromium in the real-browser test, and puppeteer-core, which drives
+# /usr/bin/firefox-esr there over WebDriver BiDi (neither downloads a browser); mermaid,
 # whose parser checks the generated READMEs' diagrams in that Chromium; aws-cdk-lib, constructs
 # and typescript, which type-check and synthesize the sample apps using the generated CDK
 # module; serverless (v3), which packages the sample services using the generated fragment.
@@ -56,12 +62,13 @@ lock_digest=$(sha256sum tests/harness/package-lock.json | cut -c1-16)
 npm_cache="${XDG_CACHE_HOME:-$HOME/.cache}/corsgen/npm-$lock_digest"
 if [ ! -f "$npm_cache/node_modules/acorn/package.json" ] ||
   [ ! -f "$npm_cache/node_modules/playwright-core/package.json" ] ||
+  [ ! -f "$npm_cache/node_modules/puppeteer-core/package.json" ] ||
   [ ! -f "$npm_cache/node_modules/mermaid/package.json" ] ||
   [ ! -f "$npm_cache/node_modules/aws-cdk-lib/package.json" ] ||
   [ ! -f "$npm_cache/node_modules/typescript/bin/tsc" ] ||
   [ ! -f "$npm_cache/node_modules/serverless/package.json" ]; then
   have npm || { as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq npm; }
-  echo "installing from npm: acorn, playwright-core, mermaid, aws-cdk-lib, constructs, typescript, serverless (into $npm_cache)"
+  echo "installing from npm: acorn, playwright-core, puppeteer-core, mermaid, aws-cdk-lib, constructs, typescript, serverless (into $npm_cache)"
   mkdir -p "$npm_cache"
   cp tests/harness/package.json tests/harness/package-lock.json "$npm_cache/"
   npm ci --prefix "$npm_cache" --no-audit --no-fund --silent
@@ -96,7 +103,7 @@ fi
 ln -sfn "$ls_cache" tests/harness/localstack-venv
 echo "python3: $(python3 --version 2>&1), node: $(node --version), java: $(java -version 2>&1 | head -1)"
 echo "cfn-lint: $(cfn-lint --version), openapi-spec-validator: $(openapi-spec-validator --version 2>&1 | head -1)"
-echo "chromium: $(/usr/bin/chromium --version 2>/dev/null | head -1)"
+echo "chromium: $(/usr/bin/chromium --version 2>/dev/null | head -1), firefox: $(/usr/bin/firefox-esr --version 2>/dev/null | head -1), webkitgtk: $(dpkg-query -W -f='${Version}' libwebkit2gtk-4.1-0 2>/dev/null)"
 
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings

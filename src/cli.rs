@@ -60,6 +60,33 @@ pub(crate) enum Format {
     Json,
 }
 
+/// The browser engines `check` and `probe` judge a request in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Browser {
+    /// Chromium, Firefox and WebKit, each with its verdict and console message.
+    #[default]
+    All,
+    /// Chromium (Chrome, Edge, Opera, Brave).
+    Chromium,
+    /// Firefox.
+    Firefox,
+    /// WebKit (Safari, and every browser on iOS).
+    Webkit,
+}
+
+impl Browser {
+    /// The engines selected, in report order.
+    pub(crate) fn engines(self) -> Vec<corsgen::browser::Engine> {
+        use corsgen::browser::Engine;
+        match self {
+            Browser::All => Engine::ALL.to_vec(),
+            Browser::Chromium => vec![Engine::Chromium],
+            Browser::Firefox => vec![Engine::Firefox],
+            Browser::Webkit => vec![Engine::Webkit],
+        }
+    }
+}
+
 /// How `audit` prints its report.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub(crate) enum AuditFormat {
@@ -339,4 +366,8 @@ pub(crate) struct RequestArgs {
     /// The request is an XMLHttpRequest rather than fetch() (changes the message's wording).
     #[arg(long)]
     pub(crate) xhr: bool,
+    /// The browser engines to judge the request in, each with its verdict and, when it blocks,
+    /// its console message word for word; exit 1 when any of them blocks.
+    #[arg(long, value_enum, default_value_t)]
+    pub(crate) browser: Browser,
 }

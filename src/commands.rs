@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::browser::FetchRequest;
+use crate::browser::{Engine, FetchRequest};
 use crate::check::{Difference, Exchange, PolicyPlace};
 use crate::diagnostic::Diagnostic;
 use crate::doctor::Report;
@@ -115,7 +115,7 @@ fn generate(loaded: &mut Loaded) -> Result<Option<Vec<RenderedFile>>, Failure> {
 }
 
 /// The request a page's script makes, as the command line gives it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct RequestSpec<'a> {
     /// `--origin`: the page's origin.
     pub origin: &'a str,
@@ -127,6 +127,8 @@ pub struct RequestSpec<'a> {
     pub credentials: bool,
     /// `--xhr`: `XMLHttpRequest` instead of `fetch`.
     pub xhr: bool,
+    /// `--browser`: the engines to judge the request in, in report order (at least one).
+    pub engines: Vec<Engine>,
 }
 
 impl RequestSpec<'_> {
@@ -165,8 +167,8 @@ pub struct CheckRequest<'a> {
     pub target: Option<&'a str>,
 }
 
-/// `check`: the exchange the artifacts of a valid policy give the request, and what answered
-/// it, in words.
+/// `check`: the exchange the artifacts of a valid policy give the request in each engine asked
+/// for (in that order), and what answered it, in words.
 ///
 /// # Errors
 /// A usage failure for a target it cannot place or a gateway response it does not know, and
@@ -175,7 +177,7 @@ pub fn check(
     loaded: &Loaded,
     env: Option<&str>,
     request: CheckRequest<'_>,
-) -> Result<(Exchange, String), Failure> {
+) -> Result<(Vec<Exchange>, String), Failure> {
     let place = place(loaded, env)?;
     let target = crate::check::target(request.url, request.path, request.stage)?;
     let fetch = request.request.to(&target.url)?;
@@ -199,7 +201,7 @@ pub fn check(
         }
     }
     let deviation = chosen.and_then(|t| t.answer.as_ref().map(|d| (t, d)));
-    let exchange = match deviation {
+    let judge = |fetch: FetchRequest| match deviation {
         Some((_, deviation)) => crate::check::check_target(&place, fetch, &target, deviation),
         None if errors.is_empty() => {
             let mut exchange = crate::check::check(&place, fetch, &target);
@@ -212,6 +214,17 @@ pub fn check(
             crate::check::check_gateway_responses(&place, &fetch, &target, &errors, request.status)
         }
     };
+    let exchanges = request
+        .request
+        .engines
+        .iter()
+        .map(|&engine| {
+            judge(FetchRequest {
+                engine,
+                ..fetch.clone()
+            })
+        })
+        .collect();
     let what = match (deviation, chosen) {
         (Some((t, _)), _) => format!("{}, as the platform really answers,", t.what),
         (None, Some(t)) => format!("{} (it answers as the engine)", t.what),
@@ -224,7 +237,7 @@ pub fn check(
         place.rule_name(&target.route.path),
         target.note()
     );
-    Ok((exchange, by))
+    Ok((exchanges, by))
 }
 
 /// The one target whose real answer a policy gets, when nothing it emits answers as the engine
@@ -300,8 +313,9 @@ pub fn gateway_types(
     }
 }
 
-/// `probe`: the exchange a live endpoint gives the request, as a browser would make it; with a
-/// valid policy, how the answers differ from the policy's and the fixes `check` would give.
+/// `probe`: the exchange a live endpoint gives the request, as each engine in `engines` would
+/// make it (a request two engines send alike is sent once); with a valid policy, how the
+/// answers differ from the policy's and the fixes `check` would give.
 ///
 /// # Errors
 /// A usage failure for a value that cannot be sent; an I/O failure when the endpoint cannot
@@ -309,18 +323,21 @@ pub fn gateway_types(
 pub fn probe(
     url: &str,
     fetch: FetchRequest,
+    engines: &[Engine],
     timeout: Duration,
     policy: Option<(&Loaded, Option<&str>, Option<&str>)>,
-) -> Result<(Exchange, Vec<Difference>), Failure> {
-    let mut exchange = crate::probe::probe(fetch, timeout)?;
+) -> Result<(Vec<Exchange>, Vec<Difference>), Failure> {
+    let mut exchanges = crate::probe::probe(&fetch, engines, timeout)?;
     let mut differences = Vec::new();
     if let Some((loaded, env, stage)) = policy {
         let place = place(loaded, env)?;
         let target = crate::check::target(Some(url), None, stage)?;
-        differences = crate::check::differences(place.policy, &exchange, &target);
-        exchange.fixes = crate::check::check(&place, exchange.request.clone(), &target).fixes;
+        differences = crate::check::differences(place.policy, &exchanges[0], &target);
+        for exchange in &mut exchanges {
+            exchange.fixes = crate::check::check(&place, exchange.request.clone(), &target).fixes;
+        }
     }
-    Ok((exchange, differences))
+    Ok((exchanges, differences))
 }
 
 /// `--timeout SECONDS` as a duration.

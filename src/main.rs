@@ -238,7 +238,7 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
             format,
         } => {
             let loaded = load_valid(&policy, env.as_deref(), format, ui)?;
-            let (exchange, by) = commands::check(
+            let (exchanges, by) = commands::check(
                 &loaded,
                 env.as_deref(),
                 commands::CheckRequest {
@@ -251,8 +251,8 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
                     target: target.as_deref(),
                 },
             )?;
-            print_exchange(&exchange, &by, format, &[])?;
-            Ok(!exchange.verdict.allowed())
+            print_exchange(&exchanges, &by, format, &[])?;
+            Ok(exchanges.iter().any(|e| !e.verdict.allowed()))
         }
         Command::Probe {
             url,
@@ -263,7 +263,8 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
             timeout,
             format,
         } => {
-            let fetch = spec(&request).to(&url)?;
+            let spec = spec(&request);
+            let fetch = spec.to(&url)?;
             let timeout = commands::timeout(timeout)?;
             // The policy is read first: a broken one is reported before any request is sent.
             let loaded = match &policy {
@@ -273,9 +274,10 @@ fn run(cli: Cli) -> Result<Finding, Failure> {
             let judged = loaded
                 .as_ref()
                 .map(|l| (l, env.as_deref(), stage.as_deref()));
-            let (exchange, differences) = commands::probe(&url, fetch, timeout, judged)?;
-            print_exchange(&exchange, &url, format, &differences)?;
-            Ok(!exchange.verdict.allowed())
+            let (exchanges, differences) =
+                commands::probe(&url, fetch, &spec.engines, timeout, judged)?;
+            print_exchange(&exchanges, &url, format, &differences)?;
+            Ok(exchanges.iter().any(|e| !e.verdict.allowed()))
         }
         Command::Doctor {
             har,
@@ -541,23 +543,24 @@ fn spec(args: &RequestArgs) -> commands::RequestSpec<'_> {
         headers: &args.headers,
         credentials: args.credentials,
         xhr: args.xhr,
+        engines: args.browser.engines(),
     }
 }
 
 fn print_exchange(
-    exchange: &corsgen::check::Exchange,
+    exchanges: &[corsgen::check::Exchange],
     answered_by: &str,
     format: Format,
     differences: &[corsgen::check::Difference],
 ) -> Result<(), Failure> {
     match format {
         Format::Human => {
-            let mut text = corsgen::check::human(exchange, answered_by);
+            let mut text = corsgen::check::human(exchanges, answered_by);
             for difference in differences {
                 text.push_str(&format!("differs from the policy: {difference}\n"));
             }
             out(&text)
         }
-        Format::Json => out(&corsgen::check::json(exchange, differences)),
+        Format::Json => out(&corsgen::check::json(exchanges, differences)),
     }
 }

@@ -15,19 +15,25 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use crate::browser::{FetchRequest, Response};
+use crate::browser::{Engine, FetchRequest, Response};
 use crate::check::{Exchange, Leg};
 use crate::Failure;
 
-/// Sends `request` for real and judges the answers. A request the browser never sends (the
-/// script's call throws: a forbidden or malformed method, an invalid header) is not sent either:
-/// its verdict is the script's exception.
+/// Sends `request` for real as each of `engines` makes it and judges the answers in that
+/// engine, in order. A request two engines send alike (method, URL and headers) is sent once.
+/// A request the browser never sends (the script's call throws: a forbidden or malformed
+/// method, an invalid header) is not sent either: its verdict is the script's exception.
 ///
 /// # Errors
 /// A usage failure for a header value browsers send and the HTTP client cannot (a control
-/// character other than tab; in `Authorization`, a character outside ASCII); an I/O failure naming the request and its cause for a network
-/// failure (connection refused, DNS, time-out, TLS, an answer that is not HTTP).
-pub fn probe(request: FetchRequest, timeout: Duration) -> Result<Exchange, Failure> {
+/// character other than tab; in `Authorization`, a character outside ASCII); an I/O failure
+/// naming the request and its cause for a network failure (connection refused, DNS, time-out,
+/// TLS, an answer that is not HTTP).
+pub fn probe(
+    request: &FetchRequest,
+    engines: &[Engine],
+    timeout: Duration,
+) -> Result<Vec<Exchange>, Failure> {
     if !request.throws() {
         if let Some((name, _)) = request
             .sent_headers()
@@ -53,7 +59,30 @@ pub fn probe(request: FetchRequest, timeout: Duration) -> Result<Exchange, Failu
         )
         .build()
         .into();
-    crate::check::exchange(request, |leg| send(&agent, leg, timeout)).map_err(Failure::io)
+    let mut answered: Vec<(Leg, Response)> = Vec::new();
+    engines
+        .iter()
+        .map(|&engine| {
+            let request = FetchRequest {
+                engine,
+                ..request.clone()
+            };
+            crate::check::exchange(request, |leg| {
+                let same = |(sent, _): &&(Leg, Response)| {
+                    sent.method == leg.method
+                        && sent.url == leg.url
+                        && sent.request_headers == leg.request_headers
+                };
+                if let Some((_, response)) = answered.iter().find(same) {
+                    return Ok(response.clone());
+                }
+                let response = send(&agent, leg, timeout)?;
+                answered.push((leg.clone(), response.clone()));
+                Ok(response)
+            })
+            .map_err(Failure::io)
+        })
+        .collect()
 }
 
 fn send(agent: &ureq::Agent, leg: &Leg, timeout: Duration) -> anyhow::Result<Response> {

@@ -433,3 +433,14 @@ mod tests {
         assert_eq!(v["diagnostics"][0]["severity"], "warning");
     }
 }
+
+/// Items as a sentence's list: `a`, `a and b`, `a, b and c`.
+#[must_use]
+pub fn and_list(items: impl IntoIterator<Item = String>) -> String {
+    let items: Vec<String> = items.into_iter().collect();
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}

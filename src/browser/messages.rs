@@ -1,9 +1,9 @@
-//! Chromium's CORS errors and their console messages, word for word, and the exceptions a
-//! script's call throws.
+//! The CORS errors and their console messages, word for word, in each engine, and the
+//! exceptions a script's call throws.
 
 use serde::Serialize;
 
-use super::Initiator;
+use super::{Engine, FetchRequest, Initiator, Note, Verdict};
 
 /// Chromium's `network::mojom::CorsError` values this model produces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -118,20 +118,32 @@ impl CorsError {
     }
 }
 
-/// A blocked request: Chromium's error and its parameter.
+/// A blocked request: the error (named after Chromium's) and what the messages quote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Blocked {
     /// The error.
     pub error: CorsError,
-    /// `CorsErrorStatus.failed_parameter`: the value or name the message quotes.
+    /// The value or name the engine's message quotes (Chromium's
+    /// `CorsErrorStatus.failed_parameter`).
     pub hint: String,
+    /// The status of the response that failed the check; 0 when none did.
+    pub status: u16,
+    /// The origin the failing request carried (`null` once a redirect left for another
+    /// origin); empty when no response was checked.
+    pub origin: String,
+    /// Where the refused redirect led, when a redirect was refused.
+    pub redirect_to: Option<String>,
 }
 
 impl Blocked {
-    pub(super) fn new(error: CorsError, hint: impl Into<String>) -> Self {
+    /// The error with the value or name its message quotes.
+    pub fn new(error: CorsError, hint: impl Into<String>) -> Self {
         Blocked {
             error,
             hint: hint.into(),
+            status: 0,
+            origin: String::new(),
+            redirect_to: None,
         }
     }
 
@@ -302,4 +314,307 @@ fn encode_hint(hint: &str) -> String {
         }
     }
     out
+}
+
+/// Firefox's console lines begin so (`security.properties`).
+const FIREFOX_BLOCKED: &str =
+    "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at ";
+
+/// Every console line `engine` prints for a request, in order: the lines before the request
+/// (WebKit refusing a forbidden header XHR sets), then the failure's, or the warnings of an
+/// allowed request (Firefox's about `*` covering `Authorization`). `url` is the URL of the
+/// request that failed (after redirects), `request` the script's (its URL the one it fetched).
+#[must_use]
+pub fn console_lines(request: &FetchRequest, verdict: &Verdict, url: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    if request.engine == Engine::Webkit && request.initiator == Initiator::XmlHttpRequest {
+        for note in &verdict.notes {
+            if let Note::ForbiddenHeaderDropped { name } = note {
+                lines.push(format!("Refused to set unsafe header \"{name}\""));
+            }
+        }
+    }
+    match &verdict.blocked {
+        Some(blocked) => lines.extend(blocked.lines(request, url)),
+        None => {
+            let authorization = verdict
+                .notes
+                .iter()
+                .any(|n| matches!(n, Note::AuthorizationByWildcard { .. }));
+            if request.engine == Engine::Firefox && authorization {
+                lines.push(format!("Cross-Origin Request Warning: The Same Origin Policy will disallow reading the remote resource at {url} soon. (Reason: When the `Access-Control-Allow-Headers` is `*`, the `Authorization` header is not covered. To include the `Authorization` header, it must be explicitly listed in CORS header `Access-Control-Allow-Headers`)."));
+            }
+        }
+    }
+    lines
+}
+
+impl Blocked {
+    /// The console lines of this failure in the request's engine.
+    #[must_use]
+    pub fn lines(&self, request: &FetchRequest, url: &str) -> Vec<String> {
+        if self.error.is_script_exception() {
+            return vec![self.engine_exception(request)];
+        }
+        match request.engine {
+            Engine::Chromium => {
+                vec![self.console_message(url, &request.url, &request.origin, request.initiator)]
+            }
+            Engine::Firefox => self.firefox_lines(url),
+            Engine::Webkit => self.webkit_lines(request, url),
+        }
+    }
+
+    fn firefox_lines(&self, url: &str) -> Vec<String> {
+        use CorsError as E;
+        // Firefox prints a header value's bytes read as UTF-8 (measured: the bytes of
+        // `bücher` print as `bücher`).
+        let hint = utf8_lossy(&self.hint);
+        let line = |reason: &str| format!("{FIREFOX_BLOCKED}{url}. (Reason: {reason}).");
+        let with_status = |reason: &str| format!("{} Status code: {}.", line(reason), self.status);
+        let mut lines = match self.error {
+            E::MissingAllowOriginHeader | E::PreflightMissingAllowOriginHeader => vec![
+                with_status("CORS header ‘Access-Control-Allow-Origin’ missing"),
+            ],
+            E::MultipleAllowOriginValues | E::PreflightMultipleAllowOriginValues => vec![line(
+                "Multiple CORS header ‘Access-Control-Allow-Origin’ not allowed",
+            )],
+            E::InvalidAllowOriginValue
+            | E::PreflightInvalidAllowOriginValue
+            | E::AllowOriginMismatch
+            | E::PreflightAllowOriginMismatch => vec![line(&format!(
+                "CORS header ‘Access-Control-Allow-Origin’ does not match ‘{hint}’"
+            ))],
+            E::WildcardOriginNotAllowed | E::PreflightWildcardOriginNotAllowed => vec![format!(
+                "{FIREFOX_BLOCKED}‘{url}’. (Reason: Credential is not supported if the CORS header ‘Access-Control-Allow-Origin’ is ‘*’)."
+            )],
+            E::InvalidAllowCredentials | E::PreflightInvalidAllowCredentials => vec![line(
+                "expected ‘true’ in CORS header ‘Access-Control-Allow-Credentials’",
+            )],
+            E::PreflightInvalidStatus => {
+                vec![with_status("CORS preflight response did not succeed")]
+            }
+            E::PreflightDisallowedRedirect => vec![
+                line("CORS request external redirect not allowed"),
+                with_status("CORS preflight response did not succeed"),
+            ],
+            E::InvalidAllowMethodsPreflightResponse => vec![line(&format!(
+                "invalid token ‘{}’ in CORS header ‘Access-Control-Allow-Methods’",
+                self.hint
+            ))],
+            E::InvalidAllowHeadersPreflightResponse => vec![line(&format!(
+                "invalid token ‘{}’ in CORS header ‘Access-Control-Allow-Headers’",
+                self.hint
+            ))],
+            E::MethodDisallowedByPreflightResponse => vec![line(
+                "Did not find method in CORS header ‘Access-Control-Allow-Methods’",
+            )],
+            E::HeaderDisallowedByPreflightResponse => vec![line(&format!(
+                "header ‘{}’ is not allowed according to header ‘Access-Control-Allow-Headers’ from CORS preflight response",
+                self.hint
+            ))],
+            // Firefox names no reason for these: the request just fails.
+            E::RedirectContainsCredentials | E::CorsDisabledScheme | E::TooManyRedirects => {
+                Vec::new()
+            }
+            E::NonLatin1Header
+            | E::NonLatin1Method
+            | E::UrlWithCredentials
+            | E::InvalidMethod
+            | E::ForbiddenMethod
+            | E::InvalidHeaderName
+            | E::InvalidHeaderValue => Vec::new(),
+        };
+        // A failed preflight or redirect fails the request itself too, with no status.
+        if self.error.is_preflight() || self.redirect_to.is_some() || lines.is_empty() {
+            lines.push(format!(
+                "{} Status code: (null).",
+                line("CORS request did not succeed")
+            ));
+        }
+        lines
+    }
+
+    fn webkit_lines(&self, request: &FetchRequest, url: &str) -> Vec<String> {
+        use CorsError as E;
+        let reason = match self.error {
+            E::MissingAllowOriginHeader
+            | E::PreflightMissingAllowOriginHeader
+            | E::InvalidAllowOriginValue
+            | E::PreflightInvalidAllowOriginValue
+            | E::AllowOriginMismatch
+            | E::PreflightAllowOriginMismatch => Some(format!(
+                "Origin {} is not allowed by Access-Control-Allow-Origin. Status code: {}",
+                self.origin, self.status
+            )),
+            E::MultipleAllowOriginValues | E::PreflightMultipleAllowOriginValues => {
+                Some("Access-Control-Allow-Origin cannot contain more than one origin.".to_string())
+            }
+            E::WildcardOriginNotAllowed | E::PreflightWildcardOriginNotAllowed => Some(
+                "Cannot use wildcard in Access-Control-Allow-Origin when credentials flag is true."
+                    .to_string(),
+            ),
+            E::InvalidAllowCredentials | E::PreflightInvalidAllowCredentials => Some(
+                "Credentials flag is true, but Access-Control-Allow-Credentials is not \"true\"."
+                    .to_string(),
+            ),
+            E::PreflightInvalidStatus | E::PreflightDisallowedRedirect => Some(format!(
+                "Preflight response is not successful. Status code: {}",
+                self.status
+            )),
+            E::InvalidAllowMethodsPreflightResponse => Some(format!(
+                "Header Access-Control-Allow-Methods has an invalid value: {}",
+                self.hint
+            )),
+            E::InvalidAllowHeadersPreflightResponse => Some(format!(
+                "Header Access-Control-Allow-Headers has an invalid value: {}",
+                self.hint
+            )),
+            E::MethodDisallowedByPreflightResponse => Some(format!(
+                "Method {} is not allowed by Access-Control-Allow-Methods.",
+                self.hint
+            )),
+            E::HeaderDisallowedByPreflightResponse => Some(format!(
+                "Request header field {} is not allowed by Access-Control-Allow-Headers.",
+                self.hint
+            )),
+            E::RedirectContainsCredentials => {
+                Some(format!("redirection URL {} has credentials", self.hint))
+            }
+            E::CorsDisabledScheme => Some(
+                "not allowed to follow a cross-origin CORS redirection with non CORS scheme"
+                    .to_string(),
+            ),
+            E::TooManyRedirects => None,
+            E::NonLatin1Header
+            | E::NonLatin1Method
+            | E::UrlWithCredentials
+            | E::InvalidMethod
+            | E::ForbiddenMethod
+            | E::InvalidHeaderName
+            | E::InvalidHeaderValue => None,
+        };
+        let mut lines = Vec::new();
+        if let Some(reason) = reason {
+            lines.push(match &self.redirect_to {
+                Some(to) => format!(
+                    "Cross-origin redirection to {to} denied by Cross-Origin Resource Sharing policy: {reason}"
+                ),
+                None => reason,
+            });
+        }
+        let api = match request.initiator {
+            Initiator::Fetch => "Fetch API",
+            Initiator::XmlHttpRequest => "XMLHttpRequest",
+        };
+        lines.push(format!(
+            "{api} cannot load {url} due to access control checks."
+        ));
+        lines
+    }
+
+    /// The exception the script's call throws, as the request's engine prints it.
+    fn engine_exception(&self, request: &FetchRequest) -> String {
+        use CorsError as E;
+        let fetch = request.initiator == Initiator::Fetch;
+        // Firefox prints a ByteString's bytes read as UTF-8.
+        let lossy = utf8_lossy;
+        let over_255 = |text: &str| {
+            text.chars()
+                .enumerate()
+                .find(|(_, c)| u32::from(*c) > 0xFF)
+                .map(|(i, c)| {
+                    format!(
+                        "because the character at index {i} has value {} which is greater than 255.",
+                        u32::from(c)
+                    )
+                })
+                .unwrap_or_default()
+        };
+        let at_fault = request.header_at_fault();
+        match request.engine {
+            Engine::Chromium => self.exception(request.initiator),
+            Engine::Firefox => match (self.error, fetch) {
+                (E::NonLatin1Header, true) => format!(
+                    "TypeError: Window.fetch: Cannot convert element of element of sequence<sequence<ByteString>> branch of (sequence<sequence<ByteString>> or record<ByteString, ByteString>) to ByteString {}",
+                    at_fault.map(|(n, v)| over_255(if over_255(n).is_empty() { v } else { n })).unwrap_or_default()
+                ),
+                (E::NonLatin1Header, false) => {
+                    let (argument, text) = match at_fault {
+                        Some((n, _)) if !over_255(n).is_empty() => (1, n),
+                        Some((_, v)) => (2, v),
+                        None => (1, ""),
+                    };
+                    format!(
+                        "TypeError: XMLHttpRequest.setRequestHeader: Cannot convert argument {argument} to ByteString {}",
+                        over_255(text)
+                    )
+                }
+                (E::NonLatin1Method, true) => format!(
+                    "TypeError: Window.fetch: Cannot convert 'method' member of RequestInit to ByteString {}",
+                    over_255(&request.method)
+                ),
+                (E::NonLatin1Method, false) => format!(
+                    "TypeError: XMLHttpRequest.open: Cannot convert argument 1 to ByteString {}",
+                    over_255(&request.method)
+                ),
+                (E::InvalidMethod | E::ForbiddenMethod, true) => format!(
+                    "TypeError: Window.fetch: Invalid request method {}.",
+                    lossy(&request.method)
+                ),
+                (E::InvalidMethod, false) => {
+                    "SyntaxError: An invalid or illegal string was specified".to_string()
+                }
+                (E::ForbiddenMethod, false) => "SecurityError: The operation is insecure.".to_string(),
+                (E::InvalidHeaderName, true) => format!(
+                    "TypeError: Window.fetch: {} is an invalid header name.",
+                    lossy(&self.hint.to_ascii_lowercase())
+                ),
+                (E::InvalidHeaderValue, true) => format!(
+                    "TypeError: Window.fetch: {} is an invalid header value.",
+                    lossy(&self.hint)
+                ),
+                // Measured: XHR reports a bad value as a bad name too.
+                (E::InvalidHeaderName | E::InvalidHeaderValue, false) => {
+                    "SyntaxError: Invalid header name.".to_string()
+                }
+                (E::UrlWithCredentials, _) => format!(
+                    "TypeError: Window.fetch: {} is an url with embedded credentials.",
+                    request.url
+                ),
+                _ => self.exception(request.initiator),
+            },
+            Engine::Webkit => match (self.error, fetch) {
+                (E::NonLatin1Header | E::NonLatin1Method, _) => "TypeError: Type error".to_string(),
+                (E::InvalidMethod, true) => "TypeError: Method is not a valid HTTP token.".to_string(),
+                (E::ForbiddenMethod, true) => "TypeError: Method is forbidden.".to_string(),
+                (E::ForbiddenMethod, false) => "SecurityError: The operation is insecure.".to_string(),
+                (E::InvalidHeaderName, true) => {
+                    format!("TypeError: Invalid header name: '{}'", self.hint)
+                }
+                (E::InvalidHeaderValue, true) => format!(
+                    "TypeError: Header '{}' has invalid value: '{}'",
+                    at_fault.map(|(n, _)| n).unwrap_or_default(),
+                    self.hint
+                ),
+                (E::InvalidMethod | E::InvalidHeaderName | E::InvalidHeaderValue, false) => {
+                    "SyntaxError: The string did not match the expected pattern.".to_string()
+                }
+                (E::UrlWithCredentials, _) => {
+                    "TypeError: URL is not valid or contains user credentials.".to_string()
+                }
+                _ => self.exception(request.initiator),
+            },
+        }
+    }
+}
+
+/// Text whose characters are bytes (ISO-8859-1), read as UTF-8 (an invalid sequence becomes
+/// U+FFFD), as Firefox prints header values and `ByteString`s.
+fn utf8_lossy(text: &str) -> String {
+    let bytes: Vec<u8> = text
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+        .collect();
+    String::from_utf8_lossy(&bytes).into_owned()
 }

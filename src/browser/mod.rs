@@ -17,6 +17,7 @@
 //! whether it preflights), `response` (the checks on the answers, the verdict), `messages`
 //! (Chromium's errors and console text); `tests` checks each rule.
 
+mod engine;
 mod messages;
 mod request;
 mod response;
@@ -25,7 +26,8 @@ mod tests;
 
 use serde::Serialize;
 
-pub use messages::{Blocked, CorsError};
+pub use engine::Engine;
+pub use messages::{console_lines, Blocked, CorsError};
 pub use request::{latin1_bytes, sends_empty_content_length};
 pub use response::{
     check_access, check_preflight, check_redirect, evaluate, preflight_cache_seconds,
@@ -76,6 +78,9 @@ pub struct FetchRequest {
     pub credentials: Credentials,
     /// `fetch()` or XHR.
     pub initiator: Initiator,
+    /// The engine that makes the request (reports name it apart).
+    #[serde(skip)]
+    pub engine: Engine,
 }
 
 /// An HTTP response: status and header lines as received (a name may repeat).
@@ -102,23 +107,49 @@ impl Response {
     }
 
     /// The `Location` of a redirect the browser would follow (a 301, 302, 303, 307 or 308 with
-    /// one), ready for the URL parser: header values are bytes (one character each, as
-    /// ISO-8859-1), and Chromium percent-encodes each byte above 0x7F on its own (`caf\xE9`
-    /// becomes `caf%E9`, the UTF-8 `caf\xC3\xA9` becomes `caf%C3%A9`; measured).
+    /// one), ready for the URL parser. Header values are bytes (one character each, as
+    /// ISO-8859-1). Chromium and Firefox percent-encode each byte above 0x7F on its own
+    /// (`caf\xE9` becomes `caf%E9`, the UTF-8 `caf\xC3\xA9` becomes `caf%C3%A9`); WebKitGTK
+    /// reads the bytes as UTF-8 (an invalid sequence becoming U+FFFD), then each byte of that
+    /// UTF-8 as a character of its own, and percent-encodes that character's UTF-8 (`caf\xE9`
+    /// becomes `caf%C3%AF%C2%BF%C2%BD`). All measured.
     #[must_use]
-    pub fn redirect_location(&self) -> Option<String> {
+    pub fn redirect_location(&self, engine: Engine) -> Option<String> {
         let location = matches!(self.status, 301 | 302 | 303 | 307 | 308)
             .then(|| self.header("location"))
             .flatten()?;
-        Some(
-            location
+        let percent = |c: char| {
+            let mut buffer = [0u8; 4];
+            c.encode_utf8(&mut buffer)
+                .bytes()
+                .map(|b| format!("%{b:02X}"))
+                .collect::<String>()
+        };
+        Some(match engine {
+            Engine::Chromium | Engine::Firefox => location
                 .chars()
                 .map(|c| match u8::try_from(u32::from(c)) {
                     Ok(byte) if byte > 0x7F => format!("%{byte:02X}"),
                     _ => c.to_string(),
                 })
                 .collect(),
-        )
+            Engine::Webkit => {
+                let bytes: Vec<u8> = location
+                    .chars()
+                    .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+                    .collect();
+                String::from_utf8_lossy(&bytes)
+                    .bytes()
+                    .map(|b| {
+                        if b > 0x7F {
+                            percent(char::from(b))
+                        } else {
+                            char::from(b).to_string()
+                        }
+                    })
+                    .collect()
+            }
+        })
     }
 }
 

@@ -3,7 +3,8 @@
 
 use super::response::blocked_verdict;
 use super::{
-    Blocked, CorsError, Credentials, FetchRequest, Initiator, Note, PreflightReason, Verdict,
+    Blocked, CorsError, Credentials, Engine, FetchRequest, Initiator, Note, PreflightReason,
+    Verdict,
 };
 use crate::fetch::{
     is_forbidden_method, is_forbidden_request_header, is_safelisted_method,
@@ -50,7 +51,8 @@ fn is_unsafe_byte(c: char) -> bool {
 }
 
 /// Headers Chromium safelists beyond the Fetch standard's five (`IsCorsSafelistedHeader`:
-/// `Intervention` and the legacy client hints), with their value checks.
+/// `Intervention` and the legacy client hints), with their value checks. Firefox and WebKit
+/// preflight them (measured).
 const CHROMIUM_ONLY_SAFELISTED: [&str; 9] = [
     "device-memory",
     "downlink",
@@ -73,11 +75,11 @@ fn is_decimal(value: &str) -> bool {
 }
 
 /// Why `(name, value)` (a normalized value) is not a CORS-safelisted request header in
-/// Chromium, or `None` when it is.
-fn unsafe_because(name: &str, value: &str) -> Option<String> {
+/// `engine`, or `None` when it is.
+fn unsafe_because(engine: Engine, name: &str, value: &str) -> Option<String> {
     let lower = name.to_ascii_lowercase();
     let known = is_safelisted_request_header_name(&lower)
-        || CHROMIUM_ONLY_SAFELISTED.contains(&lower.as_str());
+        || (engine == Engine::Chromium && CHROMIUM_ONLY_SAFELISTED.contains(&lower.as_str()));
     if !known {
         return Some("is not a CORS-safelisted header".to_string());
     }
@@ -203,6 +205,25 @@ impl FetchRequest {
         }
     }
 
+    /// The header the script's call refuses: for `fetch()` the first one outside ISO-8859-1,
+    /// else the first with a bad name or value; for XHR the first failing any of those.
+    #[must_use]
+    pub(super) fn header_at_fault(&self) -> Option<(&str, &str)> {
+        let latin1 = |(n, v): &&(String, String)| is_latin1(n) && is_latin1(v);
+        let valid = |(n, v): &&(String, String)| {
+            is_token(n) && !normalize_header_value(v).contains(['\0', '\r', '\n'])
+        };
+        let found = match self.initiator {
+            Initiator::Fetch => self
+                .headers
+                .iter()
+                .find(|h| !latin1(h))
+                .or_else(|| self.headers.iter().find(|h| !valid(h))),
+            Initiator::XmlHttpRequest => self.headers.iter().find(|h| !latin1(h) || !valid(h)),
+        };
+        found.map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
     /// True when the script's call throws and nothing is sent.
     #[must_use]
     pub fn throws(&self) -> bool {
@@ -224,17 +245,24 @@ impl FetchRequest {
 
     /// The headers the browser sends from the script's list: values normalized, forbidden
     /// ones dropped, a name set twice sent once, its values joined with `, ` under the first
-    /// spelling (as Chromium's header map combines them), and `Accept: */*` unless the script
-    /// set Accept (added before the CORS checks, so it counts toward the 1,024 bytes).
+    /// spelling (as the header map combines them; but Firefox's `fetch()` keeps only the last
+    /// Content-Type, measured), and `Accept: */*` unless the script set Accept (added before
+    /// the CORS checks, so it counts toward the 1,024 bytes).
     #[must_use]
     pub fn sent_headers(&self) -> Vec<(String, String)> {
         let mut sent: Vec<(String, String)> = Vec::new();
+        let last_wins = |name: &str| {
+            self.engine == Engine::Firefox
+                && self.initiator == Initiator::Fetch
+                && name.eq_ignore_ascii_case("content-type")
+        };
         for (name, value) in &self.headers {
             let value = normalize_header_value(value);
             if is_forbidden_request_header(name, value) {
                 continue;
             }
             match sent.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                Some((_, kept)) if last_wins(name) => *kept = value.to_string(),
                 Some((_, joined)) => {
                     joined.push_str(", ");
                     joined.push_str(value);
@@ -248,8 +276,8 @@ impl FetchRequest {
         sent
     }
 
-    /// Notes about the request itself: forbidden headers the browser drops, and headers only
-    /// Chromium sends without a preflight.
+    /// Notes about the request itself: forbidden headers the browser drops, and (in Chromium)
+    /// headers only Chromium sends without a preflight.
     #[must_use]
     pub fn request_notes(&self) -> Vec<Note> {
         let mut notes: Vec<Note> = Vec::new();
@@ -268,7 +296,7 @@ impl FetchRequest {
             .map(|(n, _)| n.to_ascii_lowercase())
             .filter(|n| CHROMIUM_ONLY_SAFELISTED.contains(&n.as_str()) && !unsafe_names.contains(n))
             .collect();
-        if !chromium_only.is_empty() {
+        if !chromium_only.is_empty() && self.engine == Engine::Chromium {
             notes.push(Note::SafelistedByChromiumOnly {
                 names: chromium_only,
             });
@@ -288,7 +316,7 @@ impl FetchRequest {
         let mut safelisted_bytes = 0;
         let mut safelisted = Vec::new();
         for (name, value) in &self.sent_headers() {
-            match unsafe_because(name, value) {
+            match unsafe_because(self.engine, name, value) {
                 Some(why) => {
                     let repeated = self
                         .headers
@@ -377,10 +405,17 @@ impl FetchRequest {
 
     /// The headers of the (non-preflight) request to `url`: the ones sent, then `Origin`
     /// (this request's, which a redirect may have tainted to `null`) unless the request is a
-    /// same-origin GET or HEAD, which carries none.
+    /// same-origin GET or HEAD, which carries none. Each value holds one character per byte
+    /// on the wire: Chromium and Firefox send a character up to U+00FF as one byte, WebKitGTK
+    /// sends the value's UTF-8 (measured: `caf\u{e9}` goes out as `caf\xC3\xA9`).
     #[must_use]
     pub fn actual_headers(&self, url: &str) -> Vec<(String, String)> {
         let mut headers = self.sent_headers();
+        if self.engine == Engine::Webkit {
+            for (_, value) in &mut headers {
+                *value = value.bytes().map(char::from).collect();
+            }
+        }
         if self.is_cross_origin(url) || !matches!(self.wire_method().as_str(), "GET" | "HEAD") {
             headers.push(("Origin".to_string(), self.origin.clone()));
         }
@@ -393,10 +428,7 @@ impl FetchRequest {
     /// `Content-Encoding`, `Content-Location`).
     #[must_use]
     pub fn redirected(&self, status: u16) -> FetchRequest {
-        let method = self.wire_method();
-        let to_get = (matches!(status, 301 | 302) && method == "POST")
-            || (status == 303 && !matches!(method.as_str(), "GET" | "HEAD"));
-        if !to_get {
+        if !self.changes_to_get(status) {
             return self.clone();
         }
         FetchRequest {
@@ -416,6 +448,29 @@ impl FetchRequest {
                 .cloned()
                 .collect(),
             ..self.clone()
+        }
+    }
+
+    /// True when a redirect with `status` makes this request a GET.
+    fn changes_to_get(&self, status: u16) -> bool {
+        let method = self.wire_method();
+        (matches!(status, 301 | 302) && method == "POST")
+            || (status == 303 && !matches!(method.as_str(), "GET" | "HEAD"))
+    }
+
+    /// The request whose preflight goes before the one a redirect with `status` leads to:
+    /// that request, but in WebKit a request changed to GET still names the body's headers
+    /// it dropped in the preflight's `Access-Control-Request-Headers` (measured: a JSON POST
+    /// redirected by a 302 is preflighted as a GET with `content-type`, then sent without it).
+    #[must_use]
+    pub fn redirected_preflight(&self, status: u16) -> FetchRequest {
+        if self.engine == Engine::Webkit && self.changes_to_get(status) {
+            FetchRequest {
+                method: "GET".to_string(),
+                ..self.clone()
+            }
+        } else {
+            self.redirected(status)
         }
     }
 

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{Blocked, CorsError, Credentials, FetchRequest, Note, Response};
+use super::{Blocked, CorsError, Credentials, Engine, FetchRequest, Note, Response};
 use crate::fetch::{
     is_forbidden_response_header, is_safelisted_method, is_safelisted_response_header, is_token,
 };
@@ -17,7 +17,7 @@ pub struct Verdict {
     pub notes: Vec<Note>,
     /// Response headers the script can read, when allowed (lowercase).
     pub readable_headers: Vec<String>,
-    /// Seconds Chromium caches a successful preflight, when there was one.
+    /// Seconds the engine caches a successful preflight, when there was one.
     pub preflight_cache_seconds: Option<u32>,
 }
 
@@ -29,125 +29,277 @@ impl Verdict {
     }
 }
 
-/// The CORS check (`CheckAccess`), in Chromium's order, on the actual response.
+/// The CORS check on a response, in `engine`'s order: Chromium's `CheckAccess` (the value
+/// first: missing, `*` with credentials, not the origin; then credentials), Firefox's
+/// `CheckRequestApproved` (more than one header line first, then missing, `*` with credentials,
+/// not the origin, credentials) and WebKit's `passesAccessControlCheck` (`*` without
+/// credentials passes; otherwise the value must be the origin: `*`, a comma and anything else
+/// are three messages, a missing header the last; then credentials). All three compare the
+/// value and `Access-Control-Allow-Credentials: true` exactly (measured: `True` fails, an
+/// upper-case host fails).
 ///
 /// # Errors
-/// The non-preflight [`CorsError`] Chromium reports.
+/// The [`CorsError`] the engine reports, with the response's status and the origin checked.
 pub fn check_access(
+    engine: Engine,
+    origin: &str,
+    credentials: Credentials,
+    response: &Response,
+) -> Result<(), Blocked> {
+    access(engine, origin, credentials, response).map_err(|b| Blocked {
+        status: response.status,
+        origin: origin.to_string(),
+        ..b
+    })
+}
+
+fn access(
+    engine: Engine,
     origin: &str,
     credentials: Credentials,
     response: &Response,
 ) -> Result<(), Blocked> {
     let include = credentials == Credentials::Include;
-    let Some(acao) = response.header("access-control-allow-origin") else {
-        return Err(Blocked::new(CorsError::MissingAllowOriginHeader, ""));
-    };
-    if acao == "*" {
-        return if include {
-            Err(Blocked::new(CorsError::WildcardOriginNotAllowed, ""))
-        } else {
-            Ok(())
-        };
-    }
-    if acao != origin {
-        let error = if acao.contains([' ', ',']) {
-            CorsError::MultipleAllowOriginValues
-        } else if acao == "null" || crate::address::parse(&acao).is_ok() {
-            CorsError::AllowOriginMismatch
-        } else {
-            CorsError::InvalidAllowOriginValue
-        };
-        return Err(Blocked::new(error, acao));
-    }
-    if include {
+    let acao = response.header("access-control-allow-origin");
+    let credentials_check = || {
         let acac = response.header("access-control-allow-credentials");
-        if acac.as_deref() != Some("true") {
-            return Err(Blocked::new(
+        if include && acac.as_deref() != Some("true") {
+            Err(Blocked::new(
                 CorsError::InvalidAllowCredentials,
                 acac.unwrap_or_default(),
-            ));
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    match engine {
+        Engine::Chromium => {
+            let Some(acao) = acao else {
+                return Err(Blocked::new(CorsError::MissingAllowOriginHeader, ""));
+            };
+            if acao == "*" {
+                return if include {
+                    Err(Blocked::new(CorsError::WildcardOriginNotAllowed, ""))
+                } else {
+                    Ok(())
+                };
+            }
+            if acao != origin {
+                let error = if acao.contains([' ', ',']) {
+                    CorsError::MultipleAllowOriginValues
+                } else if acao == "null" || crate::address::parse(&acao).is_ok() {
+                    CorsError::AllowOriginMismatch
+                } else {
+                    CorsError::InvalidAllowOriginValue
+                };
+                return Err(Blocked::new(error, acao));
+            }
+            credentials_check()
+        }
+        Engine::Firefox => {
+            let lines = response
+                .headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case("access-control-allow-origin"))
+                .count();
+            if lines > 1 {
+                return Err(Blocked::new(CorsError::MultipleAllowOriginValues, ""));
+            }
+            let Some(acao) = acao else {
+                return Err(Blocked::new(CorsError::MissingAllowOriginHeader, ""));
+            };
+            if acao == "*" && include {
+                return Err(Blocked::new(CorsError::WildcardOriginNotAllowed, ""));
+            }
+            if acao != "*" && acao != origin {
+                return Err(Blocked::new(CorsError::AllowOriginMismatch, acao));
+            }
+            credentials_check()
+        }
+        Engine::Webkit => {
+            if acao.as_deref() == Some("*") && !include {
+                return Ok(());
+            }
+            match acao {
+                Some(acao) if acao == origin => credentials_check(),
+                Some(acao) if acao == "*" => {
+                    Err(Blocked::new(CorsError::WildcardOriginNotAllowed, ""))
+                }
+                Some(acao) if acao.contains(',') => {
+                    Err(Blocked::new(CorsError::MultipleAllowOriginValues, acao))
+                }
+                Some(acao) => Err(Blocked::new(CorsError::AllowOriginMismatch, acao)),
+                None => Err(Blocked::new(CorsError::MissingAllowOriginHeader, "")),
+            }
         }
     }
-    Ok(())
 }
 
-/// Splits a comma-separated list header as Chromium does: trimmed, empty elements dropped, each
-/// element an HTTP token; `None` when one is not.
-fn parse_list(value: Option<&str>) -> Option<Vec<String>> {
+/// Splits a comma-separated list header as the engines do: trimmed, empty elements dropped,
+/// each element an HTTP token; the first element that is not one is the error.
+fn parse_list(value: Option<&str>) -> Result<Vec<String>, String> {
     let Some(value) = value else {
-        return Some(Vec::new());
+        return Ok(Vec::new());
     };
     value
         .split(',')
         .map(|v| v.trim_matches(|c| c == ' ' || c == '\t'))
         .filter(|v| !v.is_empty())
-        .map(|v| is_token(v).then(|| v.to_string()))
+        .map(|v| {
+            if is_token(v) {
+                Ok(v.to_string())
+            } else {
+                Err(v.to_string())
+            }
+        })
         .collect()
 }
 
-/// Chromium's preflight cache lifetime: `Access-Control-Max-Age` clamped to 0..=7200, 5 when
-/// absent or not a number.
+/// How long `engine` caches a successful preflight, in seconds, from its
+/// `Access-Control-Max-Age`: Chromium clamps to 0..=7200 and takes 5 when the header is absent
+/// or not a number; Firefox takes 5 when it is absent or empty, does not cache a value that
+/// is not all digits, and caps at 86,400; WebKit takes 5 when it is absent or not a number,
+/// 0 for a negative number, and caps at 600. Measured: 5 s without the header, no cache at 0,
+/// a cache at 600 (every engine); the caps are the engines' sources (see [`Engine::max_age_cap`]).
 #[must_use]
-pub fn preflight_cache_seconds(response: &Response) -> u32 {
-    match response.header("access-control-max-age") {
-        Some(v) => match v.trim().parse::<i64>() {
-            Ok(n) if n < 0 => 0,
-            Ok(n) => u32::try_from(n.min(7200)).unwrap_or(7200),
-            Err(_) => 5,
+pub fn preflight_cache_seconds(engine: Engine, response: &Response) -> u32 {
+    let cap = i64::from(engine.max_age_cap());
+    let clamp = |n: i64| u32::try_from(n.clamp(0, cap)).unwrap_or(0);
+    let value = response.header("access-control-max-age");
+    match engine {
+        Engine::Chromium | Engine::Webkit => match value.map(|v| v.trim().parse::<i64>()) {
+            Some(Ok(n)) => clamp(n),
+            Some(Err(_)) | None => 5,
         },
-        None => 5,
+        Engine::Firefox => match value.as_deref().map(str::trim) {
+            None | Some("") => 5,
+            Some(v) if v.bytes().all(|b| b.is_ascii_digit()) => {
+                v.parse::<i64>().map_or(engine.max_age_cap(), clamp)
+            }
+            Some(_) => 0,
+        },
     }
 }
 
-/// The CORS-preflight fetch's checks on the preflight response, in Chromium's order: redirect,
-/// the CORS check (with the actual request's credentials mode), ok status, parsing of the two
-/// lists, the method, then the headers.
+/// The CORS-preflight fetch's checks on the preflight response, in the order of the request's
+/// engine. Chromium: redirect, the CORS check (with the actual request's credentials mode), ok
+/// status, parsing of both lists, the method, then the headers. Firefox: redirect, the CORS
+/// check, ok status, then the methods (parsed, then matched) and the headers (parsed, then
+/// matched). WebKit: ok status (a redirect is a status that is not ok), the CORS check, both
+/// lists parsed, the method, then the headers. All three match methods case-sensitively, let
+/// `*` stand for any method and header only without credentials, and (measured, against the
+/// standard) let `*` cover `Authorization`.
 ///
 /// # Errors
-/// The [`CorsError`] Chromium reports.
+/// The [`CorsError`] the engine reports.
 pub fn check_preflight(request: &FetchRequest, response: &Response) -> Result<Vec<Note>, Blocked> {
-    if response.redirect_location().is_some() {
-        return Err(Blocked::new(CorsError::PreflightDisallowedRedirect, ""));
-    }
-    check_access(&request.origin, request.credentials, response).map_err(|b| Blocked {
-        error: b.error.on_preflight(),
-        hint: b.hint,
-    })?;
-    if !(200..=299).contains(&response.status) {
-        return Err(Blocked::new(CorsError::PreflightInvalidStatus, ""));
+    let engine = request.engine;
+    let status = |error: CorsError, hint: &str| Blocked {
+        status: response.status,
+        origin: request.origin.clone(),
+        ..Blocked::new(error, hint)
+    };
+    let redirect = response.redirect_location(engine).is_some();
+    let ok = (200..=299).contains(&response.status);
+    let access = || {
+        check_access(engine, &request.origin, request.credentials, response).map_err(|b| Blocked {
+            error: b.error.on_preflight(),
+            ..b
+        })
+    };
+    match engine {
+        Engine::Chromium | Engine::Firefox => {
+            if redirect {
+                return Err(status(CorsError::PreflightDisallowedRedirect, ""));
+            }
+            access()?;
+            if !ok {
+                return Err(status(CorsError::PreflightInvalidStatus, ""));
+            }
+        }
+        Engine::Webkit => {
+            if !ok {
+                return Err(status(CorsError::PreflightInvalidStatus, ""));
+            }
+            access()?;
+        }
     }
     let acam = response.header("access-control-allow-methods");
-    let methods = parse_list(acam.as_deref())
-        .ok_or_else(|| Blocked::new(CorsError::InvalidAllowMethodsPreflightResponse, ""))?;
     let acah = response.header("access-control-allow-headers");
-    let names: Vec<String> = parse_list(acah.as_deref())
-        .ok_or_else(|| Blocked::new(CorsError::InvalidAllowHeadersPreflightResponse, ""))?
-        .into_iter()
-        .map(|n| n.to_ascii_lowercase())
-        .collect();
+    // Each engine's hint: Firefox quotes the bad element, WebKit the whole header value.
+    let unparsable = |error: CorsError, value: &Option<String>, bad: String| {
+        let hint = match engine {
+            Engine::Chromium => String::new(),
+            Engine::Firefox => bad,
+            Engine::Webkit => value.clone().unwrap_or_default(),
+        };
+        status(error, &hint)
+    };
+    let methods = || {
+        parse_list(acam.as_deref())
+            .map_err(|bad| unparsable(CorsError::InvalidAllowMethodsPreflightResponse, &acam, bad))
+    };
+    let names = || {
+        parse_list(acah.as_deref())
+            .map(|names| names.iter().map(|n| n.to_ascii_lowercase()).collect())
+            .map_err(|bad| unparsable(CorsError::InvalidAllowHeadersPreflightResponse, &acah, bad))
+    };
+    let names: Vec<String> = match engine {
+        Engine::Firefox => {
+            check_method(request, &methods()?)?;
+            names()?
+        }
+        Engine::Chromium | Engine::Webkit => {
+            let (methods, names) = (methods()?, names()?);
+            check_method(request, &methods)?;
+            names
+        }
+    };
+    check_headers(request, &names)
+}
 
-    let include = request.include();
+/// The preflighted method against `Access-Control-Allow-Methods`.
+fn check_method(request: &FetchRequest, methods: &[String]) -> Result<(), Blocked> {
     let method = request.wire_method();
-    let method_ok = is_safelisted_method(&method)
+    let ok = is_safelisted_method(&method)
         || methods.contains(&method)
-        || (!include && methods.iter().any(|m| m == "*"));
-    if !method_ok {
-        return Err(Blocked::new(
+        || (!request.include() && methods.iter().any(|m| m == "*"));
+    if ok {
+        Ok(())
+    } else {
+        Err(Blocked::new(
             CorsError::MethodDisallowedByPreflightResponse,
             method,
-        ));
+        ))
     }
+}
 
+/// The request's CORS-unsafe headers against `Access-Control-Allow-Headers` (lowercase
+/// `names`). The hint is the first refused header: Chromium's and Firefox's in lowercase
+/// sorted order, WebKit's as the script spelled it, in the script's order.
+fn check_headers(request: &FetchRequest, names: &[String]) -> Result<Vec<Note>, Blocked> {
     let mut notes = Vec::new();
-    let wildcard = !include && names.iter().any(|n| n == "*");
+    let wildcard = !request.include() && names.iter().any(|n| n == "*");
     for name in request.unsafe_header_names() {
         if names.contains(&name) {
             continue;
         }
         if !wildcard {
+            let hint = match request.engine {
+                Engine::Webkit => request
+                    .sent_headers()
+                    .into_iter()
+                    .map(|(n, _)| n)
+                    .find(|n| {
+                        let lower = n.to_ascii_lowercase();
+                        request.unsafe_header_names().contains(&lower) && !names.contains(&lower)
+                    })
+                    .unwrap_or(name),
+                Engine::Chromium | Engine::Firefox => name,
+            };
             return Err(Blocked::new(
                 CorsError::HeaderDisallowedByPreflightResponse,
-                name,
+                hint,
             ));
         }
         if name == "authorization" {
@@ -204,7 +356,7 @@ pub fn evaluate(
         match check_preflight(request, answer) {
             Ok(found) => {
                 notes.extend(found);
-                cache = Some(preflight_cache_seconds(answer));
+                cache = Some(preflight_cache_seconds(request.engine, answer));
             }
             Err(blocked) => return blocked_verdict(blocked, notes),
         }
@@ -217,7 +369,7 @@ pub fn evaluate(
             preflight_cache_seconds: cache,
         };
     };
-    match check_access(&request.origin, request.credentials, actual) {
+    match check_access(request.engine, &request.origin, request.credentials, actual) {
         Ok(()) => Verdict {
             blocked: None,
             notes,
@@ -254,7 +406,10 @@ pub fn check_redirect(
         .as_ref()
         .is_some_and(|t| matches!(t.scheme(), "http" | "https"))
     {
-        return Err(Blocked::new(CorsError::CorsDisabledScheme, ""));
+        return Err(Blocked {
+            redirect_to: Some(location.to_string()),
+            ..Blocked::new(CorsError::CorsDisabledScheme, "")
+        });
     }
     let cors = request.is_cross_origin(url);
     if target
@@ -262,13 +417,22 @@ pub fn check_redirect(
         .is_some_and(|t| !t.username().is_empty() || t.password().is_some())
         && (cors || request.is_cross_origin(location))
     {
-        return Err(Blocked::new(
-            CorsError::RedirectContainsCredentials,
-            location,
-        ));
+        return Err(Blocked {
+            redirect_to: Some(location.to_string()),
+            ..Blocked::new(CorsError::RedirectContainsCredentials, location)
+        });
     }
     if cors {
-        check_access(&request.origin, request.credentials, response)
+        check_access(
+            request.engine,
+            &request.origin,
+            request.credentials,
+            response,
+        )
+        .map_err(|b| Blocked {
+            redirect_to: Some(location.to_string()),
+            ..b
+        })
     } else {
         Ok(())
     }

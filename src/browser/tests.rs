@@ -2,7 +2,7 @@
 
 use super::{
     check_access, check_preflight, check_redirect, evaluate, preflight_cache_seconds,
-    readable_headers, Blocked, CorsError, Credentials, FetchRequest, Initiator, Note,
+    readable_headers, Blocked, CorsError, Credentials, Engine, FetchRequest, Initiator, Note,
     PreflightReason, Response,
 };
 
@@ -32,13 +32,24 @@ fn request(method: &str, headers: &[(&str, &str)], credentials: Credentials) -> 
             .collect(),
         credentials,
         initiator: Initiator::Fetch,
+        engine: Engine::Chromium,
     }
 }
 
+/// A blocked request's error and hint.
+fn kind(blocked: &Blocked) -> (CorsError, String) {
+    (blocked.error, blocked.hint.clone())
+}
+
 fn actual_error(credentials: Credentials, headers: &[(&str, &str)]) -> Option<CorsError> {
-    check_access(ORIGIN, credentials, &response(200, headers))
-        .err()
-        .map(|b| b.error)
+    check_access(
+        Engine::Chromium,
+        ORIGIN,
+        credentials,
+        &response(200, headers),
+    )
+    .err()
+    .map(|b| b.error)
 }
 
 #[test]
@@ -107,29 +118,26 @@ fn acao_classification_follows_chromium_order() {
         (&[(acao, "")], E::InvalidAllowOriginValue, ""),
     ];
     for (headers, error, hint) in cases {
-        let got = check_access(ORIGIN, Credentials::Omit, &response(200, headers)).unwrap_err();
-        assert_eq!(
-            got,
-            Blocked {
-                error,
-                hint: hint.into()
-            },
-            "{headers:?}"
-        );
+        let got = check_access(
+            Engine::Chromium,
+            ORIGIN,
+            Credentials::Omit,
+            &response(200, headers),
+        )
+        .unwrap_err();
+        assert_eq!(kind(&got), (error, hint.to_string()), "{headers:?}");
     }
     // Missing ACAC is reported with an empty hint.
     let got = check_access(
+        Engine::Chromium,
         ORIGIN,
         Credentials::Include,
         &response(200, &[(acao, ORIGIN)]),
     )
     .unwrap_err();
     assert_eq!(
-        got,
-        Blocked {
-            error: E::InvalidAllowCredentials,
-            hint: String::new()
-        }
+        kind(&got),
+        (E::InvalidAllowCredentials, String::new().to_string()),
     );
 }
 
@@ -230,18 +238,14 @@ fn preflight_checks_in_chromium_order() {
         E::PreflightDisallowedRedirect
     );
     assert_eq!(
-        preflight_error(&put, 204, &[("Access-Control-Allow-Origin", "*")]).unwrap(),
-        Blocked {
-            error: E::MethodDisallowedByPreflightResponse,
-            hint: "PUT".into()
-        }
+        kind(&preflight_error(&put, 204, &[("Access-Control-Allow-Origin", "*")]).unwrap()),
+        (E::MethodDisallowedByPreflightResponse, "PUT".to_string()),
     );
     assert_eq!(
-        preflight_error(&put, 204, &[acao, ("Access-Control-Allow-Methods", "PUT")]).unwrap(),
-        Blocked {
-            error: E::HeaderDisallowedByPreflightResponse,
-            hint: "x-foo".into()
-        }
+        kind(
+            &preflight_error(&put, 204, &[acao, ("Access-Control-Allow-Methods", "PUT")]).unwrap()
+        ),
+        (E::HeaderDisallowedByPreflightResponse, "x-foo".to_string()),
     );
     assert_eq!(
         preflight_error(
@@ -304,11 +308,13 @@ fn preflight_checks_in_chromium_order() {
         E::MethodDisallowedByPreflightResponse
     );
     assert_eq!(
-        preflight_error(&cred, 204, &[acao, ("Access-Control-Allow-Methods", "PUT")]).unwrap(),
-        Blocked {
-            error: E::PreflightInvalidAllowCredentials,
-            hint: String::new()
-        }
+        kind(
+            &preflight_error(&cred, 204, &[acao, ("Access-Control-Allow-Methods", "PUT")]).unwrap()
+        ),
+        (
+            E::PreflightInvalidAllowCredentials,
+            String::new().to_string()
+        ),
     );
     assert_eq!(
         preflight_error(
@@ -443,10 +449,7 @@ fn every_message_has_chromium_wording() {
         (E::CorsDisabledScheme, "", "Cross origin requests are only supported for protocol schemes: chrome, chrome-extension, chrome-untrusted, data, http, https, isolated-app.".into()),
     ];
     for (error, hint, text) in cases {
-        let blocked = Blocked {
-            error,
-            hint: hint.into(),
-        };
+        let blocked = Blocked::new(error, hint);
         assert_eq!(
             blocked.console_message(URL, URL, ORIGIN, Initiator::Fetch),
             format!("{lead}{text}"),
@@ -459,28 +462,22 @@ fn every_message_has_chromium_wording() {
         );
     }
     // XHR words the kind differently, drops the no-cors advice and adds the withCredentials one.
-    let xhr = Blocked {
-        error: E::InvalidAllowCredentials,
-        hint: String::new(),
-    }
-    .console_message(URL, URL, ORIGIN, Initiator::XmlHttpRequest);
+    let xhr = Blocked::new(E::InvalidAllowCredentials, String::new()).console_message(
+        URL,
+        URL,
+        ORIGIN,
+        Initiator::XmlHttpRequest,
+    );
     assert!(
         xhr.starts_with("Access to XMLHttpRequest at ")
             && xhr.ends_with("controlled by the withCredentials attribute."),
         "{xhr}"
     );
-    let xhr = Blocked {
-        error: E::AllowOriginMismatch,
-        hint: "x:y".into(),
-    }
-    .text(Initiator::XmlHttpRequest);
+    let xhr = Blocked::new(E::AllowOriginMismatch, "x:y").text(Initiator::XmlHttpRequest);
     assert!(xhr.ends_with("supplied origin."), "{xhr}");
     // Hints are escaped like Chromium's EncodeHint.
-    let odd = Blocked {
-        error: E::AllowOriginMismatch,
-        hint: "https://bücher.example\n".into(),
-    }
-    .text(Initiator::Fetch);
+    let odd =
+        Blocked::new(E::AllowOriginMismatch, "https://bücher.example\n").text(Initiator::Fetch);
     assert!(
         odd.contains("'https://b\\u00FCcher.example\\u000A'"),
         "{odd}"
@@ -547,7 +544,11 @@ fn exchange_verdicts_and_readable_headers() {
         if let Some(v) = acma {
             r.headers.push(("Access-Control-Max-Age".into(), v.into()));
         }
-        assert_eq!(preflight_cache_seconds(&r), seconds, "{acma:?}");
+        assert_eq!(
+            preflight_cache_seconds(Engine::Chromium, &r),
+            seconds,
+            "{acma:?}"
+        );
     }
 }
 
@@ -628,10 +629,7 @@ fn redirects_rewrite_the_method_as_fetch_does() {
 
 #[test]
 fn redirected_requests_name_the_final_and_the_first_url() {
-    let blocked = Blocked {
-        error: CorsError::MissingAllowOriginHeader,
-        hint: String::new(),
-    };
+    let blocked = Blocked::new(CorsError::MissingAllowOriginHeader, String::new());
     assert_eq!(
         blocked.console_message("https://b.invalid/final", URL, ORIGIN, Initiator::Fetch),
         format!("Access to fetch at 'https://b.invalid/final' (redirected from '{URL}') from origin '{ORIGIN}' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource.")

@@ -24,7 +24,8 @@ pub use output::{human, json};
 
 use crate::address::RoutePath;
 use crate::browser::{
-    check_redirect, evaluate, Blocked, CorsError, Credentials, FetchRequest, Response, Verdict,
+    check_redirect, console_lines, evaluate, Blocked, CorsError, Credentials, Engine, FetchRequest,
+    Response, Verdict,
 };
 use crate::engine::{self, Request};
 use crate::model::Policy;
@@ -69,8 +70,11 @@ pub struct Exchange {
     pub actual: Vec<Leg>,
     /// The verdict.
     pub verdict: Verdict,
-    /// Chromium's console message when blocked.
+    /// Chromium's console message when blocked (for the exchange of another engine, that
+    /// engine's first line).
     pub message: Option<String>,
+    /// Every console line the engine prints for the request, word for word.
+    pub console: Vec<String>,
     /// What to change.
     pub fixes: Vec<Fix>,
     /// With `check --gateway-response`/`--status`: each API Gateway error simulated (the
@@ -153,10 +157,17 @@ impl Exchange {
         let last = actual
             .last()
             .map_or(request.url.as_str(), |l| l.url.as_str());
-        let message = verdict
-            .blocked
-            .as_ref()
-            .map(|b| b.console_message(last, &request.url, &request.origin, request.initiator));
+        let console = console_lines(&request, &verdict, last);
+        let message = verdict.blocked.as_ref().map(|b| match request.engine {
+            Engine::Chromium => {
+                b.console_message(last, &request.url, &request.origin, request.initiator)
+            }
+            _ => b
+                .lines(&request, last)
+                .into_iter()
+                .next()
+                .unwrap_or_default(),
+        });
         // A request that is never sent has no preflight either, nor a same-origin one (unless
         // a redirect took it to another origin).
         let sent = !request.throws()
@@ -175,6 +186,7 @@ impl Exchange {
             actual,
             verdict,
             message,
+            console,
             fixes: Vec::new(),
             gateway_responses: Vec::new(),
             targets_differ: Vec::new(),
@@ -219,24 +231,43 @@ pub fn exchange<E>(
     // The first preflight, then every request after it in order.
     let mut preflight: Option<Leg> = None;
     let mut legs: Vec<Leg> = Vec::new();
-    let mut last_preflight: Option<Response> = None;
+    let mut last_preflight: Option<(FetchRequest, Response)> = None;
     let blocked = |request: FetchRequest, preflight, legs, verdict| {
         Ok(Exchange::with_verdict(request, preflight, legs, verdict))
     };
     // The request as it goes to `url`: its method and `Origin` change along a redirect chain.
+    // Its preflight is `preflighted`'s: in WebKit a redirect that makes the request a GET
+    // leaves the dropped body headers in it, and Firefox preflights with the page's origin
+    // even once the actual request carries `null` (both measured).
     let mut hop = request.clone();
+    let mut preflighted = request.clone();
     let mut url = request.url.clone();
     let mut redirects = 0;
     loop {
         let cross = hop.is_cross_origin(&url);
-        if let Some(headers) = cross.then(|| hop.preflight_headers()).flatten() {
+        if let Some(headers) = cross.then(|| preflighted.preflight_headers()).flatten() {
             let at = FetchRequest {
                 url: url.clone(),
-                ..hop.clone()
+                origin: if hop.engine == Engine::Firefox {
+                    request.origin.clone()
+                } else {
+                    hop.origin.clone()
+                },
+                ..preflighted.clone()
             };
+            let headers = headers
+                .into_iter()
+                .map(|(n, v)| {
+                    if n == "Origin" {
+                        (n, at.origin.clone())
+                    } else {
+                        (n, v)
+                    }
+                })
+                .collect();
             let leg = send("OPTIONS", &url, headers)?;
             let verdict = evaluate(&at, Some(&leg.response), None);
-            last_preflight = Some(leg.response.clone());
+            last_preflight = Some((at.clone(), leg.response.clone()));
             if preflight.is_none() && legs.is_empty() {
                 preflight = Some(leg);
             } else {
@@ -247,7 +278,10 @@ pub fn exchange<E>(
             }
         }
         let leg = send(&hop.wire_method(), &url, hop.actual_headers(&url))?;
-        let (status, location) = (leg.response.status, leg.response.redirect_location());
+        let (status, location) = (
+            leg.response.status,
+            leg.response.redirect_location(hop.engine),
+        );
         legs.push(leg);
         let Some(location) = location else {
             break;
@@ -257,14 +291,13 @@ pub fn exchange<E>(
         let response = &legs[legs.len() - 1].response;
         let failed = match check_redirect(&hop, &url, response, &target) {
             Err(blocked) => Some(blocked),
-            Ok(()) if redirects > MAX_REDIRECTS => Some(Blocked {
-                error: CorsError::TooManyRedirects,
-                hint: String::new(),
-            }),
+            Ok(()) if redirects > MAX_REDIRECTS => {
+                Some(Blocked::new(CorsError::TooManyRedirects, ""))
+            }
             Ok(()) => None,
         };
         if let Some(failed) = failed {
-            let mut verdict = evaluate(&hop, last_preflight.as_ref(), None);
+            let mut verdict = judge(&hop, last_preflight.as_ref(), None);
             verdict.blocked = Some(failed);
             verdict.readable_headers.clear();
             return blocked(request, preflight, legs, verdict);
@@ -276,16 +309,48 @@ pub fn exchange<E>(
         {
             hop.origin = "null".to_string();
         }
+        preflighted = FetchRequest {
+            origin: hop.origin.clone(),
+            ..hop.redirected_preflight(status)
+        };
         hop = hop.redirected(status);
         url = target;
     }
     let last = &legs[legs.len() - 1].response;
     let verdict = if hop.is_cross_origin(&url) {
-        evaluate(&hop, last_preflight.as_ref(), Some(last))
+        judge(&hop, last_preflight.as_ref(), Some(last))
     } else {
         crate::browser::same_origin_verdict(&hop, last)
     };
     Ok(Exchange::with_verdict(request, preflight, legs, verdict))
+}
+
+/// The verdict on the request `hop` as it finally went, after its last preflight (judged as
+/// that preflight was sent: its request and origin can differ from `hop`'s after a redirect).
+fn judge(
+    hop: &FetchRequest,
+    preflight: Option<&(FetchRequest, Response)>,
+    actual: Option<&Response>,
+) -> Verdict {
+    let Some((at, answer)) = preflight else {
+        return evaluate(hop, None, actual);
+    };
+    let mut verdict = evaluate(at, Some(answer), None);
+    if !verdict.allowed() {
+        return verdict;
+    }
+    let after = evaluate(hop, None, actual);
+    for note in after.notes {
+        if !verdict.notes.contains(&note) {
+            verdict.notes.push(note);
+        }
+    }
+    verdict.blocked = after.blocked;
+    verdict.readable_headers = after.readable_headers;
+    if verdict.blocked.is_some() {
+        verdict.preflight_cache_seconds = None;
+    }
+    verdict
 }
 
 /// The engine's answers to `request`, whose route is matched on `route_path`: the preflight
@@ -640,5 +705,6 @@ pub fn fetch_request(
         } else {
             crate::browser::Initiator::Fetch
         },
+        engine: Engine::Chromium,
     })
 }

@@ -3,10 +3,13 @@
 use super::{Difference, Exchange, Leg};
 use crate::browser::Credentials;
 
-/// The exchange for people: each request and response, the verdict, the message and the fixes.
+/// The exchanges of one request in each engine judged (at least one; the first is shown in
+/// full) for people: each request and response, the verdict in each engine, every console
+/// line of an engine that blocks (or warns), and the fixes.
 #[must_use]
-pub fn human(exchange: &Exchange, answered_by: &str) -> String {
+pub fn human(exchanges: &[Exchange], answered_by: &str) -> String {
     let mut out = String::new();
+    let exchange = &exchanges[0];
     let r = &exchange.request;
     let credentials = match r.credentials {
         Credentials::Include => "include",
@@ -31,19 +34,32 @@ pub fn human(exchange: &Exchange, answered_by: &str) -> String {
             out.push_str(&format!("  - {reason}\n"));
         }
     }
-    if let Some(leg) = &exchange.preflight {
-        push_leg(&mut out, leg);
-    }
-    if exchange.actual.is_empty() && !r.throws() {
-        out.push_str("\nactual request: not sent\n");
-    }
-    for (i, leg) in exchange.actual.iter().enumerate() {
-        out.push_str(if i == 0 {
-            "\nactual request:\n"
-        } else {
-            "\nafter the redirect:\n"
-        });
-        push_leg(&mut out, leg);
+    push_legs(&mut out, exchange);
+    // Another engine that sends other requests (another preflight decision, other header
+    // bytes, another redirect) shows them too.
+    for other in &exchanges[1..] {
+        let sent = |e: &Exchange| {
+            e.preflight
+                .iter()
+                .chain(&e.actual)
+                .map(|l| (l.method.clone(), l.url.clone(), l.request_headers.clone()))
+                .collect::<Vec<_>>()
+        };
+        if sent(other) != sent(exchange) {
+            out.push_str(&format!(
+                "\n{} sends other requests{}:\n",
+                other.request.engine,
+                if other.preflight_reasons.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " (it preflights because {})",
+                        other.preflight_reasons.join("; ")
+                    )
+                }
+            ));
+            push_legs(&mut out, other);
+        }
     }
     if !exchange.gateway_responses.is_empty() {
         out.push_str("\nAPI Gateway's own errors (gateway responses):\n");
@@ -68,25 +84,51 @@ pub fn human(exchange: &Exchange, answered_by: &str) -> String {
         }
     }
     out.push('\n');
-    match &exchange.message {
-        None => {
-            out.push_str("verdict: allowed\n");
-            if !exchange.verdict.readable_headers.is_empty() {
-                out.push_str(&format!(
-                    "readable response headers: {}\n",
-                    exchange.verdict.readable_headers.join(", ")
-                ));
-            }
-            if let Some(seconds) = exchange.verdict.preflight_cache_seconds {
-                out.push_str(&format!("Chromium caches this preflight for {seconds} s\n"));
-            }
-        }
-        Some(message) => {
-            out.push_str("verdict: blocked\n");
-            out.push_str(&format!("Chromium: {message}\n"));
+    let (blocked, allowed): (Vec<&Exchange>, Vec<&Exchange>) =
+        exchanges.iter().partition(|e| !e.verdict.allowed());
+    let names = |list: &[&Exchange]| {
+        crate::report::and_list(list.iter().map(|e| e.request.engine.name().to_string()))
+    };
+    if allowed.is_empty() {
+        out.push_str("verdict: blocked\n");
+    } else if blocked.is_empty() {
+        out.push_str("verdict: allowed\n");
+    } else {
+        out.push_str(&format!(
+            "verdict: blocked in {}; allowed in {}\n",
+            names(&blocked),
+            names(&allowed)
+        ));
+    }
+    for e in exchanges {
+        // Chromium's one line is its message; the other engines print several.
+        for line in &e.console {
+            out.push_str(&format!("{}: {line}\n", e.request.engine));
         }
     }
-    for note in &exchange.verdict.notes {
+    if let Some(first) = allowed.first() {
+        if !first.verdict.readable_headers.is_empty() {
+            out.push_str(&format!(
+                "readable response headers: {}\n",
+                first.verdict.readable_headers.join(", ")
+            ));
+        }
+    }
+    for e in &allowed {
+        if let Some(seconds) = e.verdict.preflight_cache_seconds {
+            out.push_str(&format!(
+                "{} caches this preflight for {seconds} s\n",
+                e.request.engine
+            ));
+        }
+    }
+    let mut notes = Vec::new();
+    for note in exchanges.iter().flat_map(|e| &e.verdict.notes) {
+        if !notes.contains(&note) {
+            notes.push(note);
+        }
+    }
+    for note in notes {
         out.push_str(&format!("note: {note}\n"));
     }
     for other in &exchange.targets_differ {
@@ -101,11 +143,35 @@ pub fn human(exchange: &Exchange, answered_by: &str) -> String {
             )),
         }
     }
-    for fix in &exchange.fixes {
+    let mut fixes = Vec::new();
+    for fix in exchanges.iter().flat_map(|e| &e.fixes) {
+        if !fixes.contains(&fix) {
+            fixes.push(fix);
+        }
+    }
+    for fix in fixes {
         out.push_str(&format!("fix: {fix}\n"));
     }
     // URLs, origins and live headers never reach the terminal as controls.
     crate::report::printable(&out).into_owned()
+}
+
+/// The preflight and every request after it.
+fn push_legs(out: &mut String, exchange: &Exchange) {
+    if let Some(leg) = &exchange.preflight {
+        push_leg(out, leg);
+    }
+    if exchange.actual.is_empty() && !exchange.request.throws() {
+        out.push_str("\nactual request: not sent\n");
+    }
+    for (i, leg) in exchange.actual.iter().enumerate() {
+        out.push_str(if i == 0 {
+            "\nactual request:\n"
+        } else {
+            "\nafter the redirect:\n"
+        });
+        push_leg(out, leg);
+    }
 }
 
 fn push_leg(out: &mut String, leg: &Leg) {
@@ -121,10 +187,43 @@ fn push_leg(out: &mut String, leg: &Leg) {
     }
 }
 
-/// The exchange as one JSON document.
+/// The exchanges as one JSON document: the first engine's exchange at the top level (Chromium's
+/// unless `--browser` left it out; `browser` names it), and each engine's verdict, console
+/// lines and requests under `engines`.
 #[must_use]
-pub fn json(exchange: &Exchange, differences: &[Difference]) -> String {
+pub fn json(exchanges: &[Exchange], differences: &[Difference]) -> String {
+    let exchange = &exchanges[0];
+    let engines: serde_json::Map<String, serde_json::Value> = exchanges
+        .iter()
+        .map(|e| {
+            (
+                e.request.engine.key().to_string(),
+                serde_json::json!({
+                    "verdict": if e.verdict.allowed() { "allowed" } else { "blocked" },
+                    "message": e.message,
+                    "console": e.console,
+                    "blocked": e.verdict.blocked.as_ref().map(|b| serde_json::json!({
+                        "error": b.error,
+                        "hint": b.hint,
+                        "preflight": b.error.is_preflight(),
+                    })),
+                    "preflight_reasons": e.preflight_reasons,
+                    "requests": e.preflight.iter().chain(&e.actual).map(|l| serde_json::json!({
+                        "method": l.method,
+                        "url": l.url,
+                        "request_headers": l.request_headers,
+                        "status": l.response.status,
+                    })).collect::<Vec<_>>(),
+                    "notes": e.verdict.notes.iter().map(|n| serde_json::json!({"note": n, "text": n.to_string()})).collect::<Vec<_>>(),
+                    "readable_headers": e.verdict.readable_headers,
+                    "preflight_cache_seconds": e.verdict.preflight_cache_seconds,
+                }),
+            )
+        })
+        .collect();
     crate::report::document(&serde_json::json!({
+        "browser": exchange.request.engine.key(),
+        "engines": engines,
         "verdict": if exchange.verdict.allowed() { "allowed" } else { "blocked" },
         "request": exchange.request,
         "preflight_reasons": exchange.preflight_reasons,

@@ -165,10 +165,7 @@ mod tests {
     }
 
     fn blocked(error: CorsError, hint: &str) -> Blocked {
-        Blocked {
-            error,
-            hint: hint.into(),
-        }
+        Blocked::new(error, hint)
     }
 
     #[test]

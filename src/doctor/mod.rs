@@ -204,6 +204,7 @@ fn examine(
         Initiator::Fetch
     };
     let build = |credentials| FetchRequest {
+        engine: crate::browser::Engine::Chromium,
         url: entry.url.clone(),
         origin: origin.clone(),
         method: entry.method.clone(),

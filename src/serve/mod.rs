@@ -39,7 +39,7 @@ use serde::Serialize;
 pub use output::{human, json};
 
 use crate::browser::{
-    check_access, check_preflight, readable_headers, CorsError, Credentials, FetchRequest,
+    check_access, check_preflight, readable_headers, CorsError, Credentials, Engine, FetchRequest,
     Initiator, Response,
 };
 use crate::check::{policy_fixes, Fix, PolicyPlace};
@@ -718,7 +718,13 @@ impl Shared {
             .collect();
         let readable = |a: &engine::GatewayAnswer| {
             origin.is_none_or(|o| {
-                check_access(o, Credentials::Omit, &response(status, &owned(&a.headers))).is_ok()
+                check_access(
+                    Engine::Chromium,
+                    o,
+                    Credentials::Omit,
+                    &response(status, &owned(&a.headers)),
+                )
+                .is_ok()
             })
         };
         let Some(answer) = answers
@@ -793,6 +799,7 @@ impl Shared {
         self.counts.cross_origin.fetch_add(1, Ordering::SeqCst);
         let answer = response(answered.status, &answered.headers);
         let request = |credentials| FetchRequest {
+            engine: crate::browser::Engine::Chromium,
             url: url.clone(),
             origin: origin.clone(),
             method: if preflight {
@@ -812,7 +819,7 @@ impl Shared {
             let result = if preflight {
                 check_preflight(&request, &answer).map(|_| ())
             } else {
-                check_access(&origin, credentials, &answer)
+                check_access(Engine::Chromium, &origin, credentials, &answer)
             };
             (request, result)
         };
@@ -857,7 +864,7 @@ impl Shared {
                         // The same status from the upstream's own handler is not API Gateway's.
                         if let Some(route) = &answered.as_handler {
                             let ours = response(answered.status, route);
-                            if check_access(&origin, event.credentials, &ours).is_ok() {
+                            if check_access(Engine::Chromium, &origin, event.credentials, &ours).is_ok() {
                                 fixes.push(Fix {
                                     message: format!(
                                         "if the upstream's handler sent this {} itself (a Lambda proxy's own error, not API Gateway's), the deployed API answers it with the route's headers, which this page can read: run serve with --errors handler to see that",

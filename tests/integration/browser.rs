@@ -13,7 +13,7 @@ use std::convert::Infallible;
 use std::net::TcpListener;
 use std::path::Path;
 
-use corsgen::browser::{sends_empty_content_length, Response};
+use corsgen::browser::{sends_empty_content_length, Engine, Response};
 use corsgen::check::exchange;
 use corsgen::check::fetch_request;
 use serde_json::{json, Value};
@@ -826,21 +826,22 @@ pub(crate) struct Outcome {
 }
 
 /// Headers the browser adds on its own that no CORS rule reads (Accept-Language is handled
-/// apart: it is also a safelisted header scripts set).
-const BROWSER_ADDED: [&str; 6] = [
+/// apart: it is also a safelisted header scripts set; Firefox adds `Priority`).
+const BROWSER_ADDED: [&str; 7] = [
     "host",
     "connection",
     "user-agent",
     "referer",
     "accept-encoding",
     "cookie",
+    "priority",
 ];
 
 impl Outcome {
     fn of(exchange: &corsgen::check::Exchange) -> Outcome {
         Outcome {
             allowed: exchange.verdict.allowed(),
-            messages: exchange.message.clone().into_iter().collect(),
+            messages: exchange.console.clone(),
             sent: exchange
                 .preflight
                 .iter()
@@ -897,27 +898,42 @@ pub(crate) fn require_chromium() {
     );
 }
 
-/// Runs `tests/harness/chromium.mjs` on `input` (its format is in the harness) and returns its
-/// JSON answer.
-pub(crate) fn run_chromium(work: &Path, input: &Value) -> Value {
+/// Runs `tests/harness/browsers.mjs` on `input` (its format is in the harness) and returns its
+/// JSON answer: per engine, its version and results.
+pub(crate) fn run_browsers(work: &Path, input: &Value) -> Value {
     let input_file = work.join("input.json");
     std::fs::write(&input_file, input.to_string()).unwrap();
     let output = std::process::Command::new("node")
-        .arg(root().join("tests/harness/chromium.mjs"))
+        .arg(root().join("tests/harness/browsers.mjs"))
         .arg(&input_file)
         .output()
         .expect("run node");
     assert!(
         output.status.success(),
-        "the Chromium harness failed:\n{}",
+        "the browser harness failed:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    serde_json::from_slice(&output.stdout).expect("harness JSON")
+    let run: Value = serde_json::from_slice(&output.stdout).expect("harness JSON");
+    if let Ok(dir) = std::env::var("CORSGEN_BROWSER_DUMP") {
+        std::fs::write(Path::new(&dir).join("run.json"), run.to_string()).unwrap();
+    }
+    run
 }
 
-/// What `corsgen check` predicts for request `r` from `page` to `url` under `policy`: its
-/// verdict, its message and the requests the browser sends (with the framing it adds). `extra`
-/// are further arguments: `--path` when the URL's path is not the route's, `--env`, `--status`.
+/// Runs the harness in Chromium alone and returns `{"chromium": version, "results": [...]}`.
+pub(crate) fn run_chromium(work: &Path, input: &Value) -> Value {
+    let mut input = input.clone();
+    input["engines"] = json!(["chromium"]);
+    if input["har"].is_string() {
+        input["har"] = json!({"chromium": input["har"]});
+    }
+    let run = run_browsers(work, &input);
+    let chromium = &run["engines"]["chromium"];
+    json!({"chromium": chromium["version"], "results": chromium["results"]})
+}
+
+/// What `corsgen check` predicts in Chromium for request `r` from `page` to `url` under
+/// `policy` (see [`check_predicts_engines`]).
 pub(crate) fn check_predicts(
     work: &Path,
     label: &str,
@@ -927,9 +943,38 @@ pub(crate) fn check_predicts(
     extra: &[&str],
     r: &Request,
 ) -> Outcome {
+    check_predicts_engines(work, label, policy, page, url, extra, r)
+        .remove("chromium")
+        .expect("check judges Chromium")
+}
+
+/// What `corsgen check --browser all` predicts for request `r` from `page` to `url` under
+/// `policy`, per engine: its verdict, its console lines and the requests the browser sends
+/// (with the framing it adds). `extra` are further arguments: `--path` when the URL's path is
+/// not the route's, `--env`, `--status`.
+pub(crate) fn check_predicts_engines(
+    work: &Path,
+    label: &str,
+    policy: &str,
+    page: &str,
+    url: &str,
+    extra: &[&str],
+    r: &Request,
+) -> BTreeMap<String, Outcome> {
     let header_args: Vec<String> = r.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
     let mut args = vec![
-        "check", policy, "--origin", page, "--url", url, "--method", &r.method, "--format", "json",
+        "check",
+        policy,
+        "--origin",
+        page,
+        "--url",
+        url,
+        "--method",
+        &r.method,
+        "--format",
+        "json",
+        "--browser",
+        "all",
     ];
     args.extend(extra);
     for h in &header_args {
@@ -949,37 +994,47 @@ pub(crate) fn check_predicts(
             String::from_utf8_lossy(&out.stderr)
         )
     });
-    let allowed = report["verdict"] == "allowed";
+    let engines = report["engines"].as_object().expect("engines");
+    let any_blocked = engines.values().any(|e| e["verdict"] == "blocked");
     assert_eq!(
         code,
-        Some(if allowed { 0 } else { 1 }),
+        Some(if any_blocked { 1 } else { 0 }),
         "exit code of check for {label}"
     );
-    let mut legs: Vec<&Value> = Vec::new();
-    if report["preflight"].is_object() {
-        legs.push(&report["preflight"]);
-    }
-    legs.extend(report["actual"].as_array().unwrap());
-    Outcome {
-        allowed,
-        messages: report["message"]
-            .as_str()
-            .map(str::to_string)
-            .into_iter()
-            .collect(),
-        sent: legs
-            .iter()
-            .map(|l| {
-                let pairs = crate::support::header_pairs(&l["request_headers"]);
-                (
-                    l["method"].as_str().unwrap().to_string(),
-                    target(l["url"].as_str().unwrap()),
-                    pairs,
-                )
-            })
-            .collect(),
-    }
-    .framed()
+    assert_eq!(
+        report["verdict"], engines["chromium"]["verdict"],
+        "the top level is Chromium's"
+    );
+    assert_eq!(report["message"], engines["chromium"]["message"]);
+    engines
+        .iter()
+        .map(|(key, e)| {
+            let outcome = Outcome {
+                allowed: e["verdict"] == "allowed",
+                messages: e["console"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|m| m.as_str().unwrap().to_string())
+                    .collect(),
+                sent: e["requests"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|l| {
+                        let pairs = crate::support::header_pairs(&l["request_headers"]);
+                        (
+                            l["method"].as_str().unwrap().to_string(),
+                            target(l["url"].as_str().unwrap()),
+                            pairs,
+                        )
+                    })
+                    .collect(),
+            }
+            .framed();
+            (key.clone(), outcome)
+        })
+        .collect()
 }
 
 /// The echoing server's answer (the same as the harness's `echo` kind).
@@ -1014,8 +1069,50 @@ fn echo(leg: &corsgen::check::Leg) -> Response {
     }
 }
 
+/// The engines the real-browser test runs, one after another against the same servers.
+const ENGINES: [&str; 3] = ["chromium", "firefox", "webkit"];
+
+/// The harness's results for one engine: per scenario id, its URL and what the engine did.
+fn observed_outcomes(results: &Value) -> BTreeMap<String, (String, Outcome)> {
+    results
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let messages = r["messages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m.as_str().unwrap().to_string())
+                .collect();
+            let sent = r["received"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|q| {
+                    let pairs = crate::support::header_pairs(&q["headers"]);
+                    (
+                        q["method"].as_str().unwrap().to_string(),
+                        q["url"].as_str().unwrap().to_string(),
+                        pairs,
+                    )
+                })
+                .collect();
+            let outcome = Outcome {
+                allowed: r["verdict"] == "allowed",
+                messages,
+                sent,
+            };
+            (
+                r["id"].as_str().unwrap().to_string(),
+                (r["url"].as_str().unwrap().to_string(), outcome.normalized()),
+            )
+        })
+        .collect()
+}
+
 #[test]
-fn chromium_agrees_with_check_and_doctor_explains_its_har() {
+fn three_engines_agree_with_check_and_doctor_explains_their_hars() {
     require_chromium();
     let (page_port, api_port) = (free_port(), free_port());
     let page = format!("http://127.0.0.1:{page_port}");
@@ -1128,11 +1225,11 @@ fn chromium_agrees_with_check_and_doctor_explains_its_har() {
     }
 
     // Chromium.
-    let har = work.path().join("run.har");
+    let har = |engine: &str| work.path().join(format!("{engine}.har"));
     let input = json!({
         "page_port": page_port,
         "api_port": api_port,
-        "har": har,
+        "har": {"chromium": har("chromium"), "firefox": har("firefox"), "webkit": har("webkit")},
         "scenarios": scenarios.iter().map(|s| json!({
             "id": s.id,
             "path": s.path,
@@ -1144,117 +1241,126 @@ fn chromium_agrees_with_check_and_doctor_explains_its_har() {
             "server": s.server,
         })).collect::<Vec<_>>(),
     });
-    let run = run_chromium(work.path(), &input);
-    let chromium: BTreeMap<String, (String, Outcome)> = run["results"]
-        .as_array()
-        .unwrap()
+    let mut input = input;
+    input["engines"] = json!(["chromium", "firefox", "webkit"]);
+    if let Ok(dir) = std::env::var("CORSGEN_BROWSER_DUMP") {
+        std::fs::write(Path::new(&dir).join("input.json"), input.to_string()).unwrap();
+    }
+    let all = run_browsers(work.path(), &input);
+    let observed: BTreeMap<&str, BTreeMap<String, (String, Outcome)>> = ENGINES
         .iter()
-        .map(|r| {
-            let messages = r["messages"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|m| m.as_str().unwrap().to_string())
-                .collect();
+        .map(|&engine| {
             (
-                r["id"].as_str().unwrap().to_string(),
-                (
-                    r["url"].as_str().unwrap().to_string(),
-                    Outcome {
-                        allowed: r["verdict"] == "allowed",
-                        messages,
-                        sent: r["received"]
-                            .as_array()
-                            .unwrap()
-                            .iter()
-                            .map(|q| {
-                                let pairs = crate::support::header_pairs(&q["headers"]);
-                                (
-                                    q["method"].as_str().unwrap().to_string(),
-                                    q["url"].as_str().unwrap().to_string(),
-                                    pairs,
-                                )
-                            })
-                            .collect(),
-                    }
-                    .normalized(),
-                ),
+                engine,
+                observed_outcomes(&all["engines"][engine]["results"]),
             )
         })
         .collect();
+    let chromium = &observed["chromium"];
 
-    // Predictions: `corsgen check` for policy scenarios, the browser model (driven as `probe`
-    // drives it) for fixed and echoing servers.
-    let mut agree = 0;
+    // Predictions: `corsgen check --browser all` for policy scenarios, the browser model
+    // (driven as `probe` drives it) for fixed and echoing servers, in each engine.
+    let mut agree: BTreeMap<&str, usize> = BTreeMap::new();
     let mut disagreements = Vec::new();
-    let mut blocked_urls = BTreeMap::new();
+    let mut blocked_urls: BTreeMap<&str, BTreeMap<String, Vec<String>>> = BTreeMap::new();
     for s in &scenarios {
-        let (url, seen) = &chromium[&s.id];
+        let url = &chromium[&s.id].0;
         let r = &s.request;
         let header_args: Vec<String> = r.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
         let request =
             fetch_request(url, &page, &r.method, &header_args, r.credentials, r.xhr).unwrap();
         let throws = request.throws();
-        let predicted = match &s.answer {
-            Answer::Policy(policy) => {
-                check_predicts(work.path(), &s.id, policy, &page, url, &[], r)
-            }
-            Answer::Fixed(preflight, actual, redirect) => {
-                // The same driver `probe` runs over the network, answered by the fixed responses.
-                let Ok(result) = exchange(request, |leg| {
-                    Ok::<_, Infallible>(if leg.method == "OPTIONS" {
-                        preflight.clone()
-                    } else if leg.url.contains("hop=1") {
-                        actual.clone()
-                    } else {
-                        redirect.clone().unwrap_or_else(|| actual.clone())
-                    })
-                });
-                Outcome::of(&result)
-            }
-            Answer::Echo => {
-                let Ok(result) = exchange(request, |leg| Ok::<_, Infallible>(echo(leg)));
-                Outcome::of(&result)
-            }
+        let in_engine = |engine: &str| corsgen::browser::FetchRequest {
+            engine: Engine::from_key(engine).unwrap(),
+            ..request.clone()
         };
-        // doctor reads the HAR: a request the page could not send is not in it, and redirect
-        // chains are not followed there (yet), so those two are left out of its count.
-        let in_har = !matches!(&s.answer, Answer::Fixed(_, _, Some(_))) && !throws;
-        if !seen.allowed && in_har {
-            blocked_urls.insert(url.clone(), seen.messages.clone());
-        }
-        // Chromium adds Accept-Language unless the script set it; the model leaves out what the
-        // browser adds for itself.
-        let mut seen = seen.clone();
-        for ((_, _, theirs), (_, _, ours)) in seen.sent.iter_mut().zip(&predicted.sent) {
-            if !ours
-                .iter()
-                .any(|(n, _)| n.eq_ignore_ascii_case("accept-language"))
-            {
-                theirs.retain(|(n, _)| n != "accept-language");
+        let predicted: BTreeMap<String, Outcome> = match &s.answer {
+            Answer::Policy(policy) => {
+                check_predicts_engines(work.path(), &s.id, policy, &page, url, &[], r)
             }
-        }
-        let predicted = predicted.normalized();
-        if predicted == seen {
-            agree += 1;
-        } else {
-            disagreements.push(format!(
-                "{} ({url}):\n  chromium: {seen:?}\n  corsgen:  {predicted:?}",
-                s.id
-            ));
+            Answer::Fixed(preflight, actual, redirect) => ENGINES
+                .iter()
+                .map(|&engine| {
+                    // The same driver `probe` runs over the network, answered by the fixed
+                    // responses.
+                    let Ok(result) = exchange(in_engine(engine), |leg| {
+                        Ok::<_, Infallible>(if leg.method == "OPTIONS" {
+                            preflight.clone()
+                        } else if leg.url.contains("hop=1") {
+                            actual.clone()
+                        } else {
+                            redirect.clone().unwrap_or_else(|| actual.clone())
+                        })
+                    });
+                    (engine.to_string(), Outcome::of(&result))
+                })
+                .collect(),
+            Answer::Echo => ENGINES
+                .iter()
+                .map(|&engine| {
+                    let Ok(result) =
+                        exchange(in_engine(engine), |leg| Ok::<_, Infallible>(echo(leg)));
+                    (engine.to_string(), Outcome::of(&result))
+                })
+                .collect(),
+        };
+        for engine in ENGINES {
+            let seen = &observed[engine][&s.id].1;
+            // doctor reads the HAR: a request the page could not send is not in it, and
+            // redirect chains are not followed there (yet), so those two are left out of its
+            // count.
+            let in_har = !matches!(&s.answer, Answer::Fixed(_, _, Some(_))) && !throws;
+            if !seen.allowed && in_har {
+                blocked_urls
+                    .entry(engine)
+                    .or_default()
+                    .insert(url.clone(), seen.messages.clone());
+            }
+            let predicted = predicted[engine].clone();
+            // Browsers add Accept-Language unless the script set it; the model leaves out what
+            // the browser adds for itself.
+            let mut seen = seen.clone();
+            for ((_, _, theirs), (_, _, ours)) in seen.sent.iter_mut().zip(&predicted.sent) {
+                if !ours
+                    .iter()
+                    .any(|(n, _)| n.eq_ignore_ascii_case("accept-language"))
+                {
+                    theirs.retain(|(n, _)| n != "accept-language");
+                }
+            }
+            let predicted = predicted.normalized();
+            if predicted == seen {
+                *agree.entry(engine).or_default() += 1;
+            } else {
+                disagreements.push(format!(
+                    "{engine} {} ({url}):\n  {engine}: {seen:?}\n  corsgen:  {predicted:?}",
+                    s.id
+                ));
+            }
         }
     }
-    eprintln!(
-        "chromium agreement: {agree}/{} scenarios agree on verdict, console message and the requests sent (Chromium {})",
-        scenarios.len(),
-        run["chromium"].as_str().unwrap_or("?")
-    );
+    for engine in ENGINES {
+        eprintln!(
+            "{engine} agreement: {}/{} scenarios agree on verdict, console messages and the requests sent ({engine} {})",
+            agree.get(engine).copied().unwrap_or(0),
+            scenarios.len(),
+            all["engines"][engine]["version"].as_str().unwrap_or("?")
+        );
+    }
     assert!(
         disagreements.is_empty(),
-        "Chromium and corsgen disagree:\n{}",
+        "{} disagreements between the engines and corsgen:\n{}",
+        disagreements.len(),
         disagreements.join("\n")
     );
-    assert!(agree >= 100, "at least 100 scenarios, got {agree}");
+    for engine in ENGINES {
+        let agreed = agree[engine];
+        assert!(
+            agreed >= 200,
+            "at least 200 scenarios in {engine}, got {agreed}"
+        );
+    }
+    let blocked_urls = blocked_urls.remove("chromium").unwrap();
     let sent: usize = chromium.values().map(|(_, o)| o.sent.len()).sum();
     eprintln!("chromium sent {sent} requests, each as the model says (method, target, CORS headers and framing)");
     // An extension method goes out, preflight first, and is allowed.
@@ -1288,7 +1394,12 @@ fn chromium_agrees_with_check_and_doctor_explains_its_har() {
     // doctor on the HAR of the same run.
     let out = corsgen(
         work.path(),
-        &["doctor", har.to_str().unwrap(), "--format", "json"],
+        &[
+            "doctor",
+            har("chromium").to_str().unwrap(),
+            "--format",
+            "json",
+        ],
     );
     assert_eq!(
         out.status.code(),

@@ -301,6 +301,7 @@ impl Target<'_> {
         let path = sample_path(self.route);
         let preflight = self.kind == Kind::Preflight;
         let request = FetchRequest {
+            engine: crate::browser::Engine::Chromium,
             url: format!("{API}{path}"),
             origin: origin.to_string(),
             method: method.to_string(),

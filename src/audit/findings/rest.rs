@@ -377,6 +377,7 @@ fn gateway_responses(
                 },
             );
             let fetch = FetchRequest {
+                engine: crate::browser::Engine::Chromium,
                 url: format!("{API}{path}"),
                 origin: o.to_string(),
                 method: "GET".into(),
