@@ -96,7 +96,7 @@ codes! {
     ExposeSafelisted => "expose-safelisted", Warning, "A CORS-safelisted response header is always readable.";
     MaxAgeNegative => "max-age-negative", Error, "max-age must be zero or more.";
     MaxAgeTooLarge => "max-age-too-large", Error, "No browser caches a preflight for more than 86400 seconds.";
-    MaxAgeAboveChromiumCap => "max-age-above-chromium-cap", Warning, "Chromium caps the preflight cache at 7200 seconds.";
+    MaxAgeAboveChromiumCap => "max-age-above-chromium-cap", Warning, "Above Chromium's 7200-second preflight cache cap (WebKit's is 600 s; only Firefox, at 86400 s, honours more).";
     RoutePathInvalid => "route-path-invalid", Error, "A route path must be an API Gateway resource path.";
     DuplicateRoute => "duplicate-route", Error, "Two routes (or two API Gateway resources) with the same path shape.";
     ResourceVariableSibling => "resource-variable-sibling", Error, "Two variable path parts (`{id}`, `{proxy+}`) under one API Gateway resource, which allows one; a default `/{proxy+}` in that place is left out instead (`resource-default-dropped`).";

@@ -20,7 +20,8 @@ use crate::check::{Exchange, Leg};
 use crate::Failure;
 
 /// Sends `request` for real as each of `engines` makes it and judges the answers in that
-/// engine, in order. A request two engines send alike (method, URL and headers) is sent once.
+/// engine, in order. The nth request an engine sends is sent once when an engine before it
+/// sent the same one (method, URL and headers) as its nth.
 /// A request the browser never sends (the script's call throws: a forbidden or malformed
 /// method, an invalid header) is not sent either: its verdict is the script's exception.
 ///
@@ -59,7 +60,7 @@ pub fn probe(
         )
         .build()
         .into();
-    let mut answered: Vec<(Leg, Response)> = Vec::new();
+    let mut answered: Vec<(usize, Leg, Response)> = Vec::new();
     engines
         .iter()
         .map(|&engine| {
@@ -67,17 +68,20 @@ pub fn probe(
                 engine,
                 ..request.clone()
             };
+            let mut nth = 0;
             crate::check::exchange(request, |leg| {
-                let same = |(sent, _): &&(Leg, Response)| {
-                    sent.method == leg.method
+                nth += 1;
+                let same = |(at, sent, _): &&(usize, Leg, Response)| {
+                    *at == nth
+                        && sent.method == leg.method
                         && sent.url == leg.url
                         && sent.request_headers == leg.request_headers
                 };
-                if let Some((_, response)) = answered.iter().find(same) {
+                if let Some((_, _, response)) = answered.iter().find(same) {
                     return Ok(response.clone());
                 }
                 let response = send(&agent, leg, timeout)?;
-                answered.push((leg.clone(), response.clone()));
+                answered.push((nth, leg.clone(), response.clone()));
                 Ok(response)
             })
             .map_err(Failure::io)

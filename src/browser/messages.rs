@@ -618,3 +618,90 @@ fn utf8_lossy(text: &str) -> String {
         .collect();
     String::from_utf8_lossy(&bytes).into_owned()
 }
+
+/// The failure a WebKit console message reports (the inverse of its messages above), for a
+/// capture that records the message but not the answer that caused it (Safari's Web
+/// Inspector lists no preflights). `preflight`: the request got no answer of its own, so an
+/// `Access-Control-Allow-Origin` failure was the preflight's.
+#[must_use]
+pub fn read_webkit_message(text: &str, preflight: bool) -> Option<Blocked> {
+    use CorsError as E;
+    if let Some(rest) = text.strip_prefix("Cross-origin redirection to ") {
+        let (to, reason) = rest.split_once(" denied by Cross-Origin Resource Sharing policy: ")?;
+        return read_webkit_message(reason, false).map(|b| Blocked {
+            redirect_to: Some(to.to_string()),
+            ..b
+        });
+    }
+    let status = |n: &str| n.trim().parse::<u16>().ok();
+    let pick = |actual: CorsError| {
+        if preflight {
+            actual.on_preflight()
+        } else {
+            actual
+        }
+    };
+    if let Some(rest) = text.strip_prefix("Origin ") {
+        let (origin, code) =
+            rest.split_once(" is not allowed by Access-Control-Allow-Origin. Status code: ")?;
+        return Some(Blocked {
+            status: status(code)?,
+            origin: origin.to_string(),
+            ..Blocked::new(pick(E::AllowOriginMismatch), "")
+        });
+    }
+    if let Some(code) = text.strip_prefix("Preflight response is not successful. Status code: ") {
+        let code = status(code)?;
+        let error = if (300..400).contains(&code) {
+            E::PreflightDisallowedRedirect
+        } else {
+            E::PreflightInvalidStatus
+        };
+        return Some(Blocked {
+            status: code,
+            ..Blocked::new(error, "")
+        });
+    }
+    let between = |prefix: &str, suffix: &str| {
+        text.strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(suffix))
+            .map(str::to_string)
+    };
+    let found = match text {
+        "Access-Control-Allow-Origin cannot contain more than one origin." => {
+            Blocked::new(pick(E::MultipleAllowOriginValues), "")
+        }
+        "Cannot use wildcard in Access-Control-Allow-Origin when credentials flag is true." => {
+            Blocked::new(pick(E::WildcardOriginNotAllowed), "")
+        }
+        "Credentials flag is true, but Access-Control-Allow-Credentials is not \"true\"." => {
+            Blocked::new(pick(E::InvalidAllowCredentials), "")
+        }
+        _ => {
+            if let Some(value) = between(
+                "Header Access-Control-Allow-Methods has an invalid value: ",
+                "",
+            ) {
+                Blocked::new(E::InvalidAllowMethodsPreflightResponse, value)
+            } else if let Some(value) = between(
+                "Header Access-Control-Allow-Headers has an invalid value: ",
+                "",
+            ) {
+                Blocked::new(E::InvalidAllowHeadersPreflightResponse, value)
+            } else if let Some(method) = between(
+                "Method ",
+                " is not allowed by Access-Control-Allow-Methods.",
+            ) {
+                Blocked::new(E::MethodDisallowedByPreflightResponse, method)
+            } else if let Some(name) = between(
+                "Request header field ",
+                " is not allowed by Access-Control-Allow-Headers.",
+            ) {
+                Blocked::new(E::HeaderDisallowedByPreflightResponse, name)
+            } else {
+                return None;
+            }
+        }
+    };
+    Some(found)
+}

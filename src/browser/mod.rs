@@ -27,7 +27,7 @@ mod tests;
 use serde::Serialize;
 
 pub use engine::Engine;
-pub use messages::{console_lines, Blocked, CorsError};
+pub use messages::{console_lines, read_webkit_message, Blocked, CorsError};
 pub use request::{latin1_bytes, sends_empty_content_length};
 pub use response::{
     check_access, check_preflight, check_redirect, evaluate, preflight_cache_seconds,

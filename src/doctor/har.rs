@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use serde_json::Value;
 
 use crate::address;
-use crate::browser::Response;
+use crate::browser::{Engine, Response};
 use crate::Failure;
 
 /// A HAR file that cannot be used, with where and why: bad input, exit 3.
@@ -79,8 +79,48 @@ pub struct Capture {
     pub path: String,
     /// What wrote it (`log.creator.name` and version).
     pub creator: String,
+    /// The engine whose developer tools wrote it.
+    pub engine: Engine,
+    /// False when nothing in the file names the engine (the capture is read as Chromium's).
+    pub engine_recognized: bool,
     /// Every request.
     pub entries: Vec<Entry>,
+}
+
+/// The engine whose developer tools wrote a HAR, from `log.browser` and `log.creator`:
+/// Chrome's DevTools write `WebInspector` (and Chromium-based tools name the browser),
+/// Firefox's write `Firefox` in both, Safari's Web Inspector writes `WebKit Web Inspector`
+/// and no browser.
+fn engine_of(log: &Value) -> Option<Engine> {
+    let name = |field: &str| {
+        log.get(field)
+            .and_then(|v| v.get("name"))
+            .and_then(Value::as_str)
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default()
+    };
+    let (browser, creator) = (name("browser"), name("creator"));
+    let any = |words: &[&str]| {
+        words
+            .iter()
+            .any(|w| browser.contains(w) || creator.contains(w))
+    };
+    if any(&["firefox", "gecko"]) {
+        Some(Engine::Firefox)
+    } else if any(&["webkit web inspector", "safari"]) {
+        Some(Engine::Webkit)
+    } else if any(&[
+        "webinspector",
+        "chrome",
+        "chromium",
+        "edge",
+        "opera",
+        "brave",
+    ]) {
+        Some(Engine::Chromium)
+    } else {
+        None
+    }
 }
 
 /// Reads a HAR file.
@@ -224,9 +264,12 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Capture, BadHar> {
             page,
         });
     }
+    let engine = engine_of(log);
     Ok(Capture {
         path: name.to_string(),
         creator,
+        engine: engine.unwrap_or(Engine::Chromium),
+        engine_recognized: engine.is_some(),
         entries: out,
     })
 }
@@ -285,6 +328,24 @@ mod tests {
     fn entries_read_as_devtools_wrote_them() {
         let capture = parse("x.har", HAR.as_bytes()).unwrap();
         assert_eq!(capture.creator, "WebInspector 537.36");
+        assert_eq!(capture.engine, crate::browser::Engine::Chromium);
+        assert!(capture.engine_recognized);
+        for (log, engine) in [
+            (
+                r#""creator": {"name": "Firefox", "version": "153.8"}, "browser": {"name": "Firefox", "version": "153.8"}"#,
+                Some(crate::browser::Engine::Firefox),
+            ),
+            (
+                r#""creator": {"name": "WebKit Web Inspector", "version": "605.1.15"}"#,
+                Some(crate::browser::Engine::Webkit),
+            ),
+            (r#""creator": {"name": "mitmproxy", "version": "10"}"#, None),
+        ] {
+            let text = format!(r#"{{"log": {{"version": "1.2", {log}, "entries": []}}}}"#);
+            let capture = parse("x.har", text.as_bytes()).unwrap();
+            assert_eq!(capture.engine_recognized, engine.is_some(), "{log}");
+            assert_eq!(capture.engine, engine.unwrap_or_default(), "{log}");
+        }
         let entry = &capture.entries[0];
         assert!(entry.is_preflight());
         assert_eq!(entry.header("ORIGIN"), Some("https://app.example.com"));

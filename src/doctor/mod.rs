@@ -1,10 +1,14 @@
-//! DOCTOR: every cross-origin request in a HAR capture that failed or would fail, with
-//! Chromium's message, the layer that most likely caused it, and the fix.
+//! DOCTOR: every cross-origin request in a HAR capture that failed or would fail, with the
+//! console message of the engine that captured it, the layer that most likely caused it, and
+//! the fix.
 //!
-//! Input: a HAR 1.2 file as Chrome or Firefox DevTools export it (and tools that write the same
-//! format), optionally a policy. Output: a [`Report`]. Guarantee: a malformed or truncated file
-//! is an error naming the place (`file:line:col`, or the JSON path of the missing field), never
-//! a panic; the verdicts come from the same browser model as `check`.
+//! Input: a HAR 1.2 file as Chrome's, Firefox's or Safari's developer tools export it (and tools
+//! that write the same format), optionally a policy. Output: a [`Report`]. Guarantee: a
+//! malformed or truncated file is an error naming the place (`file:line:col`, or the JSON path
+//! of the missing field), never a panic; the verdicts come from the same browser model as
+//! `check`, in the engine that wrote the capture (Chromium when the file does not say). Safari
+//! lists no preflight: a request that failed there is read from the console message Web
+//! Inspector records as its error.
 
 //!
 //! Here: the diagnosis. Apart: `har` (reading the capture), `layers` (the AWS layer a failing
@@ -22,7 +26,9 @@ pub use output::{human, json};
 use layers::likely_layer;
 
 use crate::address;
-use crate::browser::{CorsError, Credentials, FetchRequest, Initiator, Note};
+use crate::browser::{
+    read_webkit_message, CorsError, Credentials, Engine, FetchRequest, Initiator, Note,
+};
 use crate::check::{
     capture_target, policy_fixes, simulate, Exchange, Fix, Leg, PolicyPlace, Target,
 };
@@ -40,12 +46,14 @@ pub struct Finding {
     pub request: FetchRequest,
     /// True when the credentials mode was inferred from the failure, not seen as cookies.
     pub credentials_inferred: bool,
-    /// Chromium's error, when the capture shows the answer that caused it.
+    /// The error (named after Chromium's), when the capture shows what caused it.
     pub error: Option<CorsError>,
-    /// Chromium's console message.
+    /// The engine's console message (its first line, for an engine that prints several).
     pub message: String,
-    /// Chromium's message had the script used `credentials: 'include'`, when the capture cannot
-    /// tell (the request was never sent, so no cookies show) and that message differs.
+    /// Every console line the engine prints for it.
+    pub console: Vec<String>,
+    /// The engine's message had the script used `credentials: 'include'`, when the capture
+    /// cannot tell (the request was never sent, so no cookies show) and that message differs.
     pub message_with_credentials: Option<String>,
     /// Which layer most likely caused it, and why.
     pub layer: String,
@@ -76,6 +84,10 @@ pub struct Report {
     pub file: String,
     /// What wrote it.
     pub creator: String,
+    /// The engine whose developer tools wrote it, whose messages the findings give.
+    pub browser: Engine,
+    /// False when the file does not say which engine wrote it (it is then read as Chromium's).
+    pub browser_recognized: bool,
     /// Requests in the capture.
     pub requests: usize,
     /// Cross-origin requests examined (preflights not counted).
@@ -106,6 +118,8 @@ pub fn diagnose(
     let mut report = Report {
         file: capture.path.clone(),
         creator: capture.creator.clone(),
+        browser: capture.engine,
+        browser_recognized: capture.engine_recognized,
         requests: capture.entries.len(),
         cross_origin: 0,
         findings: Vec::new(),
@@ -147,7 +161,7 @@ pub fn diagnose(
         if target.is_err() {
             stage_misses += 1;
         }
-        match examine(entry, preflight, origin, policy, target) {
+        match examine(capture.engine, entry, preflight, origin, policy, target) {
             Some(Ok(finding)) => report.findings.push(finding),
             Some(Err(advisory)) => report.advisories.push(advisory),
             None => {
@@ -174,6 +188,7 @@ pub fn diagnose(
 
 /// A failing request's finding, an allowed one's advisory, or nothing.
 fn examine(
+    engine: Engine,
     entry: &Entry,
     preflight: Option<&Entry>,
     origin: String,
@@ -204,7 +219,7 @@ fn examine(
         Initiator::Fetch
     };
     let build = |credentials| FetchRequest {
-        engine: crate::browser::Engine::Chromium,
+        engine,
         url: entry.url.clone(),
         origin: origin.clone(),
         method: entry.method.clone(),
@@ -217,7 +232,7 @@ fn examine(
             method: "OPTIONS".into(),
             url: p.url.clone(),
             request_headers: p.request_headers.clone(),
-            response: response.clone(),
+            response: as_received(engine, response),
         })
     });
     let actual_leg: Vec<Leg> = entry
@@ -227,7 +242,7 @@ fn examine(
             method: entry.method.clone(),
             url: entry.url.clone(),
             request_headers: entry.request_headers.clone(),
-            response: response.clone(),
+            response: as_received(engine, response),
         })
         .into_iter()
         .collect();
@@ -263,6 +278,12 @@ fn examine(
         if !failed {
             return None;
         }
+        if engine == Engine::Webkit {
+            if let Some(finding) = webkit_failure(entry, exchange.request.clone(), policy, &target)
+            {
+                return Some(Ok(finding));
+            }
+        }
         // Nothing recorded but the failure: say what can be said.
         return Some(Ok(Finding {
             entry: entry.index,
@@ -270,6 +291,7 @@ fn examine(
             request: exchange.request,
             credentials_inferred: false,
             error: None,
+            console: Vec::new(),
             message_with_credentials: None,
             message: format!(
                 "{} {} failed ({}) and the capture holds no response for it{}",
@@ -278,7 +300,7 @@ fn examine(
                 entry.error.clone().unwrap_or_default(),
                 if needs_preflight { " or its preflight" } else { "" }
             ),
-            layer: "unknown: the capture does not show the answer; Chromium's console names the failing check, or run `corsgen probe` against the URL".to_string(),
+            layer: format!("unknown: the capture does not show the answer; {engine}'s console names the failing check, or run `corsgen probe` against the URL"),
             fixes: Vec::new(),
             differences: Vec::new(),
         }));
@@ -345,9 +367,98 @@ fn examine(
         credentials_inferred: inferred,
         error: Some(blocked.error),
         message: message.clone(),
+        console: exchange.console.clone(),
         message_with_credentials: alternative,
         layer,
         fixes,
         differences,
     }))
+}
+
+/// A request Safari's capture records only as failed, with WebKit's console message as its
+/// error (Web Inspector lists no preflight): the failure that message reports, and with a
+/// policy, what to change. `None` when the error is not a WebKit CORS message.
+fn webkit_failure(
+    entry: &Entry,
+    mut request: FetchRequest,
+    policy: Option<&PolicyPlace<'_>>,
+    target: &Result<Target, Failure>,
+) -> Option<Finding> {
+    let text = entry.error.as_deref()?;
+    let blocked = read_webkit_message(text, entry.response.is_none())?;
+    // The header the message names was one the script set.
+    if blocked.error == CorsError::HeaderDisallowedByPreflightResponse
+        && !request
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(&blocked.hint))
+    {
+        request
+            .headers
+            .push((blocked.hint.clone(), "1".to_string()));
+    }
+    let api = match request.initiator {
+        Initiator::Fetch => "Fetch API",
+        Initiator::XmlHttpRequest => "XMLHttpRequest",
+    };
+    let mut fixes = Vec::new();
+    if let (Some(place), Ok(target)) = (policy, target) {
+        let path = target.route.path.as_str();
+        let expected = simulate(place.policy, request.clone(), path);
+        if let Some(own) = &expected.verdict.blocked {
+            fixes = policy_fixes(place, &expected.request, own, path);
+        }
+    }
+    Some(Finding {
+        entry: entry.index,
+        preflight_entry: None,
+        credentials_inferred: false,
+        error: Some(blocked.error),
+        message: text.to_string(),
+        console: vec![
+            text.to_string(),
+            format!(
+                "{api} cannot load {} due to access control checks.",
+                entry.url
+            ),
+        ],
+        message_with_credentials: None,
+        layer: if blocked.error.is_preflight() {
+            "the preflight (OPTIONS) answer, which Safari's capture does not list: WebKit's message names the check it failed; run `corsgen probe --browser webkit` against the URL to see the answer".to_string()
+        } else {
+            "the answer WebKit's message names; run `corsgen probe --browser webkit` against the URL to see it".to_string()
+        },
+        request,
+        fixes,
+        differences: Vec::new(),
+    })
+}
+
+/// A captured response as the engine received it, each header value one character per byte.
+/// Firefox's tools show header values decoded as UTF-8 (Chrome's show the bytes), and join
+/// repeated header lines with `", "` while its CORS check counts the lines: an
+/// `Access-Control-Allow-Origin` of origins joined so is read back as the lines it was
+/// (measured: two lines show as `a, a`; one line `a,b` stays one).
+fn as_received(engine: Engine, response: &crate::browser::Response) -> crate::browser::Response {
+    if engine != Engine::Firefox {
+        return response.clone();
+    }
+    let mut headers = Vec::new();
+    for (name, value) in &response.headers {
+        let value: String = value.bytes().map(char::from).collect();
+        let parts: Vec<&str> = value.split(", ").collect();
+        let origins = parts.len() > 1
+            && parts
+                .iter()
+                .all(|p| *p == "*" || *p == "null" || address::origin(p).is_some());
+        if name.eq_ignore_ascii_case("access-control-allow-origin") && origins {
+            headers.extend(parts.iter().map(|p| (name.clone(), (*p).to_string())));
+        } else {
+            headers.push((name.clone(), value));
+        }
+    }
+    crate::browser::Response {
+        status: response.status,
+        headers,
+    }
 }

@@ -7,12 +7,17 @@ use crate::browser::Credentials;
 #[must_use]
 pub fn human(report: &Report) -> String {
     let mut out = format!(
-        "{} ({}): {} requests, {} cross-origin, {} failing\n",
+        "{} ({}; {}): {} requests, {} cross-origin, {} failing\n",
         report.file,
         if report.creator.is_empty() {
             "unknown creator"
         } else {
             &report.creator
+        },
+        if report.browser_recognized {
+            format!("{}'s messages", report.browser)
+        } else {
+            format!("engine not named: {}'s messages", report.browser)
         },
         report.requests,
         report.cross_origin,
@@ -38,9 +43,15 @@ pub fn human(report: &Report) -> String {
             }
         ));
         out.push_str(&format!("  {}\n", finding.message));
+        for line in finding.console.iter().skip(1) {
+            out.push_str(&format!("  {line}\n"));
+        }
         out.push_str(&format!("  likely cause: {}\n", finding.layer));
         if let Some(other) = &finding.message_with_credentials {
-            out.push_str(&format!("  (if the script sent credentials: 'include', Chromium reports instead: {other})\n"));
+            out.push_str(&format!(
+                "  (if the script sent credentials: 'include', {} reports instead: {other})\n",
+                report.browser
+            ));
         }
         for difference in &finding.differences {
             out.push_str(&format!("  differs from the policy: {difference}\n"));

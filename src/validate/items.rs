@@ -276,14 +276,15 @@ pub(super) fn check_max_age(value: &Spanned<i64>) -> (Option<u32>, Vec<Diagnosti
     }
     if seconds > 86_400 {
         let d = Diagnostic::new(Code::MaxAgeTooLarge, span, format!("max-age {seconds} is above 86400"))
-            .help("no browser caches a preflight longer than a day (Firefox 86400 s, Chromium 7200 s, Safari 600 s); use 7200");
+            .help("no browser caches a preflight longer than a day (Firefox 86400 s, Chromium 7200 s, WebKit/Safari 600 s); use 7200");
         return (None, vec![d]);
     }
     let mut diagnostics = Vec::new();
     if seconds > 7_200 {
         diagnostics.push(
             Diagnostic::new(Code::MaxAgeAboveChromiumCap, span, format!("max-age {seconds} is above Chromium's 7200-second cap"))
-                .help("Chromium caches for 7200 s at most and Safari for 600 s; only Firefox honours more"),
+                .label("Chromium keeps the preflight 7200 s, WebKit (Safari) 600 s; only Firefox keeps it this long")
+                .help("use 7200, the longest Chromium honours (WebKit caps at 600 s whatever you send)"),
         );
     }
     (u32::try_from(seconds).ok(), diagnostics)

@@ -552,7 +552,11 @@ function webkitHar(version, results) {
   for (const r of results) {
     const sent = (received.get(r.id) || []).filter((q) => !(q.method === "OPTIONS" && q.headers.some(([n]) => n.toLowerCase() === "access-control-request-method")));
     const failure = r.verdict === "blocked" ? r.messages.find((m) => !m.endsWith("due to access control checks.")) : undefined;
-    const hops = sent.length > 0 ? sent : [{ method: scenarios.get(r.id).method.toUpperCase(), url: new URL(r.url).pathname + new URL(r.url).search, headers: [] }];
+    // A request the page never got to send (its preflight failed) is listed with the headers
+    // its preflight carried the origin in.
+    const preflights = (received.get(r.id) || []).filter((q) => q.method === "OPTIONS");
+    const prepared = preflights.length > 0 ? preflights[0].headers.filter(([n]) => ["origin", "accept"].includes(n.toLowerCase())) : [];
+    const hops = sent.length > 0 ? sent : [{ method: scenarios.get(r.id).method.toUpperCase(), url: new URL(r.url).pathname + new URL(r.url).search, headers: prepared }];
     hops.forEach((q, i) => {
       const last = i === hops.length - 1;
       const url = new URL(q.url, r.url).href;

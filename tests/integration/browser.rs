@@ -1360,7 +1360,8 @@ fn three_engines_agree_with_check_and_doctor_explains_their_hars() {
             "at least 200 scenarios in {engine}, got {agreed}"
         );
     }
-    let blocked_urls = blocked_urls.remove("chromium").unwrap();
+    let mut blocked_by_engine = blocked_urls;
+    let blocked_urls = blocked_by_engine.remove("chromium").unwrap();
     let sent: usize = chromium.values().map(|(_, o)| o.sent.len()).sum();
     eprintln!("chromium sent {sent} requests, each as the model says (method, target, CORS headers and framing)");
     // An extension method goes out, preflight first, and is allowed.
@@ -1501,4 +1502,72 @@ fn three_engines_agree_with_check_and_doctor_explains_their_hars() {
         "{}",
         layer("fixed-other-origin")
     );
+    assert_eq!(report["browser"], "chromium");
+
+    // doctor on Firefox's HAR (built from its BiDi network events, in Firefox DevTools' shape)
+    // and WebKit's (built from what the server received and the console, in Safari Web
+    // Inspector's shape: no preflights, a failed request's message as its `_error`).
+    for engine in ["firefox", "webkit"] {
+        let out = corsgen(
+            work.path(),
+            &["doctor", har(engine).to_str().unwrap(), "--format", "json"],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            report["browser"], engine,
+            "doctor recognizes {engine}'s HAR"
+        );
+        assert_eq!(report["browser_recognized"], true);
+        let found: BTreeMap<String, &Value> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["request"]["url"].as_str().unwrap().to_string(), f))
+            .collect();
+        let blocked = &blocked_by_engine[engine];
+        let (mut explained, mut ambiguous) = (0, 0);
+        for (url, messages) in blocked {
+            let finding = found
+                .get(url)
+                .unwrap_or_else(|| panic!("doctor missed the request {engine} blocked: {url}"));
+            let said = messages.first().map(String::as_str);
+            if finding["message"].as_str() == said {
+                explained += 1;
+            } else {
+                assert_eq!(
+                    finding["message_with_credentials"].as_str(),
+                    said,
+                    "doctor's message for {url} in {engine}'s HAR: {finding}"
+                );
+                ambiguous += 1;
+            }
+        }
+        for url in found.keys() {
+            let id = url::Url::parse(url)
+                .unwrap()
+                .query_pairs()
+                .find(|(k, _)| k == "s")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
+            assert!(
+                blocked.contains_key(url) || chains.contains(&id.as_str()),
+                "doctor reported a request {engine} allowed as failing: {url}"
+            );
+        }
+        eprintln!(
+            "doctor ({engine}): {explained}/{} blocked requests explained with {engine}'s message, {ambiguous} more with its credentialed reading",
+            blocked.len()
+        );
+        assert_eq!(explained + ambiguous, blocked.len());
+        assert!(
+            explained * 10 >= blocked.len() * 9,
+            "most readings are unambiguous"
+        );
+    }
 }

@@ -477,9 +477,11 @@ fn doctor_explains_the_failures_aws_deployments_produce() {
         by_entry(4)
     );
     assert_eq!(by_entry(5)["error"], "MultipleAllowOriginValues");
+    // A Firefox capture is explained with Firefox's messages.
+    assert_eq!(report["browser"], "firefox");
     assert_eq!(
         by_entry(5)["message"],
-        "Access to fetch at 'https://api.example.com/items' from origin 'https://www.example.com' has been blocked by CORS policy: The 'Access-Control-Allow-Origin' header contains multiple values 'https://www.example.com, https://www.example.com', but only one is allowed. Have the server send the header with a valid value."
+        "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at https://api.example.com/items. (Reason: Multiple CORS header ‘Access-Control-Allow-Origin’ not allowed)."
     );
     assert!(by_entry(5)["layer"]
         .as_str()

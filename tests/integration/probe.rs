@@ -179,10 +179,15 @@ fn parse_head(head: &str) -> (String, String, Vec<(String, String)>) {
     (method, target, headers)
 }
 
+/// Runs `corsgen probe` with `args` (in Chromium, whose requests these tests pin, unless they
+/// name `--browser`).
 fn probe(args: &[&str]) -> (Option<i32>, Value, String) {
     let dir = crate::support::root();
     let mut all = vec!["probe"];
     all.extend_from_slice(args);
+    if !args.contains(&"--browser") {
+        all.extend(["--browser", "chromium"]);
+    }
     all.extend(["--format", "json"]);
     let out = corsgen(&dir, &all);
     let json: Value =
@@ -799,6 +804,71 @@ fn response_header_bytes_are_read_as_chromium_reads_them() {
         .requests()
         .iter()
         .any(|r| r.starts_with("GET /caf%E9?x ")));
+}
+
+#[test]
+fn every_engine_is_probed_and_a_request_engines_send_alike_goes_once() {
+    // DPR is safelisted in Chromium only: Chromium sends a simple GET, Firefox and WebKit
+    // preflight it (the same OPTIONS, sent once), and /allowed lists only x-foo.
+    let server = Server::start();
+    let url = format!("{}/allowed", server.base);
+    let (code, report, stderr) =
+        probe(&[&url, "--origin", ORIGIN, "-H", "DPR: 2", "--browser", "all"]);
+    assert_eq!(
+        code,
+        Some(1),
+        "any engine that blocks makes the exit 1: {stderr}"
+    );
+    assert_eq!(report["browser"], "chromium");
+    assert_eq!(report["verdict"], "allowed", "the top level is Chromium's");
+    let engines = &report["engines"];
+    assert_eq!(engines["chromium"]["verdict"], "allowed");
+    for engine in ["firefox", "webkit"] {
+        assert_eq!(engines[engine]["verdict"], "blocked", "{engine}");
+        assert_eq!(
+            engines[engine]["preflight_reasons"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+    assert_eq!(
+        engines["firefox"]["console"][0],
+        format!("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: header ‘dpr’ is not allowed according to header ‘Access-Control-Allow-Headers’ from CORS preflight response).")
+    );
+    assert_eq!(
+        engines["webkit"]["console"],
+        serde_json::json!([
+            "Request header field DPR is not allowed by Access-Control-Allow-Headers.",
+            format!("Fetch API cannot load {url} due to access control checks."),
+        ])
+    );
+    let methods: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| r.split(' ').next().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        methods,
+        ["GET", "OPTIONS"],
+        "Chromium's GET, then the one preflight"
+    );
+    // Human output names each engine's verdict and lines.
+    let out = corsgen(
+        &crate::support::root(),
+        &["probe", &url, "--origin", ORIGIN, "-H", "DPR: 2"],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("verdict: blocked in Firefox and WebKit; allowed in Chromium\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nWebKit: Request header field DPR is not allowed"),
+        "{text}"
+    );
+    assert!(text.contains("\nFirefox sends other requests (it preflights because the header dpr is not a CORS-safelisted header):"), "{text}");
 }
 
 #[test]
