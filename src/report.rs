@@ -368,6 +368,17 @@ pub fn json(
     document(&report)
 }
 
+/// Items as a sentence's list: `a`, `a and b`, `a, b and c`.
+#[must_use]
+pub fn and_list(items: impl IntoIterator<Item = String>) -> String {
+    let items: Vec<String> = items.into_iter().collect();
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{human, json};
@@ -431,16 +442,5 @@ mod tests {
         assert_eq!(v["diagnostics"][0]["line"], 2);
         assert_eq!(v["diagnostics"][0]["column"], 5);
         assert_eq!(v["diagnostics"][0]["severity"], "warning");
-    }
-}
-
-/// Items as a sentence's list: `a`, `a and b`, `a, b and c`.
-#[must_use]
-pub fn and_list(items: impl IntoIterator<Item = String>) -> String {
-    let items: Vec<String> = items.into_iter().collect();
-    match items.split_last() {
-        None => String::new(),
-        Some((last, [])) => last.clone(),
-        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
     }
 }

@@ -28,7 +28,9 @@ pub enum CorsError {
     MethodDisallowedByPreflightResponse,
     HeaderDisallowedByPreflightResponse,
     RedirectContainsCredentials,
-    CorsDisabledScheme,
+    /// Not a CORS error: the network error for a redirect to a scheme that is not http(s)
+    /// (measured: a `data:` URL; the script sees `TypeError: Failed to fetch`).
+    UnsafeRedirect,
     /// Not a CORS error: the network error after the 20th redirect (the script sees
     /// `TypeError: Failed to fetch`).
     TooManyRedirects,
@@ -100,6 +102,15 @@ impl CorsError {
                 | E::ForbiddenMethod
                 | E::InvalidHeaderName
                 | E::InvalidHeaderValue
+        )
+    }
+
+    /// True for the network errors Chromium reports as a failed load, not a CORS error.
+    #[must_use]
+    pub fn is_network_error(self) -> bool {
+        matches!(
+            self,
+            CorsError::TooManyRedirects | CorsError::UnsafeRedirect
         )
     }
 
@@ -201,9 +212,7 @@ impl Blocked {
             E::RedirectContainsCredentials => format!(
                 "Redirect location '{hint}' contains a username and password, which is disallowed for cross-origin requests."
             ),
-            E::CorsDisabledScheme => format!(
-                "Cross origin requests are only supported for protocol schemes: {CORS_ENABLED_SCHEMES}."
-            ),
+            E::UnsafeRedirect => "net::ERR_UNSAFE_REDIRECT".to_string(),
             E::NonLatin1Header | E::NonLatin1Method => {
                 "String contains non ISO-8859-1 code point.".to_string()
             }
@@ -248,7 +257,7 @@ impl Blocked {
             // The script's call throws; the console shows the exception, not a CORS line.
             return self.exception(initiator);
         }
-        if self.error == CorsError::TooManyRedirects {
+        if self.error.is_network_error() {
             return format!("Failed to load resource: {}", self.text(initiator));
         }
         let redirected = if url == initial {
@@ -296,10 +305,6 @@ impl Blocked {
     }
 }
 
-/// Chromium's `SchemeRegistry::ListOfCorsEnabledURLSchemes()` in a desktop build.
-const CORS_ENABLED_SCHEMES: &str =
-    "chrome, chrome-extension, chrome-untrusted, data, http, https, isolated-app";
-
 /// Chromium's `EncodeHint`: characters outside printable ASCII become `\uXXXX`.
 fn encode_hint(hint: &str) -> String {
     let mut out = String::with_capacity(hint.len());
@@ -321,11 +326,17 @@ const FIREFOX_BLOCKED: &str =
     "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at ";
 
 /// Every console line `engine` prints for a request, in order: the lines before the request
-/// (WebKit refusing a forbidden header XHR sets), then the failure's, or the warnings of an
-/// allowed request (Firefox's about `*` covering `Authorization`). `url` is the URL of the
-/// request that failed (after redirects), `request` the script's (its URL the one it fetched).
+/// (WebKit refusing a forbidden header XHR sets), then the failure's, or for an allowed
+/// request its warnings (Firefox's about `*` covering `Authorization`) and Chromium's line
+/// for an error status. `url` is the URL of the request that failed (after redirects),
+/// `status` the last answer's status, `request` the script's (its URL the one it fetched).
 #[must_use]
-pub fn console_lines(request: &FetchRequest, verdict: &Verdict, url: &str) -> Vec<String> {
+pub fn console_lines(
+    request: &FetchRequest,
+    verdict: &Verdict,
+    url: &str,
+    status: Option<u16>,
+) -> Vec<String> {
     let mut lines = Vec::new();
     if request.engine == Engine::Webkit && request.initiator == Initiator::XmlHttpRequest {
         for note in &verdict.notes {
@@ -341,6 +352,16 @@ pub fn console_lines(request: &FetchRequest, verdict: &Verdict, url: &str) -> Ve
                 .notes
                 .iter()
                 .any(|n| matches!(n, Note::AuthorizationByWildcard { .. }));
+            if let (Engine::Chromium, Some(status @ 400..)) = (request.engine, status) {
+                // Measured: `(Internal Server Error)` for a 500, the reason phrase.
+                let reason = ureq::http::StatusCode::from_u16(status)
+                    .ok()
+                    .and_then(|code| code.canonical_reason())
+                    .unwrap_or("");
+                lines.push(format!(
+                    "Failed to load resource: the server responded with a status of {status} ({reason})"
+                ));
+            }
             if request.engine == Engine::Firefox && authorization {
                 lines.push(format!("Cross-Origin Request Warning: The Same Origin Policy will disallow reading the remote resource at {url} soon. (Reason: When the `Access-Control-Allow-Headers` is `*`, the `Authorization` header is not covered. To include the `Authorization` header, it must be explicitly listed in CORS header `Access-Control-Allow-Headers`)."));
             }
@@ -357,9 +378,15 @@ impl Blocked {
             return vec![self.engine_exception(request)];
         }
         match request.engine {
-            Engine::Chromium => {
+            // The CORS error, then the failed load (measured: every CORS failure logs both;
+            // too many redirects logs only the load).
+            Engine::Chromium if self.error.is_network_error() => {
                 vec![self.console_message(url, &request.url, &request.origin, request.initiator)]
             }
+            Engine::Chromium => vec![
+                self.console_message(url, &request.url, &request.origin, request.initiator),
+                "Failed to load resource: net::ERR_FAILED".to_string(),
+            ],
             Engine::Firefox => self.firefox_lines(url),
             Engine::Webkit => self.webkit_lines(request, url),
         }
@@ -414,7 +441,7 @@ impl Blocked {
                 self.hint
             ))],
             // Firefox names no reason for these: the request just fails.
-            E::RedirectContainsCredentials | E::CorsDisabledScheme | E::TooManyRedirects => {
+            E::RedirectContainsCredentials | E::UnsafeRedirect | E::TooManyRedirects => {
                 Vec::new()
             }
             E::NonLatin1Header
@@ -478,14 +505,15 @@ impl Blocked {
                 "Request header field {} is not allowed by Access-Control-Allow-Headers.",
                 self.hint
             )),
-            E::RedirectContainsCredentials => {
-                Some(format!("redirection URL {} has credentials", self.hint))
-            }
-            E::CorsDisabledScheme => Some(
+            E::RedirectContainsCredentials => Some(format!(
+                "redirection URL {} has credentials",
+                self.redirect_to.as_deref().unwrap_or_default()
+            )),
+            E::UnsafeRedirect => Some(
                 "not allowed to follow a cross-origin CORS redirection with non CORS scheme"
                     .to_string(),
             ),
-            E::TooManyRedirects => None,
+            E::TooManyRedirects => Some("Load cannot follow more than 20 redirections".to_string()),
             E::NonLatin1Header
             | E::NonLatin1Method
             | E::UrlWithCredentials
@@ -498,7 +526,8 @@ impl Blocked {
         if let Some(reason) = reason {
             lines.push(match &self.redirect_to {
                 Some(to) => format!(
-                    "Cross-origin redirection to {to} denied by Cross-Origin Resource Sharing policy: {reason}"
+                    "Cross-origin redirection to {} denied by Cross-Origin Resource Sharing policy: {reason}",
+                    without_userinfo(to)
                 ),
                 None => reason,
             });
@@ -704,4 +733,16 @@ pub fn read_webkit_message(text: &str, preflight: bool) -> Option<Blocked> {
         }
     };
     Some(found)
+}
+
+/// A URL without its user name and password (WebKit names a redirect's target so).
+fn without_userinfo(url: &str) -> String {
+    match crate::address::parse(url) {
+        Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
 }

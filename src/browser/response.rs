@@ -408,7 +408,7 @@ pub fn check_redirect(
     {
         return Err(Blocked {
             redirect_to: Some(location.to_string()),
-            ..Blocked::new(CorsError::CorsDisabledScheme, "")
+            ..Blocked::new(CorsError::UnsafeRedirect, "")
         });
     }
     let cors = request.is_cross_origin(url);
@@ -419,7 +419,8 @@ pub fn check_redirect(
     {
         return Err(Blocked {
             redirect_to: Some(location.to_string()),
-            ..Blocked::new(CorsError::RedirectContainsCredentials, location)
+            // Chromium quotes no location (measured: `Redirect location ''`).
+            ..Blocked::new(CorsError::RedirectContainsCredentials, "")
         });
     }
     if cors {

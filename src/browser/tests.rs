@@ -446,7 +446,7 @@ fn every_message_has_chromium_wording() {
         (E::MethodDisallowedByPreflightResponse, "PUT", "Method PUT is not allowed by Access-Control-Allow-Methods in preflight response.".into()),
         (E::HeaderDisallowedByPreflightResponse, "x-foo", "Request header field x-foo is not allowed by Access-Control-Allow-Headers in preflight response.".into()),
         (E::RedirectContainsCredentials, "https://u:p@b.example/", "Redirect location 'https://u:p@b.example/' contains a username and password, which is disallowed for cross-origin requests.".into()),
-        (E::CorsDisabledScheme, "", "Cross origin requests are only supported for protocol schemes: chrome, chrome-extension, chrome-untrusted, data, http, https, isolated-app.".into()),
+        (E::UnsafeRedirect, "", "net::ERR_UNSAFE_REDIRECT".into()),
     ];
     for (error, hint, text) in cases {
         let blocked = Blocked::new(error, hint);
@@ -572,7 +572,7 @@ fn redirects_and_urls() {
         check_redirect(&get, URL, &redirect, "ftp://b.example/")
             .unwrap_err()
             .error,
-        CorsError::CorsDisabledScheme
+        CorsError::UnsafeRedirect
     );
     assert!(check_redirect(&get, URL, &redirect, "https://b.example/x").is_ok());
     let bare = response(302, &[("Location", "https://b.example/")]);

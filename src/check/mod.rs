@@ -157,7 +157,8 @@ impl Exchange {
         let last = actual
             .last()
             .map_or(request.url.as_str(), |l| l.url.as_str());
-        let console = console_lines(&request, &verdict, last);
+        let status = actual.last().map(|l| l.response.status);
+        let console = console_lines(&request, &verdict, last, status);
         let message = verdict.blocked.as_ref().map(|b| match request.engine {
             Engine::Chromium => {
                 b.console_message(last, &request.url, &request.origin, request.initiator)

@@ -128,7 +128,7 @@ pub(super) fn likely_layer(
         E::TooManyRedirects => {
             "the URL redirects more than 20 times (a loop between CloudFront, the gateway or the origin, for example http↔https or a trailing slash): fix the redirect, or call the final URL".to_string()
         }
-        E::RedirectContainsCredentials | E::CorsDisabledScheme => {
+        E::RedirectContainsCredentials | E::UnsafeRedirect => {
             "the response redirects to a URL the browser refuses to follow cross-origin".to_string()
         }
         E::NonLatin1Header

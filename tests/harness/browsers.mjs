@@ -25,8 +25,11 @@
 //              the request its Location leads to carries `hop=1` and gets "actual")}
 //           | {"kind": "echo"} (allows the request's origin, and on a preflight the method and
 //              headers it asks for)
-//           | {"kind": "external"} (another server answers: the scenario's "base", an absolute
-//              URL the path is appended to, e.g. an API deployed in LocalStack)}]}
+//           | {"kind": "external"} (another server answers)},
+//   "base": an absolute URL the path is appended to instead of the API's (an API deployed in
+//     LocalStack, or this API under another host name),
+//   "repeat": {"pause_ms", "times" (default 1)} (the request is made again after the pause;
+//     the last one's verdict is "again")}]}
 // stdout: {"engines": {engine: {"version", "results": [{"id", "url", "verdict":
 //   "allowed"|"blocked", "messages": [the console messages that belong to the scenario, in order,
 //   then the exception the call threw when it is not the engine's plain network error],
@@ -258,6 +261,13 @@ window.runAll = async (list, base) => {
   for (const s of list) {
     console.log("corsgen-begin " + s.id);
     const r = { id: s.id, ...(await one(s, base)) };
+    // A preflight-cache case sends the same request again after a pause ("times" times).
+    if (s.repeat) {
+      for (let k = 0; k < (s.repeat.times || 1); k++) {
+        await new Promise((done) => setTimeout(done, s.repeat.pause_ms));
+        r.again = (await one(s, base)).verdict;
+      }
+    }
     console.log("corsgen-result " + JSON.stringify(r));
     out.push(r);
   }
@@ -328,7 +338,7 @@ async function runChromium() {
     const context = await browser.newContext();
     const tab = await context.newPage();
     const messages = [];
-    tab.on("console", (m) => messages.push(m.text()));
+    tab.on("console", (m) => messages.push({ text: m.text(), url: m.location().url || "" }));
     const cdp = await context.newCDPSession(tab);
     await cdp.send("Network.enable");
     const requests = new Map();
@@ -349,8 +359,10 @@ async function runChromium() {
     await tab.goto(pageUrl);
     const results = await tab.evaluate(([list, base]) => window.runAll(list, base), [input.scenarios, apiBase]);
     await new Promise((r) => setTimeout(r, 500));
-    // After a redirect the message names the final URL first, then "(redirected from 'URL')".
-    finish("chromium", results, (r) => messages.filter((m) => m.includes(`'${r.url}'`)));
+    // A CORS message quotes the URL (after a redirect the final one first, then
+    // "(redirected from 'URL')"); a network error's ("Failed to load resource: …") is located at
+    // the URL instead.
+    finish("chromium", results, (r) => messages.filter((m) => m.text.includes(`'${r.url}'`) || namesScenario(m.url, r.id)).map((m) => m.text));
 
     // CDP joins repeated header lines with "\n"; HAR keeps one {name, value} per line.
     const pairs = (headers) => Object.entries(headers || {}).flatMap(([name, value]) => String(value).split("\n").map((v) => ({ name, value: v })));
