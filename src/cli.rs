@@ -24,7 +24,7 @@ serve writes one per line (JSON Lines): `listening`, then one per request, then 
 
 /// Validate a CORS policy against the Fetch standard and what browsers enforce, then generate
 /// every AWS artifact it needs, all agreeing with each other; explain CORS failures the way
-/// Chromium reports them.
+/// Chromium, Firefox and Safari report them.
 #[derive(Debug, Parser)]
 #[command(name = "corsgen", version, after_help = EXIT_CODES)]
 pub(crate) struct Cli {
@@ -143,7 +143,8 @@ pub(crate) enum Command {
         format: Format,
     },
     /// Simulate a browser request against the policy: the preflight, the artifacts' answers,
-    /// Chromium's verdict and message, and the policy change that fixes a block.
+    /// each browser engine's verdict and console messages, and the policy change that fixes a
+    /// block.
     #[command(after_help = EXIT_CODES)]
     Check {
         /// The policy file.
@@ -184,7 +185,7 @@ pub(crate) enum Command {
         format: Format,
     },
     /// Send the real preflight and actual request to a live endpoint and explain the answer as
-    /// Chromium would.
+    /// each browser engine would.
     #[command(after_help = EXIT_CODES)]
     Probe {
         /// The URL the page fetches.
@@ -213,8 +214,8 @@ pub(crate) enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
-    /// Explain every failed or failing cross-origin request in a HAR capture (Chrome or Firefox
-    /// DevTools, HAR 1.2).
+    /// Explain every failed or failing cross-origin request in a HAR capture (HAR 1.2 from
+    /// Chrome's, Firefox's or Safari's developer tools), with that browser's messages.
     #[command(after_help = EXIT_CODES)]
     Doctor {
         /// The HAR file.

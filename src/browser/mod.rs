@@ -1,21 +1,24 @@
-//! BROWSER: what Chromium does with one cross-origin `fetch()`, from the request the script makes
-//! to the verdict and the exact console message.
+//! BROWSER: what a browser engine does with one cross-origin `fetch()`, from the request the
+//! script makes to the verdict and the exact console lines.
 //!
-//! Input: a [`FetchRequest`] and the responses a server gave (the preflight's, the actual
-//! request's). Output: whether a preflight is sent and why, the preflight request itself, and a
-//! [`Verdict`]: allowed, or blocked with Chromium's [`CorsError`] and its console text.
-//! Guarantee: the rules are the Fetch standard's CORS-preflight fetch and CORS check in the order
-//! Chromium's network service runs them (`CheckAccess`, `CheckPreflightAccess`,
-//! `PreflightResult`), with the wording of current Chromium; where Chromium and the standard part
-//! ways the verdict follows Chromium and a [`Note`] says what other engines do. Every rule here
-//! is checked against headless Chromium by the integration tests.
+//! Input: a [`FetchRequest`] (made in Chromium, Firefox or WebKit: [`Engine`]) and the
+//! responses a server gave (the preflight's, the actual request's). Output: whether a
+//! preflight is sent and why, the preflight request itself, and a [`Verdict`]: allowed, or
+//! blocked with a [`CorsError`] (named after Chromium's) and the engine's console lines.
+//! Guarantee: the rules are the Fetch standard's CORS-preflight fetch and CORS check in the
+//! order each engine runs them (Chromium's network service `CheckAccess`, `CheckPreflightAccess`,
+//! `PreflightResult`; Firefox's `nsCORSListenerProxy`; WebKit's `CrossOriginAccessControl`), with
+//! each engine's wording; where engines and the standard part ways the verdict follows the
+//! engine and a [`Note`] says so. Every rule here is checked against headless Chromium, Firefox
+//! ESR and WebKitGTK by the integration tests.
 //!
 //! The model knows nothing about policies: `check` feeds it the engine's answers, `probe` a live
 //! server's and `doctor` a HAR capture's.
 //!
-//! Here: the types. Apart: `request` (what the script's call throws, what the browser sends and
-//! whether it preflights), `response` (the checks on the answers, the verdict), `messages`
-//! (Chromium's errors and console text); `tests` checks each rule.
+//! Here: the types. Apart: `engine` (the engines and their caps), `request` (what the script's
+//! call throws, what the browser sends and whether it preflights), `response` (the checks on
+//! the answers, the verdict), `messages` (each engine's errors and console lines); `tests`
+//! checks each rule.
 
 mod engine;
 mod messages;
@@ -205,6 +208,15 @@ pub enum Note {
         /// The lowercase names.
         names: Vec<String>,
     },
+    /// Chromium's Local Network Access (from Chromium's documentation; not measured, since a
+    /// page on loopback cannot show it): a page on a more public address space fetches a
+    /// private or loopback one, and Chromium asks the user first.
+    LocalNetworkAccess {
+        /// The page's address space (`public`, `private`).
+        from: &'static str,
+        /// The URL's (`private`, `loopback`).
+        to: &'static str,
+    },
 }
 
 impl std::fmt::Display for Note {
@@ -217,6 +229,10 @@ impl std::fmt::Display for Note {
             Note::ForbiddenHeaderDropped { name } => write!(
                 f,
                 "scripts cannot set the forbidden header {name}; the browser drops it"
+            ),
+            Note::LocalNetworkAccess { from, to } => write!(
+                f,
+                "a page on a {from} address fetches a {to} one: Chromium (Local Network Access, from Chromium 142) asks the user first, and until the user allows it the request fails before any CORS check; Firefox and Safari do not ask"
             ),
             Note::SafelistedByChromiumOnly { names } => write!(
                 f,

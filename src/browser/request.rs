@@ -65,6 +65,53 @@ const CHROMIUM_ONLY_SAFELISTED: [&str; 9] = [
     "width",
 ];
 
+/// An address space, most private first (Chromium's Local Network Access).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum AddressSpace {
+    Loopback,
+    Private,
+    Public,
+}
+
+impl AddressSpace {
+    fn name(self) -> &'static str {
+        match self {
+            AddressSpace::Loopback => "loopback",
+            AddressSpace::Private => "private",
+            AddressSpace::Public => "public",
+        }
+    }
+}
+
+/// The address space of a URL's host: loopback (`localhost`, 127.0.0.0/8, `::1`), private
+/// (RFC 1918, link-local, unique-local IPv6, `.local`), else public.
+fn address_space(host: &url::Host<String>) -> AddressSpace {
+    use std::net::IpAddr;
+    let ip = match host {
+        url::Host::Domain(name) => {
+            let name = name.trim_end_matches('.');
+            return if name == "localhost" || name.ends_with(".localhost") {
+                AddressSpace::Loopback
+            } else if name.ends_with(".local") {
+                AddressSpace::Private
+            } else {
+                AddressSpace::Public
+            };
+        }
+        url::Host::Ipv4(v4) => IpAddr::V4(*v4),
+        url::Host::Ipv6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(*v6), IpAddr::V4),
+    };
+    match ip {
+        IpAddr::V4(v4) if v4.is_loopback() => AddressSpace::Loopback,
+        IpAddr::V4(v4) if v4.is_private() || v4.is_link_local() => AddressSpace::Private,
+        IpAddr::V6(v6) if v6.is_loopback() => AddressSpace::Loopback,
+        IpAddr::V6(v6) if v6.is_unique_local() || v6.is_unicast_link_local() => {
+            AddressSpace::Private
+        }
+        _ => AddressSpace::Public,
+    }
+}
+
 /// `1*DIGIT [ "." 1*DIGIT ]`.
 fn is_decimal(value: &str) -> bool {
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
@@ -296,6 +343,21 @@ impl FetchRequest {
             .map(|(n, _)| n.to_ascii_lowercase())
             .filter(|n| CHROMIUM_ONLY_SAFELISTED.contains(&n.as_str()) && !unsafe_names.contains(n))
             .collect();
+        if self.engine == Engine::Chromium {
+            let space = |url: &str| {
+                crate::address::parse(url)
+                    .ok()
+                    .and_then(|u| u.host().map(|h| address_space(&h.to_owned())))
+            };
+            if let (Some(from), Some(to)) = (space(&self.origin), space(&self.url)) {
+                if to < from {
+                    notes.push(Note::LocalNetworkAccess {
+                        from: from.name(),
+                        to: to.name(),
+                    });
+                }
+            }
+        }
         if !chromium_only.is_empty() && self.engine == Engine::Chromium {
             notes.push(Note::SafelistedByChromiumOnly {
                 names: chromium_only,

@@ -445,9 +445,14 @@ fn every_message_has_chromium_wording() {
         (E::InvalidAllowHeadersPreflightResponse, "", "Cannot parse Access-Control-Allow-Headers response header field in preflight response.".into()),
         (E::MethodDisallowedByPreflightResponse, "PUT", "Method PUT is not allowed by Access-Control-Allow-Methods in preflight response.".into()),
         (E::HeaderDisallowedByPreflightResponse, "x-foo", "Request header field x-foo is not allowed by Access-Control-Allow-Headers in preflight response.".into()),
-        (E::RedirectContainsCredentials, "https://u:p@b.example/", "Redirect location 'https://u:p@b.example/' contains a username and password, which is disallowed for cross-origin requests.".into()),
-        (E::UnsafeRedirect, "", "net::ERR_UNSAFE_REDIRECT".into()),
+        // Measured: Chromium quotes no location.
+        (E::RedirectContainsCredentials, "", "Redirect location '' contains a username and password, which is disallowed for cross-origin requests.".into()),
     ];
+    // A redirect to another scheme is a failed load, not a CORS error.
+    assert_eq!(
+        Blocked::new(E::UnsafeRedirect, "").console_message(URL, URL, ORIGIN, Initiator::Fetch),
+        "Failed to load resource: net::ERR_UNSAFE_REDIRECT"
+    );
     for (error, hint, text) in cases {
         let blocked = Blocked::new(error, hint);
         assert_eq!(
@@ -862,4 +867,348 @@ fn chromium_safelists_client_hints_and_counts_the_total() {
     let eight = request("GET", &without_accept, Credentials::Omit);
     assert_eq!(eight.unsafe_header_names().len(), 9);
     assert!(eight.unsafe_header_names().contains(&"accept".to_string()));
+}
+
+/// The request in `engine`.
+fn in_engine(engine: Engine, request: FetchRequest) -> FetchRequest {
+    FetchRequest { engine, ..request }
+}
+
+#[test]
+fn each_engine_checks_the_allow_origin_header_in_its_own_way() {
+    use CorsError as E;
+    use Engine::{Chromium, Firefox, Webkit};
+    let acao = "Access-Control-Allow-Origin";
+    let acac = "Access-Control-Allow-Credentials";
+    let two = [(acao, ORIGIN), (acao, ORIGIN)];
+    let list = [(acao, "https://rabbit.invalid,https://b.invalid")];
+    let rows: [(Headers<'_>, Credentials, [E; 3]); 5] = [
+        (&two, Credentials::Omit, [E::MultipleAllowOriginValues; 3]),
+        // Firefox counts header lines; one line with a comma is just not the origin.
+        (
+            &list,
+            Credentials::Omit,
+            [
+                E::MultipleAllowOriginValues,
+                E::AllowOriginMismatch,
+                E::MultipleAllowOriginValues,
+            ],
+        ),
+        (&[], Credentials::Omit, [E::MissingAllowOriginHeader; 3]),
+        (
+            &[(acao, "*"), (acac, "true")],
+            Credentials::Include,
+            [E::WildcardOriginNotAllowed; 3],
+        ),
+        (
+            &[(acao, ORIGIN), (acac, "True")],
+            Credentials::Include,
+            [E::InvalidAllowCredentials; 3],
+        ),
+    ];
+    for (headers, credentials, errors) in rows {
+        for (engine, error) in [Chromium, Firefox, Webkit].into_iter().zip(errors) {
+            let got = check_access(engine, ORIGIN, credentials, &response(200, headers));
+            assert_eq!(got.unwrap_err().error, error, "{engine} {headers:?}");
+        }
+    }
+    // `*` without credentials passes everywhere.
+    for engine in Engine::ALL {
+        assert!(check_access(
+            engine,
+            ORIGIN,
+            Credentials::Omit,
+            &response(200, &[(acao, "*")])
+        )
+        .is_ok());
+    }
+}
+
+#[test]
+fn each_engine_runs_the_preflight_checks_in_its_own_order() {
+    use CorsError as E;
+    let put = request("PUT", &[("X-Foo", "1")], Credentials::Omit);
+    let acao = ("Access-Control-Allow-Origin", ORIGIN);
+    let first = |engine: Engine, status: u16, headers: &[(&str, &str)]| {
+        check_preflight(&in_engine(engine, put.clone()), &response(status, headers)).unwrap_err()
+    };
+    // A refusing 403 without CORS headers: WebKit checks the status first.
+    assert_eq!(
+        first(Engine::Chromium, 403, &[]).error,
+        E::PreflightMissingAllowOriginHeader
+    );
+    assert_eq!(
+        first(Engine::Firefox, 403, &[]).error,
+        E::PreflightMissingAllowOriginHeader
+    );
+    let webkit = first(Engine::Webkit, 403, &[]);
+    assert_eq!(
+        (webkit.error, webkit.status),
+        (E::PreflightInvalidStatus, 403)
+    );
+    // A redirect: WebKit reports it as a status that is not ok.
+    let moved = [("Location", "/elsewhere"), acao];
+    assert_eq!(
+        first(Engine::Firefox, 307, &moved).error,
+        E::PreflightDisallowedRedirect
+    );
+    assert_eq!(
+        first(Engine::Webkit, 307, &moved).error,
+        E::PreflightInvalidStatus
+    );
+    // An unparsable list: each engine quotes something else.
+    let bad = [acao, ("Access-Control-Allow-Methods", "PUT, (x)")];
+    let hints: Vec<String> = Engine::ALL
+        .iter()
+        .map(|e| first(*e, 204, &bad).hint)
+        .collect();
+    assert_eq!(hints, ["", "(x)", "PUT, (x)"]);
+    // Firefox matches the method before it reads the headers' list.
+    let both_bad = [
+        acao,
+        ("Access-Control-Allow-Methods", "GET"),
+        ("Access-Control-Allow-Headers", "a b"),
+    ];
+    assert_eq!(
+        first(Engine::Firefox, 204, &both_bad).error,
+        E::MethodDisallowedByPreflightResponse
+    );
+    assert_eq!(
+        first(Engine::Chromium, 204, &both_bad).error,
+        E::InvalidAllowHeadersPreflightResponse
+    );
+    assert_eq!(
+        first(Engine::Webkit, 204, &both_bad).error,
+        E::InvalidAllowHeadersPreflightResponse
+    );
+    // A method is matched case-sensitively everywhere; WebKit names a header as the script
+    // spelled it.
+    for engine in Engine::ALL {
+        let lower = first(
+            engine,
+            204,
+            &[acao, ("Access-Control-Allow-Methods", "put")],
+        );
+        assert_eq!(
+            lower.error,
+            E::MethodDisallowedByPreflightResponse,
+            "{engine}"
+        );
+    }
+    let header = first(
+        Engine::Webkit,
+        204,
+        &[acao, ("Access-Control-Allow-Methods", "PUT")],
+    );
+    assert_eq!(header.hint, "X-Foo");
+    // Empty elements are skipped everywhere.
+    for engine in Engine::ALL {
+        let lists = [
+            acao,
+            ("Access-Control-Allow-Methods", ",PUT,,"),
+            ("Access-Control-Allow-Headers", " , x-foo"),
+        ];
+        assert!(check_preflight(&in_engine(engine, put.clone()), &response(204, &lists)).is_ok());
+    }
+}
+
+#[test]
+fn star_covers_authorization_without_credentials_in_every_engine_and_firefox_warns() {
+    let get = request("GET", &[("Authorization", "Bearer t")], Credentials::Omit);
+    let answer = response(
+        204,
+        &[
+            ("Access-Control-Allow-Origin", ORIGIN),
+            ("Access-Control-Allow-Headers", "*"),
+        ],
+    );
+    let ok = response(200, &[("Access-Control-Allow-Origin", ORIGIN)]);
+    for engine in Engine::ALL {
+        let request = in_engine(engine, get.clone());
+        let verdict = evaluate(&request, Some(&answer), Some(&ok));
+        assert!(verdict.allowed(), "{engine}");
+        let lines = super::console_lines(&request, &verdict, URL, Some(200));
+        match engine {
+            Engine::Firefox => assert!(
+                lines.len() == 1 && lines[0].starts_with("Cross-Origin Request Warning: "),
+                "{lines:?}"
+            ),
+            _ => assert!(lines.is_empty(), "{engine}: {lines:?}"),
+        }
+    }
+}
+
+#[test]
+fn each_engine_caches_a_preflight_for_its_own_time() {
+    let cases: [(Option<&str>, [u32; 3]); 6] = [
+        (None, [5, 5, 5]),
+        (Some("0"), [0, 0, 0]),
+        (Some("600"), [600, 600, 600]),
+        (Some("100000"), [7200, 86_400, 600]),
+        (Some("-1"), [0, 0, 0]),
+        (Some("ten"), [5, 0, 5]),
+    ];
+    for (age, seconds) in cases {
+        let headers: Vec<(&str, &str)> = age
+            .map(|a| ("Access-Control-Max-Age", a))
+            .into_iter()
+            .collect();
+        let answer = response(204, &headers);
+        let got: Vec<u32> = Engine::ALL
+            .iter()
+            .map(|e| preflight_cache_seconds(*e, &answer))
+            .collect();
+        assert_eq!(got, seconds, "{age:?}");
+    }
+    let caps: Vec<u32> = Engine::ALL.iter().map(|e| e.max_age_cap()).collect();
+    assert_eq!(caps, [7200, 86_400, 600]);
+}
+
+#[test]
+fn only_chromium_sends_its_own_safelisted_headers_without_a_preflight() {
+    let dpr = request("GET", &[("DPR", "2")], Credentials::Omit);
+    assert!(in_engine(Engine::Chromium, dpr.clone())
+        .preflight_reasons()
+        .is_empty());
+    for engine in [Engine::Firefox, Engine::Webkit] {
+        assert_eq!(
+            in_engine(engine, dpr.clone()).unsafe_header_names(),
+            ["dpr"],
+            "{engine}"
+        );
+    }
+}
+
+#[test]
+fn engines_send_header_bytes_their_own_way() {
+    // Firefox's fetch() keeps the last Content-Type a script sets; the others join them.
+    let twice = request(
+        "POST",
+        &[
+            ("Content-Type", "application/json"),
+            ("content-type", "text/plain"),
+        ],
+        Credentials::Omit,
+    );
+    let content_type = |engine| {
+        in_engine(engine, twice.clone())
+            .sent_headers()
+            .into_iter()
+            .find(|(n, _)| n == "Content-Type")
+            .unwrap()
+            .1
+    };
+    assert_eq!(content_type(Engine::Firefox), "text/plain");
+    assert_eq!(
+        content_type(Engine::Chromium),
+        "application/json, text/plain"
+    );
+    assert!(in_engine(Engine::Firefox, twice.clone())
+        .preflight_reasons()
+        .is_empty());
+    // WebKitGTK sends a value's UTF-8.
+    let cafe = request("GET", &[("X-Name", "caf\u{e9}")], Credentials::Omit);
+    let sent = |engine| {
+        in_engine(engine, cafe.clone()).actual_headers(URL)[0]
+            .1
+            .clone()
+    };
+    assert_eq!(sent(Engine::Chromium), "caf\u{e9}");
+    assert_eq!(sent(Engine::Webkit), "caf\u{c3}\u{a9}");
+    // A Location byte above 0x7F: on its own in Chromium and Firefox, read as UTF-8 in WebKit.
+    let moved = response(302, &[("Location", "/caf\u{e9}")]);
+    assert_eq!(moved.redirect_location(Engine::Firefox).unwrap(), "/caf%E9");
+    assert_eq!(
+        moved.redirect_location(Engine::Webkit).unwrap(),
+        "/caf%C3%AF%C2%BF%C2%BD"
+    );
+}
+
+#[test]
+fn every_failure_has_console_lines_in_every_engine_and_webkit_reads_its_own_back() {
+    use CorsError as E;
+    let put = request("PUT", &[("X-Foo", "1")], Credentials::Include);
+    let failures = [
+        (E::MissingAllowOriginHeader, ""),
+        (E::PreflightAllowOriginMismatch, "https://other.invalid"),
+        (E::MultipleAllowOriginValues, "a, b"),
+        (E::WildcardOriginNotAllowed, ""),
+        (E::InvalidAllowCredentials, ""),
+        (E::PreflightInvalidStatus, ""),
+        (E::InvalidAllowMethodsPreflightResponse, "PUT, (x)"),
+        (E::InvalidAllowHeadersPreflightResponse, "a b"),
+        (E::MethodDisallowedByPreflightResponse, "PUT"),
+        (E::HeaderDisallowedByPreflightResponse, "X-Foo"),
+    ];
+    for (error, hint) in failures {
+        let blocked = Blocked {
+            status: 403,
+            origin: ORIGIN.to_string(),
+            ..Blocked::new(error, hint)
+        };
+        for engine in Engine::ALL {
+            let lines = blocked.lines(&in_engine(engine, put.clone()), URL);
+            assert!(
+                !lines.is_empty() && lines.iter().all(|l| !l.is_empty()),
+                "{engine} {error:?}"
+            );
+        }
+        // doctor reads a Safari capture's message back into the failure.
+        let webkit = blocked.lines(&in_engine(Engine::Webkit, put.clone()), URL);
+        let read = super::read_webkit_message(&webkit[0], error.is_preflight()).unwrap();
+        let same = match error {
+            // WebKit words a missing header and another origin alike.
+            E::MissingAllowOriginHeader => E::AllowOriginMismatch,
+            other => other,
+        };
+        assert_eq!(read.error, same, "{}", webkit[0]);
+    }
+    assert!(super::read_webkit_message("Failed to load resource", false).is_none());
+}
+
+#[test]
+fn chromium_notes_a_fetch_from_a_more_public_address_space() {
+    let note = |origin: &str, url: &str| {
+        let request = FetchRequest {
+            url: url.to_string(),
+            origin: origin.to_string(),
+            ..request("GET", &[], Credentials::Omit)
+        };
+        request.request_notes().into_iter().find_map(|n| match n {
+            Note::LocalNetworkAccess { from, to } => Some((from, to)),
+            _ => None,
+        })
+    };
+    assert_eq!(
+        note("https://app.example.com", "http://localhost:3000/x"),
+        Some(("public", "loopback"))
+    );
+    assert_eq!(
+        note("https://app.example.com", "http://192.168.1.10/x"),
+        Some(("public", "private"))
+    );
+    assert_eq!(
+        note("http://10.0.0.2:8080", "http://127.0.0.1:3000/x"),
+        Some(("private", "loopback"))
+    );
+    assert_eq!(
+        note("http://localhost:5173", "http://127.0.0.1:3000/x"),
+        None
+    );
+    assert_eq!(
+        note("https://app.example.com", "https://api.example.com/x"),
+        None
+    );
+    assert_eq!(
+        note("http://127.0.0.1:5173", "https://api.example.com/x"),
+        None
+    );
+    // Chromium only.
+    let firefox = FetchRequest {
+        url: "http://localhost:3000/x".to_string(),
+        origin: "https://app.example.com".to_string(),
+        engine: Engine::Firefox,
+        ..request("GET", &[], Credentials::Omit)
+    };
+    assert!(firefox.request_notes().is_empty());
 }
