@@ -921,6 +921,29 @@ pub(crate) fn require_chromium() {
     );
 }
 
+/// Chromium, Firefox ESR and WebKitGTK, and what drives them, are installed (the test fails,
+/// naming what is missing, when they are not).
+fn require_engines() {
+    require_chromium();
+    for (path, package) in [
+        ("/usr/bin/firefox-esr", "firefox-esr"),
+        (
+            "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser",
+            "libwebkit2gtk-4.1-0",
+        ),
+        ("/usr/bin/xvfb-run", "xvfb"),
+    ] {
+        assert!(
+            Path::new(path).exists(),
+            "{path} is required by this test (Debian package `{package}`); run scripts/test.sh, which installs it"
+        );
+    }
+    assert!(
+        root().join("tests/harness/node_modules/puppeteer-core/package.json").exists(),
+        "puppeteer-core is required by this test; run scripts/test.sh, which installs it (npm ci, cached under ~/.cache/corsgen) and links tests/harness/node_modules"
+    );
+}
+
 /// Runs `tests/harness/browsers.mjs` on `input` (its format is in the harness) and returns its
 /// JSON answer: per engine, its version and results.
 pub(crate) fn run_browsers(work: &Path, input: &Value) -> Value {
@@ -936,11 +959,7 @@ pub(crate) fn run_browsers(work: &Path, input: &Value) -> Value {
         "the browser harness failed:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let run: Value = serde_json::from_slice(&output.stdout).expect("harness JSON");
-    if let Ok(dir) = std::env::var("CORSGEN_BROWSER_DUMP") {
-        std::fs::write(Path::new(&dir).join("run.json"), run.to_string()).unwrap();
-    }
-    run
+    serde_json::from_slice(&output.stdout).expect("harness JSON")
 }
 
 /// Runs the harness in Chromium alone and returns `{"chromium": version, "results": [...]}`.
@@ -1252,7 +1271,7 @@ fn observed_outcomes(results: &Value) -> BTreeMap<String, (String, Outcome)> {
 
 #[test]
 fn three_engines_agree_with_check_and_doctor_explains_their_hars() {
-    require_chromium();
+    require_engines();
     let (page_port, api_port) = (free_port(), free_port());
     let page = format!("http://127.0.0.1:{page_port}");
     let work = tempfile::tempdir().unwrap();
@@ -1370,6 +1389,7 @@ fn three_engines_agree_with_check_and_doctor_explains_their_hars() {
     let input = json!({
         "page_port": page_port,
         "api_port": api_port,
+        "engines": ENGINES,
         "har": {"chromium": har("chromium"), "firefox": har("firefox"), "webkit": har("webkit")},
         "scenarios": scenarios.iter().map(|s| json!({
             "id": s.id,
@@ -1397,11 +1417,6 @@ fn three_engines_agree_with_check_and_doctor_explains_their_hars() {
             },
         }))).collect::<Vec<_>>(),
     });
-    let mut input = input;
-    input["engines"] = json!(["chromium", "firefox", "webkit"]);
-    if let Ok(dir) = std::env::var("CORSGEN_BROWSER_DUMP") {
-        std::fs::write(Path::new(&dir).join("input.json"), input.to_string()).unwrap();
-    }
     let all = run_browsers(work.path(), &input);
     let observed: BTreeMap<&str, BTreeMap<String, (String, Outcome)>> = ENGINES
         .iter()
