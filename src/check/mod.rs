@@ -246,26 +246,16 @@ pub fn exchange<E>(
     let mut redirects = 0;
     loop {
         let cross = hop.is_cross_origin(&url);
-        if let Some(headers) = cross.then(|| preflighted.preflight_headers()).flatten() {
-            let at = FetchRequest {
-                url: url.clone(),
-                origin: if hop.engine == Engine::Firefox {
-                    request.origin.clone()
-                } else {
-                    hop.origin.clone()
-                },
-                ..preflighted.clone()
-            };
-            let headers = headers
-                .into_iter()
-                .map(|(n, v)| {
-                    if n == "Origin" {
-                        (n, at.origin.clone())
-                    } else {
-                        (n, v)
-                    }
-                })
-                .collect();
+        let at = FetchRequest {
+            url: url.clone(),
+            origin: if hop.engine == Engine::Firefox {
+                request.origin.clone()
+            } else {
+                preflighted.origin.clone()
+            },
+            ..preflighted.clone()
+        };
+        if let Some(headers) = cross.then(|| at.preflight_headers()).flatten() {
             let leg = send("OPTIONS", &url, headers)?;
             let verdict = evaluate(&at, Some(&leg.response), None);
             last_preflight = Some((at.clone(), leg.response.clone()));
@@ -310,10 +300,7 @@ pub fn exchange<E>(
         {
             hop.origin = "null".to_string();
         }
-        preflighted = FetchRequest {
-            origin: hop.origin.clone(),
-            ..hop.redirected_preflight(status)
-        };
+        preflighted = hop.redirected_preflight(status);
         hop = hop.redirected(status);
         url = target;
     }
