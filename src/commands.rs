@@ -201,30 +201,38 @@ pub fn check(
         }
     }
     let deviation = chosen.and_then(|t| t.answer.as_ref().map(|d| (t, d)));
-    let judge = |fetch: FetchRequest| match deviation {
-        Some((_, deviation)) => crate::check::check_target(&place, fetch, &target, deviation),
-        None if errors.is_empty() => {
-            let mut exchange = crate::check::check(&place, fetch, &target);
-            if chosen.is_none() {
-                exchange.targets_differ = crate::check::differing_targets(place.policy, &exchange);
-            }
-            exchange
-        }
-        None => {
-            crate::check::check_gateway_responses(&place, &fetch, &target, &errors, request.status)
+    let judge = |engine: Engine| {
+        let fetch = FetchRequest {
+            engine,
+            ..fetch.clone()
+        };
+        match deviation {
+            Some((_, deviation)) => crate::check::check_target(&place, fetch, &target, deviation),
+            None if errors.is_empty() => crate::check::check(&place, fetch, &target),
+            None => crate::check::check_gateway_responses(
+                &place,
+                &fetch,
+                &target,
+                &errors,
+                request.status,
+            ),
         }
     };
-    let exchanges = request
-        .request
-        .engines
-        .iter()
-        .map(|&engine| {
-            judge(FetchRequest {
-                engine,
-                ..fetch.clone()
-            })
-        })
-        .collect();
+    let mut exchanges: Vec<Exchange> = request.request.engines.iter().map(|&e| judge(e)).collect();
+    for exchange in &mut exchanges {
+        // An engine whose own failure has no policy fix (WebKit reports a refused preflight's
+        // status before the missing origin) gets Chromium's for the same request.
+        if exchange.fixes.is_empty() && !exchange.verdict.allowed() {
+            exchange.fixes = match exchange.request.engine {
+                Engine::Chromium => continue,
+                _ => judge(Engine::Chromium).fixes,
+            };
+        }
+    }
+    // The targets that answer otherwise, shown once: for the first engine.
+    if let (None, None, true) = (deviation, chosen, errors.is_empty()) {
+        exchanges[0].targets_differ = crate::check::differing_targets(place.policy, &exchanges[0]);
+    }
     let what = match (deviation, chosen) {
         (Some((t, _)), _) => format!("{}, as the platform really answers,", t.what),
         (None, Some(t)) => format!("{} (it answers as the engine)", t.what),
@@ -334,7 +342,18 @@ pub fn probe(
         let target = crate::check::target(Some(url), None, stage)?;
         differences = crate::check::differences(place.policy, &exchanges[0], &target);
         for exchange in &mut exchanges {
-            exchange.fixes = crate::check::check(&place, exchange.request.clone(), &target).fixes;
+            let fixes = |engine| {
+                let request = FetchRequest {
+                    engine,
+                    ..exchange.request.clone()
+                };
+                crate::check::check(&place, request, &target).fixes
+            };
+            // As in `check`: Chromium's fix where the engine's own failure has none.
+            exchange.fixes = fixes(exchange.request.engine);
+            if exchange.fixes.is_empty() && !exchange.verdict.allowed() {
+                exchange.fixes = fixes(Engine::Chromium);
+            }
         }
     }
     Ok((exchanges, differences))

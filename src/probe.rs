@@ -20,8 +20,8 @@ use crate::check::{Exchange, Leg};
 use crate::Failure;
 
 /// Sends `request` for real as each of `engines` makes it and judges the answers in that
-/// engine, in order. The nth request an engine sends is sent once when an engine before it
-/// sent the same one (method, URL and headers) as its nth.
+/// engine, in order. A request two engines send alike (method, URL and headers) is sent once:
+/// the kth time an engine sends it, an earlier engine's kth answer to it stands.
 /// A request the browser never sends (the script's call throws: a forbidden or malformed
 /// method, an invalid header) is not sent either: its verdict is the script's exception.
 ///
@@ -60,7 +60,12 @@ pub fn probe(
         )
         .build()
         .into();
-    let mut answered: Vec<(usize, Leg, Response)> = Vec::new();
+    // Each answer with the request it answered and how many times the engine had sent that
+    // request before.
+    let mut answered: Vec<(Leg, usize, Response)> = Vec::new();
+    let same = |a: &Leg, b: &Leg| {
+        a.method == b.method && a.url == b.url && a.request_headers == b.request_headers
+    };
     engines
         .iter()
         .map(|&engine| {
@@ -68,20 +73,18 @@ pub fn probe(
                 engine,
                 ..request.clone()
             };
-            let mut nth = 0;
+            let mut sent: Vec<Leg> = Vec::new();
             crate::check::exchange(request, |leg| {
-                nth += 1;
-                let same = |(at, sent, _): &&(usize, Leg, Response)| {
-                    *at == nth
-                        && sent.method == leg.method
-                        && sent.url == leg.url
-                        && sent.request_headers == leg.request_headers
-                };
-                if let Some((_, _, response)) = answered.iter().find(same) {
+                let before = sent.iter().filter(|s| same(s, leg)).count();
+                sent.push(leg.clone());
+                if let Some((_, _, response)) = answered
+                    .iter()
+                    .find(|(l, k, _)| *k == before && same(l, leg))
+                {
                     return Ok(response.clone());
                 }
                 let response = send(&agent, leg, timeout)?;
-                answered.push((nth, leg.clone(), response.clone()));
+                answered.push((leg.clone(), before, response.clone()));
                 Ok(response)
             })
             .map_err(Failure::io)

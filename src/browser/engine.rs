@@ -70,6 +70,13 @@ impl Engine {
         }
     }
 
+    /// Every engine as measured, for a sentence: `Chromium 156, Firefox ESR 153.8 and WebKitGTK
+    /// 2.50.6`.
+    #[must_use]
+    pub fn all_measured() -> String {
+        crate::report::and_list(Engine::ALL.iter().map(|e| e.measured().to_string()))
+    }
+
     /// The engine with this `--browser` name.
     #[must_use]
     pub fn from_key(key: &str) -> Option<Engine> {

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::request::utf8_lossy;
 use super::{Engine, FetchRequest, Initiator, Note, Verdict};
 
 /// Chromium's `network::mojom::CorsError` values this model produces.
@@ -636,16 +637,6 @@ impl Blocked {
             },
         }
     }
-}
-
-/// Text whose characters are bytes (ISO-8859-1), read as UTF-8 (an invalid sequence becomes
-/// U+FFFD), as Firefox prints header values and `ByteString`s.
-fn utf8_lossy(text: &str) -> String {
-    let bytes: Vec<u8> = text
-        .chars()
-        .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
-        .collect();
-    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// The failure a WebKit console message reports (the inverse of its messages above), for a

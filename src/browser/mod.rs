@@ -136,22 +136,16 @@ impl Response {
                     _ => c.to_string(),
                 })
                 .collect(),
-            Engine::Webkit => {
-                let bytes: Vec<u8> = location
-                    .chars()
-                    .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
-                    .collect();
-                String::from_utf8_lossy(&bytes)
-                    .bytes()
-                    .map(|b| {
-                        if b > 0x7F {
-                            percent(char::from(b))
-                        } else {
-                            char::from(b).to_string()
-                        }
-                    })
-                    .collect()
-            }
+            Engine::Webkit => request::utf8_lossy(&location)
+                .bytes()
+                .map(|b| {
+                    if b > 0x7F {
+                        percent(char::from(b))
+                    } else {
+                        char::from(b).to_string()
+                    }
+                })
+                .collect(),
         })
     }
 }
@@ -219,12 +213,22 @@ pub enum Note {
     },
 }
 
+impl Note {
+    /// True for a note about the script's request itself (not about an answer): the same
+    /// wherever the request goes.
+    #[must_use]
+    pub fn is_about_the_request(&self) -> bool {
+        !matches!(self, Note::AuthorizationByWildcard { .. })
+    }
+}
+
 impl std::fmt::Display for Note {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Note::AuthorizationByWildcard { standard_message } => write!(
                 f,
-                "`Access-Control-Allow-Headers: *` covered Authorization: Chromium 156, Firefox ESR 153.8 and WebKitGTK 2.50.6 allow that without credentials (Firefox warns it will stop soon), but the Fetch standard does not, and an engine that follows it reports: {standard_message}"
+                "`Access-Control-Allow-Headers: *` covered Authorization: {} allow that without credentials (Firefox warns it will stop soon), but the Fetch standard does not, and an engine that follows it reports: {standard_message}",
+                Engine::all_measured()
             ),
             Note::ForbiddenHeaderDropped { name } => write!(
                 f,
@@ -236,7 +240,7 @@ impl std::fmt::Display for Note {
             ),
             Note::SafelistedByChromiumOnly { names } => write!(
                 f,
-                "Chromium sends {} without a preflight, but the Fetch standard does not safelist {}: an engine that follows it preflights this request, so list {} in allow-headers if those browsers matter",
+                "Chromium sends {} without a preflight, but the Fetch standard does not safelist {}: Firefox and Safari preflight this request, so list {} in allow-headers for them",
                 names.join(", "),
                 if names.len() == 1 { "it" } else { "them" },
                 if names.len() == 1 { "it" } else { "them" }

@@ -40,6 +40,17 @@ pub fn latin1_bytes(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// Text whose characters are bytes (ISO-8859-1) read as UTF-8, an invalid sequence becoming
+/// U+FFFD: how Firefox prints header values and `ByteString`s, and WebKitGTK reads `Location`.
+#[must_use]
+pub(super) fn utf8_lossy(text: &str) -> String {
+    let bytes: Vec<u8> = text
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+        .collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
 /// Fetch's CORS-unsafe request-header byte, for a `ByteString` character.
 fn is_unsafe_byte(c: char) -> bool {
     let b = u32::from(c);

@@ -244,18 +244,24 @@ pub fn check_preflight(request: &FetchRequest, response: &Response) -> Result<Ve
             .map(|names| names.iter().map(|n| n.to_ascii_lowercase()).collect())
             .map_err(|bad| unparsable(CorsError::InvalidAllowHeadersPreflightResponse, &acah, bad))
     };
+    // The method and header checks failed on this answer too.
+    let answered = |b: Blocked| Blocked {
+        status: response.status,
+        origin: request.origin.clone(),
+        ..b
+    };
     let names: Vec<String> = match engine {
         Engine::Firefox => {
-            check_method(request, &methods()?)?;
+            check_method(request, &methods()?).map_err(answered)?;
             names()?
         }
         Engine::Chromium | Engine::Webkit => {
             let (methods, names) = (methods()?, names()?);
-            check_method(request, &methods)?;
+            check_method(request, &methods).map_err(answered)?;
             names
         }
     };
-    check_headers(request, &names)
+    check_headers(request, &names).map_err(answered)
 }
 
 /// The preflighted method against `Access-Control-Allow-Methods`.

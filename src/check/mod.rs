@@ -145,14 +145,24 @@ impl Exchange {
         Exchange::with_verdict(request, preflight, actual, verdict)
     }
 
-    /// Builds the exchange around a verdict the caller computed (e.g. with redirects).
+    /// Builds the exchange around a verdict the caller computed (e.g. with redirects). Its notes
+    /// about the request itself are the script's request's (a redirect's `null` origin does not
+    /// change what the script asked for).
     #[must_use]
     pub fn with_verdict(
         request: FetchRequest,
         preflight: Option<Leg>,
         actual: Vec<Leg>,
-        verdict: Verdict,
+        mut verdict: Verdict,
     ) -> Exchange {
+        let mut notes = request.request_notes();
+        notes.extend(
+            verdict
+                .notes
+                .into_iter()
+                .filter(|n| !n.is_about_the_request()),
+        );
+        verdict.notes = notes;
         // After redirects Chromium names the URL that failed and the one the script fetched.
         let last = actual
             .last()
@@ -232,7 +242,7 @@ pub fn exchange<E>(
     // The first preflight, then every request after it in order.
     let mut preflight: Option<Leg> = None;
     let mut legs: Vec<Leg> = Vec::new();
-    let mut last_preflight: Option<(FetchRequest, Response)> = None;
+    let mut last_preflight: Option<Verdict> = None;
     let blocked = |request: FetchRequest, preflight, legs, verdict| {
         Ok(Exchange::with_verdict(request, preflight, legs, verdict))
     };
@@ -258,7 +268,6 @@ pub fn exchange<E>(
         if let Some(headers) = cross.then(|| at.preflight_headers()).flatten() {
             let leg = send("OPTIONS", &url, headers)?;
             let verdict = evaluate(&at, Some(&leg.response), None);
-            last_preflight = Some((at.clone(), leg.response.clone()));
             if preflight.is_none() && legs.is_empty() {
                 preflight = Some(leg);
             } else {
@@ -267,6 +276,7 @@ pub fn exchange<E>(
             if !verdict.allowed() {
                 return blocked(request, preflight, legs, verdict);
             }
+            last_preflight = Some(verdict);
         }
         let leg = send(&hop.wire_method(), &url, hop.actual_headers(&url))?;
         let (status, location) = (
@@ -291,6 +301,7 @@ pub fn exchange<E>(
             let mut verdict = judge(&hop, last_preflight.as_ref(), None);
             verdict.blocked = Some(failed);
             verdict.readable_headers.clear();
+            verdict.preflight_cache_seconds = None;
             return blocked(request, preflight, legs, verdict);
         }
         // Fetch's redirect-taint: once the chain leaves the API's origin for another one, the
@@ -313,30 +324,19 @@ pub fn exchange<E>(
     Ok(Exchange::with_verdict(request, preflight, legs, verdict))
 }
 
-/// The verdict on the request `hop` as it finally went, after its last preflight (judged as
-/// that preflight was sent: its request and origin can differ from `hop`'s after a redirect).
-fn judge(
-    hop: &FetchRequest,
-    preflight: Option<&(FetchRequest, Response)>,
-    actual: Option<&Response>,
-) -> Verdict {
-    let Some((at, answer)) = preflight else {
-        return evaluate(hop, None, actual);
-    };
-    let mut verdict = evaluate(at, Some(answer), None);
-    if !verdict.allowed() {
-        return verdict;
-    }
-    let after = evaluate(hop, None, actual);
-    for note in after.notes {
-        if !verdict.notes.contains(&note) {
-            verdict.notes.push(note);
+/// The verdict on the request `hop` as it finally went, after its last preflight passed with
+/// `preflight` (its notes, and how long it is cached).
+fn judge(hop: &FetchRequest, preflight: Option<&Verdict>, actual: Option<&Response>) -> Verdict {
+    let mut verdict = evaluate(hop, None, actual);
+    if let Some(passed) = preflight {
+        for note in &passed.notes {
+            if !verdict.notes.contains(note) {
+                verdict.notes.push(note.clone());
+            }
         }
-    }
-    verdict.blocked = after.blocked;
-    verdict.readable_headers = after.readable_headers;
-    if verdict.blocked.is_some() {
-        verdict.preflight_cache_seconds = None;
+        if verdict.allowed() {
+            verdict.preflight_cache_seconds = passed.preflight_cache_seconds;
+        }
     }
     verdict
 }

@@ -35,31 +35,42 @@ pub fn human(exchanges: &[Exchange], answered_by: &str) -> String {
         }
     }
     push_legs(&mut out, exchange);
-    // Another engine that sends other requests (another preflight decision, other header
-    // bytes, another redirect) shows them too.
-    for other in &exchanges[1..] {
-        let sent = |e: &Exchange| {
-            e.preflight
-                .iter()
-                .chain(&e.actual)
-                .map(|l| (l.method.clone(), l.url.clone(), l.request_headers.clone()))
-                .collect::<Vec<_>>()
-        };
-        if sent(other) != sent(exchange) {
-            out.push_str(&format!(
-                "\n{} sends other requests{}:\n",
-                other.request.engine,
-                if other.preflight_reasons.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        " (it preflights because {})",
-                        other.preflight_reasons.join("; ")
-                    )
-                }
-            ));
-            push_legs(&mut out, other);
+    // Engines that send other requests (another preflight decision, other header bytes,
+    // another redirect) show them too, those that send the same ones together.
+    let sent = |e: &Exchange| {
+        e.preflight
+            .iter()
+            .chain(&e.actual)
+            .map(|l| (l.method.clone(), l.url.clone(), l.request_headers.clone()))
+            .collect::<Vec<_>>()
+    };
+    let mut groups: Vec<Vec<&Exchange>> = Vec::new();
+    for other in exchanges[1..].iter().filter(|e| sent(e) != sent(exchange)) {
+        match groups.iter_mut().find(|g| sent(g[0]) == sent(other)) {
+            Some(group) => group.push(other),
+            None => groups.push(vec![other]),
         }
+    }
+    for group in groups {
+        let first = group[0];
+        let names =
+            crate::report::and_list(group.iter().map(|e| e.request.engine.name().to_string()));
+        let why = if first.preflight_reasons == exchange.preflight_reasons {
+            String::new()
+        } else if first.preflight_reasons.is_empty() {
+            " (no preflight)".to_string()
+        } else {
+            format!(
+                " (a preflight, because {})",
+                first.preflight_reasons.join("; ")
+            )
+        };
+        out.push_str(&format!(
+            "\n{names} {} other requests than {}{why}:\n",
+            if group.len() == 1 { "sends" } else { "send" },
+            r.engine
+        ));
+        push_legs(&mut out, first);
     }
     if !exchange.gateway_responses.is_empty() {
         out.push_str("\nAPI Gateway's own errors (gateway responses):\n");
@@ -217,12 +228,25 @@ pub fn json(exchanges: &[Exchange], differences: &[Difference]) -> String {
                     "notes": e.verdict.notes.iter().map(|n| serde_json::json!({"note": n, "text": n.to_string()})).collect::<Vec<_>>(),
                     "readable_headers": e.verdict.readable_headers,
                     "preflight_cache_seconds": e.verdict.preflight_cache_seconds,
+                    "fixes": e.fixes,
                 }),
             )
         })
         .collect();
+    let mut fixes = Vec::new();
+    for fix in exchanges.iter().flat_map(|e| &e.fixes) {
+        if !fixes.contains(&fix) {
+            fixes.push(fix);
+        }
+    }
+    let blocked_in: Vec<&str> = exchanges
+        .iter()
+        .filter(|e| !e.verdict.allowed())
+        .map(|e| e.request.engine.key())
+        .collect();
     crate::report::document(&serde_json::json!({
         "browser": exchange.request.engine.key(),
+        "blocked_in": blocked_in,
         "engines": engines,
         "verdict": if exchange.verdict.allowed() { "allowed" } else { "blocked" },
         "request": exchange.request,
@@ -238,7 +262,7 @@ pub fn json(exchanges: &[Exchange], differences: &[Difference]) -> String {
         "notes": exchange.verdict.notes.iter().map(|n| serde_json::json!({"note": n, "text": n.to_string()})).collect::<Vec<_>>(),
         "readable_headers": exchange.verdict.readable_headers,
         "preflight_cache_seconds": exchange.verdict.preflight_cache_seconds,
-        "fixes": exchange.fixes,
+        "fixes": fixes,
         "differences": differences,
         "gateway_responses": exchange.gateway_responses,
         "targets_differ": exchange.targets_differ,

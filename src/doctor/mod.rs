@@ -27,12 +27,13 @@ use layers::likely_layer;
 
 use crate::address;
 use crate::browser::{
-    read_webkit_message, CorsError, Credentials, Engine, FetchRequest, Initiator, Note,
+    read_webkit_message, CorsError, CorsError as E, Credentials, Engine, FetchRequest, Initiator,
+    Note, Verdict,
 };
 use crate::check::{
     capture_target, policy_fixes, simulate, Exchange, Fix, Leg, PolicyPlace, Target,
 };
-use crate::fetch::{is_safelisted_method, normalize_method};
+use crate::fetch::{is_forbidden_request_header, is_safelisted_method, normalize_method};
 use crate::Failure;
 
 /// One failing request, explained.
@@ -206,13 +207,23 @@ fn examine(
                 .collect()
         })
         .unwrap_or_default();
-    let headers: Vec<(String, String)> = announced
+    let mut headers: Vec<(String, String)> = announced
         .iter()
         .map(|name| {
             let value = entry.header(name).unwrap_or("1").to_string();
             (name.clone(), value)
         })
         .collect();
+    // Safari lists no preflight: the script's headers are the request's own, less the ones the
+    // browser adds.
+    if engine == Engine::Webkit && preflight.is_none() {
+        headers = entry
+            .request_headers
+            .iter()
+            .filter(|(n, v)| !added_by_the_browser(n) && !is_forbidden_request_header(n, v))
+            .cloned()
+            .collect();
+    }
     let initiator = if entry.resource_type.as_deref() == Some("xhr") {
         Initiator::XmlHttpRequest
     } else {
@@ -272,17 +283,55 @@ fn examine(
             (omit, false)
         }
     };
-    let needs_preflight =
-        !is_safelisted_method(&normalize_method(&entry.method)) || !announced.is_empty();
-    if preflight_leg.is_none() && actual_leg.is_empty() {
+    let needs_preflight = !is_safelisted_method(&normalize_method(&entry.method))
+        || !build(Credentials::Omit).preflight_reasons().is_empty();
+    // Safari's capture records a failure only as WebKit's message: the failure it names.
+    let webkit = (engine == Engine::Webkit && preflight_leg.is_none() && actual_leg.is_empty())
+        .then_some(entry.error.as_deref())
+        .flatten()
+        .and_then(|text| Some((text, read_webkit_message(text, needs_preflight)?)));
+    let read_from_message = webkit.is_some();
+    if let Some((text, blocked)) = webkit {
+        let credentials = match blocked.error {
+            E::WildcardOriginNotAllowed
+            | E::PreflightWildcardOriginNotAllowed
+            | E::InvalidAllowCredentials
+            | E::PreflightInvalidAllowCredentials => Credentials::Include,
+            _ if entry.cookies => Credentials::Include,
+            _ => Credentials::Omit,
+        };
+        let mut request = build(credentials);
+        // The header the message names was one the script set.
+        if blocked.error == E::HeaderDisallowedByPreflightResponse
+            && !request
+                .headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(&blocked.hint))
+        {
+            request
+                .headers
+                .push((blocked.hint.clone(), "1".to_string()));
+        }
+        exchange = Exchange::with_verdict(
+            request,
+            None,
+            Vec::new(),
+            Verdict {
+                blocked: Some(blocked),
+                notes: Vec::new(),
+                readable_headers: Vec::new(),
+                preflight_cache_seconds: None,
+            },
+        );
+        // The capture's own words stand for the first line.
+        exchange.message = Some(text.to_string());
+        if let Some(first) = exchange.console.first_mut() {
+            *first = text.to_string();
+        }
+        alternative = None;
+    } else if preflight_leg.is_none() && actual_leg.is_empty() {
         if !failed {
             return None;
-        }
-        if engine == Engine::Webkit {
-            if let Some(finding) = webkit_failure(entry, exchange.request.clone(), policy, &target)
-            {
-                return Some(Ok(finding));
-            }
         }
         // Nothing recorded but the failure: say what can be said.
         return Some(Ok(Finding {
@@ -319,12 +368,23 @@ fn examine(
                 .to_string(),
         }));
     };
-    let layer = likely_layer(
-        blocked,
-        preflight_leg.as_ref(),
-        actual_leg.first(),
-        entry.cached,
-    );
+    let layer = if read_from_message {
+        format!(
+            "{}; run `corsgen probe --browser webkit` against the URL to see the answer",
+            if blocked.error.is_preflight() {
+                "the preflight (OPTIONS) answer, which Safari's capture does not list: WebKit's message names the check it failed"
+            } else {
+                "the answer WebKit's message names (Safari's capture does not hold it)"
+            }
+        )
+    } else {
+        likely_layer(
+            blocked,
+            preflight_leg.as_ref(),
+            actual_leg.first(),
+            entry.cached,
+        )
+    };
     let mut fixes = Vec::new();
     let mut differences = Vec::new();
     let cognito =
@@ -343,7 +403,20 @@ fn examine(
             let path = target.route.path.as_str();
             let expected = simulate(place.policy, exchange.request.clone(), path);
             match &expected.verdict.blocked {
-                Some(blocked) => fixes = policy_fixes(place, &expected.request, blocked, path),
+                Some(blocked) => {
+                    fixes = policy_fixes(place, &expected.request, blocked, path);
+                    // As in `check`: Chromium's fix where the engine's own failure has none.
+                    if fixes.is_empty() && engine != Engine::Chromium {
+                        let chromium = FetchRequest {
+                            engine: Engine::Chromium,
+                            ..expected.request.clone()
+                        };
+                        let again = simulate(place.policy, chromium, path);
+                        if let Some(own) = &again.verdict.blocked {
+                            fixes = policy_fixes(place, &again.request, own, path);
+                        }
+                    }
+                }
                 None => {
                     differences = crate::check::differences(place.policy, &exchange, target);
                     fixes.push(Fix {
@@ -375,65 +448,6 @@ fn examine(
     }))
 }
 
-/// A request Safari's capture records only as failed, with WebKit's console message as its
-/// error (Web Inspector lists no preflight): the failure that message reports, and with a
-/// policy, what to change. `None` when the error is not a WebKit CORS message.
-fn webkit_failure(
-    entry: &Entry,
-    mut request: FetchRequest,
-    policy: Option<&PolicyPlace<'_>>,
-    target: &Result<Target, Failure>,
-) -> Option<Finding> {
-    let text = entry.error.as_deref()?;
-    let blocked = read_webkit_message(text, entry.response.is_none())?;
-    // The header the message names was one the script set.
-    if blocked.error == CorsError::HeaderDisallowedByPreflightResponse
-        && !request
-            .headers
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case(&blocked.hint))
-    {
-        request
-            .headers
-            .push((blocked.hint.clone(), "1".to_string()));
-    }
-    let api = match request.initiator {
-        Initiator::Fetch => "Fetch API",
-        Initiator::XmlHttpRequest => "XMLHttpRequest",
-    };
-    let mut fixes = Vec::new();
-    if let (Some(place), Ok(target)) = (policy, target) {
-        let path = target.route.path.as_str();
-        let expected = simulate(place.policy, request.clone(), path);
-        if let Some(own) = &expected.verdict.blocked {
-            fixes = policy_fixes(place, &expected.request, own, path);
-        }
-    }
-    Some(Finding {
-        entry: entry.index,
-        preflight_entry: None,
-        credentials_inferred: false,
-        error: Some(blocked.error),
-        message: text.to_string(),
-        console: vec![
-            text.to_string(),
-            format!(
-                "{api} cannot load {} due to access control checks.",
-                entry.url
-            ),
-        ],
-        message_with_credentials: None,
-        layer: if blocked.error.is_preflight() {
-            "the preflight (OPTIONS) answer, which Safari's capture does not list: WebKit's message names the check it failed; run `corsgen probe --browser webkit` against the URL to see the answer".to_string()
-        } else {
-            "the answer WebKit's message names; run `corsgen probe --browser webkit` against the URL to see it".to_string()
-        },
-        request,
-        fixes,
-        differences: Vec::new(),
-    })
-}
-
 /// A captured response as the engine received it, each header value one character per byte.
 /// Firefox's tools show header values decoded as UTF-8 (Chrome's show the bytes), and join
 /// repeated header lines with `", "` while its CORS check counts the lines: an
@@ -461,4 +475,25 @@ fn as_received(engine: Engine, response: &crate::browser::Response) -> crate::br
         status: response.status,
         headers,
     }
+}
+
+/// Request headers a browser adds itself (or that only describe the connection): never the
+/// script's.
+fn added_by_the_browser(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.starts_with("sec-")
+        || matches!(
+            name.as_str(),
+            "accept"
+                | "accept-language"
+                | "accept-encoding"
+                | "origin"
+                | "referer"
+                | "user-agent"
+                | "host"
+                | "connection"
+                | "cookie"
+                | "content-length"
+                | "priority"
+        )
 }

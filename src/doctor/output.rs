@@ -42,8 +42,11 @@ pub fn human(report: &Report) -> String {
                 (Credentials::Omit, _) => "",
             }
         ));
-        out.push_str(&format!("  {}\n", finding.message));
-        for line in finding.console.iter().skip(1) {
+        // Every console line, or the message alone when the capture shows too little.
+        if finding.console.is_empty() {
+            out.push_str(&format!("  {}\n", finding.message));
+        }
+        for line in &finding.console {
             out.push_str(&format!("  {line}\n"));
         }
         out.push_str(&format!("  likely cause: {}\n", finding.layer));

@@ -556,7 +556,7 @@ impl Validator {
                 self.push(
                     Diagnostic::new(Code::WildcardAuthorization, span.clone(), "`*` in allow-headers covers Authorization in today's browsers only by grace: the Fetch standard excludes it")
                         .label("Authorization is not covered by this in the standard")
-                        .help("add \"Authorization\" if clients send it: Chromium 156, Firefox ESR 153.8 and WebKitGTK 2.50.6 let `*` cover it without credentials (measured), but Firefox warns it will stop soon and the standard never allowed it"),
+                        .help(format!("add \"Authorization\" if clients send it: {} let `*` cover it without credentials (measured), but Firefox warns it will stop soon and the standard never allowed it", crate::browser::Engine::all_measured())),
                 );
             }
         }

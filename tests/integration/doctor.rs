@@ -849,3 +849,77 @@ fn check_says_what_api_gateway_errors_carry() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("no gateway responses to check"), "{stderr}");
 }
+
+#[test]
+fn doctor_reads_a_safari_capture_from_webkits_messages() {
+    // Safari's Web Inspector lists no preflight: a failed request has status 0 and WebKit's
+    // console message as its `_error`.
+    let entry = |method: &str, path: &str, origin: &str, extra: &[Value], error: &str| {
+        let mut headers = vec![header("Origin", origin)];
+        headers.extend_from_slice(extra);
+        json!({
+            "pageref": "page_0", "startedDateTime": "2026-11-30T10:00:01.000Z", "time": 0,
+            "request": {"method": method, "url": format!("https://api.example{path}"), "httpVersion": "HTTP/1.1", "cookies": [], "headers": headers, "queryString": [], "headersSize": -1, "bodySize": 0},
+            "response": {"status": 0, "statusText": "", "httpVersion": "", "headers": [], "cookies": [], "content": {"size": 0, "mimeType": "x-unknown"}, "redirectURL": "", "headersSize": -1, "bodySize": -1, "_error": error},
+            "cache": {}, "timings": {"blocked": -1, "dns": -1, "connect": -1, "ssl": -1, "send": 0, "wait": 0, "receive": 0},
+            "_fetchType": "Network Load", "_priority": "medium"
+        })
+    };
+    let har = json!({"log": {
+        "version": "1.2",
+        "creator": {"name": "WebKit Web Inspector", "version": "605.1.15"},
+        "pages": [{"id": "page_0", "title": "https://www.example.com/", "startedDateTime": "2026-11-30T10:00:00.000Z", "pageTimings": {}}],
+        "entries": [
+            entry("PUT", "/orders/1", "https://evil.example", &[header("X-Trace", "1")], "Preflight response is not successful. Status code: 403"),
+            entry("GET", "/orders/2", "https://www.example.com", &[], "Credentials flag is true, but Access-Control-Allow-Credentials is not \"true\"."),
+            entry("GET", "/orders/3", "https://www.example.com", &[header("X-Trace", "1")], "Request header field X-Trace is not allowed by Access-Control-Allow-Headers."),
+        ],
+    }});
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("safari.har");
+    std::fs::write(&file, har.to_string()).unwrap();
+    let (code, report, stderr) = run(&[
+        "doctor",
+        file.to_str().unwrap(),
+        "--policy",
+        "policies/example.toml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(report["browser"], "webkit");
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 3, "{report:#}");
+    // The refused preflight: WebKit's words, and the fix a refused origin needs (WebKit checks
+    // the status first, so the fix comes from the check Chromium reports).
+    assert_eq!(findings[0]["error"], "PreflightInvalidStatus");
+    assert_eq!(
+        findings[0]["console"],
+        json!([
+            "Preflight response is not successful. Status code: 403",
+            "Fetch API cannot load https://api.example/orders/1 due to access control checks."
+        ])
+    );
+    assert!(findings[0]["layer"]
+        .as_str()
+        .unwrap()
+        .contains("Safari's capture does not list"));
+    assert_eq!(
+        findings[0]["fixes"][0]["message"],
+        "add \"https://evil.example\" to allow-origins"
+    );
+    // A simple GET's credentials failure is the actual response's, with credentials.
+    assert_eq!(findings[1]["error"], "InvalidAllowCredentials");
+    assert_eq!(findings[1]["request"]["credentials"], "include");
+    assert!(findings[1]["fixes"][0]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("the policy allows this request"));
+    // The refused header is the script's, as it spelled it.
+    assert_eq!(findings[2]["error"], "HeaderDisallowedByPreflightResponse");
+    assert_eq!(findings[2]["request"]["headers"], json!([["X-Trace", "1"]]));
+    assert_eq!(
+        findings[2]["fixes"][0]["message"],
+        "add \"X-Trace\" to allow-headers"
+    );
+}

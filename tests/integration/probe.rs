@@ -868,7 +868,7 @@ fn every_engine_is_probed_and_a_request_engines_send_alike_goes_once() {
         text.contains("\nWebKit: Request header field DPR is not allowed"),
         "{text}"
     );
-    assert!(text.contains("\nFirefox sends other requests (it preflights because the header dpr is not a CORS-safelisted header):"), "{text}");
+    assert!(text.contains("\nFirefox and WebKit send other requests than Chromium (a preflight, because the header dpr is not a CORS-safelisted header):"), "{text}");
 }
 
 #[test]
