@@ -287,13 +287,14 @@ pub fn policy_fixes(
             let add = format!("add \"{method}\"");
             vec![place.fix(path, Field::Methods, &add, &format!("allow \"{method}\""))]
         }
+        // Engines name the header in lowercase (Chromium, Firefox) or as written (WebKit).
         E::HeaderDisallowedByPreflightResponse
-            if crate::validate::is_response_only_header(&blocked.hint) =>
+            if crate::validate::is_response_only_header(&blocked.hint.to_ascii_lowercase()) =>
         {
             vec![Fix {
                 message: format!(
                     "{} is a response header: the script must not send it (the server sends it); remove it from the request",
-                    blocked.hint
+                    blocked.hint.to_ascii_lowercase()
                 ),
                 location: None,
             }]
