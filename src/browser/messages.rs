@@ -322,6 +322,45 @@ fn encode_hint(hint: &str) -> String {
     out
 }
 
+/// WebKit's messages (`CrossOriginAccessControl.cpp`), written by its console lines and read
+/// back by [`read_webkit_message`]: the fixed ones, and those around a value (before, after).
+const WEBKIT_MULTIPLE: &str = "Access-Control-Allow-Origin cannot contain more than one origin.";
+const WEBKIT_WILDCARD: &str =
+    "Cannot use wildcard in Access-Control-Allow-Origin when credentials flag is true.";
+const WEBKIT_CREDENTIALS: &str =
+    "Credentials flag is true, but Access-Control-Allow-Credentials is not \"true\".";
+const WEBKIT_STATUS: &str = "Preflight response is not successful. Status code: ";
+const WEBKIT_ORIGIN: (&str, &str) = (
+    "Origin ",
+    " is not allowed by Access-Control-Allow-Origin. Status code: ",
+);
+const WEBKIT_REDIRECT: (&str, &str) = (
+    "Cross-origin redirection to ",
+    " denied by Cross-Origin Resource Sharing policy: ",
+);
+const WEBKIT_HINTED: [(CorsError, &str, &str); 4] = [
+    (
+        CorsError::InvalidAllowMethodsPreflightResponse,
+        "Header Access-Control-Allow-Methods has an invalid value: ",
+        "",
+    ),
+    (
+        CorsError::InvalidAllowHeadersPreflightResponse,
+        "Header Access-Control-Allow-Headers has an invalid value: ",
+        "",
+    ),
+    (
+        CorsError::MethodDisallowedByPreflightResponse,
+        "Method ",
+        " is not allowed by Access-Control-Allow-Methods.",
+    ),
+    (
+        CorsError::HeaderDisallowedByPreflightResponse,
+        "Request header field ",
+        " is not allowed by Access-Control-Allow-Headers.",
+    ),
+];
+
 /// Firefox's console lines begin so (`security.properties`).
 const FIREFOX_BLOCKED: &str =
     "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at ";
@@ -472,40 +511,28 @@ impl Blocked {
             | E::PreflightInvalidAllowOriginValue
             | E::AllowOriginMismatch
             | E::PreflightAllowOriginMismatch => Some(format!(
-                "Origin {} is not allowed by Access-Control-Allow-Origin. Status code: {}",
-                self.origin, self.status
+                "{}{}{}{}",
+                WEBKIT_ORIGIN.0, self.origin, WEBKIT_ORIGIN.1, self.status
             )),
             E::MultipleAllowOriginValues | E::PreflightMultipleAllowOriginValues => {
-                Some("Access-Control-Allow-Origin cannot contain more than one origin.".to_string())
+                Some(WEBKIT_MULTIPLE.to_string())
             }
-            E::WildcardOriginNotAllowed | E::PreflightWildcardOriginNotAllowed => Some(
-                "Cannot use wildcard in Access-Control-Allow-Origin when credentials flag is true."
-                    .to_string(),
-            ),
-            E::InvalidAllowCredentials | E::PreflightInvalidAllowCredentials => Some(
-                "Credentials flag is true, but Access-Control-Allow-Credentials is not \"true\"."
-                    .to_string(),
-            ),
-            E::PreflightInvalidStatus | E::PreflightDisallowedRedirect => Some(format!(
-                "Preflight response is not successful. Status code: {}",
-                self.status
-            )),
-            E::InvalidAllowMethodsPreflightResponse => Some(format!(
-                "Header Access-Control-Allow-Methods has an invalid value: {}",
-                self.hint
-            )),
-            E::InvalidAllowHeadersPreflightResponse => Some(format!(
-                "Header Access-Control-Allow-Headers has an invalid value: {}",
-                self.hint
-            )),
-            E::MethodDisallowedByPreflightResponse => Some(format!(
-                "Method {} is not allowed by Access-Control-Allow-Methods.",
-                self.hint
-            )),
-            E::HeaderDisallowedByPreflightResponse => Some(format!(
-                "Request header field {} is not allowed by Access-Control-Allow-Headers.",
-                self.hint
-            )),
+            E::WildcardOriginNotAllowed | E::PreflightWildcardOriginNotAllowed => {
+                Some(WEBKIT_WILDCARD.to_string())
+            }
+            E::InvalidAllowCredentials | E::PreflightInvalidAllowCredentials => {
+                Some(WEBKIT_CREDENTIALS.to_string())
+            }
+            E::PreflightInvalidStatus | E::PreflightDisallowedRedirect => {
+                Some(format!("{WEBKIT_STATUS}{}", self.status))
+            }
+            E::InvalidAllowMethodsPreflightResponse
+            | E::InvalidAllowHeadersPreflightResponse
+            | E::MethodDisallowedByPreflightResponse
+            | E::HeaderDisallowedByPreflightResponse => WEBKIT_HINTED
+                .iter()
+                .find(|(error, _, _)| *error == self.error)
+                .map(|(_, before, after)| format!("{before}{}{after}", self.hint)),
             E::RedirectContainsCredentials => Some(format!(
                 "redirection URL {} has credentials",
                 self.redirect_to.as_deref().unwrap_or_default()
@@ -527,8 +554,10 @@ impl Blocked {
         if let Some(reason) = reason {
             lines.push(match &self.redirect_to {
                 Some(to) => format!(
-                    "Cross-origin redirection to {} denied by Cross-Origin Resource Sharing policy: {reason}",
-                    without_userinfo(to)
+                    "{}{}{}{reason}",
+                    WEBKIT_REDIRECT.0,
+                    without_userinfo(to),
+                    WEBKIT_REDIRECT.1
                 ),
                 None => reason,
             });
@@ -567,12 +596,12 @@ impl Blocked {
             Engine::Firefox => match (self.error, fetch) {
                 (E::NonLatin1Header, true) => format!(
                     "TypeError: Window.fetch: Cannot convert element of element of sequence<sequence<ByteString>> branch of (sequence<sequence<ByteString>> or record<ByteString, ByteString>) to ByteString {}",
-                    at_fault.map(|(n, v)| over_255(if over_255(n).is_empty() { v } else { n })).unwrap_or_default()
+                    at_fault.map(|(n, v, _)| over_255(if over_255(n).is_empty() { v } else { n })).unwrap_or_default()
                 ),
                 (E::NonLatin1Header, false) => {
                     let (argument, text) = match at_fault {
-                        Some((n, _)) if !over_255(n).is_empty() => (1, n),
-                        Some((_, v)) => (2, v),
+                        Some((n, _, _)) if !over_255(n).is_empty() => (1, n),
+                        Some((_, v, _)) => (2, v),
                         None => (1, ""),
                     };
                     format!(
@@ -624,7 +653,7 @@ impl Blocked {
                 }
                 (E::InvalidHeaderValue, true) => format!(
                     "TypeError: Header '{}' has invalid value: '{}'",
-                    at_fault.map(|(n, _)| n).unwrap_or_default(),
+                    at_fault.map(|(n, _, _)| n).unwrap_or_default(),
                     self.hint
                 ),
                 (E::InvalidMethod | E::InvalidHeaderName | E::InvalidHeaderValue, false) => {
@@ -646,8 +675,8 @@ impl Blocked {
 #[must_use]
 pub fn read_webkit_message(text: &str, preflight: bool) -> Option<Blocked> {
     use CorsError as E;
-    if let Some(rest) = text.strip_prefix("Cross-origin redirection to ") {
-        let (to, reason) = rest.split_once(" denied by Cross-Origin Resource Sharing policy: ")?;
+    if let Some(rest) = text.strip_prefix(WEBKIT_REDIRECT.0) {
+        let (to, reason) = rest.split_once(WEBKIT_REDIRECT.1)?;
         return read_webkit_message(reason, false).map(|b| Blocked {
             redirect_to: Some(to.to_string()),
             ..b
@@ -661,16 +690,15 @@ pub fn read_webkit_message(text: &str, preflight: bool) -> Option<Blocked> {
             actual
         }
     };
-    if let Some(rest) = text.strip_prefix("Origin ") {
-        let (origin, code) =
-            rest.split_once(" is not allowed by Access-Control-Allow-Origin. Status code: ")?;
+    if let Some(rest) = text.strip_prefix(WEBKIT_ORIGIN.0) {
+        let (origin, code) = rest.split_once(WEBKIT_ORIGIN.1)?;
         return Some(Blocked {
             status: status(code)?,
             origin: origin.to_string(),
             ..Blocked::new(pick(E::AllowOriginMismatch), "")
         });
     }
-    if let Some(code) = text.strip_prefix("Preflight response is not successful. Status code: ") {
+    if let Some(code) = text.strip_prefix(WEBKIT_STATUS) {
         let code = status(code)?;
         let error = if (300..400).contains(&code) {
             E::PreflightDisallowedRedirect
@@ -682,48 +710,18 @@ pub fn read_webkit_message(text: &str, preflight: bool) -> Option<Blocked> {
             ..Blocked::new(error, "")
         });
     }
-    let between = |prefix: &str, suffix: &str| {
-        text.strip_prefix(prefix)
-            .and_then(|rest| rest.strip_suffix(suffix))
-            .map(str::to_string)
-    };
-    let found = match text {
-        "Access-Control-Allow-Origin cannot contain more than one origin." => {
-            Blocked::new(pick(E::MultipleAllowOriginValues), "")
-        }
-        "Cannot use wildcard in Access-Control-Allow-Origin when credentials flag is true." => {
-            Blocked::new(pick(E::WildcardOriginNotAllowed), "")
-        }
-        "Credentials flag is true, but Access-Control-Allow-Credentials is not \"true\"." => {
-            Blocked::new(pick(E::InvalidAllowCredentials), "")
-        }
-        _ => {
-            if let Some(value) = between(
-                "Header Access-Control-Allow-Methods has an invalid value: ",
-                "",
-            ) {
-                Blocked::new(E::InvalidAllowMethodsPreflightResponse, value)
-            } else if let Some(value) = between(
-                "Header Access-Control-Allow-Headers has an invalid value: ",
-                "",
-            ) {
-                Blocked::new(E::InvalidAllowHeadersPreflightResponse, value)
-            } else if let Some(method) = between(
-                "Method ",
-                " is not allowed by Access-Control-Allow-Methods.",
-            ) {
-                Blocked::new(E::MethodDisallowedByPreflightResponse, method)
-            } else if let Some(name) = between(
-                "Request header field ",
-                " is not allowed by Access-Control-Allow-Headers.",
-            ) {
-                Blocked::new(E::HeaderDisallowedByPreflightResponse, name)
-            } else {
-                return None;
-            }
-        }
-    };
-    Some(found)
+    let fixed = [
+        (WEBKIT_MULTIPLE, E::MultipleAllowOriginValues),
+        (WEBKIT_WILDCARD, E::WildcardOriginNotAllowed),
+        (WEBKIT_CREDENTIALS, E::InvalidAllowCredentials),
+    ];
+    if let Some((_, error)) = fixed.iter().find(|(message, _)| *message == text) {
+        return Some(Blocked::new(pick(*error), ""));
+    }
+    WEBKIT_HINTED.iter().find_map(|(error, before, after)| {
+        let hint = text.strip_prefix(before)?.strip_suffix(after)?;
+        Some(Blocked::new(*error, hint))
+    })
 }
 
 /// A URL without its user name and password (WebKit names a redirect's target so).

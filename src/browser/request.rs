@@ -225,21 +225,20 @@ impl FetchRequest {
                 None
             }
         };
-        let header = |name: &str, value: &str| {
-            let value = normalize_header_value(value);
-            if !is_token(name) {
-                Some(Blocked::new(CorsError::InvalidHeaderName, name))
-            } else if value.contains(['\0', '\r', '\n']) {
-                Some(Blocked::new(CorsError::InvalidHeaderValue, value))
-            } else {
-                None
-            }
-        };
-        let not_latin1 = |(name, value): &(String, String)| !is_latin1(name) || !is_latin1(value);
+        let header = self.header_at_fault().map(|(name, value, error)| {
+            let hint = match error {
+                CorsError::InvalidHeaderValue => normalize_header_value(value),
+                _ => name,
+            };
+            Blocked::new(error, hint)
+        });
         match self.initiator {
             Initiator::Fetch => {
-                if let Some((name, _)) = self.headers.iter().find(|h| not_latin1(h)) {
-                    return Some(Blocked::new(CorsError::NonLatin1Header, name));
+                if let Some(blocked) = header
+                    .as_ref()
+                    .filter(|b| b.error == CorsError::NonLatin1Header)
+                {
+                    return Some(blocked.clone());
                 }
                 if !is_latin1(&self.method) {
                     return method();
@@ -249,37 +248,43 @@ impl FetchRequest {
                 if credentials {
                     return Some(Blocked::new(CorsError::UrlWithCredentials, &self.url));
                 }
-                method().or_else(|| self.headers.iter().find_map(|(n, v)| header(n, v)))
+                method().or(header)
             }
-            Initiator::XmlHttpRequest => method().or_else(|| {
-                self.headers.iter().find_map(|h| {
-                    if not_latin1(h) {
-                        Some(Blocked::new(CorsError::NonLatin1Header, &h.0))
-                    } else {
-                        header(&h.0, &h.1)
-                    }
-                })
-            }),
+            Initiator::XmlHttpRequest => method().or(header),
         }
     }
 
-    /// The header the script's call refuses: for `fetch()` the first one outside ISO-8859-1,
-    /// else the first with a bad name or value; for XHR the first failing any of those.
+    /// The header the script's call refuses and why: for `fetch()` the first one outside
+    /// ISO-8859-1, else the first with a bad name or value; for XHR the first failing any of
+    /// those.
     #[must_use]
-    pub(super) fn header_at_fault(&self) -> Option<(&str, &str)> {
-        let latin1 = |(n, v): &&(String, String)| is_latin1(n) && is_latin1(v);
-        let valid = |(n, v): &&(String, String)| {
-            is_token(n) && !normalize_header_value(v).contains(['\0', '\r', '\n'])
+    pub(super) fn header_at_fault(&self) -> Option<(&str, &str, CorsError)> {
+        let error = |(name, value): &(String, String)| {
+            if !is_latin1(name) || !is_latin1(value) {
+                Some(CorsError::NonLatin1Header)
+            } else if !is_token(name) {
+                Some(CorsError::InvalidHeaderName)
+            } else if normalize_header_value(value).contains(['\0', '\r', '\n']) {
+                Some(CorsError::InvalidHeaderValue)
+            } else {
+                None
+            }
         };
-        let found = match self.initiator {
-            Initiator::Fetch => self
-                .headers
-                .iter()
-                .find(|h| !latin1(h))
-                .or_else(|| self.headers.iter().find(|h| !valid(h))),
-            Initiator::XmlHttpRequest => self.headers.iter().find(|h| !latin1(h) || !valid(h)),
-        };
-        found.map(|(n, v)| (n.as_str(), v.as_str()))
+        let faults = self
+            .headers
+            .iter()
+            .filter_map(|h| error(h).map(|e| (h.0.as_str(), h.1.as_str(), e)));
+        match self.initiator {
+            Initiator::Fetch => {
+                let faults: Vec<_> = faults.collect();
+                faults
+                    .iter()
+                    .find(|(_, _, e)| *e == CorsError::NonLatin1Header)
+                    .or(faults.first())
+                    .copied()
+            }
+            Initiator::XmlHttpRequest => faults.into_iter().next(),
+        }
     }
 
     /// True when the script's call throws and nothing is sent.
@@ -347,6 +352,24 @@ impl FetchRequest {
                 notes.push(Note::ForbiddenHeaderDropped { name: name.clone() });
             }
         }
+        if self.engine != Engine::Chromium {
+            return notes;
+        }
+        // Chromium alone: a fetch into a more private address space, and the headers it
+        // safelists beyond the standard.
+        let space = |url: &str| {
+            crate::address::parse(url)
+                .ok()
+                .and_then(|u| u.host().map(|h| address_space(&h.to_owned())))
+        };
+        if let (Some(from), Some(to)) = (space(&self.origin), space(&self.url)) {
+            if to < from {
+                notes.push(Note::LocalNetworkAccess {
+                    from: from.name(),
+                    to: to.name(),
+                });
+            }
+        }
         let unsafe_names = self.unsafe_header_names();
         let chromium_only: Vec<String> = self
             .sent_headers()
@@ -354,22 +377,7 @@ impl FetchRequest {
             .map(|(n, _)| n.to_ascii_lowercase())
             .filter(|n| CHROMIUM_ONLY_SAFELISTED.contains(&n.as_str()) && !unsafe_names.contains(n))
             .collect();
-        if self.engine == Engine::Chromium {
-            let space = |url: &str| {
-                crate::address::parse(url)
-                    .ok()
-                    .and_then(|u| u.host().map(|h| address_space(&h.to_owned())))
-            };
-            if let (Some(from), Some(to)) = (space(&self.origin), space(&self.url)) {
-                if to < from {
-                    notes.push(Note::LocalNetworkAccess {
-                        from: from.name(),
-                        to: to.name(),
-                    });
-                }
-            }
-        }
-        if !chromium_only.is_empty() && self.engine == Engine::Chromium {
+        if !chromium_only.is_empty() {
             notes.push(Note::SafelistedByChromiumOnly {
                 names: chromium_only,
             });

@@ -194,11 +194,13 @@ pub fn preflight_cache_seconds(engine: Engine, response: &Response) -> u32 {
 /// The [`CorsError`] the engine reports.
 pub fn check_preflight(request: &FetchRequest, response: &Response) -> Result<Vec<Note>, Blocked> {
     let engine = request.engine;
-    let status = |error: CorsError, hint: &str| Blocked {
+    // Every failure here is this answer's.
+    let answered = |b: Blocked| Blocked {
         status: response.status,
         origin: request.origin.clone(),
-        ..Blocked::new(error, hint)
+        ..b
     };
+    let status = |error: CorsError, hint: &str| answered(Blocked::new(error, hint));
     let redirect = response.redirect_location(engine).is_some();
     let ok = (200..=299).contains(&response.status);
     let access = || {
@@ -244,12 +246,6 @@ pub fn check_preflight(request: &FetchRequest, response: &Response) -> Result<Ve
             .map(|names| names.iter().map(|n| n.to_ascii_lowercase()).collect())
             .map_err(|bad| unparsable(CorsError::InvalidAllowHeadersPreflightResponse, &acah, bad))
     };
-    // The method and header checks failed on this answer too.
-    let answered = |b: Blocked| Blocked {
-        status: response.status,
-        origin: request.origin.clone(),
-        ..b
-    };
     let names: Vec<String> = match engine {
         Engine::Firefox => {
             check_method(request, &methods()?).map_err(answered)?;
@@ -286,7 +282,9 @@ fn check_method(request: &FetchRequest, methods: &[String]) -> Result<(), Blocke
 fn check_headers(request: &FetchRequest, names: &[String]) -> Result<Vec<Note>, Blocked> {
     let mut notes = Vec::new();
     let wildcard = !request.include() && names.iter().any(|n| n == "*");
-    for name in request.unsafe_header_names() {
+    let unsafe_names = request.unsafe_header_names();
+    let refused = |lower: &String| unsafe_names.contains(lower) && !names.contains(lower);
+    for name in unsafe_names.iter().cloned() {
         if names.contains(&name) {
             continue;
         }
@@ -296,10 +294,7 @@ fn check_headers(request: &FetchRequest, names: &[String]) -> Result<Vec<Note>, 
                     .sent_headers()
                     .into_iter()
                     .map(|(n, _)| n)
-                    .find(|n| {
-                        let lower = n.to_ascii_lowercase();
-                        request.unsafe_header_names().contains(&lower) && !names.contains(&lower)
-                    })
+                    .find(|n| refused(&n.to_ascii_lowercase()))
                     .unwrap_or(name),
                 Engine::Chromium | Engine::Firefox => name,
             };
