@@ -220,14 +220,12 @@ pub fn check(
     };
     let mut exchanges: Vec<Exchange> = request.request.engines.iter().map(|&e| judge(e)).collect();
     for exchange in &mut exchanges {
-        // An engine whose own failure has no policy fix (WebKit reports a refused preflight's
-        // status before the missing origin) gets Chromium's for the same request.
-        if exchange.fixes.is_empty() && !exchange.verdict.allowed() {
-            exchange.fixes = match exchange.request.engine {
-                Engine::Chromium => continue,
-                _ => judge(Engine::Chromium).fixes,
-            };
-        }
+        exchange.fixes = crate::check::or_chromiums(
+            exchange.request.engine,
+            !exchange.verdict.allowed(),
+            std::mem::take(&mut exchange.fixes),
+            || judge(Engine::Chromium).fixes,
+        );
     }
     // The targets that answer otherwise, shown once: for the first engine.
     if let (None, None, true) = (deviation, chosen, errors.is_empty()) {
@@ -349,11 +347,12 @@ pub fn probe(
                 };
                 crate::check::check(&place, request, &target).fixes
             };
-            // As in `check`: Chromium's fix where the engine's own failure has none.
-            exchange.fixes = fixes(exchange.request.engine);
-            if exchange.fixes.is_empty() && !exchange.verdict.allowed() {
-                exchange.fixes = fixes(Engine::Chromium);
-            }
+            exchange.fixes = crate::check::or_chromiums(
+                exchange.request.engine,
+                !exchange.verdict.allowed(),
+                fixes(exchange.request.engine),
+                || fixes(Engine::Chromium),
+            );
         }
     }
     Ok((exchanges, differences))

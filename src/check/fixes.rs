@@ -313,6 +313,22 @@ pub fn policy_fixes(
     }
 }
 
+/// The fixes for a request an engine blocked (`blocked`), or where that engine's failure has
+/// no policy fix of its own (WebKit reports a refused preflight's status before the missing
+/// origin), `chromium`'s: the fixes for Chromium's reading of the same request.
+pub fn or_chromiums(
+    engine: crate::browser::Engine,
+    blocked: bool,
+    fixes: Vec<Fix>,
+    chromium: impl FnOnce() -> Vec<Fix>,
+) -> Vec<Fix> {
+    if fixes.is_empty() && blocked && engine != crate::browser::Engine::Chromium {
+        chromium()
+    } else {
+        fixes
+    }
+}
+
 /// How the script stops sending credentials, in its own API's words.
 fn without_credentials(request: &FetchRequest) -> &'static str {
     match request.initiator {

@@ -19,7 +19,7 @@ use serde::Serialize;
 
 pub use differences::{differences, Difference};
 use fixes::gateway_fixes;
-pub use fixes::{check, check_target, policy_fixes, PolicyPlace};
+pub use fixes::{check, check_target, or_chromiums, policy_fixes, PolicyPlace};
 pub use output::{human, json};
 
 use crate::address::RoutePath;

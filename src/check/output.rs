@@ -133,12 +133,7 @@ pub fn human(exchanges: &[Exchange], answered_by: &str) -> String {
             ));
         }
     }
-    let mut notes = Vec::new();
-    for note in exchanges.iter().flat_map(|e| &e.verdict.notes) {
-        if !notes.contains(&note) {
-            notes.push(note);
-        }
-    }
+    let notes = distinct(exchanges.iter().flat_map(|e| &e.verdict.notes));
     for note in notes {
         out.push_str(&format!("note: {note}\n"));
     }
@@ -154,17 +149,23 @@ pub fn human(exchanges: &[Exchange], answered_by: &str) -> String {
             )),
         }
     }
-    let mut fixes = Vec::new();
-    for fix in exchanges.iter().flat_map(|e| &e.fixes) {
-        if !fixes.contains(&fix) {
-            fixes.push(fix);
-        }
-    }
+    let fixes = distinct(exchanges.iter().flat_map(|e| &e.fixes));
     for fix in fixes {
         out.push_str(&format!("fix: {fix}\n"));
     }
     // URLs, origins and live headers never reach the terminal as controls.
     crate::report::printable(&out).into_owned()
+}
+
+/// The items in order, each once (what several engines share is said once).
+fn distinct<'a, T: PartialEq>(items: impl Iterator<Item = &'a T>) -> Vec<&'a T> {
+    let mut out: Vec<&T> = Vec::new();
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
 }
 
 /// The preflight and every request after it.
@@ -233,12 +234,7 @@ pub fn json(exchanges: &[Exchange], differences: &[Difference]) -> String {
             )
         })
         .collect();
-    let mut fixes = Vec::new();
-    for fix in exchanges.iter().flat_map(|e| &e.fixes) {
-        if !fixes.contains(&fix) {
-            fixes.push(fix);
-        }
-    }
+    let fixes = distinct(exchanges.iter().flat_map(|e| &e.fixes));
     let blocked_in: Vec<&str> = exchanges
         .iter()
         .filter(|e| !e.verdict.allowed())

@@ -31,7 +31,7 @@ use crate::browser::{
     Note, Verdict,
 };
 use crate::check::{
-    capture_target, policy_fixes, simulate, Exchange, Fix, Leg, PolicyPlace, Target,
+    capture_target, or_chromiums, policy_fixes, simulate, Exchange, Fix, Leg, PolicyPlace, Target,
 };
 use crate::fetch::{is_forbidden_request_header, is_safelisted_method, normalize_method};
 use crate::Failure;
@@ -404,18 +404,19 @@ fn examine(
             let expected = simulate(place.policy, exchange.request.clone(), path);
             match &expected.verdict.blocked {
                 Some(blocked) => {
-                    fixes = policy_fixes(place, &expected.request, blocked, path);
-                    // As in `check`: Chromium's fix where the engine's own failure has none.
-                    if fixes.is_empty() && engine != Engine::Chromium {
-                        let chromium = FetchRequest {
+                    let chromium = || {
+                        let request = FetchRequest {
                             engine: Engine::Chromium,
                             ..expected.request.clone()
                         };
-                        let again = simulate(place.policy, chromium, path);
-                        if let Some(own) = &again.verdict.blocked {
-                            fixes = policy_fixes(place, &again.request, own, path);
-                        }
-                    }
+                        crate::check::check(place, request, target).fixes
+                    };
+                    fixes = or_chromiums(
+                        engine,
+                        true,
+                        policy_fixes(place, &expected.request, blocked, path),
+                        chromium,
+                    );
                 }
                 None => {
                     differences = crate::check::differences(place.policy, &exchange, target);
